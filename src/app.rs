@@ -1,0 +1,177 @@
+//! The event loop: terminal events, messages and a clock tick go through
+//! `update`; effects go to the runner; the screen is drawn at most once
+//! per batch of messages, and only when something changed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::{mpsc, watch, Notify};
+
+use crate::config::theme::Theme;
+use crate::effects::Runner;
+use crate::flags::FlagProvider;
+use crate::sources::poller::{self, Polled};
+use crate::sources::{AlertSource, MetricSource, ReleaseControl};
+use crate::state::{self, Msg, State};
+use crate::timeline::journal::Journal;
+
+/// What the loop needs from the world.
+pub struct Wiring {
+    pub alert_sources: Vec<Arc<dyn AlertSource>>,
+    pub metric_sources: Vec<Arc<dyn MetricSource>>,
+    pub flag_providers: Vec<Arc<dyn FlagProvider>>,
+    pub release: Option<Arc<dyn ReleaseControl>>,
+    pub journal: Option<Journal>,
+    pub data_dir: PathBuf,
+    pub export_dir: PathBuf,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
+    pub user_theme_dir: Option<PathBuf>,
+    pub no_color: bool,
+}
+
+/// Capacity of the message channel (bounded: a flood cannot eat memory).
+const CHANNEL: usize = 1024;
+
+/// Start sources and the effect runner. Returns the runner and the
+/// receiving end of the message channel.
+pub fn start(w: &Wiring, window: chrono::Duration, journal: Option<Journal>) -> (Runner, mpsc::Receiver<Msg>) {
+    let (tx, rx) = mpsc::channel(CHANNEL);
+    let (window_tx, window_rx) = watch::channel(window);
+    let mut runner = Runner::new(
+        tx.clone(),
+        journal,
+        w.data_dir.clone(),
+        w.export_dir.clone(),
+        w.timeout,
+        window_tx,
+    );
+    for src in &w.alert_sources {
+        let notify = Arc::new(Notify::new());
+        let s = src.clone();
+        poller::spawn(
+            src.name().to_string(),
+            w.poll_interval,
+            w.timeout,
+            notify.clone(),
+            tx.clone(),
+            move || {
+                let s = s.clone();
+                async move { s.alerts().await }
+            },
+            Msg::Alerts as fn(Polled<_>) -> Msg,
+        );
+        runner.refresh.push(notify);
+    }
+    for src in &w.metric_sources {
+        let notify = Arc::new(Notify::new());
+        let s = src.clone();
+        let rx = window_rx.clone();
+        poller::spawn(
+            src.name().to_string(),
+            w.poll_interval,
+            w.timeout,
+            notify.clone(),
+            tx.clone(),
+            move || {
+                let s = s.clone();
+                let window = *rx.borrow();
+                async move { s.panels(window).await }
+            },
+            Msg::Metrics as fn(Polled<_>) -> Msg,
+        );
+        runner.refresh.push(notify);
+    }
+    for p in &w.flag_providers {
+        let notify = Arc::new(Notify::new());
+        let s = p.clone();
+        poller::spawn(
+            p.name().to_string(),
+            w.poll_interval * 3,
+            w.timeout,
+            notify.clone(),
+            tx.clone(),
+            move || {
+                let s = s.clone();
+                async move { s.list().await }
+            },
+            Msg::Flags as fn(Polled<_>) -> Msg,
+        );
+        runner.flags_refresh.push(notify);
+        runner.providers.push(p.clone());
+    }
+    runner.release = w.release.clone();
+    (runner, rx)
+}
+
+/// Run the interactive loop until the user quits.
+pub async fn run(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &mut State,
+    mut theme: Theme,
+    runner: Runner,
+    mut rx: mpsc::Receiver<Msg>,
+    wiring: &Wiring,
+) -> anyhow::Result<()> {
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    for fx in state::update::start(state, Utc::now()) {
+        runner.run(fx);
+    }
+    terminal.draw(|f| crate::ui::draw(f, state, &theme, Utc::now()))?;
+
+    loop {
+        let first = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
+                Some(Ok(TermEvent::Resize(_, _))) => Some(Msg::Resize),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => {
+                    tracing::error!("terminal event error: {e}");
+                    None
+                }
+                None => break,
+            },
+            m = rx.recv() => m,
+            _ = tick.tick() => Some(Msg::Tick),
+        };
+        let Some(first) = first else { continue };
+        // Drain what is already queued, then draw once.
+        let mut batch = vec![first];
+        while batch.len() < 256 {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        for msg in batch {
+            let now = Utc::now();
+            for fx in state::update(state, msg, now) {
+                runner.run(fx);
+            }
+        }
+        if state.quit {
+            break;
+        }
+        if state.theme_name != theme.name {
+            let (t, notice) = Theme::load(&state.theme_name, wiring.user_theme_dir.as_deref(), wiring.no_color);
+            theme = t;
+            if let Some(n) = notice {
+                state.notice = Some(state::Notice {
+                    level: state::Level::Warning,
+                    text: n,
+                    at: Utc::now(),
+                });
+            }
+            theme.name = state.theme_name.clone();
+        }
+        terminal.draw(|f| crate::ui::draw(f, state, &theme, Utc::now()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! Errors in user files that name the file, the line and the field.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A problem in a user-supplied TOML file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl FileError {
+    pub fn new(file: &Path, line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
+        FileError {
+            file: file.to_path_buf(),
+            line,
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
+    /// Turn a `toml` deserialisation error into one naming line and field.
+    pub fn from_toml(file: &Path, src: &str, err: &toml::de::Error) -> Self {
+        let line = err.span().map(|s| line_of(src, s.start));
+        // toml's message is multi-line with a snippet; keep its first
+        // meaningful line, which says what is wrong.
+        let message = err.message().trim().to_string();
+        let field = field_in_message(&message);
+        FileError {
+            file: file.to_path_buf(),
+            line,
+            field,
+            message,
+        }
+    }
+}
+
+/// 1-based line number of a byte offset.
+pub fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()
+        .iter()
+        .take(offset.min(src.len()))
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// serde messages name the field in backticks: "unknown field `colour`".
+fn field_in_message(msg: &str) -> Option<String> {
+    let start = msg.find('`')? + 1;
+    let len = msg[start..].find('`')?;
+    Some(msg[start..start + len].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_names_line_and_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct C {
+            a: u32,
+        }
+        let src = "a = 1\ncolour = 2\n";
+        let err = toml::from_str::<C>(src).unwrap_err();
+        let e = FileError::from_toml(Path::new("c.toml"), src, &err);
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.field.as_deref(), Some("colour"));
+        assert!(e.to_string().starts_with("c.toml:2: field `colour`"), "{e}");
+    }
+}

@@ -1,0 +1,198 @@
+//! Configuration: the main file (`config.toml`), keymap and themes.
+//! Built-in defaults are compiled in; user files are laid over them.
+
+pub mod error;
+pub mod keymap;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::state::incident::Severity;
+use error::FileError;
+
+/// The main configuration file. Unknown keys are errors.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Your name on the timeline (default: $USER).
+    #[serde(default)]
+    pub responder: Option<String>,
+    /// Theme name: a file in the user themes dir, or dark, light,
+    /// high-contrast.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Where journals and logs go (default: $XDG_STATE_HOME/firebreak).
+    #[serde(default)]
+    pub data_dir: Option<PathBuf>,
+    /// Keymap overlay file (default: keymap.toml next to this file).
+    #[serde(default)]
+    pub keymap: Option<PathBuf>,
+    /// Where TUI exports are written (default: <data_dir>/exports).
+    #[serde(default)]
+    pub export_dir: Option<PathBuf>,
+    /// Run the built-in demo incident instead of real sources.
+    #[serde(default)]
+    pub demo: bool,
+    /// Seconds between polls of each source.
+    #[serde(default = "default_poll")]
+    pub poll_interval_secs: u64,
+    /// Timeout for any one remote call, in seconds.
+    #[serde(default = "default_timeout")]
+    pub request_timeout_secs: u64,
+    #[serde(default)]
+    pub incident: IncidentConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentConfig {
+    /// Severity of a newly declared incident.
+    #[serde(default = "default_severity")]
+    pub default_severity: Severity,
+}
+
+impl Default for IncidentConfig {
+    fn default() -> Self {
+        IncidentConfig {
+            default_severity: default_severity(),
+        }
+    }
+}
+
+fn default_theme() -> String {
+    "dark".into()
+}
+fn default_poll() -> u64 {
+    5
+}
+fn default_timeout() -> u64 {
+    5
+}
+fn default_severity() -> Severity {
+    Severity::Sev3
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            responder: None,
+            theme: default_theme(),
+            data_dir: None,
+            keymap: None,
+            export_dir: None,
+            demo: true,
+            poll_interval_secs: 2,
+            request_timeout_secs: default_timeout(),
+            incident: IncidentConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    pub fn parse(file: &Path, src: &str) -> Result<Config, FileError> {
+        let c: Config = toml::from_str(src).map_err(|e| FileError::from_toml(file, src, &e))?;
+        if c.poll_interval_secs == 0 {
+            return Err(FileError::new(
+                file,
+                line_of_key(src, "poll_interval_secs"),
+                Some("poll_interval_secs"),
+                "must be at least 1",
+            ));
+        }
+        if c.request_timeout_secs == 0 {
+            return Err(FileError::new(
+                file,
+                line_of_key(src, "request_timeout_secs"),
+                Some("request_timeout_secs"),
+                "must be at least 1",
+            ));
+        }
+        Ok(c)
+    }
+}
+
+fn line_of_key(src: &str, key: &str) -> Option<usize> {
+    src.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i + 1)
+}
+
+/// Standard places (XDG).
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub config_dir: PathBuf,
+    pub state_dir: PathBuf,
+}
+
+impl Dirs {
+    pub fn discover() -> Dirs {
+        match directories::ProjectDirs::from("", "", "firebreak") {
+            Some(p) => Dirs {
+                config_dir: p.config_dir().to_path_buf(),
+                state_dir: p
+                    .state_dir()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| p.data_local_dir().to_path_buf()),
+            },
+            None => Dirs {
+                config_dir: PathBuf::from(".firebreak"),
+                state_dir: PathBuf::from(".firebreak/state"),
+            },
+        }
+    }
+}
+
+/// Where the config came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    /// None: no file, built-in demo defaults.
+    pub path: Option<PathBuf>,
+}
+
+/// Find and read the config: `explicit` (from --config or
+/// FIREBREAK_CONFIG) must exist; the XDG default may be absent (demo).
+pub fn load(explicit: Option<&Path>, dirs: &Dirs) -> Result<Loaded, FileError> {
+    let (path, required) = match explicit {
+        Some(p) => (p.to_path_buf(), true),
+        None => (dirs.config_dir.join("config.toml"), false),
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(src) => Ok(Loaded {
+            config: Config::parse(&path, &src)?,
+            path: Some(path),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Loaded {
+            config: Config::default(),
+            path: None,
+        }),
+        Err(e) => Err(FileError::new(&path, None, None, format!("cannot read: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses() {
+        let src = include_str!("../../assets/config.example.toml");
+        Config::parse(Path::new("example"), src).unwrap();
+    }
+
+    #[test]
+    fn zero_interval_is_rejected_with_line() {
+        let e = Config::parse(Path::new("c.toml"), "theme = \"dark\"\npoll_interval_secs = 0\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.field.as_deref(), Some("poll_interval_secs"));
+    }
+
+    #[test]
+    fn wrong_type_names_field() {
+        let e = Config::parse(Path::new("c.toml"), "[incident]\ndefault_severity = \"sev9\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.message.contains("sev9") || e.message.contains("variant"), "{e}");
+    }
+}

@@ -1,0 +1,487 @@
+//! The simulated world behind the demo incident. Pure: every value is a
+//! function of the scenario (assets/demo/scenario.toml), the world's
+//! history (when the fault came and went) and the time asked about.
+//!
+//! The world's state is persisted like a real service's would be
+//! (`demo-world.json` in the data dir), so restarting firebreak resumes
+//! the same world.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::sources::{fingerprint, Alert, AlertState, Panel, PanelSpec};
+use crate::state::incident::Severity;
+
+pub const SCENARIO: &str = include_str!("../../assets/demo/scenario.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub incident: ScenarioIncident,
+    pub release: Release,
+    pub dynamics: Dynamics,
+    pub flags: Vec<ScenarioFlag>,
+    pub metrics: Vec<ScenarioMetric>,
+    pub alerts: Vec<ScenarioAlert>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioIncident {
+    pub title: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub service: String,
+    pub current: String,
+    pub previous: String,
+    pub deployed_minutes_ago: i64,
+    pub rollback_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dynamics {
+    pub ramp_minutes: f64,
+    pub recovery_seconds: f64,
+    pub step_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFlag {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub enabled: bool,
+    #[serde(default)]
+    pub guilty: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioMetric {
+    pub name: String,
+    pub unit: String,
+    pub baseline: f64,
+    pub incident: f64,
+    #[serde(default)]
+    pub noise: f64,
+    #[serde(default)]
+    pub warning: Option<f64>,
+    #[serde(default)]
+    pub critical: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioAlert {
+    pub name: String,
+    pub severity: String,
+    #[serde(default)]
+    pub metric: Option<String>,
+    #[serde(default)]
+    pub above: Option<f64>,
+    #[serde(default)]
+    pub for_seconds: i64,
+    pub summary: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub always_minutes_ago: Option<i64>,
+}
+
+impl Scenario {
+    pub fn builtin() -> anyhow::Result<Scenario> {
+        Scenario::parse(Path::new("assets/demo/scenario.toml"), SCENARIO)
+    }
+
+    pub fn parse(file: &Path, src: &str) -> anyhow::Result<Scenario> {
+        let s: Scenario = toml::from_str(src)
+            .map_err(|e| crate::config::error::FileError::from_toml(file, src, &e))?;
+        for a in &s.alerts {
+            if let Some(m) = &a.metric {
+                if !s.metrics.iter().any(|x| &x.name == m) {
+                    anyhow::bail!("{}: alert {} names unknown metric `{m}`", file.display(), a.name);
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+/// The world's mutable state, persisted between runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorldState {
+    pub started_at: DateTime<Utc>,
+    pub flags: BTreeMap<String, bool>,
+    pub flags_changed: BTreeMap<String, DateTime<Utc>>,
+    /// When a rollback was requested; it completes `rollback_seconds` later.
+    pub rollback_at: Option<DateTime<Utc>>,
+    /// (time, fault active) transitions, in order. The first is the deploy.
+    pub fault: Vec<(DateTime<Utc>, bool)>,
+}
+
+/// The simulated world: a scenario and its state.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub scenario: Scenario,
+    pub state: WorldState,
+}
+
+impl World {
+    /// A fresh world whose deploy happened `deployed_minutes_ago` before `now`.
+    pub fn new(scenario: Scenario, now: DateTime<Utc>) -> World {
+        let deploy = now - Duration::minutes(scenario.release.deployed_minutes_ago);
+        let flags = scenario.flags.iter().map(|f| (f.name.clone(), f.enabled)).collect();
+        let mut w = World {
+            state: WorldState {
+                started_at: now,
+                flags,
+                flags_changed: BTreeMap::new(),
+                rollback_at: None,
+                fault: Vec::new(),
+            },
+            scenario,
+        };
+        if w.fault_condition(deploy) {
+            w.state.fault.push((deploy, true));
+        }
+        w
+    }
+
+    /// The release currently serving traffic at `t`.
+    pub fn version_at(&self, t: DateTime<Utc>) -> &str {
+        if self.rolled_back_at(t) {
+            &self.scenario.release.previous
+        } else {
+            &self.scenario.release.current
+        }
+    }
+
+    fn rolled_back_at(&self, t: DateTime<Utc>) -> bool {
+        self.rollback_done_at().is_some_and(|d| d <= t)
+    }
+
+    pub fn rollback_done_at(&self) -> Option<DateTime<Utc>> {
+        self.state
+            .rollback_at
+            .map(|r| r + Duration::seconds(self.scenario.release.rollback_seconds))
+    }
+
+    /// Is the faulty code path live at `t`, given the current flag states?
+    fn fault_condition(&self, t: DateTime<Utc>) -> bool {
+        let guilty_on = self
+            .scenario
+            .flags
+            .iter()
+            .filter(|f| f.guilty)
+            .any(|f| self.state.flags.get(&f.name).copied().unwrap_or(f.enabled));
+        guilty_on && !self.rolled_back_at(t)
+    }
+
+    fn fault_now(&self) -> bool {
+        self.state.fault.last().is_some_and(|(_, on)| *on)
+    }
+
+    /// Bring the fault history up to date at `now` (a rollback completes).
+    pub fn advance(&mut self, now: DateTime<Utc>) {
+        if let Some(done) = self.rollback_done_at() {
+            if done <= now && self.fault_now() && !self.fault_condition(done) {
+                self.state.fault.push((done, false));
+            }
+        }
+    }
+
+    pub fn set_flag(&mut self, name: &str, enabled: bool, now: DateTime<Utc>) -> anyhow::Result<()> {
+        self.advance(now);
+        match self.state.flags.get_mut(name) {
+            Some(v) => *v = enabled,
+            None => anyhow::bail!("no flag named `{name}` in the demo"),
+        }
+        self.state.flags_changed.insert(name.to_string(), now);
+        let cond = self.fault_condition(now);
+        if cond != self.fault_now() {
+            self.state.fault.push((now, cond));
+        }
+        Ok(())
+    }
+
+    /// Start a rollback; idempotent (a second request changes nothing).
+    pub fn rollback(&mut self, now: DateTime<Utc>) -> String {
+        self.advance(now);
+        let r = &self.scenario.release;
+        if self.state.rollback_at.is_some() {
+            return format!("{} already rolled back to {}", r.service, r.previous);
+        }
+        self.state.rollback_at = Some(now);
+        format!(
+            "{} rolling back {} -> {} (takes ~{}s)",
+            r.service, r.current, r.previous, r.rollback_seconds
+        )
+    }
+
+    /// Level of metric `m` at `t`, without noise.
+    pub fn level(&self, m: &ScenarioMetric, t: DateTime<Utc>) -> f64 {
+        let d = &self.scenario.dynamics;
+        let span = m.incident - m.baseline;
+        let rate_per_sec = span / (d.ramp_minutes.max(0.01) * 60.0);
+        let mut level = m.baseline;
+        let mut seg_start: Option<(DateTime<Utc>, bool)> = None;
+        let advance = |level: f64, from: DateTime<Utc>, on: bool, to: DateTime<Utc>| -> f64 {
+            let dt = (to - from).num_milliseconds() as f64 / 1000.0;
+            if dt <= 0.0 {
+                return level;
+            }
+            if on {
+                let l = level + rate_per_sec * dt;
+                if span >= 0.0 {
+                    l.min(m.incident)
+                } else {
+                    l.max(m.incident)
+                }
+            } else {
+                m.baseline + (level - m.baseline) * (-dt / d.recovery_seconds.max(0.01)).exp()
+            }
+        };
+        for (at, on) in &self.state.fault {
+            if *at > t {
+                break;
+            }
+            if let Some((from, was_on)) = seg_start {
+                level = advance(level, from, was_on, *at);
+            }
+            seg_start = Some((*at, *on));
+        }
+        if let Some((from, on)) = seg_start {
+            level = advance(level, from, on, t);
+        }
+        level
+    }
+
+    /// Level plus deterministic noise (same t, same value).
+    pub fn value(&self, idx: usize, t: DateTime<Utc>) -> f64 {
+        let Some(m) = self.scenario.metrics.get(idx) else {
+            return f64::NAN;
+        };
+        let secs = t.timestamp();
+        let x = (secs as f64 * 0.37 + idx as f64 * 1.7).sin() * 0.6
+            + (secs as f64 * 0.113 + idx as f64).sin() * 0.4;
+        (self.level(m, t) + x * m.noise).max(0.0)
+    }
+
+    /// Metric panels over `[now - window, now]`.
+    pub fn panels(&self, window: Duration, now: DateTime<Utc>) -> Vec<Panel> {
+        let step = self.scenario.dynamics.step_seconds.max(1);
+        let start = now - window;
+        let first = start.timestamp() - start.timestamp().rem_euclid(step);
+        self.scenario
+            .metrics
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let mut points = Vec::new();
+                let mut t = first;
+                while t <= now.timestamp() {
+                    if let Some(at) = DateTime::from_timestamp(t, 0) {
+                        points.push((t as f64, self.value(i, at)));
+                    }
+                    t += step;
+                }
+                if let Some(v) = Some(self.value(i, now)) {
+                    points.push((now.timestamp() as f64, v));
+                }
+                Panel {
+                    spec: PanelSpec {
+                        name: m.name.clone(),
+                        unit: m.unit.clone(),
+                        warning: m.warning,
+                        critical: m.critical,
+                    },
+                    points,
+                    error: None,
+                }
+            })
+            .collect()
+    }
+
+    /// Alerts firing at `now`, evaluated like Prometheus rules with `for`.
+    pub fn alerts(&self, now: DateTime<Utc>) -> Vec<Alert> {
+        let mut out = Vec::new();
+        for a in &self.scenario.alerts {
+            let starts_at = if let Some(ago) = a.always_minutes_ago {
+                Some(self.state.started_at - Duration::minutes(ago))
+            } else {
+                self.firing_since(a, now)
+            };
+            let Some(starts_at) = starts_at else { continue };
+            let mut labels = a.labels.clone();
+            labels.insert("alertname".into(), a.name.clone());
+            labels.insert("severity".into(), a.severity.clone());
+            let mut annotations = a.annotations.clone();
+            annotations.insert("summary".into(), a.summary.clone());
+            out.push(Alert {
+                fingerprint: fingerprint(&labels),
+                labels,
+                annotations,
+                state: AlertState::Active,
+                starts_at,
+                generator_url: None,
+                source: "demo".into(),
+            });
+        }
+        out
+    }
+
+    /// When the alert started firing (threshold crossed + `for`), if it is.
+    fn firing_since(&self, a: &ScenarioAlert, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let (idx, m) = self
+            .scenario
+            .metrics
+            .iter()
+            .enumerate()
+            .find(|(_, m)| Some(&m.name) == a.metric.as_ref())?;
+        let above = a.above?;
+        // Walk back in 5 s steps to find when the level crossed.
+        let step = Duration::seconds(5);
+        let mut t = now;
+        let limit = now - Duration::hours(6);
+        if self.value(idx, t) <= above {
+            return None;
+        }
+        while t > limit && self.level(m, t - step) > above {
+            t -= step;
+        }
+        let since = t + Duration::seconds(a.for_seconds);
+        (since <= now).then_some(since)
+    }
+
+    /// Flags as (name, enabled, description, changed).
+    pub fn flags(&self) -> Vec<(String, bool, String, Option<DateTime<Utc>>)> {
+        self.scenario
+            .flags
+            .iter()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    self.state.flags.get(&f.name).copied().unwrap_or(f.enabled),
+                    f.description.clone(),
+                    self.state.flags_changed.get(&f.name).copied(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Where the demo world is persisted.
+pub fn world_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("demo-world.json")
+}
+
+/// Load the persisted world, or start a new one.
+pub fn load_or_new(scenario: Scenario, data_dir: &Path, fresh: bool, now: DateTime<Utc>) -> World {
+    if !fresh {
+        if let Ok(src) = std::fs::read_to_string(world_path(data_dir)) {
+            match serde_json::from_str::<WorldState>(&src) {
+                Ok(state) => return World { scenario, state },
+                Err(e) => tracing::warn!("demo world state unreadable, starting fresh: {e}"),
+            }
+        }
+    }
+    World::new(scenario, now)
+}
+
+/// Persist atomically (temp file + rename).
+pub fn save(world: &World, data_dir: &Path) -> anyhow::Result<()> {
+    let path = world_path(data_dir);
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&world.state)?)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z").unwrap().to_utc()
+    }
+
+    fn world() -> World {
+        World::new(Scenario::builtin().unwrap(), t0())
+    }
+
+    fn names(alerts: &[Alert]) -> Vec<String> {
+        let mut v: Vec<String> = alerts.iter().map(|a| a.name().to_string()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn the_deploy_causes_errors_and_alerts() {
+        let w = world();
+        let err = &w.scenario.metrics[0];
+        assert!(w.level(err, t0() - Duration::minutes(7)) < 1.0, "before deploy: baseline");
+        assert!(w.level(err, t0()) > 10.0, "six minutes after deploy: high");
+        assert_eq!(names(&w.alerts(t0())), ["DiskSpaceLow", "HighErrorRate", "LatencyHigh"]);
+    }
+
+    #[test]
+    fn turning_the_guilty_flag_off_recovers_and_resolves() {
+        let mut w = world();
+        let t = t0() + Duration::seconds(30);
+        w.set_flag("new-checkout-flow", false, t).unwrap();
+        let err = w.scenario.metrics[0].clone();
+        assert!(w.level(&err, t + Duration::seconds(5)) > 5.0, "not instant");
+        assert!(w.level(&err, t + Duration::minutes(3)) < 1.0, "recovered");
+        assert_eq!(names(&w.alerts(t + Duration::minutes(3))), ["DiskSpaceLow"]);
+        // Turning it back on brings the fault back.
+        let t2 = t + Duration::minutes(4);
+        w.set_flag("new-checkout-flow", true, t2).unwrap();
+        assert!(w.level(&err, t2 + Duration::minutes(4)) > 10.0);
+    }
+
+    #[test]
+    fn an_unrelated_flag_changes_nothing() {
+        let mut w = world();
+        w.set_flag("recommendations-v2", false, t0()).unwrap();
+        let err = w.scenario.metrics[0].clone();
+        assert!(w.level(&err, t0() + Duration::minutes(5)) > 10.0);
+        assert!(w.set_flag("nope", false, t0()).is_err());
+    }
+
+    #[test]
+    fn rollback_takes_effect_after_its_duration_and_is_idempotent() {
+        let mut w = world();
+        let msg = w.rollback(t0());
+        assert!(msg.contains("v2.13.2"));
+        assert!(w.rollback(t0() + Duration::seconds(1)).contains("already"));
+        assert_eq!(w.version_at(t0()), "v2.14.0");
+        assert_eq!(w.version_at(t0() + Duration::seconds(9)), "v2.13.2");
+        w.advance(t0() + Duration::seconds(20));
+        let err = w.scenario.metrics[0].clone();
+        assert!(w.level(&err, t0() + Duration::minutes(4)) < 1.0);
+        assert_eq!(names(&w.alerts(t0() + Duration::minutes(4))), ["DiskSpaceLow"]);
+    }
+
+    #[test]
+    fn world_state_survives_a_save_and_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = world();
+        w.set_flag("new-checkout-flow", false, t0()).unwrap();
+        save(&w, dir.path()).unwrap();
+        let back = load_or_new(Scenario::builtin().unwrap(), dir.path(), false, t0());
+        assert_eq!(back.state, w.state);
+        let fresh = load_or_new(Scenario::builtin().unwrap(), dir.path(), true, t0());
+        assert_ne!(fresh.state, w.state);
+    }
+}

@@ -1,0 +1,219 @@
+//! The effect runner: the only place that does I/O on behalf of `update`.
+//! Each effect runs on its own task (or the journal thread) and reports
+//! back as a message; nothing here blocks the event loop.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{mpsc, watch, Notify};
+
+use crate::flags::{self, FlagProvider};
+use crate::sources::ReleaseControl;
+use crate::state::{Effect, Msg};
+use crate::timeline::export::{self, Format};
+use crate::timeline::journal::Journal;
+use crate::timeline::Event;
+
+/// A request to the journal thread.
+struct Append {
+    actor: String,
+    event: Event,
+    then: Vec<Effect>,
+}
+
+/// Runs effects. Cheap to call; all work happens elsewhere.
+pub struct Runner {
+    tx: mpsc::Sender<Msg>,
+    journal: std::sync::mpsc::Sender<Append>,
+    pub refresh: Vec<Arc<Notify>>,
+    pub flags_refresh: Vec<Arc<Notify>>,
+    pub window: watch::Sender<chrono::Duration>,
+    pub providers: Vec<Arc<dyn FlagProvider>>,
+    pub release: Option<Arc<dyn ReleaseControl>>,
+    pub data_dir: PathBuf,
+    pub export_dir: PathBuf,
+    pub timeout: Duration,
+}
+
+impl Runner {
+    /// Start the journal thread. `journal` is the open incident's journal,
+    /// if one was resumed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        tx: mpsc::Sender<Msg>,
+        journal: Option<Journal>,
+        data_dir: PathBuf,
+        export_dir: PathBuf,
+        timeout: Duration,
+        window: watch::Sender<chrono::Duration>,
+    ) -> Runner {
+        let (jtx, jrx) = std::sync::mpsc::channel::<Append>();
+        let thread_tx = tx.clone();
+        let dir = data_dir.clone();
+        std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || journal_thread(jrx, thread_tx, journal, dir))
+            .map_err(|e| tracing::error!("cannot start journal thread: {e}"))
+            .ok();
+        Runner {
+            tx,
+            journal: jtx,
+            refresh: Vec::new(),
+            flags_refresh: Vec::new(),
+            window,
+            providers: Vec::new(),
+            release: None,
+            data_dir,
+            export_dir,
+            timeout,
+        }
+    }
+
+    pub fn run(&self, effect: Effect) {
+        match effect {
+            Effect::Record { actor, event, then } => {
+                if let Err(std::sync::mpsc::SendError(a)) = self.journal.send(Append { actor, event, then }) {
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        let _ = tx
+                            .send(Msg::RecordFailed {
+                                actor: a.actor,
+                                event: a.event,
+                                error: "journal thread stopped".into(),
+                                then: a.then,
+                            })
+                            .await;
+                    });
+                }
+            }
+            Effect::RefreshAll => {
+                for n in self.refresh.iter().chain(&self.flags_refresh) {
+                    n.notify_one();
+                }
+            }
+            Effect::RefreshFlags => {
+                for n in &self.flags_refresh {
+                    n.notify_one();
+                }
+            }
+            Effect::SetWindow(w) => {
+                let _ = self.window.send(w);
+                for n in &self.refresh {
+                    n.notify_one();
+                }
+            }
+            Effect::FlipFlag { provider, flag, wanted } => {
+                let tx = self.tx.clone();
+                let timeout = self.timeout;
+                let p = self.providers.iter().find(|p| p.name() == provider).cloned();
+                tokio::spawn(async move {
+                    let result = match p {
+                        Some(p) => flags::flip(p.as_ref(), &flag, wanted, timeout).await,
+                        None => Err(flags::FlipError {
+                            before: None,
+                            after: None,
+                            message: format!("no flag provider named `{provider}` is configured"),
+                        }),
+                    };
+                    let _ = tx.send(Msg::FlipDone { provider, flag, wanted, result }).await;
+                });
+            }
+            Effect::Rollback => {
+                let tx = self.tx.clone();
+                let timeout = self.timeout;
+                let release = self.release.clone();
+                tokio::spawn(async move {
+                    let result = match release {
+                        Some(r) => match tokio::time::timeout(timeout, r.rollback()).await {
+                            Ok(Ok(s)) => Ok(s),
+                            Ok(Err(e)) => Err(format!("{e:#}")),
+                            Err(_) => Err(format!("timed out after {timeout:?}; check the deploy system")),
+                        },
+                        None => Err("no rollback is configured".into()),
+                    };
+                    let _ = tx.send(Msg::RollbackDone(result)).await;
+                });
+            }
+            Effect::Export { format, id } => {
+                let tx = self.tx.clone();
+                let data_dir = self.data_dir.clone();
+                let export_dir = self.export_dir.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = export_to_file(&data_dir, &export_dir, &id, format).map(|p| (format, p));
+                    let _ = tx.blocking_send(Msg::Exported(result.map_err(|e| format!("{e:#}"))));
+                });
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+/// Write an export of incident `id` into `export_dir`; returns the path.
+pub fn export_to_file(
+    data_dir: &std::path::Path,
+    export_dir: &std::path::Path,
+    id: &str,
+    format: Format,
+) -> anyhow::Result<PathBuf> {
+    let text = export::export_incident(data_dir, Some(id), format, Utc::now())?;
+    std::fs::create_dir_all(export_dir)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", export_dir.display()))?;
+    let name = match format {
+        Format::Markdown => format!("{id}-postmortem.md"),
+        Format::Json => format!("{id}-timeline.json"),
+    };
+    let path = export_dir.join(name);
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn journal_thread(
+    rx: std::sync::mpsc::Receiver<Append>,
+    tx: mpsc::Sender<Msg>,
+    mut journal: Option<Journal>,
+    data_dir: PathBuf,
+) {
+    while let Ok(Append { actor, event, then }) = rx.recv() {
+        if let Event::IncidentDeclared { id, .. } = &event {
+            match Journal::create(&data_dir, id) {
+                Ok(j) => journal = Some(j),
+                Err(e) => {
+                    let _ = tx.blocking_send(Msg::RecordFailed {
+                        actor,
+                        event,
+                        error: e.to_string(),
+                        then,
+                    });
+                    continue;
+                }
+            }
+        }
+        let msg = match journal.as_mut() {
+            Some(j) => match j.append(Utc::now(), &actor, event.clone()) {
+                Ok(entry) => Msg::Recorded { entry, then },
+                Err(e) => {
+                    tracing::error!("journal append failed: {e}");
+                    Msg::RecordFailed {
+                        actor,
+                        event,
+                        error: e.to_string(),
+                        then,
+                    }
+                }
+            },
+            None => Msg::RecordFailed {
+                actor,
+                event,
+                error: "no incident journal is open".into(),
+                then,
+            },
+        };
+        if tx.blocking_send(msg).is_err() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Feature flags: the provider interface and the safe flip procedure
+//! (read before write, no-op when already there, read back after).
+
+pub mod demo;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A feature flag as a provider reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Flag {
+    pub name: String,
+    pub enabled: bool,
+    #[serde(default)]
+    pub description: String,
+    /// The provider's name (which configured provider holds it).
+    pub provider: String,
+    /// Environment, for providers that have them (Unleash).
+    #[serde(default)]
+    pub env: Option<String>,
+    /// Last change, when the provider says.
+    #[serde(default)]
+    pub changed_at: Option<DateTime<Utc>>,
+}
+
+/// A flag service: Unleash, a flagd file, the demo.
+#[async_trait]
+pub trait FlagProvider: Send + Sync {
+    fn name(&self) -> &str;
+    async fn list(&self) -> anyhow::Result<Vec<Flag>>;
+    async fn get(&self, name: &str) -> anyhow::Result<Flag> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|f| f.name == name)
+            .ok_or_else(|| anyhow::anyhow!("no flag named `{name}` in {}", self.name()))
+    }
+    /// Set the flag; callers use [`flip`], which reads before and after.
+    async fn set(&self, name: &str, enabled: bool) -> anyhow::Result<()>;
+}
+
+/// What a flip did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlipOutcome {
+    pub before: bool,
+    pub after: bool,
+    /// False when the flag was already in the wanted state (no-op).
+    pub changed: bool,
+}
+
+/// Errors of a flip, carrying what is known of the flag's state.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct FlipError {
+    pub before: Option<bool>,
+    pub after: Option<bool>,
+    pub message: String,
+}
+
+/// Turn `name` on or off safely: read, skip if already there, write, read
+/// back and verify. Every call is bounded by `timeout`.
+pub async fn flip(
+    provider: &dyn FlagProvider,
+    name: &str,
+    wanted: bool,
+    timeout: Duration,
+) -> Result<FlipOutcome, FlipError> {
+    let err = |before, after, message: String| FlipError {
+        before,
+        after,
+        message,
+    };
+    let before = match tokio::time::timeout(timeout, provider.get(name)).await {
+        Ok(Ok(f)) => f.enabled,
+        Ok(Err(e)) => return Err(err(None, None, format!("reading {name}: {e:#}"))),
+        Err(_) => return Err(err(None, None, format!("reading {name}: timed out after {timeout:?}"))),
+    };
+    if before == wanted {
+        return Ok(FlipOutcome {
+            before,
+            after: before,
+            changed: false,
+        });
+    }
+    match tokio::time::timeout(timeout, provider.set(name, wanted)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(err(Some(before), None, format!("changing {name}: {e:#}"))),
+        Err(_) => {
+            return Err(err(
+                Some(before),
+                None,
+                format!("changing {name}: timed out after {timeout:?}; state unknown, read it back before retrying"),
+            ))
+        }
+    }
+    let after = match tokio::time::timeout(timeout, provider.get(name)).await {
+        Ok(Ok(f)) => f.enabled,
+        Ok(Err(e)) => return Err(err(Some(before), None, format!("reading back {name}: {e:#}"))),
+        Err(_) => return Err(err(Some(before), None, format!("reading back {name}: timed out"))),
+    };
+    if after != wanted {
+        return Err(err(
+            Some(before),
+            Some(after),
+            format!("read back {name}: still {}", if after { "on" } else { "off" }),
+        ));
+    }
+    Ok(FlipOutcome {
+        before,
+        after,
+        changed: true,
+    })
+}

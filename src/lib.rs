@@ -1,0 +1,17 @@
+//! firebreak: a terminal cockpit for the on-call engineer in an outage.
+//!
+//! The shape (see ARCHITECTURE.md): sources and effects do the I/O and send
+//! [`state::Msg`]s; [`state::update`] is pure and returns
+//! [`state::Effect`]s; [`ui::draw`] renders the state.
+
+pub mod action;
+pub mod app;
+pub mod config;
+pub mod demo;
+pub mod effects;
+pub mod flags;
+pub mod sources;
+pub mod state;
+pub mod timeline;
+pub mod tui;
+pub mod ui;

@@ -1,0 +1,127 @@
+//! The demo world seen through the same interfaces as real systems: an
+//! alert source, a metric source, a flag provider and release control.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Alert, AlertSource, MetricSource, Panel, ReleaseControl};
+use crate::demo::World;
+use crate::flags::{Flag, FlagProvider};
+
+/// A clock, injectable for tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// Shared handle on the simulated world. Cloning shares the world.
+#[derive(Clone)]
+pub struct Demo {
+    world: Arc<Mutex<World>>,
+    /// Where changes are persisted (None: in memory only).
+    data_dir: Option<PathBuf>,
+    clock: Clock,
+}
+
+impl Demo {
+    pub fn new(world: World, data_dir: Option<PathBuf>, clock: Clock) -> Demo {
+        Demo {
+            world: Arc::new(Mutex::new(world)),
+            data_dir,
+            clock,
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut World, DateTime<Utc>) -> T) -> anyhow::Result<T> {
+        let now = (self.clock)();
+        let mut w = self
+            .world
+            .lock()
+            .map_err(|_| anyhow::anyhow!("demo world lock poisoned"))?;
+        w.advance(now);
+        Ok(f(&mut w, now))
+    }
+
+    fn persist(&self) -> anyhow::Result<()> {
+        if let Some(dir) = &self.data_dir {
+            let w = self
+                .world
+                .lock()
+                .map_err(|_| anyhow::anyhow!("demo world lock poisoned"))?
+                .clone();
+            crate::demo::save(&w, dir)?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AlertSource for Demo {
+    fn name(&self) -> &str {
+        "demo"
+    }
+
+    async fn alerts(&self) -> anyhow::Result<Vec<Alert>> {
+        self.with(|w, now| w.alerts(now))
+    }
+}
+
+#[async_trait]
+impl MetricSource for Demo {
+    fn name(&self) -> &str {
+        "demo"
+    }
+
+    async fn panels(&self, window: chrono::Duration) -> anyhow::Result<Vec<Panel>> {
+        self.with(|w, now| w.panels(window, now))
+    }
+}
+
+#[async_trait]
+impl FlagProvider for Demo {
+    fn name(&self) -> &str {
+        "demo"
+    }
+
+    async fn list(&self) -> anyhow::Result<Vec<Flag>> {
+        self.with(|w, _| {
+            w.flags()
+                .into_iter()
+                .map(|(name, enabled, description, changed_at)| Flag {
+                    name,
+                    enabled,
+                    description,
+                    provider: "demo".into(),
+                    env: Some("production".into()),
+                    changed_at,
+                })
+                .collect()
+        })
+    }
+
+    async fn set(&self, name: &str, enabled: bool) -> anyhow::Result<()> {
+        self.with(|w, now| w.set_flag(name, enabled, now))??;
+        self.persist()
+    }
+}
+
+#[async_trait]
+impl ReleaseControl for Demo {
+    fn name(&self) -> &str {
+        "demo"
+    }
+
+    async fn current(&self) -> anyhow::Result<String> {
+        self.with(|w, now| format!("{} {}", w.scenario.release.service, w.version_at(now)))
+    }
+
+    async fn rollback(&self) -> anyhow::Result<String> {
+        let msg = self.with(|w, now| w.rollback(now))?;
+        self.persist()?;
+        Ok(msg)
+    }
+}

@@ -1,0 +1,234 @@
+//! The incident itself: title, severity, status and key times, rebuilt
+//! from the journal by [`Incident::apply`].
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::timeline::{Entry, Event};
+
+/// SEV1 (worst) to SEV4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Sev1,
+    Sev2,
+    Sev3,
+    Sev4,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Self::Sev1, Self::Sev2, Self::Sev3, Self::Sev4];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Sev1 => "SEV1",
+            Self::Sev2 => "SEV2",
+            Self::Sev3 => "SEV3",
+            Self::Sev4 => "SEV4",
+        }
+    }
+
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Sev1 => "critical: major customer impact",
+            Self::Sev2 => "major: significant impact on some customers",
+            Self::Sev3 => "minor: limited impact, workaround exists",
+            Self::Sev4 => "low: no customer impact yet",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Where the response stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Self::Investigating,
+        Self::Identified,
+        Self::Monitoring,
+        Self::Resolved,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Investigating => "investigating",
+            Self::Identified => "identified",
+            Self::Monitoring => "monitoring",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Investigating => "impact confirmed, cause unknown",
+            Self::Identified => "cause found, working on a fix",
+            Self::Monitoring => "mitigation applied, watching",
+            Self::Resolved => "impact over, incident closed",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The incident as the journal tells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub demo: bool,
+    /// When the incident was declared.
+    pub declared_at: DateTime<Utc>,
+    /// When customer impact began, as the responder said (else: declared).
+    pub impact_started: Option<DateTime<Utc>>,
+    /// First alert seen firing.
+    pub detected_at: Option<DateTime<Utc>>,
+    /// First human action after declaration (note, action, flag, status).
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// First time the status went to monitoring (mitigation in place).
+    pub mitigated_at: Option<DateTime<Utc>>,
+    /// When the status went to resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl Incident {
+    /// Build an incident from its first journal entry, if it is a declaration.
+    pub fn from_declaration(entry: &Entry) -> Option<Incident> {
+        match &entry.event {
+            Event::IncidentDeclared {
+                id,
+                title,
+                severity,
+                demo,
+            } => Some(Incident {
+                id: id.clone(),
+                title: title.clone(),
+                severity: *severity,
+                status: Status::Investigating,
+                demo: *demo,
+                declared_at: entry.ts,
+                impact_started: None,
+                detected_at: None,
+                acknowledged_at: None,
+                mitigated_at: None,
+                resolved_at: None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Rebuild from a whole journal. `None` when it does not start with a
+    /// declaration.
+    pub fn replay(entries: &[Entry]) -> Option<Incident> {
+        let mut incident = Incident::from_declaration(entries.first()?)?;
+        for entry in &entries[1..] {
+            incident.apply(entry);
+        }
+        Some(incident)
+    }
+
+    /// Fold one entry into the incident.
+    pub fn apply(&mut self, entry: &Entry) {
+        let human = entry.actor != crate::timeline::journal::SYSTEM_ACTOR;
+        match &entry.event {
+            Event::IncidentDeclared { .. } => {}
+            Event::TitleChanged { title } => self.title = title.clone(),
+            Event::SeverityChanged { to, .. } => self.severity = *to,
+            Event::StatusChanged { to, .. } => {
+                self.status = *to;
+                match to {
+                    Status::Monitoring => {
+                        self.mitigated_at.get_or_insert(entry.ts);
+                        self.resolved_at = None;
+                    }
+                    Status::Resolved => {
+                        self.mitigated_at.get_or_insert(entry.ts);
+                        self.resolved_at = Some(entry.ts);
+                    }
+                    _ => self.resolved_at = None,
+                }
+            }
+            Event::ImpactStarted { at } => self.impact_started = Some(*at),
+            Event::AlertFiring { since, .. } => {
+                let at = since.map_or(entry.ts, |s| s.min(entry.ts));
+                self.detected_at = Some(self.detected_at.map_or(at, |d| d.min(at)));
+            }
+            _ => {}
+        }
+        if human
+            && self.acknowledged_at.is_none()
+            && !matches!(entry.event, Event::IncidentDeclared { .. })
+        {
+            self.acknowledged_at = Some(entry.ts);
+        }
+    }
+
+    /// Open until resolved.
+    pub fn is_open(&self) -> bool {
+        self.status != Status::Resolved
+    }
+
+    /// The zero of the T+ clock: impact start if known, else declaration.
+    pub fn t0(&self) -> DateTime<Utc> {
+        self.impact_started.unwrap_or(self.declared_at)
+    }
+}
+
+/// Format a duration as `1h02m03s` / `2m03s` / `45s`, with a sign for
+/// negative values.
+pub fn fmt_duration(d: chrono::Duration) -> String {
+    let secs = d.num_seconds();
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+    if h > 0 {
+        format!("{sign}{h}h{m:02}m{s:02}s")
+    } else if m > 0 {
+        format!("{sign}{m}m{s:02}s")
+    } else {
+        format!("{sign}{s}s")
+    }
+}
+
+/// `T+12m03s` relative to `t0` (or `T-` before it).
+pub fn t_plus(t0: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let d = at - t0;
+    if d < chrono::Duration::zero() {
+        format!("T-{}", fmt_duration(-d))
+    } else {
+        format!("T+{}", fmt_duration(d))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(fmt_duration(chrono::Duration::seconds(45)), "45s");
+        assert_eq!(fmt_duration(chrono::Duration::seconds(125)), "2m05s");
+        assert_eq!(fmt_duration(chrono::Duration::seconds(3723)), "1h02m03s");
+        assert_eq!(fmt_duration(chrono::Duration::seconds(-65)), "-1m05s");
+    }
+}

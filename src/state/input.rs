@@ -1,0 +1,223 @@
+//! Keys, by input mode. Normal mode goes through the keymap; overlays and
+//! prompts have fixed, conventional keys (Enter, Esc, arrows, y/n).
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::incident::{Severity, Status};
+use super::palette::{self};
+use super::timeparse::parse_when;
+use super::update::{confirmed, declare, on_action, record, refilter, run_command, set_severity, set_status};
+use super::{ChooseKind, Effect, Mode, PromptKind, State};
+use crate::timeline::Event;
+
+pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let mode = std::mem::replace(&mut state.mode, Mode::Normal);
+    match mode {
+        Mode::Normal => match state.keymap.action_for(&key) {
+            Some(a) => on_action(state, a, now),
+            None => Vec::new(),
+        },
+        Mode::Help { scroll } => {
+            state.mode = match scroll_key(&key, scroll) {
+                Some(s) => Mode::Help { scroll: s },
+                None => Mode::Normal,
+            };
+            Vec::new()
+        }
+        Mode::AlertDetail { fingerprint, scroll } => {
+            state.mode = match scroll_key(&key, scroll) {
+                Some(s) => Mode::AlertDetail { fingerprint, scroll: s },
+                None => Mode::Normal,
+            };
+            Vec::new()
+        }
+        Mode::Confirm { question, pending } => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => confirmed(state, pending, now),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
+            _ => {
+                // Anything else: keep asking (a stray key never confirms).
+                state.mode = Mode::Confirm { question, pending };
+                Vec::new()
+            }
+        },
+        Mode::Choose { kind, selected } => {
+            let n = match kind {
+                ChooseKind::Severity => Severity::ALL.len(),
+                ChooseKind::Status => Status::ALL.len(),
+            };
+            let pick = |i: usize, state: &mut State| match kind {
+                ChooseKind::Severity => set_severity(state, Severity::ALL[i], now),
+                ChooseKind::Status => set_status(state, Status::ALL[i], now),
+            };
+            match key.code {
+                KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
+                KeyCode::Enter => pick(selected.min(n - 1), state),
+                KeyCode::Char(c) if c.is_ascii_digit() && (1..=n as u32).contains(&c.to_digit(10).unwrap_or(0)) => {
+                    pick(c.to_digit(10).unwrap_or(1) as usize - 1, state)
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    state.mode = Mode::Choose { kind, selected: selected.saturating_sub(1) };
+                    Vec::new()
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    state.mode = Mode::Choose { kind, selected: (selected + 1).min(n - 1) };
+                    Vec::new()
+                }
+                _ => {
+                    state.mode = Mode::Choose { kind, selected };
+                    Vec::new()
+                }
+            }
+        }
+        Mode::Palette(mut p) => {
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Esc => return Vec::new(),
+                KeyCode::Enter => {
+                    return match p.matches.get(p.selected) {
+                        Some((item, _)) => run_command(state, item.command.clone(), now),
+                        None => Vec::new(),
+                    };
+                }
+                KeyCode::Up => p.selected = p.selected.saturating_sub(1),
+                KeyCode::Char('p') | KeyCode::Char('k') if ctrl => p.selected = p.selected.saturating_sub(1),
+                KeyCode::Down | KeyCode::Tab => p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1)),
+                KeyCode::Char('n') | KeyCode::Char('j') if ctrl => {
+                    p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
+                }
+                _ => {
+                    if edit(&mut p.query, &key) {
+                        p.matches = palette::search(&p.query, palette::items(state));
+                        p.selected = 0;
+                    }
+                }
+            }
+            state.mode = Mode::Palette(p);
+            Vec::new()
+        }
+        Mode::Prompt { kind, mut input, error } => match key.code {
+            KeyCode::Esc => {
+                if let PromptKind::Filter(pane) = kind {
+                    if let Some(l) = state.list_mut(pane) {
+                        l.filter.clear();
+                    }
+                    refilter(state, pane);
+                }
+                Vec::new()
+            }
+            KeyCode::Enter => submit(state, kind, input, now),
+            _ => {
+                let changed = edit(&mut input, &key);
+                if changed {
+                    if let PromptKind::Filter(pane) = kind {
+                        if let Some(l) = state.list_mut(pane) {
+                            l.filter = input.clone();
+                        }
+                        refilter(state, pane);
+                    }
+                }
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: if changed { None } else { error },
+                };
+                Vec::new()
+            }
+        },
+    }
+}
+
+/// Scroll keys for overlays; `None` means close.
+fn scroll_key(key: &KeyEvent, scroll: u16) -> Option<u16> {
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter | KeyCode::F(1) => None,
+        KeyCode::Down | KeyCode::Char('j') => Some(scroll.saturating_add(1)),
+        KeyCode::Up | KeyCode::Char('k') => Some(scroll.saturating_sub(1)),
+        KeyCode::PageDown => Some(scroll.saturating_add(10)),
+        KeyCode::PageUp => Some(scroll.saturating_sub(10)),
+        KeyCode::Home | KeyCode::Char('g') => Some(0),
+        _ => Some(scroll),
+    }
+}
+
+/// Line editing. Returns true when the text changed.
+fn edit(text: &mut String, key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => {
+            let changed = !text.is_empty();
+            text.clear();
+            changed
+        }
+        KeyCode::Char('w') if ctrl => {
+            let trimmed = text.trim_end().len();
+            let cut = text[..trimmed].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            let changed = cut != text.len();
+            text.truncate(cut);
+            changed
+        }
+        KeyCode::Char(_) if ctrl => false,
+        KeyCode::Char(c) => {
+            if text.chars().count() < 2000 {
+                text.push(c);
+            }
+            true
+        }
+        KeyCode::Backspace => text.pop().is_some(),
+        _ => false,
+    }
+}
+
+fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>) -> Vec<Effect> {
+    let text = input.trim().to_string();
+    match kind {
+        PromptKind::Filter(_) => Vec::new(),
+        PromptKind::Note => {
+            if text.is_empty() {
+                return Vec::new();
+            }
+            vec![record(state, Event::Note { text })]
+        }
+        PromptKind::Rename => {
+            let same = state.incident.as_ref().is_some_and(|i| i.title == text);
+            if text.is_empty() || same {
+                return Vec::new();
+            }
+            vec![record(state, Event::TitleChanged { title: text })]
+        }
+        PromptKind::Declare => {
+            if text.is_empty() {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some("A title, please: what is broken, for whom?".into()),
+                };
+                return Vec::new();
+            }
+            vec![declare(state, text, now)]
+        }
+        PromptKind::ImpactStart => match parse_when(&text, now, state.settings.local_offset) {
+            Ok(at) if at > now => {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some("That is in the future".into()),
+                };
+                Vec::new()
+            }
+            Ok(at) => vec![record(state, Event::ImpactStarted { at })],
+            Err(e) => {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some(e),
+                };
+                Vec::new()
+            }
+        },
+    }
+}

@@ -1,0 +1,136 @@
+//! A filterable, scrollable list view over a vector owned elsewhere.
+
+use fuzzy_matcher::skim::SkimMatcherV2;
+use fuzzy_matcher::FuzzyMatcher;
+
+/// Selection and filter of one list pane. `view` holds the indices of the
+/// items that pass the filter, in their original order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListView {
+    pub filter: String,
+    pub view: Vec<usize>,
+    /// Position of the cursor within `view`.
+    pub selected: usize,
+    /// Keep the cursor on the newest (last) item as items arrive.
+    pub follow: bool,
+}
+
+impl ListView {
+    pub fn following() -> ListView {
+        ListView {
+            follow: true,
+            ..ListView::default()
+        }
+    }
+
+    /// Index (into the underlying vector) of the selected item.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.view.get(self.selected).copied()
+    }
+
+    /// Recompute `view` from the items' search texts, keeping the cursor on
+    /// the same item when it is still visible.
+    pub fn refilter(&mut self, texts: &[String]) {
+        let keep = self.selected_index();
+        self.view = filter_indices(&self.filter, texts);
+        if self.follow {
+            self.selected = self.view.len().saturating_sub(1);
+        } else if let Some(k) = keep {
+            self.selected = self
+                .view
+                .iter()
+                .position(|i| *i == k)
+                .unwrap_or(self.selected.min(self.view.len().saturating_sub(1)));
+        }
+        self.clamp();
+    }
+
+    fn clamp(&mut self) {
+        if self.view.is_empty() {
+            self.selected = 0;
+        } else if self.selected >= self.view.len() {
+            self.selected = self.view.len() - 1;
+        }
+    }
+
+    /// Move the cursor by `delta` (negative is up).
+    pub fn move_by(&mut self, delta: isize) {
+        if self.view.is_empty() {
+            return;
+        }
+        let last = self.view.len() - 1;
+        let next = (self.selected as isize + delta).clamp(0, last as isize) as usize;
+        self.selected = next;
+        self.follow = self.follow_allowed() && next == last;
+    }
+
+    pub fn top(&mut self) {
+        self.selected = 0;
+        self.follow = false;
+    }
+
+    pub fn bottom(&mut self) {
+        self.selected = self.view.len().saturating_sub(1);
+        self.follow = self.follow_allowed();
+    }
+
+    /// Lists that start following keep doing so at the bottom.
+    fn follow_allowed(&self) -> bool {
+        true
+    }
+}
+
+/// Indices of `texts` matching `filter` (fuzzy, smart case), in order.
+pub fn filter_indices(filter: &str, texts: &[String]) -> Vec<usize> {
+    if filter.is_empty() {
+        return (0..texts.len()).collect();
+    }
+    let matcher = SkimMatcherV2::default().smart_case();
+    texts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matcher.fuzzy_match(t, filter).is_some())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn filter_keeps_order_and_cursor() {
+        let t = texts(&["HighErrorRate checkout", "DiskSpaceLow indexer", "LatencyHigh checkout"]);
+        let mut l = ListView::default();
+        l.refilter(&t);
+        l.move_by(2);
+        assert_eq!(l.selected_index(), Some(2));
+        l.filter = "chk".into();
+        l.refilter(&t);
+        assert_eq!(l.view, vec![0, 2]);
+        assert_eq!(l.selected_index(), Some(2), "cursor stays on the same item");
+        l.filter = "zzz".into();
+        l.refilter(&t);
+        assert_eq!(l.selected_index(), None);
+    }
+
+    #[test]
+    fn following_list_sticks_to_the_newest() {
+        let mut l = ListView::following();
+        l.refilter(&texts(&["a", "b"]));
+        assert_eq!(l.selected_index(), Some(1));
+        l.refilter(&texts(&["a", "b", "c"]));
+        assert_eq!(l.selected_index(), Some(2));
+        l.move_by(-1);
+        assert!(!l.follow);
+        l.refilter(&texts(&["a", "b", "c", "d"]));
+        assert_eq!(l.selected_index(), Some(1), "scrolled back: stays put");
+        l.bottom();
+        l.refilter(&texts(&["a", "b", "c", "d", "e"]));
+        assert_eq!(l.selected_index(), Some(4));
+    }
+}

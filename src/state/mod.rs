@@ -1,0 +1,429 @@
+//! Application state and the pure `update` function.
+//!
+//! `update(&mut State, Msg, now) -> Vec<Effect>` is synchronous and does no
+//! I/O: keys, source results and effect results come in as [`Msg`]s; what
+//! must happen in the world goes out as [`Effect`]s.
+
+pub mod health;
+pub mod incident;
+mod input;
+pub mod lists;
+pub mod palette;
+pub mod timeparse;
+pub mod update;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use crossterm::event::KeyEvent;
+
+pub use update::update;
+
+use crate::config::keymap::Keymap;
+use crate::flags::{Flag, FlipError, FlipOutcome};
+use crate::sources::poller::Polled;
+use crate::sources::{Alert, Panel};
+use crate::timeline::export::Format;
+use crate::timeline::journal::Problem;
+use crate::timeline::{Entry, Event};
+use health::Health;
+use incident::{Incident, Severity, Status};
+use lists::ListView;
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The terminal was resized (redraw).
+    Resize,
+    /// A clock tick (visible clocks advance).
+    Tick,
+    Alerts(Polled<Vec<Alert>>),
+    Metrics(Polled<Vec<Panel>>),
+    Flags(Polled<Vec<Flag>>),
+    FlipDone {
+        provider: String,
+        flag: String,
+        wanted: bool,
+        result: Result<FlipOutcome, FlipError>,
+    },
+    /// An entry is durably in the journal; run `then` now.
+    Recorded { entry: Entry, then: Vec<Effect> },
+    /// Writing to the journal failed; `then` was NOT run.
+    RecordFailed {
+        actor: String,
+        event: Event,
+        error: String,
+        then: Vec<Effect>,
+    },
+    RollbackDone(Result<String, String>),
+    Exported(Result<(Format, PathBuf), String>),
+}
+
+/// Work for the effect runner (all I/O happens there).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append to the journal (fsync'd), then run `then`. An
+    /// `IncidentDeclared` event starts a new journal.
+    Record {
+        actor: String,
+        event: Event,
+        then: Vec<Effect>,
+    },
+    /// Poll every source now.
+    RefreshAll,
+    /// Re-read the flags (after a flip).
+    RefreshFlags,
+    FlipFlag {
+        provider: String,
+        flag: String,
+        wanted: bool,
+    },
+    Rollback,
+    Export { format: Format, id: String },
+    /// Change the metrics window.
+    SetWindow(Duration),
+    Quit,
+}
+
+/// The panes, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Alerts,
+    Metrics,
+    Timeline,
+    Flags,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Alerts, Pane::Metrics, Pane::Timeline, Pane::Flags];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Alerts => "Alerts",
+            Pane::Metrics => "Metrics",
+            Pane::Timeline => "Timeline",
+            Pane::Flags => "Flags",
+        }
+    }
+}
+
+/// What a text prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Note,
+    Rename,
+    Declare,
+    ImpactStart,
+    Filter(Pane),
+}
+
+impl PromptKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            PromptKind::Note => "Note",
+            PromptKind::Rename => "Rename incident",
+            PromptKind::Declare => "Declare incident (title)",
+            PromptKind::ImpactStart => "Impact started at (14:02, 14:02Z, -10m, 1h ago)",
+            PromptKind::Filter(_) => "Filter",
+        }
+    }
+}
+
+/// What a yes/no confirmation will do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    Quit,
+    FlipFlag {
+        provider: String,
+        flag: String,
+        wanted: bool,
+    },
+    Rollback,
+}
+
+/// What a chooser picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChooseKind {
+    Severity,
+    Status,
+}
+
+/// The input mode: who gets the next key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    Help {
+        scroll: u16,
+    },
+    Prompt {
+        kind: PromptKind,
+        input: String,
+        error: Option<String>,
+    },
+    Confirm {
+        question: String,
+        pending: Pending,
+    },
+    Choose {
+        kind: ChooseKind,
+        selected: usize,
+    },
+    Palette(palette::PaletteState),
+    AlertDetail {
+        fingerprint: String,
+        scroll: u16,
+    },
+}
+
+/// How loud a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// A message in the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How long a notice stays (errors stay until replaced).
+pub const NOTICE_SECS: i64 = 8;
+
+/// The metrics windows `w` cycles through.
+pub const WINDOWS: [(&str, i64); 3] = [("15m", 15), ("1h", 60), ("6h", 360)];
+
+/// Settings the state needs (from config), fixed for a run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub demo: bool,
+    pub responder: String,
+    pub default_severity: Severity,
+    /// Title used when declaring the demo incident.
+    pub demo_title: Option<String>,
+    pub local_offset: FixedOffset,
+    pub themes: Vec<String>,
+    pub alerts_configured: bool,
+    pub metrics_configured: bool,
+    pub flags_configured: bool,
+    pub poll_interval: Duration,
+    /// Is there something that can roll back (demo or configured)?
+    pub can_rollback: bool,
+}
+
+/// The whole application state.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub settings: Settings,
+    pub keymap: Keymap,
+    pub theme_name: String,
+
+    pub incident: Option<Incident>,
+    pub timeline: Vec<Entry>,
+    pub journal_problems: Vec<Problem>,
+    /// Events whose write failed: shown, retried, never dropped.
+    pub unsaved: Vec<(String, Event)>,
+    pub journal_error: Option<String>,
+    /// Alerts recorded as firing on the timeline (fingerprint -> name).
+    pub recorded_firing: BTreeMap<String, String>,
+
+    pub alerts: Vec<Alert>,
+    pub alerts_health: Health,
+    pub panels: Vec<Panel>,
+    pub metrics_health: Health,
+    pub flags: Vec<Flag>,
+    pub flags_health: Health,
+    /// Flags with a flip in flight: a second press does nothing.
+    pub flips_in_flight: BTreeSet<String>,
+    pub rollback_in_flight: bool,
+    pub window: usize,
+
+    pub focus: Pane,
+    pub alerts_list: ListView,
+    pub timeline_list: ListView,
+    pub flags_list: ListView,
+    pub mode: Mode,
+    pub notice: Option<Notice>,
+    pub quit: bool,
+}
+
+impl State {
+    /// A state with no incident yet.
+    pub fn new(settings: Settings, keymap: Keymap, theme_name: &str) -> State {
+        let iv = settings.poll_interval;
+        State {
+            alerts_health: Health::new("alerts", settings.alerts_configured, iv),
+            metrics_health: Health::new("metrics", settings.metrics_configured, iv),
+            flags_health: Health::new("flags", settings.flags_configured, iv),
+            settings,
+            keymap,
+            theme_name: theme_name.to_string(),
+            incident: None,
+            timeline: Vec::new(),
+            journal_problems: Vec::new(),
+            unsaved: Vec::new(),
+            journal_error: None,
+            recorded_firing: BTreeMap::new(),
+            alerts: Vec::new(),
+            panels: Vec::new(),
+            flags: Vec::new(),
+            flips_in_flight: BTreeSet::new(),
+            rollback_in_flight: false,
+            window: 0,
+            focus: Pane::Alerts,
+            alerts_list: ListView::default(),
+            timeline_list: ListView::following(),
+            flags_list: ListView::default(),
+            mode: Mode::Normal,
+            notice: None,
+            quit: false,
+        }
+    }
+
+    /// Rebuild from a replayed journal.
+    pub fn resume(&mut self, entries: Vec<Entry>, problems: Vec<Problem>) {
+        self.incident = None;
+        self.timeline.clear();
+        self.recorded_firing.clear();
+        for e in entries {
+            self.apply_entry(e);
+        }
+        self.journal_problems = problems;
+        self.refilter_timeline();
+    }
+
+    /// Fold one durable entry into the state (same path live and on replay).
+    pub(crate) fn apply_entry(&mut self, entry: Entry) {
+        match &entry.event {
+            Event::IncidentDeclared { .. } => {
+                self.incident = Incident::from_declaration(&entry);
+                self.timeline.clear();
+                self.recorded_firing.clear();
+                self.journal_problems.clear();
+            }
+            Event::AlertFiring {
+                fingerprint, name, ..
+            } => {
+                self.recorded_firing.insert(fingerprint.clone(), name.clone());
+            }
+            Event::AlertResolved { fingerprint, .. } => {
+                self.recorded_firing.remove(fingerprint);
+            }
+            _ => {}
+        }
+        if let Some(inc) = &mut self.incident {
+            inc.apply(&entry);
+        }
+        self.timeline.push(entry);
+    }
+
+    pub fn window_duration(&self) -> Duration {
+        Duration::minutes(WINDOWS[self.window % WINDOWS.len()].1)
+    }
+
+    pub fn window_label(&self) -> &'static str {
+        WINDOWS[self.window % WINDOWS.len()].0
+    }
+
+    pub fn incident_open(&self) -> bool {
+        self.incident.as_ref().is_some_and(Incident::is_open)
+    }
+
+    /// The alert under the cursor in the alerts pane.
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        self.alerts_list.selected_index().and_then(|i| self.alerts.get(i))
+    }
+
+    /// The flag under the cursor in the flags pane.
+    pub fn selected_flag(&self) -> Option<&Flag> {
+        self.flags_list.selected_index().and_then(|i| self.flags.get(i))
+    }
+
+    pub fn list_mut(&mut self, pane: Pane) -> Option<&mut ListView> {
+        match pane {
+            Pane::Alerts => Some(&mut self.alerts_list),
+            Pane::Timeline => Some(&mut self.timeline_list),
+            Pane::Flags => Some(&mut self.flags_list),
+            Pane::Metrics => None,
+        }
+    }
+
+    pub fn list(&self, pane: Pane) -> Option<&ListView> {
+        match pane {
+            Pane::Alerts => Some(&self.alerts_list),
+            Pane::Timeline => Some(&self.timeline_list),
+            Pane::Flags => Some(&self.flags_list),
+            Pane::Metrics => None,
+        }
+    }
+
+    pub fn refilter_alerts(&mut self) {
+        let texts: Vec<String> = self.alerts.iter().map(Alert::search_text).collect();
+        self.alerts_list.refilter(&texts);
+    }
+
+    pub fn refilter_timeline(&mut self) {
+        let texts: Vec<String> = self
+            .timeline
+            .iter()
+            .map(|e| format!("{} {} {}", e.event.category(), e.actor, e.event.describe()))
+            .collect();
+        self.timeline_list.refilter(&texts);
+    }
+
+    pub fn refilter_flags(&mut self) {
+        let texts: Vec<String> = self
+            .flags
+            .iter()
+            .map(|f| format!("{} {} {}", f.name, f.provider, f.description))
+            .collect();
+        self.flags_list.refilter(&texts);
+    }
+
+    pub(crate) fn notify(&mut self, level: Level, text: impl Into<String>, now: DateTime<Utc>) {
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+            at: now,
+        });
+    }
+
+    /// The notice to show at `now`, if it has not expired.
+    pub fn visible_notice(&self, now: DateTime<Utc>) -> Option<&Notice> {
+        self.notice
+            .as_ref()
+            .filter(|n| n.level == Level::Error || now - n.at < Duration::seconds(NOTICE_SECS))
+    }
+
+    /// Times at which actions happened (for chart markers).
+    pub fn action_marks(&self) -> Vec<(DateTime<Utc>, String)> {
+        self.timeline
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::FlagChanged { flag, ok: true, .. } => Some((e.ts, flag.clone())),
+                Event::ActionFinished {
+                    action, ok: true, ..
+                } => Some((e.ts, action.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Status and severity helpers for choosers.
+    pub fn current_status(&self) -> Status {
+        self.incident.as_ref().map_or(Status::Investigating, |i| i.status)
+    }
+
+    pub fn current_severity(&self) -> Severity {
+        self.incident
+            .as_ref()
+            .map_or(self.settings.default_severity, |i| i.severity)
+    }
+}

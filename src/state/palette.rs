@@ -1,0 +1,117 @@
+//! The command palette: fuzzy search over every action, setting, alert
+//! and flag.
+
+use fuzzy_matcher::skim::SkimMatcherV2;
+use fuzzy_matcher::FuzzyMatcher;
+
+use super::incident::{Severity, Status};
+use super::State;
+use crate::action::Action;
+
+/// What choosing a palette item does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Action(Action),
+    SetSeverity(Severity),
+    SetStatus(Status),
+    /// Jump to an alert (by fingerprint) and open its details.
+    Alert(String),
+    /// Jump to a flag and offer to flip it.
+    Flag(String),
+}
+
+/// One row of the palette.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub kind: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub command: Command,
+}
+
+/// Palette input and the current matches (computed by `update`, so the
+/// view only renders).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PaletteState {
+    pub query: String,
+    pub selected: usize,
+    /// Matching items, best first, with matched char positions in `label`.
+    pub matches: Vec<(Item, Vec<usize>)>,
+}
+
+/// Every palette item for the current state.
+pub fn items(state: &State) -> Vec<Item> {
+    let mut out = Vec::new();
+    for a in Action::ALL {
+        if matches!(
+            a,
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom | Action::Back | Action::OpenPalette
+        ) {
+            continue;
+        }
+        out.push(Item {
+            kind: "action",
+            label: a.description().to_string(),
+            hint: state.keymap.hint(*a).unwrap_or_default(),
+            command: Command::Action(*a),
+        });
+    }
+    for s in Severity::ALL {
+        out.push(Item {
+            kind: "severity",
+            label: format!("Set severity {s}"),
+            hint: s.meaning().to_string(),
+            command: Command::SetSeverity(s),
+        });
+    }
+    for s in Status::ALL {
+        out.push(Item {
+            kind: "status",
+            label: format!("Set status {s}"),
+            hint: s.meaning().to_string(),
+            command: Command::SetStatus(s),
+        });
+    }
+    for a in &state.alerts {
+        out.push(Item {
+            kind: "alert",
+            label: format!("{} {} {}", a.name(), a.service(), a.summary()),
+            hint: a.severity().to_string(),
+            command: Command::Alert(a.fingerprint.clone()),
+        });
+    }
+    for f in &state.flags {
+        out.push(Item {
+            kind: "flag",
+            label: format!("Flag {} ({})", f.name, if f.enabled { "on" } else { "off" }),
+            hint: f.provider.clone(),
+            command: Command::Flag(f.name.clone()),
+        });
+    }
+    out
+}
+
+/// Fuzzy-match `query` over `items`, best first. An empty query keeps the
+/// natural order.
+pub fn search(query: &str, items: Vec<Item>) -> Vec<(Item, Vec<usize>)> {
+    if query.is_empty() {
+        return items.into_iter().map(|i| (i, Vec::new())).collect();
+    }
+    let matcher = SkimMatcherV2::default().smart_case();
+    let mut scored: Vec<(i64, usize, Item, Vec<usize>)> = items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(n, it)| {
+            let text = format!("{} {}", it.label, it.kind);
+            matcher
+                .fuzzy_indices(&text, query)
+                .map(|(score, idx)| {
+                    let label_len = it.label.chars().count();
+                    let idx = idx.into_iter().filter(|i| *i < label_len).collect();
+                    (score, n, it, idx)
+                })
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, _, it, idx)| (it, idx)).collect()
+}

@@ -1,0 +1,734 @@
+//! Append-only, fsync'd, hash-chained JSON Lines journal (one per incident).
+//!
+//! # File format
+//!
+//! `<data_dir>/incidents/<id>.jsonl`, one [`Entry`] per line, each line
+//! ending in `\n`. A line is the compact JSON of the entry *without* its
+//! `hash` field (the "body", fields in the order `seq, ts, prev, actor,
+//! event`), with `,"hash":"<hex sha256 of the body>"` spliced in before the
+//! closing `}`. `prev` is the hash of the previous line's entry (64 zeros for
+//! the first) and `seq` counts from 1, so removing, reordering or editing a
+//! line is detected by [`read`].
+//!
+//! # Durability
+//!
+//! [`Journal::append`] writes one line with a single `write` and calls
+//! `fsync` (`sync_data`) before it returns. If the write or the fsync fails
+//! the in-memory chain is not advanced and the file is truncated back to its
+//! previous length (best effort), so a retry produces a correct chain.
+//! [`Journal::open`] repairs a torn last line (crash mid-write) by copying
+//! its bytes to `<id>.jsonl.torn-<UTC time>` before truncating it away: no
+//! byte is ever thrown away, and no complete entry is ever lost.
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Entry, Event};
+use crate::state::incident::Incident;
+
+/// The actor name used for things firebreak observed by itself.
+pub const SYSTEM_ACTOR: &str = "firebreak";
+
+/// The `prev` of the first entry of every journal.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// File name extension of journals.
+pub const EXTENSION: &str = "jsonl";
+
+/// `,"hash":"` + 64 hex digits + `"}`.
+const HASH_SUFFIX_LEN: usize = 9 + 64 + 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl JournalError {
+    /// True when `create` failed because the journal already exists.
+    pub fn is_already_exists(&self) -> bool {
+        matches!(self, JournalError::Io { source, .. } if source.kind() == io::ErrorKind::AlreadyExists)
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A problem found while reading a journal. Never fatal: every complete,
+/// valid entry is still returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// 1-based line number in the journal file.
+    pub line: usize,
+    pub message: String,
+}
+
+/// What reading a journal found.
+///
+/// `entries` holds every complete line that parses as an entry, in file
+/// order, *including* entries that have problems (a modified entry is still
+/// shown, flagged by a [`Problem`] with its line number).
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    pub entries: Vec<Entry>,
+    pub problems: Vec<Problem>,
+    /// Where a torn last line was set aside, if there was one.
+    pub set_aside: Option<PathBuf>,
+}
+
+impl Replay {
+    pub fn chain_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Summary of one recorded incident, for `firebreak incident list`.
+#[derive(Debug, Clone)]
+pub struct IncidentSummary {
+    /// The journal's file stem (what `export --id` takes).
+    pub id: String,
+    pub path: PathBuf,
+    pub incident: Incident,
+    pub entries: usize,
+    /// Timestamp of the last entry: the incident's last activity.
+    pub last_ts: DateTime<Utc>,
+    pub chain_ok: bool,
+}
+
+/// An open journal, positioned after its last entry.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    /// Length of the file after the last complete line we know of.
+    len: u64,
+    last_seq: u64,
+    last_hash: String,
+    /// A failed append could not be rolled back: retry before writing.
+    needs_truncate: bool,
+}
+
+/// The entry as hashed: every field but `hash`, in file order.
+#[derive(Serialize)]
+struct Body<'a> {
+    seq: u64,
+    ts: DateTime<Utc>,
+    prev: &'a str,
+    actor: &'a str,
+    event: &'a Event,
+}
+
+impl Journal {
+    /// Create a new, empty journal `<data_dir>/incidents/<id>.jsonl`
+    /// (directories 0700, file 0600). Fails if it already exists
+    /// ([`JournalError::is_already_exists`]); see [`Journal::create_unique`].
+    pub fn create(data_dir: &Path, id: &str) -> Result<Journal, JournalError> {
+        let dir = incidents_dir(data_dir);
+        let path = journal_path(data_dir, id);
+        if !valid_id(id) {
+            return Err(JournalError::Invalid {
+                path,
+                message: format!(
+                    "invalid incident id '{id}': use letters, digits, '-', '_' and '.' only"
+                ),
+            });
+        }
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(io_err(&dir))?;
+        let file = OpenOptions::new()
+            .append(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        sync_dir(&dir);
+        Ok(Journal {
+            path,
+            file,
+            len: 0,
+            last_seq: 0,
+            last_hash: GENESIS_HASH.to_string(),
+            needs_truncate: false,
+        })
+    }
+
+    /// Create `<id>`, or `<id>-2`, `<id>-3`, ... when taken (two incidents
+    /// declared in the same second). The id used is [`Journal::id`]; put it
+    /// in the [`Event::IncidentDeclared`] entry.
+    pub fn create_unique(data_dir: &Path, id: &str) -> Result<Journal, JournalError> {
+        let mut n = 1;
+        loop {
+            let candidate = if n == 1 {
+                id.to_string()
+            } else {
+                format!("{id}-{n}")
+            };
+            match Journal::create(data_dir, &candidate) {
+                Err(e) if e.is_already_exists() && n < 1000 => n += 1,
+                other => return other,
+            }
+        }
+    }
+
+    /// Open an existing journal for appending, after reading it like
+    /// [`read`]. A torn last line (no trailing newline, or not parseable) is
+    /// copied to `<file>.torn-<UTC time>` (0600) and truncated away; the
+    /// returned [`Replay`] records where (`set_aside`) and has a
+    /// [`Problem`] describing it. Appends continue the chain after the last
+    /// entry that was read.
+    pub fn open(path: &Path) -> Result<(Journal, Replay), JournalError> {
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(io_err(path))?;
+        let bytes = read_bytes(path)?;
+        let mut scan = scan(&bytes);
+        let mut len = bytes.len() as u64;
+        match scan.tail {
+            Tail::Clean => {}
+            Tail::MissingNewline => {
+                // The last entry is complete and valid; only its newline was
+                // lost. Finish the line instead of setting it aside.
+                (&file).write_all(b"\n").map_err(io_err(path))?;
+                file.sync_data().map_err(io_err(path))?;
+                len += 1;
+            }
+            Tail::Torn { line, start } => {
+                if scan.replay.entries.is_empty() && bytes[..start].contains(&b'\n') {
+                    return Err(JournalError::Invalid {
+                        path: path.to_path_buf(),
+                        message: "not a firebreak journal (no line is an entry); not opening it"
+                            .to_string(),
+                    });
+                }
+                let torn = &bytes[start..];
+                let aside = set_aside(path, torn)?;
+                file.set_len(start as u64).map_err(io_err(path))?;
+                file.sync_all().map_err(io_err(path))?;
+                len = start as u64;
+                scan.replay.problems.push(Problem {
+                    line,
+                    message: format!(
+                        "torn last line ({} bytes) set aside to {}",
+                        torn.len(),
+                        aside.display()
+                    ),
+                });
+                scan.replay.set_aside = Some(aside);
+            }
+        }
+        let (last_seq, last_hash) = match scan.replay.entries.last() {
+            Some(e) => (e.seq, e.hash.clone()),
+            None => (0, GENESIS_HASH.to_string()),
+        };
+        let journal = Journal {
+            path: path.to_path_buf(),
+            file,
+            len,
+            last_seq,
+            last_hash,
+            needs_truncate: false,
+        };
+        Ok((journal, scan.replay))
+    }
+
+    /// Append one entry and fsync it. On error nothing is advanced (and a
+    /// partly written line is truncated away, best effort): retrying is safe.
+    pub fn append(
+        &mut self,
+        ts: DateTime<Utc>,
+        actor: &str,
+        event: Event,
+    ) -> Result<Entry, JournalError> {
+        self.check_len()?;
+        let seq = self.last_seq + 1;
+        let body = serde_json::to_string(&Body {
+            seq,
+            ts,
+            prev: &self.last_hash,
+            actor,
+            event: &event,
+        })
+        .map_err(|e| JournalError::Invalid {
+            path: self.path.clone(),
+            message: format!("cannot encode entry: {e}"),
+        })?;
+        let hash = hash_body(&body.as_bytes()[..body.len() - 1]);
+        let mut line = String::with_capacity(body.len() + HASH_SUFFIX_LEN + 1);
+        line.push_str(&body[..body.len() - 1]);
+        line.push_str(",\"hash\":\"");
+        line.push_str(&hash);
+        line.push_str("\"}\n");
+
+        let written = (&self.file)
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data());
+        if let Err(source) = written {
+            // The line may be partly (or wholly) on disk: roll it back so a
+            // retry does not follow a torn or duplicate line.
+            if self.rollback().is_err() {
+                self.needs_truncate = true;
+            }
+            return Err(JournalError::Io {
+                path: self.path.clone(),
+                source,
+            });
+        }
+        self.len += line.len() as u64;
+        self.last_seq = seq;
+        let entry = Entry {
+            seq,
+            ts,
+            prev: std::mem::replace(&mut self.last_hash, hash.clone()),
+            actor: actor.to_string(),
+            event,
+            hash,
+        };
+        Ok(entry)
+    }
+
+    fn rollback(&self) -> io::Result<()> {
+        if self.file.metadata()?.is_file() {
+            self.file.set_len(self.len)?;
+            self.file.sync_data()?;
+        }
+        Ok(())
+    }
+
+    /// Before writing: finish an earlier failed rollback, and refuse to write
+    /// if something else changed the file since we last wrote it.
+    fn check_len(&mut self) -> Result<(), JournalError> {
+        if self.needs_truncate {
+            self.rollback().map_err(io_err(&self.path))?;
+            self.needs_truncate = false;
+        }
+        let meta = self.file.metadata().map_err(io_err(&self.path))?;
+        if meta.is_file() && meta.len() != self.len {
+            return Err(JournalError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "changed by something else since it was opened (expected {} bytes, \
+                     found {}); not appending, reopen it",
+                    self.len,
+                    meta.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The incident id: the file name without `.jsonl`.
+    pub fn id(&self) -> &str {
+        self.path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+    }
+
+    /// Seq of the last entry (0 when empty); the next append gets this + 1.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// Hash of the last entry ([`GENESIS_HASH`] when empty).
+    pub fn last_hash(&self) -> &str {
+        &self.last_hash
+    }
+}
+
+/// Read and verify a journal without modifying it. Fails only when the file
+/// cannot be read; everything wrong inside it is a [`Problem`].
+pub fn read(path: &Path) -> Result<Replay, JournalError> {
+    let bytes = read_bytes(path)?;
+    let scan = scan(&bytes);
+    let mut replay = scan.replay;
+    if let Tail::Torn { line, start } = scan.tail {
+        replay.problems.push(Problem {
+            line,
+            message: format!(
+                "torn last line ({} bytes): an incomplete write, e.g. after a crash; \
+                 it is set aside when the journal is next opened",
+                bytes.len() - start
+            ),
+        });
+    }
+    Ok(replay)
+}
+
+pub fn incidents_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("incidents")
+}
+
+/// `<data_dir>/incidents/<id>.jsonl`.
+pub fn journal_path(data_dir: &Path, id: &str) -> PathBuf {
+    incidents_dir(data_dir).join(format!("{id}.{EXTENSION}"))
+}
+
+/// A fresh incident id, `inc-YYYYMMDD-HHMMSS` (UTC). Two incidents declared
+/// in the same second collide: use [`Journal::create_unique`], which adds
+/// `-2`, `-3`, ... as needed.
+pub fn new_incident_id(now: DateTime<Utc>) -> String {
+    now.format("inc-%Y%m%d-%H%M%S").to_string()
+}
+
+/// Every incident journal in `<data_dir>/incidents`, most recently active
+/// first. Files that cannot be read or do not start with a declaration are
+/// skipped with a warning. A missing directory is an empty list.
+pub fn list(data_dir: &Path) -> Result<Vec<IncidentSummary>, JournalError> {
+    let dir = incidents_dir(data_dir);
+    let read_dir = match fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(&dir)(e)),
+    };
+    let mut out = Vec::new();
+    for dirent in read_dir {
+        let path = dirent.map_err(io_err(&dir))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some(EXTENSION) {
+            continue;
+        }
+        let Some(id) = path.file_stem().and_then(|s| s.to_str()).map(String::from) else {
+            continue;
+        };
+        let replay = match read(&path) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("skipping journal: {e}");
+                continue;
+            }
+        };
+        let (Some(incident), Some(last)) =
+            (Incident::replay(&replay.entries), replay.entries.last())
+        else {
+            tracing::warn!(
+                "skipping {}: does not start with an incident declaration",
+                path.display()
+            );
+            continue;
+        };
+        out.push(IncidentSummary {
+            id,
+            last_ts: last.ts,
+            entries: replay.entries.len(),
+            chain_ok: replay.chain_ok(),
+            incident,
+            path,
+        });
+    }
+    out.sort_by(|a, b| b.last_ts.cmp(&a.last_ts).then_with(|| b.id.cmp(&a.id)));
+    Ok(out)
+}
+
+/// The journal of the most recently active incident that is still open
+/// (not resolved), to resume on start. Demo incidents are included; check
+/// `Incident::demo` after opening if that matters.
+pub fn open_incident(data_dir: &Path) -> Result<Option<PathBuf>, JournalError> {
+    Ok(list(data_dir)?
+        .into_iter()
+        .find(|s| s.incident.is_open())
+        .map(|s| s.path))
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn hash_body(body_without_brace: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(body_without_brace);
+    h.update(b"}");
+    hex::encode(h.finalize())
+}
+
+/// Read the file as it is now: exactly the length `fstat` reports, so a
+/// concurrent append is not half-read and a device reads as empty.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, JournalError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let len = file.metadata().map_err(io_err(path))?.len();
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(len)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(path))?;
+    Ok(bytes)
+}
+
+/// Best-effort fsync of a directory, so a new file's name is durable.
+fn sync_dir(dir: &Path) {
+    if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
+        tracing::warn!("{}: could not fsync directory: {e}", dir.display());
+    }
+}
+
+/// Copy a torn tail to `<path>.torn-<UTC time>` (0600, fsync'd).
+fn set_aside(path: &Path, bytes: &[u8]) -> Result<PathBuf, JournalError> {
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+    let mut n = 1;
+    loop {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".torn-{stamp}"));
+        if n > 1 {
+            name.push(format!("-{n}"));
+        }
+        let aside = PathBuf::from(name);
+        let opened = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&aside);
+        match opened {
+            Ok(mut f) => {
+                f.write_all(bytes)
+                    .and_then(|()| f.sync_all())
+                    .map_err(io_err(&aside))?;
+                if let Some(dir) = aside.parent() {
+                    sync_dir(dir);
+                }
+                return Ok(aside);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(io_err(&aside)(e)),
+        }
+    }
+}
+
+/// How the file ends.
+enum Tail {
+    Clean,
+    /// The last entry is valid but lacks its `\n`.
+    MissingNewline,
+    /// The last line (1-based `line`, from byte `start` to the end) is torn.
+    Torn { line: usize, start: usize },
+}
+
+struct Scan {
+    replay: Replay,
+    tail: Tail,
+}
+
+/// Verify every line. Lines that parse become entries (with problems noted);
+/// the chain follows the stored hash and seq of the previous parsed entry.
+fn scan(bytes: &[u8]) -> Scan {
+    let mut replay = Replay::default();
+    let mut tail = Tail::Clean;
+    let segments: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    let last = segments.len() - 1; // the part after the final '\n' (often empty)
+    let ends_clean = segments[last].is_empty();
+    let mut start = 0;
+    let mut prev: Option<(u64, String)> = None;
+    for (i, seg) in segments.iter().enumerate() {
+        let line = i + 1;
+        let seg_start = start;
+        start += seg.len() + 1;
+        if i == last && ends_clean {
+            break;
+        }
+        if seg.is_empty() {
+            replay.problems.push(Problem {
+                line,
+                message: "empty line (firebreak never writes one)".into(),
+            });
+            continue;
+        }
+        let checked = check_line(seg, prev.as_ref());
+        let is_final = i == last || (i + 1 == last && ends_clean);
+        match checked {
+            Err(message) => {
+                if is_final {
+                    tail = Tail::Torn {
+                        line,
+                        start: seg_start,
+                    };
+                } else {
+                    replay.problems.push(Problem { line, message });
+                }
+            }
+            Ok((entry, problems)) => {
+                if i == last {
+                    // No trailing newline: keep it only if it is perfect.
+                    if !problems.is_empty() {
+                        tail = Tail::Torn {
+                            line,
+                            start: seg_start,
+                        };
+                        continue;
+                    }
+                    tail = Tail::MissingNewline;
+                }
+                replay
+                    .problems
+                    .extend(problems.into_iter().map(|message| Problem { line, message }));
+                prev = Some((entry.seq, entry.hash.clone()));
+                replay.entries.push(entry);
+            }
+        }
+    }
+    Scan { replay, tail }
+}
+
+/// Parse and verify one line against the previous entry (seq, hash).
+/// `Err` when it is not an entry at all; otherwise the entry and the list of
+/// problems with it.
+fn check_line(
+    line: &[u8],
+    prev: Option<&(u64, String)>,
+) -> Result<(Entry, Vec<String>), String> {
+    let entry: Entry = serde_json::from_slice(line).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.rsplit_once(" at line ").map_or(&*msg, |(m, _)| m);
+        format!("unreadable line: {msg} (at column {})", e.column())
+    })?;
+    let mut problems = Vec::new();
+    match split_hash(line) {
+        None => problems.push(format!(
+            "entry {} has no hash at the end of its line (not written by firebreak, or edited)",
+            entry.seq
+        )),
+        Some((head, stored)) => {
+            if hash_body(head) != stored || entry.hash != stored {
+                problems.push(format!(
+                    "entry was modified: entry {} does not match its hash",
+                    entry.seq
+                ));
+            }
+        }
+    }
+    let (expected_seq, expected_prev, after) = match prev {
+        Some((seq, hash)) => (seq + 1, hash.as_str(), format!("entry {seq}")),
+        None => (1, GENESIS_HASH, "the start of the journal".to_string()),
+    };
+    if entry.seq != expected_seq {
+        let why = if entry.seq > expected_seq {
+            "entries are missing"
+        } else {
+            "duplicated or out of order"
+        };
+        problems.push(format!(
+            "seq gap: expected entry {expected_seq}, found entry {} ({why})",
+            entry.seq
+        ));
+    }
+    if entry.prev != expected_prev {
+        problems.push(format!(
+            "chain broken: entry {} does not follow {after}",
+            entry.seq
+        ));
+    }
+    Ok((entry, problems))
+}
+
+/// Split `...,"hash":"<64 hex>"}` into the part before `,"hash"` and the hash.
+fn split_hash(line: &[u8]) -> Option<(&[u8], &str)> {
+    let cut = line.len().checked_sub(HASH_SUFFIX_LEN)?;
+    let (head, suffix) = line.split_at(cut);
+    let hash = suffix.strip_prefix(b",\"hash\":\"")?.strip_suffix(b"\"}")?;
+    let hash = std::str::from_utf8(hash).ok()?;
+    hash.bytes()
+        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        .then_some((head, hash))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(text: &str) -> Event {
+        Event::Note { text: text.into() }
+    }
+
+    #[test]
+    fn line_format_is_body_plus_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), "inc-1").unwrap();
+        let e = j.append(Utc::now(), "ann", note("hi")).unwrap();
+        let text = fs::read_to_string(j.path()).unwrap();
+        let line = text.strip_suffix('\n').unwrap();
+        assert!(line.starts_with("{\"seq\":1,\"ts\":"));
+        let (head, hash) = split_hash(line.as_bytes()).unwrap();
+        assert_eq!(hash, e.hash);
+        let parsed: Entry = serde_json::from_str(line).unwrap();
+        assert_eq!(parsed, e);
+        // The hash covers the body as written, not a re-serialisation.
+        let body = format!("{}}}", std::str::from_utf8(head).unwrap());
+        assert_eq!(hex::encode(Sha256::digest(body.as_bytes())), e.hash);
+    }
+
+    #[test]
+    fn failed_write_does_not_advance_the_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), "inc-1").unwrap();
+        let first = j.append(Utc::now(), "ann", note("one")).unwrap();
+        let real = std::mem::replace(
+            &mut j.file,
+            OpenOptions::new().write(true).open("/dev/full").unwrap(),
+        );
+        let err = j.append(Utc::now(), "ann", note("two")).unwrap_err();
+        assert!(err.to_string().contains("No space left"), "{err}");
+        assert_eq!(j.last_seq(), 1);
+        assert_eq!(j.last_hash(), first.hash);
+        j.file = real;
+        let second = j.append(Utc::now(), "ann", note("two")).unwrap();
+        assert_eq!((second.seq, second.prev.as_str()), (2, first.hash.as_str()));
+        let replay = read(j.path()).unwrap();
+        assert!(replay.chain_ok(), "{:?}", replay.problems);
+        assert_eq!(replay.entries.len(), 2);
+    }
+
+    #[test]
+    fn refuses_to_append_after_someone_else_wrote() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), "inc-1").unwrap();
+        j.append(Utc::now(), "ann", note("one")).unwrap();
+        OpenOptions::new()
+            .append(true)
+            .open(j.path())
+            .unwrap()
+            .write_all(b"junk\n")
+            .unwrap();
+        let err = j.append(Utc::now(), "ann", note("two")).unwrap_err();
+        assert!(err.to_string().contains("changed by something else"), "{err}");
+    }
+
+    #[test]
+    fn ids_are_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["", "../x", "a/b", ".hidden"] {
+            assert!(Journal::create(dir.path(), bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn create_unique_adds_a_suffix() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Journal::create_unique(dir.path(), "inc-x").unwrap();
+        let b = Journal::create_unique(dir.path(), "inc-x").unwrap();
+        let c = Journal::create_unique(dir.path(), "inc-x").unwrap();
+        assert_eq!((a.id(), b.id(), c.id()), ("inc-x", "inc-x-2", "inc-x-3"));
+    }
+}

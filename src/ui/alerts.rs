@@ -1,0 +1,127 @@
+//! Alerts pane: what is firing, worst first. A source that is down says
+//! so loudly; its last known alerts stay, marked stale.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::Frame;
+
+use super::{age, clip, offset_for, pane_block, title};
+use crate::config::theme::Theme;
+use crate::sources::AlertState;
+use crate::state::health::Freshness;
+use crate::state::{Pane, State};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
+    let fresh = state.alerts_health.freshness(now);
+    let firing = state.alerts.iter().filter(|a| a.state == AlertState::Active).count();
+    let mut extra = vec![Span::styled(format!("{firing} firing "), if firing > 0 { theme.critical } else { theme.ok })];
+    if state.alerts_list.view.len() != state.alerts.len() {
+        extra.push(Span::styled(format!("({} shown) ", state.alerts_list.view.len()), theme.muted));
+    }
+    let block = pane_block(state, Pane::Alerts, title(state, Pane::Alerts, theme, extra), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+
+    // A banner when the source cannot be trusted; never "all quiet".
+    let mut body = inner;
+    let banner = match &fresh {
+        Freshness::Down(reason) => Some(format!(
+            "ALERT SOURCE DOWN: {reason}. {}",
+            if state.alerts.is_empty() { "No alerts known: this is NOT all quiet.".to_string() } else { "Below: last known alerts (stale).".to_string() }
+        )),
+        Freshness::Stale => Some(format!(
+            "ALERTS STALE: last good answer {} ago. Below: last known alerts.",
+            state.alerts_health.age(now).map(age).unwrap_or_default()
+        )),
+        _ => None,
+    };
+    if let Some(text) = banner {
+        let h = 2.min(body.height);
+        let r = Rect { height: h, ..body };
+        frame.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.critical.add_modifier(Modifier::REVERSED)),
+            r,
+        );
+        body.y += h;
+        body.height -= h;
+    }
+    if body.height == 0 {
+        return;
+    }
+    if state.alerts.is_empty() {
+        let (text, style) = match &fresh {
+            Freshness::NotConfigured => ("No alert source configured (see README: Alertmanager).".to_string(), theme.muted),
+            Freshness::Waiting => ("Connecting to the alert source…".to_string(), theme.muted),
+            Freshness::Ok | Freshness::Slow => (
+                format!("All quiet: nothing firing (checked {} ago).", state.alerts_health.age(now).map(age).unwrap_or_default()),
+                theme.ok,
+            ),
+            _ => (String::new(), theme.muted),
+        };
+        frame.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), body);
+        return;
+    }
+    let stale = fresh.is_bad();
+    let wide = body.width >= 70;
+    let rows: Vec<Row> = state
+        .alerts_list
+        .view
+        .iter()
+        .filter_map(|i| state.alerts.get(*i))
+        .map(|a| {
+            let sev = match a.severity_rank() {
+                0 => "CRIT",
+                1 => "WARN",
+                2 => "INFO",
+                _ => "----",
+            };
+            let mut sev_style = theme.severity(a.severity());
+            let mut text_style = theme.base;
+            if a.state != AlertState::Active || stale {
+                sev_style = theme.muted;
+                text_style = theme.muted;
+            }
+            let state_txt = match (a.state, stale) {
+                (_, true) => "stale",
+                (AlertState::Active, _) => "",
+                (AlertState::Suppressed, _) => "muted",
+                (AlertState::Unprocessed, _) => "new",
+            };
+            let mut cells = vec![
+                Cell::from(Span::styled(sev, sev_style)),
+                Cell::from(Span::styled(a.name().to_string(), text_style.add_modifier(Modifier::BOLD))),
+                Cell::from(Span::styled(a.service().to_string(), text_style)),
+                Cell::from(Span::styled(age(now - a.starts_at), theme.muted)),
+            ];
+            if wide {
+                cells.push(Cell::from(Span::styled(state_txt, theme.muted)));
+            }
+            cells.push(Cell::from(Span::styled(clip(a.summary(), 200), text_style)));
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(4),
+        Constraint::Length(16),
+        Constraint::Length(if wide { 14 } else { 9 }),
+        Constraint::Length(5),
+    ];
+    if wide {
+        widths.push(Constraint::Length(5));
+    }
+    widths.push(Constraint::Min(10));
+    let table = Table::new(rows, widths)
+        .column_spacing(1)
+        .row_highlight_style(if state.focus == Pane::Alerts { theme.selection } else { theme.base });
+    let mut ts = TableState::default()
+        .with_offset(offset_for(state.alerts_list.selected, body.height as usize))
+        .with_selected(Some(state.alerts_list.selected));
+    frame.render_stateful_widget(table, body, &mut ts);
+    let _ = Line::default();
+}

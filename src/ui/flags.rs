@@ -1,0 +1,66 @@
+//! Flags pane: each flag with its state; flips in flight are marked.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::{age, clip, offset_for, pane_block, title};
+use crate::config::theme::Theme;
+use crate::state::health::Freshness;
+use crate::state::{Pane, State};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
+    let fresh = state.flags_health.freshness(now);
+    let mut extra = Vec::new();
+    if fresh.is_bad() {
+        extra.push(Span::styled(format!("{} ", fresh.label()), theme.critical));
+    }
+    let block = pane_block(state, Pane::Flags, title(state, Pane::Flags, theme, extra), theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    if state.flags.is_empty() {
+        let text = match fresh {
+            Freshness::NotConfigured => "No flag provider configured.".to_string(),
+            Freshness::Down(e) => format!("Flag provider unreachable: {e}"),
+            _ => "Loading flags…".to_string(),
+        };
+        frame.render_widget(Paragraph::new(text).style(theme.muted).wrap(Wrap { trim: true }), inner);
+        return;
+    }
+    let height = inner.height as usize;
+    let offset = offset_for(state.flags_list.selected, height);
+    let w = inner.width as usize;
+    let items: Vec<ListItem> = state
+        .flags_list
+        .view
+        .iter()
+        .skip(offset)
+        .take(height)
+        .filter_map(|i| state.flags.get(*i))
+        .map(|f| {
+            let busy = state.flips_in_flight.contains(&f.name);
+            let (mark, style) = match (busy, f.enabled) {
+                (true, _) => ("… ", theme.warning),
+                (false, true) => ("● ON ", theme.ok),
+                (false, false) => ("○ off", theme.muted),
+            };
+            let changed = f.changed_at.map(|t| format!(" {}", age(now - t))).unwrap_or_default();
+            let name_w = w.saturating_sub(7 + changed.len());
+            Line::from(vec![
+                Span::styled(format!("{mark:<6}"), style.add_modifier(Modifier::BOLD)),
+                Span::styled(clip(&f.name, name_w), theme.base),
+                Span::styled(changed, theme.muted),
+            ])
+            .into()
+        })
+        .collect();
+    let list = List::new(items).highlight_style(if state.focus == Pane::Flags { theme.selection } else { theme.base });
+    let mut ls = ListState::default().with_selected(Some(state.flags_list.selected.saturating_sub(offset)));
+    frame.render_stateful_widget(list, inner, &mut ls);
+}

@@ -1,0 +1,97 @@
+//! Header: what incident, how bad, where we are, how long, and whether
+//! the sources and the journal can be trusted.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::config::theme::Theme;
+use crate::state::health::{Freshness, Health};
+use crate::state::incident::{fmt_duration, Severity, Status};
+use crate::state::State;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
+    let mut top: Vec<Span> = Vec::new();
+    if state.settings.demo {
+        top.push(Span::styled(" DEMO ", theme.warning.add_modifier(Modifier::REVERSED | Modifier::BOLD)));
+        top.push(Span::raw(" "));
+    }
+    match &state.incident {
+        Some(inc) => {
+            let sev_style = match inc.severity {
+                Severity::Sev1 | Severity::Sev2 => theme.critical.add_modifier(Modifier::REVERSED),
+                Severity::Sev3 => theme.warning.add_modifier(Modifier::REVERSED),
+                Severity::Sev4 => theme.info.add_modifier(Modifier::REVERSED),
+            };
+            top.push(Span::styled(format!(" {} ", inc.severity), sev_style));
+            top.push(Span::raw(" "));
+            let status_style = match inc.status {
+                Status::Investigating => theme.critical,
+                Status::Identified => theme.warning,
+                Status::Monitoring => theme.info,
+                Status::Resolved => theme.ok,
+            };
+            top.push(Span::styled(inc.status.label().to_uppercase(), status_style.add_modifier(Modifier::BOLD)));
+            top.push(Span::raw("  "));
+            top.push(Span::styled(inc.title.clone(), theme.header.add_modifier(Modifier::BOLD)));
+            top.push(Span::raw("  "));
+            let end = inc.resolved_at.unwrap_or(now);
+            top.push(Span::styled(format!("⏱ {}", fmt_duration(end - inc.t0())), theme.accent));
+            if let Some(at) = inc.impact_started {
+                top.push(Span::styled(format!(" (impact since {}Z)", at.format("%H:%M")), theme.muted));
+            } else {
+                top.push(Span::styled(" (since declared; i marks impact start)", theme.muted));
+            }
+        }
+        None => {
+            top.push(Span::styled("No open incident", theme.header.add_modifier(Modifier::BOLD)));
+            let key = state.keymap.hint(crate::action::Action::DeclareIncident).unwrap_or_default();
+            top.push(Span::styled(format!("  press {key} to declare one"), theme.muted));
+        }
+    }
+    top.push(Span::raw("  "));
+    // The time-box / mode slot (filled by the hypotheses feature).
+    top.push(Span::styled("[quick-fix time-box: none]", theme.muted));
+
+    let mut second: Vec<Span> = Vec::new();
+    for h in [&state.alerts_health, &state.metrics_health, &state.flags_health] {
+        second.extend(health_spans(h, theme, now));
+        second.push(Span::raw("  "));
+    }
+    if let Some(err) = &state.journal_error {
+        second.push(Span::styled(
+            format!("JOURNAL ERROR ({} unsaved): {err}", state.unsaved.len()),
+            theme.critical.add_modifier(Modifier::REVERSED),
+        ));
+    } else if !state.journal_problems.is_empty() {
+        second.push(Span::styled(
+            format!("journal: {} problem(s) found on load", state.journal_problems.len()),
+            theme.warning,
+        ));
+    } else if state.incident.is_some() {
+        second.push(Span::styled(format!("journal ✓ {} entries", state.timeline.len()), theme.muted));
+    }
+    let lines = vec![Line::from(top), Line::from(second)];
+    frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+}
+
+/// `alerts ✓ 2s` / `alerts DOWN: refused` / `metrics STALE 3m`.
+pub fn health_spans<'a>(h: &Health, theme: &Theme, now: DateTime<Utc>) -> Vec<Span<'a>> {
+    let f = h.freshness(now);
+    let age = h.age(now).map(super::age).unwrap_or_default();
+    let (text, style): (String, Style) = match &f {
+        Freshness::NotConfigured => (format!("{}: not configured", h.name), theme.muted),
+        Freshness::Waiting => (format!("{}: connecting…", h.name), theme.muted),
+        Freshness::Ok => (format!("{} ✓ {age}", h.name), theme.ok),
+        Freshness::Slow => (format!("{} slow {:.1}s", h.name, h.took.as_secs_f32()), theme.warning),
+        Freshness::Stale => (format!("{} STALE {age}", h.name), theme.critical),
+        Freshness::Down(_) => (
+            format!("{} DOWN{}", h.name, if age.is_empty() { String::new() } else { format!(" (last ok {age} ago)") }),
+            theme.critical.add_modifier(Modifier::REVERSED),
+        ),
+    };
+    vec![Span::styled(text, style)]
+}

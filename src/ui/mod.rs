@@ -1,0 +1,140 @@
+//! The view: a pure function of the state. One file per pane or overlay.
+
+mod alerts;
+mod flags;
+mod footer;
+mod header;
+mod metrics;
+mod overlays;
+mod timeline;
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::config::theme::Theme;
+use crate::state::{Pane, State};
+
+/// Smallest area the full layout is drawn in.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Draw the whole screen.
+pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(theme.base), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "firebreak: terminal too small ({}x{}); need {MIN_WIDTH}x{MIN_HEIGHT}. Your incident keeps recording.",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.warning), area);
+        return;
+    }
+    let [header_area, body, footer_area] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(6),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::draw(frame, header_area, state, theme, now);
+    footer::draw(frame, footer_area, state, theme, now);
+
+    let [top, bottom] = Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(body);
+    let [alerts_area, metrics_area] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
+    let [timeline_area, flags_area] =
+        Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(bottom);
+    alerts::draw(frame, alerts_area, state, theme, now);
+    metrics::draw(frame, metrics_area, state, theme, now);
+    timeline::draw(frame, timeline_area, state, theme, now);
+    flags::draw(frame, flags_area, state, theme, now);
+
+    overlays::draw(frame, area, state, theme, now);
+}
+
+/// A pane's frame; the focused pane stands out.
+pub(crate) fn pane_block<'a>(state: &State, pane: Pane, title: Line<'a>, theme: &Theme) -> Block<'a> {
+    let focused = state.focus == pane;
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
+        .border_style(if focused { theme.border_focused } else { theme.border })
+        .title(title)
+}
+
+/// Title spans: name, then extra parts.
+pub(crate) fn title<'a>(state: &State, pane: Pane, theme: &Theme, extra: Vec<Span<'a>>) -> Line<'a> {
+    let focused = state.focus == pane;
+    let num = Pane::ORDER.iter().position(|p| *p == pane).map_or(0, |i| i + 1);
+    let mut spans = vec![Span::styled(
+        format!(" {num} {} ", pane.title()),
+        if focused { theme.border_focused } else { theme.accent },
+    )];
+    if let Some(l) = state.list(pane) {
+        if !l.filter.is_empty() {
+            spans.push(Span::styled(format!("/{} ", l.filter), theme.warning));
+        }
+    }
+    spans.extend(extra);
+    Line::from(spans)
+}
+
+/// Scroll offset that keeps `selected` visible in `height` rows.
+pub(crate) fn offset_for(selected: usize, height: usize) -> usize {
+    if height == 0 {
+        return 0;
+    }
+    (selected + 1).saturating_sub(height)
+}
+
+/// Centered rectangle for overlays.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width.saturating_sub(2)).max(1);
+    let h = height.min(area.height.saturating_sub(2)).max(1);
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// Truncate to `max` display columns with an ellipsis.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = if c == '\n' || c == '\t' { 1 } else { c.width().unwrap_or(0) };
+        if w + cw > max.saturating_sub(1) && w + cw > max {
+            break;
+        }
+        if w + cw > max {
+            break;
+        }
+        out.push(if c == '\n' || c == '\t' { ' ' } else { c });
+        w += cw;
+    }
+    if out.chars().count() < s.chars().count() && max > 0 {
+        while unicode_width::UnicodeWidthStr::width(out.as_str()) >= max {
+            out.pop();
+        }
+        out.push('…');
+    }
+    out
+}
+
+pub(crate) fn age(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if s < 86400 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}d", s / 86400)
+    }
+}

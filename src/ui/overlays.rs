@@ -1,0 +1,238 @@
+//! Overlays: help (generated from the keymap), palette, prompts,
+//! confirmations, choosers and alert details.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::{age, centered, clip};
+use crate::config::theme::Theme;
+use crate::state::incident::{Severity, Status};
+use crate::state::{ChooseKind, Mode, PromptKind, State};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
+    match &state.mode {
+        Mode::Normal => {}
+        Mode::Help { scroll } => help(frame, area, state, theme, *scroll),
+        Mode::Palette(p) => palette(frame, area, p, theme),
+        Mode::Prompt { kind, input, error } => prompt(frame, area, *kind, input, error.as_deref(), theme),
+        Mode::Confirm { question, .. } => confirm(frame, area, question, theme),
+        Mode::Choose { kind, selected } => choose(frame, area, *kind, *selected, theme),
+        Mode::AlertDetail { fingerprint, scroll } => alert_detail(frame, area, state, fingerprint, *scroll, theme, now),
+    }
+}
+
+fn boxed<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Double)
+        .border_style(theme.border_focused)
+        .title(Span::styled(format!(" {title} "), theme.accent.add_modifier(Modifier::BOLD)))
+        .style(theme.base)
+}
+
+fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll: u16) {
+    let r = centered(area, 76, area.height.saturating_sub(2));
+    frame.render_widget(Clear, r);
+    let mut lines = vec![
+        Line::from(Span::styled(
+            "Keys come from the keymap (built-in + ~/.config/firebreak/keymap.toml).",
+            theme.muted,
+        )),
+        Line::default(),
+    ];
+    for (action, keys) in state.keymap.by_action() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18}", keys.join(" ")), theme.accent),
+            Span::styled(action.description().to_string(), theme.base),
+        ]));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        "In prompts: Enter accepts, Esc cancels, ctrl-u clears, ctrl-w deletes a word.",
+        theme.muted,
+    )));
+    lines.push(Line::from(Span::styled(
+        "In confirmations: y or Enter = yes, n or Esc = no. Other keys are ignored.",
+        theme.muted,
+    )));
+    let p = Paragraph::new(lines)
+        .block(boxed("Help  (j/k scroll, Esc close)", theme))
+        .scroll((scroll, 0));
+    frame.render_widget(p, r);
+}
+
+fn palette(frame: &mut Frame, area: Rect, p: &crate::state::palette::PaletteState, theme: &Theme) {
+    let r = centered(area, 80, 18);
+    frame.render_widget(Clear, r);
+    let block = boxed("Command palette", theme);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let [input, list_area] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![Span::styled("> ", theme.accent), Span::styled(format!("{}▏", p.query), theme.base)]),
+            Line::from(Span::styled(
+                format!("{} matches  ↑/↓ choose  Enter run  Esc close", p.matches.len()),
+                theme.muted,
+            )),
+        ]),
+        input,
+    );
+    let height = list_area.height as usize;
+    let offset = super::offset_for(p.selected, height);
+    let w = list_area.width as usize;
+    let items: Vec<ListItem> = p
+        .matches
+        .iter()
+        .skip(offset)
+        .take(height)
+        .map(|(item, pos)| {
+            let mut spans = vec![Span::styled(format!("{:<9}", item.kind), theme.muted)];
+            let label = clip(&item.label, w.saturating_sub(10 + item.hint.len().min(20)));
+            for (i, c) in label.chars().enumerate() {
+                let st = if pos.contains(&i) { theme.accent.add_modifier(Modifier::BOLD) } else { theme.base };
+                spans.push(Span::styled(c.to_string(), st));
+            }
+            spans.push(Span::styled(format!("  {}", clip(&item.hint, 20)), theme.muted));
+            ListItem::new(Line::from(spans))
+        })
+        .collect();
+    let mut ls = ListState::default().with_selected(Some(p.selected.saturating_sub(offset)));
+    frame.render_stateful_widget(List::new(items).highlight_style(theme.selection), list_area, &mut ls);
+}
+
+fn prompt(frame: &mut Frame, area: Rect, kind: PromptKind, input: &str, error: Option<&str>, theme: &Theme) {
+    // Filters edit in place at the bottom; other prompts are centered.
+    let r = match kind {
+        PromptKind::Filter(_) => Rect {
+            y: area.y + area.height.saturating_sub(4),
+            height: 3.min(area.height),
+            ..area
+        },
+        _ => centered(area, 72, 5),
+    };
+    frame.render_widget(Clear, r);
+    let title = kind.label();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", theme.accent),
+        Span::styled(format!("{input}▏"), theme.base),
+    ])];
+    match error {
+        Some(e) => lines.push(Line::from(Span::styled(e.to_string(), theme.critical))),
+        None => lines.push(Line::from(Span::styled("Enter to accept, Esc to cancel", theme.muted))),
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(boxed(title, theme)), r);
+}
+
+fn confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
+    let r = centered(area, 70, 7);
+    frame.render_widget(Clear, r);
+    let lines = vec![
+        Line::from(Span::styled(question.to_string(), theme.base.add_modifier(Modifier::BOLD))),
+        Line::default(),
+        Line::from(vec![
+            Span::styled(" y ", theme.warning.add_modifier(Modifier::REVERSED)),
+            Span::styled(" yes    ", theme.base),
+            Span::styled(" n ", theme.accent.add_modifier(Modifier::REVERSED)),
+            Span::styled(" no (Esc)", theme.base),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(boxed("Confirm", theme)), r);
+}
+
+fn choose(frame: &mut Frame, area: Rect, kind: ChooseKind, selected: usize, theme: &Theme) {
+    let (title, rows): (&str, Vec<(String, &str)>) = match kind {
+        ChooseKind::Severity => (
+            "Severity",
+            Severity::ALL.iter().map(|s| (s.label().to_string(), s.meaning())).collect(),
+        ),
+        ChooseKind::Status => (
+            "Status",
+            Status::ALL.iter().map(|s| (s.label().to_string(), s.meaning())).collect(),
+        ),
+    };
+    let r = centered(area, 60, rows.len() as u16 + 3);
+    frame.render_widget(Clear, r);
+    let items: Vec<ListItem> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (l, m))| {
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{} ", i + 1), theme.accent),
+                Span::styled(format!("{l:<14}"), theme.base.add_modifier(Modifier::BOLD)),
+                Span::styled(m.to_string(), theme.muted),
+            ]))
+        })
+        .collect();
+    let mut ls = ListState::default().with_selected(Some(selected));
+    frame.render_stateful_widget(
+        List::new(items)
+            .highlight_style(theme.selection)
+            .block(boxed(title, theme).title_bottom(Span::styled(" 1-4 or ↑↓ Enter · Esc ", theme.muted))),
+        r,
+        &mut ls,
+    );
+}
+
+fn alert_detail(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    fingerprint: &str,
+    scroll: u16,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) {
+    let r = centered(area, 100, area.height.saturating_sub(4));
+    frame.render_widget(Clear, r);
+    let Some(a) = state.alerts.iter().find(|a| a.fingerprint == fingerprint) else {
+        frame.render_widget(
+            Paragraph::new("This alert is no longer reported by the source (resolved?).")
+                .style(theme.muted)
+                .block(boxed("Alert", theme)),
+            r,
+        );
+        return;
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(a.name().to_string(), theme.severity(a.severity()).add_modifier(Modifier::BOLD)),
+            Span::styled(format!("  {}  {:?}", a.severity(), a.state), theme.muted),
+        ]),
+        Line::from(Span::styled(a.summary().to_string(), theme.base)),
+        Line::from(Span::styled(
+            format!(
+                "firing since {} ({} ago) · from {} · fingerprint {}",
+                a.starts_at.format("%Y-%m-%d %H:%M:%SZ"),
+                age(now - a.starts_at),
+                a.source,
+                a.fingerprint
+            ),
+            theme.muted,
+        )),
+        Line::default(),
+        Line::from(Span::styled("Labels", theme.accent.add_modifier(Modifier::BOLD))),
+    ];
+    for (k, v) in &a.labels {
+        lines.push(Line::from(vec![Span::styled(format!("  {k:<20}"), theme.muted), Span::styled(v.clone(), theme.base)]));
+    }
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled("Annotations", theme.accent.add_modifier(Modifier::BOLD))));
+    for (k, v) in &a.annotations {
+        lines.push(Line::from(vec![Span::styled(format!("  {k:<20}"), theme.muted), Span::styled(v.clone(), theme.base)]));
+    }
+    if let Some(u) = &a.generator_url {
+        lines.push(Line::from(vec![Span::styled("  generatorURL        ", theme.muted), Span::styled(u.clone(), theme.base)]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(boxed("Alert details (Esc close)", theme)),
+        r,
+    );
+}

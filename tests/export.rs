@@ -1,0 +1,430 @@
+//! Postmortem drafts: every template section, the right key times, a
+//! faithful timeline, and a loud warning when the journal was tampered with.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use firebreak::state::incident::{fmt_duration, t_plus, Incident, Severity, Status};
+use firebreak::timeline::export::{self, export_incident, Format};
+use firebreak::timeline::journal::{self, Journal, Replay, SYSTEM_ACTOR};
+use firebreak::timeline::{Entry, Event};
+
+const ID: &str = "inc-20240501-140300";
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn now() -> DateTime<Utc> {
+    at("2024-05-02T09:00:00Z")
+}
+
+// The chosen times of the mini incident.
+fn impact() -> DateTime<Utc> {
+    at("2024-05-01T13:55:00Z") // backdated by the responder
+}
+fn alert_since() -> DateTime<Utc> {
+    at("2024-05-01T13:58:00Z") // detection
+}
+fn first_human() -> DateTime<Utc> {
+    at("2024-05-01T14:03:30Z") // acknowledgement
+}
+fn monitoring() -> DateTime<Utc> {
+    at("2024-05-01T14:12:00Z") // mitigation
+}
+fn resolved() -> DateTime<Utc> {
+    at("2024-05-01T14:31:05Z")
+}
+
+/// A realistic mini incident, recorded through the journal API.
+fn record(data: &Path) -> PathBuf {
+    let mut j = Journal::create(data, ID).unwrap();
+    let mut add = |ts: &str, actor: &str, event: Event| {
+        j.append(at(ts), actor, event).unwrap();
+    };
+    add(
+        "2024-05-01T14:03:00Z",
+        "ann",
+        Event::IncidentDeclared {
+            id: ID.into(),
+            title: "Checkout errors in EU".into(),
+            severity: Severity::Sev2,
+            demo: false,
+        },
+    );
+    add(
+        "2024-05-01T14:03:30Z",
+        "ann",
+        Event::ImpactStarted { at: impact() },
+    );
+    add(
+        "2024-05-01T14:04:00Z",
+        SYSTEM_ACTOR,
+        Event::AlertFiring {
+            fingerprint: "f1".into(),
+            name: "HighErrorRate".into(),
+            severity: "critical".into(),
+            summary: "5xx ratio > 5% | checkout".into(),
+            labels: Default::default(),
+            since: Some(alert_since()),
+        },
+    );
+    add(
+        "2024-05-01T14:06:10Z",
+        "ann",
+        Event::Note {
+            text: "new checkout flow suspected\nturning it off".into(),
+        },
+    );
+    add(
+        "2024-05-01T14:07:00Z",
+        "ann",
+        Event::ActionStarted {
+            action: "restart".into(),
+            target: "deploy/checkout".into(),
+            detail: "rollout restart".into(),
+        },
+    );
+    add(
+        "2024-05-01T14:07:30Z",
+        "ann",
+        Event::ActionFinished {
+            action: "restart".into(),
+            target: "deploy/checkout".into(),
+            ok: false,
+            detail: "timed out after 30s".into(),
+        },
+    );
+    add(
+        "2024-05-01T14:09:00Z",
+        "ann",
+        Event::FlagChanged {
+            provider: "unleash".into(),
+            flag: "new-checkout".into(),
+            before: Some(true),
+            after: Some(false),
+            wanted: false,
+            ok: true,
+            detail: String::new(),
+        },
+    );
+    add(
+        "2024-05-01T14:12:00Z",
+        "ann",
+        Event::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Monitoring,
+        },
+    );
+    add(
+        "2024-05-01T14:20:00Z",
+        SYSTEM_ACTOR,
+        Event::AlertResolved {
+            fingerprint: "f1".into(),
+            name: "HighErrorRate".into(),
+        },
+    );
+    add(
+        "2024-05-01T14:31:05Z",
+        "ann",
+        Event::StatusChanged {
+            from: Status::Monitoring,
+            to: Status::Resolved,
+        },
+    );
+    j.path().to_path_buf()
+}
+
+fn load(path: &Path) -> (Incident, Replay) {
+    let replay = journal::read(path).unwrap();
+    (Incident::replay(&replay.entries).unwrap(), replay)
+}
+
+fn section<'a>(md: &'a str, heading: &str) -> &'a str {
+    let start = md.find(heading).unwrap_or_else(|| panic!("no {heading}"));
+    let rest = &md[start + heading.len()..];
+    let end = rest.find("\n## ").unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Count `|` not preceded by a backslash.
+fn unescaped_pipes(row: &str) -> usize {
+    let b = row.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
+        .count()
+}
+
+#[test]
+fn markdown_has_every_template_section_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = load(&record(dir.path()));
+    let md = export::markdown(&inc, &replay, now());
+    assert!(md.starts_with("# Postmortem: Checkout errors in EU\n"));
+    let order = [
+        "## Summary",
+        "## Impact",
+        "## Root Causes",
+        "## Trigger",
+        "## Resolution",
+        "## Detection",
+        "## Action Items",
+        "## Lessons Learned",
+        "### What went well",
+        "### What went wrong",
+        "### Where we got lucky",
+        "## Timeline",
+    ];
+    let positions: Vec<usize> = order
+        .iter()
+        .map(|h| md.find(h).unwrap_or_else(|| panic!("missing {h}")))
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    for extra in ["## Key times", "## Actions taken"] {
+        assert!(md.contains(extra), "missing {extra}");
+    }
+    assert!(md.contains(&format!("- **Incident:** `{ID}`")));
+    assert!(md.contains("- **Severity:** SEV2"));
+    assert!(md.contains("- **Status:** resolved"));
+    assert!(md.contains("- **Date:** 2024-05-01"));
+    assert!(md.contains("- **Authors:** _TODO:"));
+    for blank in ["## Root Causes", "## Trigger", "### Where we got lucky"] {
+        assert!(
+            section(&md, blank).contains("_TODO: "),
+            "{blank} is not marked as a blank to fill"
+        );
+    }
+    assert!(!md.contains("integrity warning"));
+}
+
+#[test]
+fn key_times_and_durations_match_the_recorded_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = load(&record(dir.path()));
+    assert_eq!(inc.impact_started, Some(impact()));
+    assert_eq!(inc.detected_at, Some(alert_since()));
+    assert_eq!(inc.acknowledged_at, Some(first_human()));
+    let md = export::markdown(&inc, &replay, now());
+    let keys = section(&md, "## Key times");
+    for (name, ts) in [
+        ("Impact started", impact()),
+        ("Detected (first alert)", alert_since()),
+        ("Acknowledged (first human action)", first_human()),
+        ("Mitigated", monitoring()),
+        ("Resolved", resolved()),
+    ] {
+        let row = format!(
+            "| {name} | {} | {} |",
+            ts.format("%Y-%m-%d %H:%M:%S UTC"),
+            t_plus(impact(), ts)
+        );
+        assert!(keys.contains(&row), "missing {row} in\n{keys}");
+    }
+    let expect = [
+        ("Time to detect", alert_since() - impact()),
+        ("Time to acknowledge", first_human() - alert_since()),
+        ("Time to mitigate", monitoring() - impact()),
+        ("Time to resolve", resolved() - impact()),
+    ];
+    for (name, d) in expect {
+        let line = format!("- **{name}:** {} ", fmt_duration(d));
+        assert!(keys.contains(&line), "missing {line} in\n{keys}");
+    }
+    // The same figures, spelled out, as a check on the arithmetic above.
+    assert!(keys.contains("**Time to detect:** 3m00s"));
+    assert!(keys.contains("**Time to acknowledge:** 5m30s"));
+    assert!(keys.contains("**Time to mitigate:** 17m00s"));
+    assert!(keys.contains("**Time to resolve:** 36m05s"));
+}
+
+#[test]
+fn timeline_rows_follow_the_journal_with_t_plus_and_escaped_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = load(&record(dir.path()));
+    let md = export::markdown(&inc, &replay, now());
+    let timeline = section(&md, "## Timeline");
+    assert!(timeline.contains("| UTC | T+ | Who | What |"));
+    let rows: Vec<&str> = timeline
+        .lines()
+        .filter(|l| l.starts_with("| 2024-"))
+        .collect();
+    assert_eq!(rows.len(), replay.entries.len());
+    for (row, e) in rows.iter().zip(&replay.entries) {
+        let want = format!(
+            "| {} | {} | {} |",
+            e.ts.format("%Y-%m-%d %H:%M:%S"),
+            t_plus(impact(), e.ts),
+            e.actor
+        );
+        assert!(row.starts_with(&want), "{row} should start with {want}");
+        assert_eq!(unescaped_pipes(row), 5, "4 cells exactly: {row}");
+    }
+    assert!(rows[0].contains("| T+8m00s | ann | Incident declared: Checkout errors in EU"));
+    assert!(rows[2].contains("5xx ratio > 5% \\| checkout"));
+    assert!(rows[3].contains("new checkout flow suspected<br>turning it off"));
+    assert!(rows[9].contains("| T+36m05s | ann | Status monitoring -> resolved |"));
+}
+
+#[test]
+fn actions_taken_pairs_starts_with_results_and_lists_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = load(&record(dir.path()));
+    let md = export::markdown(&inc, &replay, now());
+    let actions = section(&md, "## Actions taken");
+    let rows: Vec<&str> = actions
+        .lines()
+        .filter(|l| l.starts_with("| 2024-"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{actions}");
+    assert_eq!(
+        rows[0],
+        "| 2024-05-01 14:07:00 | T+12m00s | ann | restart | deploy/checkout \
+         | failed (T+12m30s) | rollout restart; timed out after 30s |"
+    );
+    assert_eq!(
+        rows[1],
+        "| 2024-05-01 14:09:00 | T+14m00s | ann | turn flag off | new-checkout (unleash) \
+         | ok | was on, now off |"
+    );
+}
+
+#[test]
+fn tampered_journal_gets_an_integrity_warning_at_the_top() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = record(dir.path());
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("new checkout flow suspected", "all fine")).unwrap();
+    let (inc, replay) = load(&path);
+    assert!(!replay.chain_ok());
+    let md = export::markdown(&inc, &replay, now());
+    let warning = md
+        .find("> **Journal integrity warning:**")
+        .expect("integrity warning");
+    assert!(warning < md.find("## Summary").unwrap(), "near the top");
+    assert!(md.contains("> - line 4: entry was modified"), "{md}");
+
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["integrity"]["chain_ok"], false);
+    assert_eq!(v["integrity"]["problems"][0]["line"], 4);
+}
+
+#[test]
+fn json_export_has_the_documented_schema_and_round_trips_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = load(&record(dir.path()));
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["schema"], "firebreak.incident");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["exported_at"], "2024-05-02T09:00:00Z");
+    let i = &v["incident"];
+    assert_eq!(i["id"], ID);
+    assert_eq!(i["title"], "Checkout errors in EU");
+    assert_eq!(i["severity"], "sev2");
+    assert_eq!(i["status"], "resolved");
+    assert_eq!(i["demo"], false);
+    assert_eq!(i["declared_at"], "2024-05-01T14:03:00Z");
+    assert_eq!(i["impact_started"], "2024-05-01T13:55:00Z");
+    assert_eq!(i["detected_at"], "2024-05-01T13:58:00Z");
+    assert_eq!(i["acknowledged_at"], "2024-05-01T14:03:30Z");
+    assert_eq!(i["mitigated_at"], "2024-05-01T14:12:00Z");
+    assert_eq!(i["resolved_at"], "2024-05-01T14:31:05Z");
+    let d = &v["durations_seconds"];
+    assert_eq!(d["measured_from"], "impact_started");
+    assert_eq!(d["time_to_detect"], (alert_since() - impact()).num_seconds());
+    assert_eq!(d["time_to_acknowledge"], 330);
+    assert_eq!(d["time_to_mitigate"], (monitoring() - impact()).num_seconds());
+    assert_eq!(d["time_to_resolve"], 2165);
+    assert_eq!(v["integrity"]["chain_ok"], true);
+    assert_eq!(v["integrity"]["problems"].as_array().unwrap().len(), 0);
+    assert_eq!(v["integrity"]["set_aside"], serde_json::Value::Null);
+    let entries: Vec<Entry> = serde_json::from_value(v["entries"].clone()).unwrap();
+    assert_eq!(entries.len(), 10);
+    assert_eq!(entries, replay.entries);
+    // render() gives the same document as text.
+    let text = export::render(Format::Json, &inc, &replay, now());
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
+}
+
+#[test]
+fn without_an_impact_start_times_are_measured_from_declaration() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = Journal::create(dir.path(), "inc-x").unwrap();
+    let declared = at("2024-05-01T10:00:00Z");
+    j.append(
+        declared,
+        "ann",
+        Event::IncidentDeclared {
+            id: "inc-x".into(),
+            title: "Slow search".into(),
+            severity: Severity::Sev3,
+            demo: true,
+        },
+    )
+    .unwrap();
+    j.append(at("2024-05-01T10:10:00Z"), "ann", Event::StatusChanged {
+        from: Status::Investigating,
+        to: Status::Resolved,
+    })
+    .unwrap();
+    let (inc, replay) = load(j.path());
+    let md = export::markdown(&inc, &replay, now());
+    assert!(md.contains("| Impact started | not recorded | |"));
+    assert!(md.contains("| Detected (first alert) | not recorded | |"));
+    assert!(md.contains("- **Time to detect:** not recorded"));
+    assert!(md.contains("- **Time to resolve:** 10m00s (from declaration (impact start not recorded)"));
+    assert!(md.contains("**Demo:**"));
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["durations_seconds"]["measured_from"], "declared_at");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 600);
+    assert_eq!(v["durations_seconds"]["time_to_detect"], serde_json::Value::Null);
+}
+
+#[test]
+fn export_incident_finds_by_id_or_most_recent_and_names_known_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    record(data); // last activity 2024-05-01 14:31:05
+    let mut older = Journal::create(data, "inc-old").unwrap();
+    older
+        .append(
+            at("2024-04-01T09:00:00Z"),
+            "bob",
+            Event::IncidentDeclared {
+                id: "inc-old".into(),
+                title: "Old one".into(),
+                severity: Severity::Sev4,
+                demo: false,
+            },
+        )
+        .unwrap();
+
+    let latest = export_incident(data, None, Format::Markdown, now()).unwrap();
+    assert!(latest.starts_with("# Postmortem: Checkout errors in EU"));
+    let old = export_incident(data, Some("inc-old"), Format::Json, now()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&old).unwrap();
+    assert_eq!(v["incident"]["id"], "inc-old");
+
+    for bad in ["nope", "../inc-old"] {
+        let err = export_incident(data, Some(bad), Format::Markdown, now())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("no incident '{bad}' in ")), "{err}");
+        assert!(err.contains(&format!("known: {ID}, inc-old")), "{err}");
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let err = export_incident(empty.path(), None, Format::Json, now()).unwrap_err();
+    assert!(err.to_string().contains("no incidents recorded"), "{err}");
+}
+
+#[test]
+fn exporting_never_modifies_a_torn_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = record(dir.path());
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.extend_from_slice(b"{\"seq\":11,\"ts\"");
+    fs::write(&path, &bytes).unwrap();
+    let md = export_incident(dir.path(), Some(ID), Format::Markdown, now()).unwrap();
+    assert!(md.contains("> - line 11: torn last line (14 bytes)"), "{md}");
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+}
