@@ -200,6 +200,17 @@ pub const NOTICE_SECS: i64 = 8;
 /// The metrics windows `w` cycles through.
 pub const WINDOWS: [(&str, i64); 3] = [("15m", 15), ("1h", 60), ("6h", 360)];
 
+/// A service mode (read-only, maintenance) that a flag switches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceMode {
+    /// What the header shows while it is in force ("READ-ONLY").
+    pub label: String,
+    pub provider: String,
+    pub flag: String,
+    /// The flag state that means "in force".
+    pub active_when: bool,
+}
+
 /// Settings the state needs (from config), fixed for a run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -242,6 +253,8 @@ pub struct State {
     pub flags_health: Health,
     /// Flags with a flip in flight: a second press does nothing.
     pub flips_in_flight: BTreeSet<String>,
+    /// Read-only / maintenance modes bound to flags (from the config).
+    pub service_modes: Vec<ServiceMode>,
     pub rollback_in_flight: bool,
     pub window: usize,
 
@@ -275,6 +288,7 @@ impl State {
             panels: Vec::new(),
             flags: Vec::new(),
             flips_in_flight: BTreeSet::new(),
+            service_modes: Vec::new(),
             rollback_in_flight: false,
             window: 0,
             focus: Pane::Alerts,
@@ -412,6 +426,18 @@ impl State {
                     action, ok: true, ..
                 } => Some((e.ts, action.clone())),
                 _ => None,
+            })
+            .collect()
+    }
+
+    /// Each service mode and whether it is in force per the last flag
+    /// read (None: its flag has not been seen yet).
+    pub fn service_modes_now(&self) -> Vec<(&ServiceMode, Option<bool>)> {
+        self.service_modes
+            .iter()
+            .map(|m| {
+                let flag = self.flags.iter().find(|f| f.provider == m.provider && f.name == m.flag);
+                (m, flag.map(|f| f.enabled == m.active_when))
             })
             .collect()
     }

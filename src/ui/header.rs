@@ -19,6 +19,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         top.push(Span::styled(" DEMO ", theme.warning.add_modifier(Modifier::REVERSED | Modifier::BOLD)));
         top.push(Span::raw(" "));
     }
+    // Service modes bound to flags ([service_modes]) that are in force.
+    for (m, active) in state.service_modes_now() {
+        if active == Some(true) {
+            top.push(Span::styled(format!(" {} ", m.label), theme.warning.add_modifier(Modifier::REVERSED | Modifier::BOLD)));
+            top.push(Span::raw(" "));
+        }
+    }
     match &state.incident {
         Some(inc) => {
             let sev_style = match inc.severity {
@@ -36,15 +43,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             };
             top.push(Span::styled(inc.status.label().to_uppercase(), status_style.add_modifier(Modifier::BOLD)));
             top.push(Span::raw("  "));
-            top.push(Span::styled(inc.title.clone(), theme.header.add_modifier(Modifier::BOLD)));
-            top.push(Span::raw("  "));
             let end = inc.resolved_at.unwrap_or(now);
             top.push(Span::styled(format!("⏱ {}", fmt_duration(end - inc.t0())), theme.accent));
             if let Some(at) = inc.impact_started {
-                top.push(Span::styled(format!(" (impact since {}Z)", at.format("%H:%M")), theme.muted));
+                top.push(Span::styled(format!(" impact since {}Z", at.format("%H:%M")), theme.muted));
             } else {
-                top.push(Span::styled(" (since declared; i marks impact start)", theme.muted));
+                top.push(Span::styled(" since declared", theme.muted));
             }
+            top.push(Span::raw("  "));
+            top.push(Span::styled(inc.title.clone(), theme.header.add_modifier(Modifier::BOLD)));
         }
         None => {
             top.push(Span::styled("No open incident", theme.header.add_modifier(Modifier::BOLD)));
@@ -52,9 +59,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             top.push(Span::styled(format!("  press {key} to declare one"), theme.muted));
         }
     }
-    top.push(Span::raw("  "));
-    // The time-box / mode slot (filled by the hypotheses feature).
-    top.push(Span::styled("[quick-fix time-box: none]", theme.muted));
 
     let mut second: Vec<Span> = Vec::new();
     for h in [&state.alerts_health, &state.metrics_health, &state.flags_health] {
@@ -74,8 +78,35 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     } else if state.incident.is_some() {
         second.push(Span::styled(format!("journal ✓ {} entries", state.timeline.len()), theme.muted));
     }
-    let lines = vec![Line::from(top), Line::from(second)];
-    frame.render_widget(Paragraph::new(lines).style(theme.header), area);
+    // The mode / time-box slot, right-aligned on the first line.
+    let slot = mode_slot(state, theme);
+    let slot_w = slot.width() as u16;
+    frame.render_widget(Paragraph::new("").style(theme.header), area);
+    // The slot keeps its place; a long title is clipped instead.
+    let slot_w = if area.width > slot_w + 20 { slot_w } else { 0 };
+    let left = Rect {
+        width: area.width - slot_w,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(Line::from(top)).style(theme.header), left);
+    if slot_w > 0 {
+        let r = Rect {
+            x: area.x + area.width - slot_w,
+            width: slot_w,
+            height: 1,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(slot).style(theme.header), r);
+    }
+    if area.height > 1 {
+        let r = Rect {
+            y: area.y + 1,
+            height: 1,
+            ..area
+        };
+        frame.render_widget(Paragraph::new(Line::from(second)).style(theme.header), r);
+    }
 }
 
 /// `alerts ✓ 2s` / `alerts DOWN: refused` / `metrics STALE 3m`.
@@ -94,4 +125,10 @@ pub fn health_spans<'a>(h: &Health, theme: &Theme, now: DateTime<Utc>) -> Vec<Sp
         ),
     };
     vec![Span::styled(text, style)]
+}
+
+/// The time-box / mode slot (filled in by the hypotheses feature).
+fn mode_slot<'a>(state: &State, theme: &Theme) -> Line<'a> {
+    let _ = state;
+    Line::from(Span::styled(" no time-box ", theme.muted))
 }

@@ -43,10 +43,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         for (p, r) in state.panels.iter().zip(rows.iter()) {
             chart(frame, *r, p, state, theme, now);
         }
+    } else if inner.height >= n * 2 {
+        // Label line, then a full-width sparkline.
+        let rows = Layout::vertical(vec![Constraint::Length(2); n as usize]).split(inner);
+        for (p, r) in state.panels.iter().zip(rows.iter()) {
+            let [l, s] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*r);
+            frame.render_widget(Paragraph::new(label(p, theme)), l);
+            spark(frame, s, p, theme);
+        }
     } else {
         let rows = Layout::vertical(vec![Constraint::Length(1); inner.height as usize]).split(inner);
         for (p, r) in state.panels.iter().zip(rows.iter()) {
-            spark_row(frame, *r, p, theme);
+            let [l, s] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(*r);
+            frame.render_widget(Paragraph::new(label(p, theme)), l);
+            spark(frame, s, p, theme);
         }
     }
 }
@@ -83,9 +93,7 @@ fn label(p: &Panel, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn spark_row(frame: &mut Frame, area: Rect, p: &Panel, theme: &Theme) {
-    let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    frame.render_widget(Paragraph::new(label(p, theme)), l);
+fn spark(frame: &mut Frame, r: Rect, p: &Panel, theme: &Theme) {
     let data: Vec<u64> = p
         .points
         .iter()

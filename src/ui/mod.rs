@@ -45,7 +45,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
     let [top, bottom] = Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(body);
     let [alerts_area, metrics_area] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
     let [timeline_area, flags_area] =
-        Layout::horizontal([Constraint::Percentage(64), Constraint::Percentage(36)]).areas(bottom);
+        Layout::horizontal([Constraint::Percentage(68), Constraint::Percentage(32)]).areas(bottom);
     alerts::draw(frame, alerts_area, state, theme, now);
     metrics::draw(frame, metrics_area, state, theme, now);
     timeline::draw(frame, timeline_area, state, theme, now);

@@ -1,0 +1,406 @@
+//! Headless tests of the whole app logic: messages in, state and effects
+//! out, with a real journal on disk and the demo world behind the same
+//! interfaces the real sources use. No terminal, no network, no clock.
+
+mod common_state;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use common_state::*;
+use crossterm::event::KeyCode;
+use firebreak::demo::{Scenario, World};
+use firebreak::flags::{self, FlagProvider};
+use firebreak::sources::demo::Demo;
+use firebreak::sources::poller::Polled;
+use firebreak::sources::{AlertSource, MetricSource, ReleaseControl};
+use firebreak::state::incident::{Severity, Status};
+use firebreak::state::{update, Effect, Mode, Msg, Pane, Pending};
+use firebreak::timeline::export::{self, Format};
+use firebreak::timeline::journal;
+use firebreak::timeline::Event;
+
+fn polled<T>(result: Result<T, String>, at: DateTime<Utc>) -> Polled<T> {
+    Polled {
+        source: "demo".into(),
+        result,
+        at,
+        took: StdDuration::from_millis(3),
+    }
+}
+
+/// The demo world with a clock the test moves.
+struct World0 {
+    demo: Demo,
+    clock: Arc<Mutex<DateTime<Utc>>>,
+}
+
+fn demo_world(now: DateTime<Utc>) -> World0 {
+    let clock = Arc::new(Mutex::new(now));
+    let c = clock.clone();
+    let world = World::new(Scenario::builtin().unwrap(), now);
+    World0 {
+        demo: Demo::new(world, None, Arc::new(move || *c.lock().unwrap())),
+        clock,
+    }
+}
+
+fn events(d: &Driver) -> Vec<&Event> {
+    d.state.timeline.iter().map(|e| &e.event).collect()
+}
+
+async fn poll_all(d: &mut Driver, w: &World0) {
+    let now = d.now;
+    *w.clock.lock().unwrap() = now;
+    let alerts = w.demo.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    let panels = w.demo.panels(Duration::minutes(15)).await.map_err(|e| e.to_string());
+    d.send(Msg::Metrics(polled(panels, now)));
+    let flags = w.demo.list().await.map_err(|e| e.to_string());
+    d.send(Msg::Flags(polled(flags, now)));
+}
+
+/// Carry out the flag and rollback effects against the demo world.
+async fn run_outbox(d: &mut Driver, w: &World0) {
+    for fx in d.take_outbox() {
+        match fx {
+            Effect::FlipFlag { provider, flag, wanted } => {
+                *w.clock.lock().unwrap() = d.now;
+                let result = flags::flip(&w.demo, &flag, wanted, StdDuration::from_secs(1)).await;
+                d.send(Msg::FlipDone { provider, flag, wanted, result });
+            }
+            Effect::Rollback => {
+                let r = w.demo.rollback().await.map_err(|e| e.to_string());
+                d.send(Msg::RollbackDone(r));
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let w = demo_world(t0);
+    let mut d = Driver::new(new_state(true), dir.path(), t0);
+
+    // Start: the demo declares its incident.
+    let fx = firebreak::state::update::start(&mut d.state, t0);
+    d.run(fx);
+    let inc = d.state.incident.clone().unwrap();
+    assert!(inc.demo);
+    assert_eq!(inc.severity, Severity::Sev2);
+
+    // Alerts fire and are recorded once, however often we poll.
+    poll_all(&mut d, &w).await;
+    d.now += Duration::seconds(2);
+    poll_all(&mut d, &w).await;
+    let firing: Vec<_> = events(&d)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::AlertFiring { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(firing.len(), 3, "{firing:?}");
+    assert!(firing.contains(&"HighErrorRate".to_string()));
+
+    // A note, a severity change, impact backdated.
+    d.keys("n");
+    d.keys("errors started right after the deploy");
+    d.send(code(KeyCode::Enter));
+    d.keys("s1");
+    d.keys("i-10m");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.incident.as_ref().unwrap().severity, Severity::Sev1);
+    assert_eq!(d.state.incident.as_ref().unwrap().impact_started, Some(d.now - Duration::minutes(10)));
+
+    // Turn the guilty flag off from the flags pane, with confirmation.
+    d.keys("4");
+    let pos = d.state.flags_list.view.iter().position(|i| d.state.flags[*i].name == "new-checkout-flow").unwrap();
+    d.state.flags_list.selected = pos;
+    d.keys("x");
+    assert!(matches!(d.state.mode, Mode::Confirm { pending: Pending::FlipFlag { wanted: false, .. }, .. }));
+    d.keys("y");
+    // Recorded before it runs: the ActionStarted entry is already durable.
+    assert!(matches!(events(&d).last(), Some(Event::ActionStarted { .. })));
+    run_outbox(&mut d, &w).await;
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::FlagChanged { ok: true, before: Some(true), after: Some(false), .. })
+    ));
+
+    // The world recovers; the alerts resolve and are recorded once.
+    d.keys("S3"); // monitoring
+    d.now += Duration::minutes(4);
+    poll_all(&mut d, &w).await;
+    d.now += Duration::seconds(2);
+    poll_all(&mut d, &w).await;
+    let resolved: Vec<_> = events(&d)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::AlertResolved { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut resolved = resolved;
+    resolved.sort();
+    assert_eq!(resolved, vec!["HighErrorRate".to_string(), "LatencyHigh".to_string()]);
+    assert!(d.state.panels[0].last().unwrap() < 2.0, "error ratio back down");
+
+    d.keys("S4"); // resolved
+    assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Resolved);
+
+    // Quitting a resolved incident does not ask.
+    d.keys("q");
+    assert!(d.state.quit);
+
+    // The postmortem's timeline matches what happened.
+    let md = export::export_incident(dir.path(), Some(&inc.id), Format::Markdown, d.now).unwrap();
+    for needle in [
+        "errors started right after the deploy",
+        "Severity SEV2 -> SEV1",
+        "new-checkout-flow",
+        "Alert resolved: HighErrorRate",
+        "Status monitoring -> resolved",
+    ] {
+        assert!(md.contains(needle), "export lacks {needle:?}:\n{md}");
+    }
+    // And the journal replays to the same incident.
+    let replay = journal::read(&journal::journal_path(dir.path(), &inc.id)).unwrap();
+    assert!(replay.chain_ok());
+    let mut fresh = new_state(true);
+    fresh.resume(replay.entries, replay.problems);
+    assert_eq!(fresh.incident, d.state.incident);
+    assert_eq!(fresh.recorded_firing.len(), 1, "only the unrelated info alert still firing");
+}
+
+#[tokio::test]
+async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let w = demo_world(t0);
+    let mut d = Driver::new(new_state(true), dir.path(), t0);
+    let fx = firebreak::state::update::start(&mut d.state, t0);
+    d.run(fx);
+    d.keys("B");
+    assert!(matches!(d.state.mode, Mode::Confirm { pending: Pending::Rollback, .. }));
+    d.keys("y");
+    // A second press while it runs does nothing.
+    d.keys("B");
+    assert_eq!(d.state.mode, Mode::Normal);
+    assert_eq!(d.outbox, vec![Effect::Rollback]);
+    run_outbox(&mut d, &w).await;
+    assert!(matches!(events(&d).last(), Some(Event::ActionFinished { ok: true, .. })));
+    d.now += Duration::minutes(5);
+    *w.clock.lock().unwrap() = d.now;
+    assert_eq!(w.demo.current().await.unwrap(), "checkout v2.13.2");
+    poll_all(&mut d, &w).await;
+    assert_eq!(d.state.alerts.len(), 1, "only the unrelated alert left");
+}
+
+#[test]
+fn a_flag_cannot_be_flipped_twice_while_a_flip_is_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    let fx = firebreak::state::update::start(&mut d.state, now);
+    d.run(fx);
+    let flag = firebreak::flags::Flag {
+        name: "new-checkout-flow".into(),
+        enabled: true,
+        description: String::new(),
+        provider: "demo".into(),
+        env: None,
+        changed_at: None,
+    };
+    d.send(Msg::Flags(polled(Ok(vec![flag]), now)));
+    d.keys("4xy");
+    assert_eq!(d.take_outbox().len(), 1);
+    // Same key again, and via the palette: both refused while in flight.
+    d.keys("xy");
+    d.keys(":");
+    d.keys("new-checkout");
+    d.send(code(KeyCode::Enter));
+    d.keys("y");
+    assert!(d.take_outbox().is_empty(), "no second flip");
+    assert!(d.state.notice.as_ref().unwrap().text.contains("already being changed"));
+}
+
+#[test]
+fn a_journal_write_failure_is_shown_kept_and_retried_and_blocks_the_action() {
+    let now = t("2026-11-27T14:00:00Z");
+    let mut s = new_state(true);
+    let fx = update(
+        &mut s,
+        Msg::RecordFailed {
+            actor: "alice".into(),
+            event: Event::Note { text: "disk full?".into() },
+            error: "/x/inc.jsonl: No space left on device (os error 28)".into(),
+            then: vec![Effect::Rollback],
+        },
+        now,
+    );
+    assert!(fx.is_empty(), "the action is not run when it could not be recorded");
+    assert_eq!(s.unsaved.len(), 1);
+    assert!(s.journal_error.as_deref().unwrap().contains("No space left"));
+    let notice = s.visible_notice(now + Duration::minutes(5)).unwrap();
+    assert!(notice.text.contains("NOT RECORDED"), "errors stay on screen: {}", notice.text);
+    // `r` retries the unsaved entry.
+    let fx = update(&mut s, key('r'), now);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Record { event: Event::Note { .. }, .. })));
+    assert!(s.unsaved.is_empty());
+}
+
+#[test]
+fn a_source_going_down_keeps_the_last_alerts_and_is_recorded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    let fx = firebreak::state::update::start(&mut d.state, now);
+    d.run(fx);
+    let w = World::new(Scenario::builtin().unwrap(), now);
+    d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
+    let n = d.state.alerts.len();
+    for i in 1..4 {
+        d.now = now + Duration::seconds(2 * i);
+        d.send(Msg::Alerts(polled(Err("connection refused".into()), d.now)));
+    }
+    assert_eq!(d.state.alerts.len(), n, "last known alerts kept");
+    assert!(d.state.alerts_health.freshness(d.now).is_bad());
+    let downs = events(&d).iter().filter(|e| matches!(e, Event::SourceHealth { healthy: false, .. })).count();
+    assert_eq!(downs, 1);
+    // No alert was recorded as resolved just because the source vanished.
+    assert!(!events(&d).iter().any(|e| matches!(e, Event::AlertResolved { .. })));
+    d.send(Msg::Alerts(polled(Ok(w.alerts(now)), d.now)));
+    assert!(matches!(events(&d).last(), Some(Event::SourceHealth { healthy: true, .. })));
+}
+
+#[test]
+fn quit_asks_while_the_incident_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    let fx = firebreak::state::update::start(&mut d.state, now);
+    d.run(fx);
+    d.keys("q");
+    assert!(matches!(d.state.mode, Mode::Confirm { pending: Pending::Quit, .. }));
+    d.keys("z"); // a stray key never confirms
+    assert!(!d.state.quit);
+    d.send(code(KeyCode::Esc));
+    assert!(!d.state.quit);
+    assert_eq!(d.state.mode, Mode::Normal);
+    d.keys("qy");
+    assert!(d.state.quit);
+}
+
+#[test]
+fn impact_start_accepts_clock_times_and_explains_nonsense() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:30:00Z");
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    let fx = firebreak::state::update::start(&mut d.state, now);
+    d.run(fx);
+    d.keys("ilunch");
+    d.send(code(KeyCode::Enter));
+    match &d.state.mode {
+        Mode::Prompt { error: Some(e), .. } => assert!(e.contains("14:02"), "{e}"),
+        m => panic!("expected the prompt to stay with an error, got {m:?}"),
+    }
+    d.send(Msg::Key(crossterm::event::KeyEvent::new(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL)));
+    // 15:02 local (UTC+1 in these tests) is 14:02 UTC.
+    d.keys("15:02");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.mode, Mode::Normal);
+    assert_eq!(d.state.incident.as_ref().unwrap().impact_started, Some(t("2026-11-27T14:02:00Z")));
+    assert!(d.state.timeline.last().unwrap().event.describe().contains("14:02:00 UTC"));
+}
+
+#[test]
+fn rename_declare_and_status_land_on_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::new(new_state(false), dir.path(), now);
+    // Real mode: no incident until declared.
+    assert!(firebreak::state::update::start(&mut d.state, now).is_empty());
+    d.keys("n");
+    assert!(d.state.notice.as_ref().unwrap().text.contains("declare"));
+    d.keys("D");
+    d.send(code(KeyCode::Enter));
+    assert!(matches!(&d.state.mode, Mode::Prompt { error: Some(_), .. }), "empty title refused");
+    d.keys("Payments API 502s");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.incident.as_ref().unwrap().title, "Payments API 502s");
+    d.keys("R");
+    for _ in 0..4 {
+        d.send(code(KeyCode::Backspace));
+    }
+    d.keys("timeouts");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.incident.as_ref().unwrap().title, "Payments API timeouts");
+    d.keys("S");
+    d.send(code(KeyCode::Down));
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Identified);
+    let kinds: Vec<_> = d.state.timeline.iter().map(|e| e.event.category()).collect();
+    assert_eq!(kinds, ["incident", "incident", "incident"]);
+    assert_eq!(d.state.timeline[0].actor, "alice");
+    // Declaring again while open is refused with a reason.
+    d.keys("D");
+    assert_eq!(d.state.mode, Mode::Normal);
+}
+
+#[test]
+fn palette_fuzzy_matches_actions_alerts_and_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    let fx = firebreak::state::update::start(&mut d.state, now);
+    d.run(fx);
+    let w = World::new(Scenario::builtin().unwrap(), now);
+    d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
+    d.keys(":");
+    d.keys("exprt md");
+    let Mode::Palette(p) = &d.state.mode else { panic!() };
+    assert!(p.matches[0].0.label.contains("Markdown"), "{:?}", p.matches[0].0);
+    d.send(code(KeyCode::Enter));
+    assert!(matches!(d.take_outbox().as_slice(), [Effect::Export { format: Format::Markdown, .. }]));
+    // An alert by name opens its details.
+    d.send(Msg::Key(crossterm::event::KeyEvent::new(KeyCode::Char('p'), crossterm::event::KeyModifiers::CONTROL)));
+    d.keys("disksp");
+    d.send(code(KeyCode::Enter));
+    assert!(matches!(d.state.mode, Mode::AlertDetail { .. }));
+    assert_eq!(d.state.focus, Pane::Alerts);
+    assert_eq!(d.state.selected_alert().unwrap().name(), "DiskSpaceLow");
+}
+
+#[test]
+fn slash_filters_the_focused_list_and_esc_clears_it() {
+    let now = t("2026-11-27T14:00:00Z");
+    let mut s = new_state(true);
+    let w = World::new(Scenario::builtin().unwrap(), now);
+    update(&mut s, Msg::Alerts(polled(Ok(w.alerts(now)), now)), now);
+    assert_eq!(s.alerts_list.view.len(), 3);
+    for m in [key('/'), key('i'), key('d'), key('x')] {
+        update(&mut s, m, now);
+    }
+    assert_eq!(s.alerts_list.view.len(), 1, "idx matches only the indexer alert");
+    update(&mut s, code(KeyCode::Enter), now);
+    assert_eq!(s.alerts_list.filter, "idx", "Enter keeps the filter");
+    update(&mut s, code(KeyCode::Esc), now);
+    assert_eq!(s.alerts_list.view.len(), 3, "Esc in normal mode clears it");
+}
+
+#[test]
+fn keymap_overrides_change_what_keys_do() {
+    let mut km = firebreak::config::keymap::Keymap::builtin();
+    km.overlay(std::path::Path::new("k.toml"), "[keys]\n\"Q\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
+    let mut s = firebreak::state::State::new(settings(false), km, "dark");
+    let now = t("2026-11-27T14:00:00Z");
+    update(&mut s, key('q'), now);
+    assert!(!s.quit);
+    update(&mut s, key('Q'), now);
+    assert!(s.quit, "no incident open: quits at once");
+}

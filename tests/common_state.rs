@@ -1,0 +1,101 @@
+// Shared by tests/app.rs and tests/ui.rs (included with `mod`).
+#![allow(dead_code)]
+
+use chrono::{DateTime, FixedOffset, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use firebreak::config::keymap::Keymap;
+use firebreak::state::incident::Severity;
+use firebreak::state::{update, Effect, Msg, Settings, State};
+use firebreak::timeline::journal::Journal;
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+pub fn settings(demo: bool) -> Settings {
+    Settings {
+        demo,
+        responder: "alice".into(),
+        default_severity: Severity::Sev2,
+        demo_title: Some("Checkout errors after v2.14.0 deploy".into()),
+        local_offset: FixedOffset::east_opt(3600).unwrap(),
+        themes: vec!["dark".into(), "light".into(), "high-contrast".into()],
+        alerts_configured: true,
+        metrics_configured: true,
+        flags_configured: true,
+        poll_interval: chrono::Duration::seconds(2),
+        can_rollback: true,
+    }
+}
+
+pub fn new_state(demo: bool) -> State {
+    State::new(settings(demo), Keymap::builtin(), "dark")
+}
+
+pub fn key(c: char) -> Msg {
+    let m = if c.is_ascii_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), m))
+}
+
+pub fn code(k: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(k, KeyModifiers::NONE))
+}
+
+/// A headless driver: runs `update`, and carries out journal effects
+/// for real (so entries come back as `Recorded`), collecting the rest.
+pub struct Driver {
+    pub state: State,
+    pub journal: Option<Journal>,
+    pub dir: std::path::PathBuf,
+    pub now: DateTime<Utc>,
+    /// Non-journal effects, in order, for the test to inspect or run.
+    pub outbox: Vec<Effect>,
+}
+
+impl Driver {
+    pub fn new(state: State, dir: &std::path::Path, now: DateTime<Utc>) -> Driver {
+        Driver {
+            state,
+            journal: None,
+            dir: dir.to_path_buf(),
+            now,
+            outbox: Vec::new(),
+        }
+    }
+
+    pub fn send(&mut self, msg: Msg) {
+        let fx = update(&mut self.state, msg, self.now);
+        self.run(fx);
+    }
+
+    pub fn keys(&mut self, s: &str) {
+        for c in s.chars() {
+            self.send(key(c));
+        }
+    }
+
+    pub fn run(&mut self, fx: Vec<Effect>) {
+        for e in fx {
+            match e {
+                Effect::Record { actor, event, then } => {
+                    if let firebreak::timeline::Event::IncidentDeclared { id, .. } = &event {
+                        self.journal = Some(Journal::create(&self.dir, id).unwrap());
+                    }
+                    let entry = self
+                        .journal
+                        .as_mut()
+                        .expect("journal open")
+                        .append(self.now, &actor, event)
+                        .unwrap();
+                    let fx = update(&mut self.state, Msg::Recorded { entry, then }, self.now);
+                    self.run(fx);
+                }
+                other => self.outbox.push(other),
+            }
+        }
+    }
+
+    pub fn take_outbox(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.outbox)
+    }
+}
