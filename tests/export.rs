@@ -294,7 +294,11 @@ fn tampered_journal_gets_an_integrity_warning_at_the_top() {
     let dir = tempfile::tempdir().unwrap();
     let path = record(dir.path());
     let text = fs::read_to_string(&path).unwrap();
-    fs::write(&path, text.replace("new checkout flow suspected", "all fine")).unwrap();
+    fs::write(
+        &path,
+        text.replace("new checkout flow suspected", "all fine"),
+    )
+    .unwrap();
     let (inc, replay) = load(&path);
     assert!(!replay.chain_ok());
     let md = export::markdown(&inc, &replay, now());
@@ -331,9 +335,15 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
     assert_eq!(i["resolved_at"], "2024-05-01T14:31:05Z");
     let d = &v["durations_seconds"];
     assert_eq!(d["measured_from"], "impact_started");
-    assert_eq!(d["time_to_detect"], (alert_since() - impact()).num_seconds());
+    assert_eq!(
+        d["time_to_detect"],
+        (alert_since() - impact()).num_seconds()
+    );
     assert_eq!(d["time_to_acknowledge"], 330);
-    assert_eq!(d["time_to_mitigate"], (monitoring() - impact()).num_seconds());
+    assert_eq!(
+        d["time_to_mitigate"],
+        (monitoring() - impact()).num_seconds()
+    );
     assert_eq!(d["time_to_resolve"], 2165);
     assert_eq!(v["integrity"]["chain_ok"], true);
     assert_eq!(v["integrity"]["problems"].as_array().unwrap().len(), 0);
@@ -362,22 +372,31 @@ fn without_an_impact_start_times_are_measured_from_declaration() {
         },
     )
     .unwrap();
-    j.append(at("2024-05-01T10:10:00Z"), "ann", Event::StatusChanged {
-        from: Status::Investigating,
-        to: Status::Resolved,
-    })
+    j.append(
+        at("2024-05-01T10:10:00Z"),
+        "ann",
+        Event::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Resolved,
+        },
+    )
     .unwrap();
     let (inc, replay) = load(j.path());
     let md = export::markdown(&inc, &replay, now());
     assert!(md.contains("| Impact started | not recorded | |"));
     assert!(md.contains("| Detected (first alert) | not recorded | |"));
     assert!(md.contains("- **Time to detect:** not recorded"));
-    assert!(md.contains("- **Time to resolve:** 10m00s (from declaration (impact start not recorded)"));
+    assert!(
+        md.contains("- **Time to resolve:** 10m00s (from declaration (impact start not recorded)")
+    );
     assert!(md.contains("**Demo:**"));
     let v = export::json(&inc, &replay, now());
     assert_eq!(v["durations_seconds"]["measured_from"], "declared_at");
     assert_eq!(v["durations_seconds"]["time_to_resolve"], 600);
-    assert_eq!(v["durations_seconds"]["time_to_detect"], serde_json::Value::Null);
+    assert_eq!(
+        v["durations_seconds"]["time_to_detect"],
+        serde_json::Value::Null
+    );
 }
 
 #[test]
@@ -425,6 +444,9 @@ fn exporting_never_modifies_a_torn_journal() {
     bytes.extend_from_slice(b"{\"seq\":11,\"ts\"");
     fs::write(&path, &bytes).unwrap();
     let md = export_incident(dir.path(), Some(ID), Format::Markdown, now()).unwrap();
-    assert!(md.contains("> - line 11: torn last line (14 bytes)"), "{md}");
+    assert!(
+        md.contains("> - line 11: torn last line (14 bytes)"),
+        "{md}"
+    );
     assert_eq!(fs::read(&path).unwrap(), bytes);
 }

@@ -1,0 +1,141 @@
+//! Journal costs: one fsync'd append, and reading / replaying / exporting a
+//! 100,000-entry journal (far longer than any real incident).
+//!
+//! `cargo bench --bench journal` (add `-- --quick` for a fast run).
+
+use std::hint::black_box;
+use std::path::Path;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion};
+use firebreak::state::incident::{Incident, Severity};
+use firebreak::timeline::export;
+use firebreak::timeline::journal::{self, Journal, SYSTEM_ACTOR};
+use firebreak::timeline::Event;
+
+const BIG: usize = 100_000;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, 14, 0, 0).unwrap()
+}
+
+fn declaration(id: &str) -> Event {
+    Event::IncidentDeclared {
+        id: id.into(),
+        title: "Checkout errors in EU".into(),
+        severity: Severity::Sev2,
+        demo: false,
+    }
+}
+
+/// A realistic mix of entries (notes, alerts, flag flips).
+fn event(i: usize) -> (String, Event) {
+    match i % 4 {
+        0 => (
+            "ann".into(),
+            Event::Note {
+                text: format!("checked dashboard {i}: error ratio still above 5% in eu-west"),
+            },
+        ),
+        1 => (
+            SYSTEM_ACTOR.into(),
+            Event::AlertFiring {
+                fingerprint: format!("{i:016x}"),
+                name: "HighErrorRate".into(),
+                severity: "critical".into(),
+                summary: "5xx ratio above 5% for checkout".into(),
+                labels: [
+                    ("service".to_string(), "checkout".to_string()),
+                    ("region".to_string(), "eu-west-1".to_string()),
+                ]
+                .into(),
+                since: Some(t0()),
+            },
+        ),
+        2 => (
+            "ann".into(),
+            Event::FlagChanged {
+                provider: "unleash".into(),
+                flag: "new-checkout".into(),
+                before: Some(true),
+                after: Some(false),
+                wanted: false,
+                ok: true,
+                detail: String::new(),
+            },
+        ),
+        _ => (
+            SYSTEM_ACTOR.into(),
+            Event::AlertResolved {
+                fingerprint: format!("{i:016x}"),
+                name: "HighErrorRate".into(),
+            },
+        ),
+    }
+}
+
+/// Write a `BIG`-entry journal through the real API. Generated on tmpfs
+/// when there is one, where fsync is nearly free, to keep setup short.
+fn big_journal(data: &Path) -> std::path::PathBuf {
+    let mut j = Journal::create(data, "inc-big").expect("create");
+    j.append(t0(), "ann", declaration("inc-big"))
+        .expect("append");
+    for i in 1..BIG {
+        let (actor, ev) = event(i);
+        j.append(t0() + Duration::seconds(i as i64), &actor, ev)
+            .expect("append");
+    }
+    j.path().to_path_buf()
+}
+
+fn bench(c: &mut Criterion) {
+    // Appends go to the real disk (the temp dir), fsync included.
+    let disk = tempfile::tempdir().expect("tempdir");
+    let mut j = Journal::create(disk.path(), "inc-append").expect("create");
+    j.append(t0(), "ann", declaration("inc-append"))
+        .expect("append");
+    let mut group = c.benchmark_group("journal");
+    group.sample_size(10);
+    let mut i = 0usize;
+    group.bench_function("append_fsync", |b| {
+        b.iter(|| {
+            i += 1;
+            let (actor, ev) = event(i);
+            black_box(j.append(t0() + Duration::seconds(i as i64), &actor, ev)).expect("append")
+        })
+    });
+
+    let shm = Path::new("/dev/shm");
+    let big_dir = if shm.is_dir() {
+        tempfile::tempdir_in(shm)
+    } else {
+        tempfile::tempdir()
+    }
+    .expect("tempdir");
+    let path = big_journal(big_dir.path());
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!("100k-entry journal: {:.1} MiB", size as f64 / 1048576.0);
+
+    group.bench_function("read_100k", |b| {
+        b.iter(|| {
+            let replay = journal::read(black_box(&path)).expect("read");
+            assert_eq!(replay.entries.len(), BIG);
+            replay
+        })
+    });
+    group.bench_function("read_replay_100k", |b| {
+        b.iter(|| {
+            let replay = journal::read(black_box(&path)).expect("read");
+            Incident::replay(&replay.entries).expect("incident")
+        })
+    });
+    let replay = journal::read(&path).expect("read");
+    let incident = Incident::replay(&replay.entries).expect("incident");
+    group.bench_function("export_markdown_100k", |b| {
+        b.iter(|| export::markdown(black_box(&incident), &replay, t0()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

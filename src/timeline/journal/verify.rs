@@ -1,0 +1,152 @@
+//! Reading a journal: parse each line, check its hash and its place in the
+//! chain, and find a torn last line.
+
+use sha2::{Digest, Sha256};
+
+use super::{Problem, Replay, GENESIS_HASH, HASH_SUFFIX_LEN};
+use crate::timeline::Entry;
+
+pub(super) fn hash_body(body_without_brace: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(body_without_brace);
+    h.update(b"}");
+    hex::encode(h.finalize())
+}
+
+/// How the file ends.
+pub(super) enum Tail {
+    Clean,
+    /// The last entry is valid but lacks its `\n`.
+    MissingNewline,
+    /// The last line (1-based `line`, from byte `start` to the end) is torn.
+    Torn {
+        line: usize,
+        start: usize,
+    },
+}
+
+pub(super) struct Scan {
+    pub(super) replay: Replay,
+    pub(super) tail: Tail,
+}
+
+/// Verify every line. Lines that parse become entries (with problems noted);
+/// the chain follows the stored hash and seq of the previous parsed entry.
+pub(super) fn scan(bytes: &[u8]) -> Scan {
+    let mut replay = Replay::default();
+    let mut tail = Tail::Clean;
+    let segments: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    let last = segments.len() - 1; // the part after the final '\n' (often empty)
+    let ends_clean = segments[last].is_empty();
+    let mut start = 0;
+    let mut prev: Option<(u64, String)> = None;
+    for (i, seg) in segments.iter().enumerate() {
+        let line = i + 1;
+        let seg_start = start;
+        start += seg.len() + 1;
+        if i == last && ends_clean {
+            break;
+        }
+        if seg.is_empty() {
+            replay.problems.push(Problem {
+                line,
+                message: "empty line (firebreak never writes one)".into(),
+            });
+            continue;
+        }
+        let checked = check_line(seg, prev.as_ref());
+        let is_final = i == last || (i + 1 == last && ends_clean);
+        match checked {
+            Err(message) => {
+                if is_final {
+                    tail = Tail::Torn {
+                        line,
+                        start: seg_start,
+                    };
+                } else {
+                    replay.problems.push(Problem { line, message });
+                }
+            }
+            Ok((entry, problems)) => {
+                if i == last {
+                    // No trailing newline: keep it only if it is perfect.
+                    if !problems.is_empty() {
+                        tail = Tail::Torn {
+                            line,
+                            start: seg_start,
+                        };
+                        continue;
+                    }
+                    tail = Tail::MissingNewline;
+                }
+                replay.problems.extend(
+                    problems
+                        .into_iter()
+                        .map(|message| Problem { line, message }),
+                );
+                prev = Some((entry.seq, entry.hash.clone()));
+                replay.entries.push(entry);
+            }
+        }
+    }
+    Scan { replay, tail }
+}
+
+/// Parse and verify one line against the previous entry (seq, hash).
+/// `Err` when it is not an entry at all; otherwise the entry and the list of
+/// problems with it.
+fn check_line(line: &[u8], prev: Option<&(u64, String)>) -> Result<(Entry, Vec<String>), String> {
+    let entry: Entry = serde_json::from_slice(line).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.rsplit_once(" at line ").map_or(&*msg, |(m, _)| m);
+        format!("unreadable line: {msg} (at column {})", e.column())
+    })?;
+    let mut problems = Vec::new();
+    match split_hash(line) {
+        None => problems.push(format!(
+            "entry {} has no hash at the end of its line (not written by firebreak, or edited)",
+            entry.seq
+        )),
+        Some((head, stored)) => {
+            if hash_body(head) != stored || entry.hash != stored {
+                problems.push(format!(
+                    "entry was modified: entry {} does not match its hash",
+                    entry.seq
+                ));
+            }
+        }
+    }
+    let (expected_seq, expected_prev, after) = match prev {
+        Some((seq, hash)) => (seq + 1, hash.as_str(), format!("entry {seq}")),
+        None => (1, GENESIS_HASH, "the start of the journal".to_string()),
+    };
+    if entry.seq != expected_seq {
+        let why = if entry.seq > expected_seq {
+            "entries are missing"
+        } else {
+            "duplicated or out of order"
+        };
+        problems.push(format!(
+            "seq gap: expected entry {expected_seq}, found entry {} ({why})",
+            entry.seq
+        ));
+    }
+    if entry.prev != expected_prev {
+        problems.push(format!(
+            "chain broken: entry {} does not follow {after}",
+            entry.seq
+        ));
+    }
+    Ok((entry, problems))
+}
+
+/// Split `...,"hash":"<64 hex>"}` into the part before `,"hash"` and the hash.
+pub(super) fn split_hash(line: &[u8]) -> Option<(&[u8], &str)> {
+    let cut = line.len().checked_sub(HASH_SUFFIX_LEN)?;
+    let (head, suffix) = line.split_at(cut);
+    let hash = suffix.strip_prefix(b",\"hash\":\"")?.strip_suffix(b"\"}")?;
+    let hash = std::str::from_utf8(hash).ok()?;
+    hash.bytes()
+        .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        .then_some((head, hash))
+}
