@@ -26,7 +26,7 @@ use firebreak::timeline::journal::{self, Journal};
 #[command(name = "firebreak", version, about, long_about = None)]
 struct Cli {
     /// Configuration file [default: $XDG_CONFIG_HOME/firebreak/config.toml]
-    #[arg(long, short = 'c', env = "FIREBREAK_CONFIG", global = true)]
+    #[arg(long, env = "FIREBREAK_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Where journals, logs and exports live [default: $XDG_STATE_HOME/firebreak]
     #[arg(long, env = "FIREBREAK_DATA_DIR", global = true)]
@@ -52,6 +52,20 @@ enum Command {
     Incident {
         #[command(subcommand)]
         command: IncidentCmd,
+    },
+    /// Read or flip feature flags (Unleash, flagd files, the demo) headless
+    Flag {
+        #[command(subcommand)]
+        command: firebreak::cli::flag::FlagCmd,
+    },
+    /// Print the current alerts from Alertmanager (HA members deduplicated)
+    Alerts(firebreak::cli::alerts::AlertsArgs),
+    /// Run a PromQL query (instant, or --range) against Prometheus
+    Query(firebreak::cli::query::QueryArgs),
+    /// Create, acknowledge, list and expire Alertmanager silences
+    Silence {
+        #[command(subcommand)]
+        command: firebreak::cli::silence::SilenceCmd,
     },
     /// Print the key bindings (built-in + your keymap) and every action name
     Keys,
@@ -195,6 +209,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Flag { command }) => firebreak::cli::flag::run(
+            command,
+            &firebreak::cli::flag::Setup {
+                config: cfg,
+                config_dir: &config_dir,
+                data_dir: &data_dir,
+                demo_mode: cli.demo || loaded.path.is_none() || cfg.demo,
+            },
+        ),
+        Some(Command::Alerts(args)) => firebreak::cli::alerts::run(&args, cfg),
+        Some(Command::Query(args)) => firebreak::cli::query::run(&args, cfg),
+        Some(Command::Silence { command }) => firebreak::cli::silence::run(&command, cfg),
         Some(Command::Keys) => {
             let (km, notice) = Keymap::load(Some(&keymap_path(cfg, &config_dir)));
             if let Some(n) = notice {
@@ -258,22 +284,32 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
     let _log_guard = init_logging(data_dir);
     tracing::info!(data_dir = %data_dir.display(), demo = demo_mode, "firebreak starting");
 
-    // Resume the open incident, if any.
+    // Resume the open incident of this mode (a demo never resumes a real
+    // incident, nor the other way round).
     let mut notices = Vec::new();
-    let (journal, replay) = match journal::open_incident(data_dir)? {
-        Some(path) => {
-            let (j, r) = Journal::open(&path)?;
+    let open = journal::list(data_dir)?
+        .into_iter()
+        .find(|s| s.incident.is_open() && s.incident.demo == demo_mode);
+    let (journal, replay) = match open {
+        Some(summary) => {
+            let (mut j, mut r) = Journal::open(&summary.path)?;
             if let Some(aside) = &r.set_aside {
-                notices.push(format!("Journal had a torn last line (crash?); set aside in {}", aside.display()));
+                let text = format!(
+                    "journal repaired on start: a torn last line (crash?) was set aside in {}",
+                    aside.display()
+                );
+                notices.push(text.clone());
+                // The repair is evidence too: record it in the journal itself.
+                match j.append(Utc::now(), journal::SYSTEM_ACTOR, firebreak::timeline::Event::Note { text }) {
+                    Ok(entry) => r.entries.push(entry),
+                    Err(e) => notices.push(format!("could not record the repair: {e}")),
+                }
             }
             (Some(j), Some(r))
         }
         None => (None, None),
     };
-    let resumed_demo = replay
-        .as_ref()
-        .and_then(|r| r.entries.first())
-        .is_some_and(|e| matches!(e.event, firebreak::timeline::Event::IncidentDeclared { demo: true, .. }));
+    let resumed_demo = demo_mode && replay.is_some();
 
     let scenario = Scenario::builtin()?;
     let now = Utc::now();
@@ -306,6 +342,22 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
         wiring.flag_providers.push(Arc::new(d.clone()));
         wiring.release = Some(Arc::new(d));
     }
+    // Configured flag providers ([[flags]]); the demo one is already in.
+    let flag_ctx = firebreak::flags::build::Context {
+        config_dir,
+        timeout,
+        env_override: None,
+        demo: None,
+    };
+    let flag_configs: Vec<_> = cfg
+        .flags
+        .iter()
+        .filter(|c| !(demo_mode && c.kind == config::flags::ProviderKind::Demo))
+        .cloned()
+        .collect();
+    let (providers, errors) = firebreak::flags::build::providers(&flag_configs, &flag_ctx);
+    wiring.flag_providers.extend(providers);
+    notices.extend(errors);
 
     let (keymap, km_notice) = Keymap::load(Some(&keymap_path(cfg, config_dir)));
     if let Some(e) = km_notice {
@@ -334,6 +386,17 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
         can_rollback: wiring.release.is_some(),
     };
     let mut state = State::new(settings, keymap, &theme.name);
+    state.service_modes = cfg
+        .service_modes
+        .bindings()
+        .into_iter()
+        .map(|(label, b)| firebreak::state::ServiceMode {
+            label: label.into(),
+            provider: b.provider.clone(),
+            flag: b.flag.clone(),
+            active_when: b.active_when == config::flags::ActiveWhen::On,
+        })
+        .collect();
     if let Some(r) = replay {
         let problems = r.problems.clone();
         state.resume(r.entries, problems);
