@@ -41,6 +41,16 @@ pub enum Action {
     ExportMarkdown,
     ExportJson,
     CycleTheme,
+    FocusPlaybooks,
+    OpenPlaybook,
+    FailStep,
+    SkipStep,
+    RerunStep,
+    Hypothesis,
+    SystematicPath,
+    SilenceAlert,
+    AckAlert,
+    ExpireSilence,
 }
 
 impl Action {
@@ -78,6 +88,16 @@ impl Action {
         Action::ExportMarkdown,
         Action::ExportJson,
         Action::CycleTheme,
+        Action::FocusPlaybooks,
+        Action::OpenPlaybook,
+        Action::FailStep,
+        Action::SkipStep,
+        Action::RerunStep,
+        Action::Hypothesis,
+        Action::SystematicPath,
+        Action::SilenceAlert,
+        Action::AckAlert,
+        Action::ExpireSilence,
     ];
 
     /// The snake_case name used in keymap files.
@@ -124,6 +144,16 @@ impl Action {
             Action::ExportMarkdown => "Export the postmortem draft (Markdown)",
             Action::ExportJson => "Export the timeline (JSON)",
             Action::CycleTheme => "Switch colour theme",
+            Action::FocusPlaybooks => "Focus the playbooks pane (runs and playbooks)",
+            Action::OpenPlaybook => "Playbook for the selected alert (suggested), or the playbooks pane",
+            Action::FailStep => "Playbook run: mark the selected check/step failed",
+            Action::SkipStep => "Playbook run: skip the selected step (recorded)",
+            Action::RerunStep => "Playbook run: run the selected step again (explicit re-run)",
+            Action::Hypothesis => "Quick hypothesis: start one (time-boxed), or record its outcome",
+            Action::SystematicPath => "Leave quick fixes: switch to the systematic path",
+            Action::SilenceAlert => "Silence the selected alert's group: matchers, duration, comment (confirm)",
+            Action::AckAlert => "Ack the selected alert: a short silence (confirm)",
+            Action::ExpireSilence => "Expire the silence on the selected alert (confirm)",
         }
     }
 }

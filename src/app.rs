@@ -104,6 +104,26 @@ pub fn start(w: &Wiring, window: chrono::Duration, journal: Option<Journal>) -> 
         runner.flags_refresh.push(notify);
         runner.providers.push(p.clone());
     }
+    // Silences of the sources that have them (one poller each: at most
+    // one request in flight).
+    for src in w.alert_sources.iter().filter(|s| s.can_silence()) {
+        let notify = Arc::new(Notify::new());
+        let s = src.clone();
+        poller::spawn(
+            src.name().to_string(),
+            w.poll_interval * 2,
+            w.timeout,
+            notify.clone(),
+            tx.clone(),
+            move || {
+                let s = s.clone();
+                async move { s.silences().await }
+            },
+            Msg::Silences as fn(Polled<_>) -> Msg,
+        );
+        runner.refresh.push(notify);
+    }
+    runner.alert_sources = w.alert_sources.clone();
     runner.release = w.release.clone();
     (runner, rx)
 }

@@ -32,6 +32,8 @@ pub struct Runner {
     pub window: watch::Sender<chrono::Duration>,
     pub providers: Vec<Arc<dyn FlagProvider>>,
     pub release: Option<Arc<dyn ReleaseControl>>,
+    /// Alert sources, for silences (found by name).
+    pub alert_sources: Vec<Arc<dyn crate::sources::AlertSource>>,
     pub data_dir: PathBuf,
     pub export_dir: PathBuf,
     pub timeout: Duration,
@@ -65,6 +67,7 @@ impl Runner {
             window,
             providers: Vec::new(),
             release: None,
+            alert_sources: Vec::new(),
             data_dir,
             export_dir,
             timeout,
@@ -144,6 +147,72 @@ impl Runner {
                     let result = export_to_file(&data_dir, &export_dir, &id, format).map(|p| (format, p));
                     let _ = tx.blocking_send(Msg::Exported(result.map_err(|e| format!("{e:#}"))));
                 });
+            }
+            Effect::CreateSilence {
+                source,
+                silence,
+                action,
+                target,
+            } => {
+                let src = self.alert_sources.iter().find(|s| s.name() == source).cloned();
+                let (tx, timeout) = (self.tx.clone(), self.timeout);
+                tokio::spawn(async move {
+                    let result = match src {
+                        Some(s) => match tokio::time::timeout(timeout, s.create_silence(&silence)).await {
+                            Ok(Ok((id, via))) => Ok(format!(
+                                "silence {id} via {via}, until {}",
+                                silence.ends_at.format("%Y-%m-%d %H:%MZ")
+                            )),
+                            Ok(Err(e)) => Err(format!("{e:#}")),
+                            Err(_) => Err(format!("timed out after {timeout:?}; check the silences before retrying")),
+                        },
+                        None => Err(format!("no alert source named `{source}` is configured")),
+                    };
+                    let _ = tx.send(Msg::SilenceDone { action, target, result }).await;
+                });
+            }
+            Effect::ExpireSilence { source, ids, target } => {
+                let src = self.alert_sources.iter().find(|s| s.name() == source).cloned();
+                let (tx, timeout) = (self.tx.clone(), self.timeout);
+                tokio::spawn(async move {
+                    let result = match src {
+                        Some(s) => {
+                            let mut done = Vec::new();
+                            let mut errors = Vec::new();
+                            for id in &ids {
+                                match tokio::time::timeout(timeout, s.expire_silence(id)).await {
+                                    Ok(Ok(via)) => done.push(format!("{id} via {via}")),
+                                    Ok(Err(e)) => errors.push(format!("{id}: {e:#}")),
+                                    Err(_) => errors.push(format!("{id}: timed out after {timeout:?}")),
+                                }
+                            }
+                            if errors.is_empty() {
+                                Ok(format!("expired {}", done.join(", ")))
+                            } else if done.is_empty() {
+                                Err(errors.join("; "))
+                            } else {
+                                Err(format!("expired {}, but {}", done.join(", "), errors.join("; ")))
+                            }
+                        }
+                        None => Err(format!("no alert source named `{source}` is configured")),
+                    };
+                    let _ = tx
+                        .send(Msg::SilenceDone {
+                            action: "expire silence".into(),
+                            target,
+                            result,
+                        })
+                        .await;
+                });
+            }
+            Effect::PlaybookStep(job) => {
+                let ctx = crate::playbook::exec::Ctx {
+                    providers: self.providers.clone(),
+                    release: self.release.clone(),
+                    timeout: self.timeout,
+                    limits: Default::default(),
+                };
+                crate::playbook::exec::spawn(job, ctx, self.tx.clone());
             }
             Effect::Quit => {}
         }

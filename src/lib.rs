@@ -6,10 +6,12 @@
 
 pub mod action;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod effects;
 pub mod flags;
+pub mod playbook;
 pub mod sources;
 pub mod state;
 pub mod timeline;

@@ -67,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: firebreak::cli::silence::SilenceCmd,
     },
+    /// List, show, validate and run playbooks (headless)
+    Playbook {
+        #[command(subcommand)]
+        command: firebreak::playbook::cli::PlaybookCmd,
+    },
     /// Print the key bindings (built-in + your keymap) and every action name
     Keys,
     /// Check the config file, keymap and theme; exit non-zero on errors
@@ -221,6 +226,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Alerts(args)) => firebreak::cli::alerts::run(&args, cfg),
         Some(Command::Query(args)) => firebreak::cli::query::run(&args, cfg),
         Some(Command::Silence { command }) => firebreak::cli::silence::run(&command, cfg),
+        Some(Command::Playbook { command }) => firebreak::playbook::cli::run(
+            command,
+            &firebreak::playbook::cli::Setup {
+                config: cfg,
+                config_dir: &config_dir,
+                data_dir: &data_dir,
+                demo_mode: cli.demo || loaded.path.is_none() || cfg.demo,
+            },
+        ),
         Some(Command::Keys) => {
             let (km, notice) = Keymap::load(Some(&keymap_path(cfg, &config_dir)));
             if let Some(n) = notice {
@@ -253,6 +267,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("theme    {n}");
                 }
                 (t, None) => println!("theme    {}: ok", t.name),
+            }
+            for (good, line) in firebreak::cli::flag::check(cfg, &config_dir) {
+                ok &= good;
+                println!("flags    {line}");
             }
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) })
         }
@@ -356,8 +374,28 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
         .cloned()
         .collect();
     let (providers, errors) = firebreak::flags::build::providers(&flag_configs, &flag_ctx);
+    if !providers.is_empty() {
+        // Flips and polls wait a little longer than the providers' own
+        // deadlines (a read is a flag plus its last change), so their
+        // clearer errors win.
+        wiring.timeout = wiring.timeout.max(timeout + Duration::from_secs(2));
+    }
     wiring.flag_providers.extend(providers);
     notices.extend(errors);
+    // Real alert and metric sources ([alertmanager], [prometheus]).
+    let wired = config::sources::wire(cfg);
+    if demo_mode {
+        if wired.alerts.is_some() || wired.metrics.is_some() {
+            notices.push("Demo mode: [alertmanager] and [prometheus] are not used (set demo = false)".into());
+        }
+    } else {
+        wiring.alert_sources.extend(wired.alerts.clone());
+        wiring.metric_sources.extend(wired.metrics.clone());
+        // Pollers wait a little longer than the clients' own deadlines, so
+        // the clients' clearer errors win.
+        wiring.timeout = wiring.timeout.max(wired.max_timeout + Duration::from_secs(1));
+        notices.extend(wired.notices.iter().cloned());
+    }
 
     let (keymap, km_notice) = Keymap::load(Some(&keymap_path(cfg, config_dir)));
     if let Some(e) = km_notice {
@@ -384,8 +422,18 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
         flags_configured: !wiring.flag_providers.is_empty(),
         poll_interval: chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::seconds(5)),
         can_rollback: wiring.release.is_some(),
+        timebox: cfg.hypotheses.timebox(demo_mode),
     };
     let mut state = State::new(settings, keymap, &theme.name);
+    // Playbooks first: replaying the journal attaches runs to them.
+    let catalog = firebreak::playbook::loader::load_all(&firebreak::playbook::cli::user_dirs(cfg, config_dir));
+    for e in &catalog.errors {
+        notices.push(format!("playbook skipped: {e}"));
+    }
+    state.playbooks.load(catalog);
+    if !demo_mode {
+        state.alert_prefs = wired.prefs.clone();
+    }
     state.service_modes = cfg
         .service_modes
         .bindings()

@@ -25,6 +25,7 @@ pub fn settings(demo: bool) -> Settings {
         flags_configured: true,
         poll_interval: chrono::Duration::seconds(2),
         can_rollback: true,
+        timebox: firebreak::state::hypotheses::Timebox::default(),
     }
 }
 
@@ -33,8 +34,17 @@ pub fn new_state(demo: bool) -> State {
 }
 
 pub fn key(c: char) -> Msg {
-    let m = if c.is_ascii_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+    let m = if c.is_ascii_uppercase() {
+        KeyModifiers::SHIFT
+    } else {
+        KeyModifiers::NONE
+    };
     Msg::Key(KeyEvent::new(KeyCode::Char(c), m))
+}
+
+/// A ctrl-<c> key press.
+pub fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 pub fn code(k: KeyCode) -> Msg {

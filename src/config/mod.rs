@@ -2,7 +2,9 @@
 //! Built-in defaults are compiled in; user files are laid over them.
 
 pub mod error;
+pub mod flags;
 pub mod keymap;
+pub mod sources;
 pub mod theme;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +45,25 @@ pub struct Config {
     pub request_timeout_secs: u64,
     #[serde(default)]
     pub incident: IncidentConfig,
+    /// Quick hypotheses: time boxes and the quick-phase budget.
+    #[serde(default)]
+    pub hypotheses: HypothesesConfig,
+    /// Feature-flag providers (`[[flags]]`).
+    #[serde(default)]
+    pub flags: Vec<flags::FlagProviderConfig>,
+    /// Read-only / maintenance mode bound to flags.
+    #[serde(default)]
+    pub service_modes: flags::ServiceModes,
+    /// Where alerts come from (`[alertmanager]`, see config/sources.rs).
+    #[serde(default)]
+    pub alertmanager: Option<sources::AlertmanagerConfig>,
+    /// Where metrics come from, and the panels to draw (`[prometheus]`).
+    #[serde(default)]
+    pub prometheus: Option<sources::PrometheusConfig>,
+    /// Extra playbook directories (relative to this file). The
+    /// `playbooks/` directory next to the config is always read.
+    #[serde(default)]
+    pub playbook_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -51,6 +72,65 @@ pub struct IncidentConfig {
     /// Severity of a newly declared incident.
     #[serde(default = "default_severity")]
     pub default_severity: Severity,
+}
+
+/// `[hypotheses]`: how long intuition gets before the systematic path.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HypothesesConfig {
+    /// Default time box of one quick hypothesis, in minutes.
+    #[serde(default = "default_box")]
+    pub default_box_minutes: f64,
+    /// At most this many quick hypotheses before the systematic path.
+    #[serde(default = "default_max_quick")]
+    pub max_quick: u32,
+    /// Total time for the quick phase, in minutes.
+    #[serde(default = "default_budget")]
+    pub quick_budget_minutes: f64,
+    /// How much one (exceptional) extension adds, in minutes.
+    #[serde(default = "default_extension")]
+    pub extension_minutes: f64,
+}
+
+fn default_box() -> f64 {
+    10.0
+}
+fn default_max_quick() -> u32 {
+    2
+}
+fn default_budget() -> f64 {
+    20.0
+}
+fn default_extension() -> f64 {
+    5.0
+}
+
+impl Default for HypothesesConfig {
+    fn default() -> Self {
+        HypothesesConfig {
+            default_box_minutes: default_box(),
+            max_quick: default_max_quick(),
+            quick_budget_minutes: default_budget(),
+            extension_minutes: default_extension(),
+        }
+    }
+}
+
+impl HypothesesConfig {
+    /// The rules, or the demo's short boxes when this is the default and
+    /// the demo runs.
+    pub fn timebox(&self, demo: bool) -> crate::state::hypotheses::Timebox {
+        if demo && *self == HypothesesConfig::default() {
+            return crate::state::hypotheses::Timebox::demo();
+        }
+        let mins = |m: f64| chrono::Duration::milliseconds((m * 60_000.0) as i64);
+        crate::state::hypotheses::Timebox {
+            default_box: mins(self.default_box_minutes),
+            max_quick: self.max_quick,
+            budget: mins(self.quick_budget_minutes),
+            extension: mins(self.extension_minutes),
+        }
+    }
 }
 
 impl Default for IncidentConfig {
@@ -86,6 +166,12 @@ impl Default for Config {
             poll_interval_secs: 2,
             request_timeout_secs: default_timeout(),
             incident: IncidentConfig::default(),
+            hypotheses: HypothesesConfig::default(),
+            flags: Vec::new(),
+            service_modes: flags::ServiceModes::default(),
+            alertmanager: None,
+            prometheus: None,
+            playbook_dirs: Vec::new(),
         }
     }
 }
@@ -101,6 +187,29 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        let h = &c.hypotheses;
+        for (field, v) in [
+            ("default_box_minutes", h.default_box_minutes),
+            ("quick_budget_minutes", h.quick_budget_minutes),
+            ("extension_minutes", h.extension_minutes),
+        ] {
+            if !(v > 0.0 && v < 24.0 * 60.0) {
+                return Err(FileError::new(
+                    file,
+                    line_of_key(src, field),
+                    Some(&format!("hypotheses.{field}")),
+                    "must be a number of minutes above 0 (and under a day)",
+                ));
+            }
+        }
+        if h.max_quick == 0 {
+            return Err(FileError::new(
+                file,
+                line_of_key(src, "max_quick"),
+                Some("hypotheses.max_quick"),
+                "must be at least 1",
+            ));
+        }
         if c.request_timeout_secs == 0 {
             return Err(FileError::new(
                 file,
@@ -109,6 +218,8 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        flags::validate(&c.flags, &c.service_modes, file, src)?;
+        sources::validate(file, src, c.alertmanager.as_ref(), c.prometheus.as_ref())?;
         Ok(c)
     }
 }

@@ -336,6 +336,7 @@ impl World {
                 starts_at,
                 generator_url: None,
                 source: "demo".into(),
+                detail: Default::default(),
             });
         }
         out

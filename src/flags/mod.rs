@@ -1,7 +1,10 @@
 //! Feature flags: the provider interface and the safe flip procedure
 //! (read before write, no-op when already there, read back after).
 
+pub mod build;
 pub mod demo;
+pub mod flagd;
+pub mod unleash;
 
 use std::time::Duration;
 
@@ -40,6 +43,19 @@ pub trait FlagProvider: Send + Sync {
     }
     /// Set the flag; callers use [`flip`], which reads before and after.
     async fn set(&self, name: &str, enabled: bool) -> anyhow::Result<()>;
+    /// The flag's state in every environment, for providers that have
+    /// them (Unleash); empty for the others.
+    async fn environments(&self, name: &str) -> anyhow::Result<Vec<EnvState>> {
+        let _ = name;
+        Ok(Vec::new())
+    }
+}
+
+/// A flag's state in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvState {
+    pub name: String,
+    pub enabled: bool,
 }
 
 /// What a flip did.

@@ -1,9 +1,16 @@
 //! Alert and metric sources. Each is a trait with one implementation per
-//! system (the built-in demo now; Alertmanager and Prometheus next), polled
-//! by [`poller`] tasks that report results as messages.
+//! system (the built-in demo, Alertmanager, Prometheus), polled by
+//! [`poller`] tasks that report results as messages.
 
+pub mod alertmanager;
 pub mod demo;
+pub mod http;
+pub mod matcher;
 pub mod poller;
+pub mod prometheus;
+pub mod silence;
+
+pub use silence::{NewSilence, Silence};
 
 use std::collections::BTreeMap;
 
@@ -32,6 +39,27 @@ pub struct Alert {
     pub generator_url: Option<String>,
     /// Which source (or instance) reported it.
     pub source: String,
+    /// What Alertmanager adds: silences, inhibitions, receivers...
+    #[serde(default)]
+    pub detail: AlertDetail,
+}
+
+/// Alertmanager's extra facts about an alert (empty for other sources).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertDetail {
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silenced_by: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inhibited_by: Vec<String>,
+    /// Muted by a time interval (Alertmanager >= 0.27).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub muted_by: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receivers: Vec<String>,
 }
 
 impl Alert {
@@ -56,6 +84,42 @@ impl Alert {
             .or_else(|| self.annotations.get("description"))
             .or_else(|| self.annotations.get("message"))
             .map_or("", String::as_str)
+    }
+
+    /// State in words: active, silenced, inhibited, muted, suppressed,
+    /// unprocessed.
+    pub fn state_label(&self) -> &'static str {
+        match self.state {
+            AlertState::Active => "active",
+            AlertState::Unprocessed => "unprocessed",
+            AlertState::Suppressed if !self.detail.silenced_by.is_empty() => "silenced",
+            AlertState::Suppressed if !self.detail.inhibited_by.is_empty() => "inhibited",
+            AlertState::Suppressed if !self.detail.muted_by.is_empty() => "muted",
+            AlertState::Suppressed => "suppressed",
+        }
+    }
+
+    /// Suppressed because of a silence (not an inhibition).
+    pub fn is_silenced(&self) -> bool {
+        self.state == AlertState::Suppressed && !self.detail.silenced_by.is_empty()
+    }
+
+    /// The runbook link, from the usual annotation names.
+    pub fn runbook_url(&self) -> Option<&str> {
+        ["runbook_url", "runbook", "runbookUrl", "playbook"]
+            .iter()
+            .find_map(|k| self.annotations.get(*k))
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Values of `labels` joined, to group alerts (e.g. alertname+service).
+    pub fn group_key(&self, labels: &[String]) -> String {
+        labels
+            .iter()
+            .map(|l| self.labels.get(l).map_or("", String::as_str))
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     /// Sort rank: critical first.
@@ -108,11 +172,34 @@ impl Panel {
     }
 }
 
-/// Where alerts come from.
+/// Where alerts come from. Sources that can silence (Alertmanager) also
+/// implement the silence methods; the defaults say they cannot.
 #[async_trait]
 pub trait AlertSource: Send + Sync {
     fn name(&self) -> &str;
     async fn alerts(&self) -> anyhow::Result<Vec<Alert>>;
+
+    /// Can this source list, create and expire silences?
+    fn can_silence(&self) -> bool {
+        false
+    }
+
+    /// Current silences (active, pending and recently expired).
+    async fn silences(&self) -> anyhow::Result<Vec<Silence>> {
+        Ok(Vec::new())
+    }
+
+    /// Create a silence; returns its id and a description of where.
+    async fn create_silence(&self, silence: &NewSilence) -> anyhow::Result<(String, String)> {
+        let _ = silence;
+        anyhow::bail!("{} cannot silence alerts", self.name())
+    }
+
+    /// Expire a silence now; returns a description of where.
+    async fn expire_silence(&self, id: &str) -> anyhow::Result<String> {
+        let _ = id;
+        anyhow::bail!("{} has no silences to expire", self.name())
+    }
 }
 
 /// Where metric panels come from.
@@ -132,6 +219,45 @@ pub trait ReleaseControl: Send + Sync {
     async fn current(&self) -> anyhow::Result<String>;
     /// Roll back; returns a description of the result.
     async fn rollback(&self) -> anyhow::Result<String>;
+}
+
+/// A configured source that could not be built (a missing token, a bad
+/// CA file): it is "down" with the reason on every poll, so the UI says so
+/// instead of pretending nothing is configured.
+pub struct Unavailable {
+    name: String,
+    reason: String,
+}
+
+impl Unavailable {
+    pub fn new(name: &str, reason: impl Into<String>) -> Unavailable {
+        Unavailable {
+            name: name.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl AlertSource for Unavailable {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn alerts(&self) -> anyhow::Result<Vec<Alert>> {
+        anyhow::bail!("not started: {}", self.reason)
+    }
+}
+
+#[async_trait]
+impl MetricSource for Unavailable {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn panels(&self, _window: chrono::Duration) -> anyhow::Result<Vec<Panel>> {
+        anyhow::bail!("not started: {}", self.reason)
+    }
 }
 
 /// Fingerprint for sources that do not supply one: stable hash of labels.

@@ -9,6 +9,7 @@ use super::palette::{self};
 use super::timeparse::parse_when;
 use super::update::{confirmed, declare, on_action, record, refilter, run_command, set_severity, set_status};
 use super::{ChooseKind, Effect, Mode, PromptKind, State};
+use crate::action::Action;
 use crate::timeline::Event;
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
@@ -29,12 +30,22 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             Vec::new()
         }
         Mode::AlertDetail { fingerprint, scroll } => {
+            // The suggested playbook starts from the detail view.
+            if state.keymap.action_for(&key) == Some(Action::OpenPlaybook) {
+                return super::playbooks::start_suggested(state, &fingerprint, now);
+            }
+            // Silence, ack and expire work from the detail view too.
+            if let Some(a @ (Action::SilenceAlert | Action::AckAlert | Action::ExpireSilence)) = state.keymap.action_for(&key) {
+                return on_action(state, a, now);
+            }
             state.mode = match scroll_key(&key, scroll) {
                 Some(s) => Mode::AlertDetail { fingerprint, scroll: s },
                 None => Mode::Normal,
             };
             Vec::new()
         }
+        Mode::PlaybookForm(form) => super::playbooks::on_form_key(state, form, key, now),
+        m @ Mode::TypedConfirm { .. } => super::playbooks::on_typed_key(state, m, key, now),
         Mode::Confirm { question, pending } => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => confirmed(state, pending, now),
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
@@ -48,10 +59,12 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             let n = match kind {
                 ChooseKind::Severity => Severity::ALL.len(),
                 ChooseKind::Status => Status::ALL.len(),
+                ChooseKind::Outcome => super::hypotheses_update::outcome_rows(state).len(),
             };
             let pick = |i: usize, state: &mut State| match kind {
                 ChooseKind::Severity => set_severity(state, Severity::ALL[i], now),
                 ChooseKind::Status => set_status(state, Status::ALL[i], now),
+                ChooseKind::Outcome => super::hypotheses_update::chose_outcome(state, i, now),
             };
             match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
@@ -145,7 +158,7 @@ fn scroll_key(key: &KeyEvent, scroll: u16) -> Option<u16> {
 }
 
 /// Line editing. Returns true when the text changed.
-fn edit(text: &mut String, key: &KeyEvent) -> bool {
+pub(super) fn edit(text: &mut String, key: &KeyEvent) -> bool {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Char('u') if ctrl => {
@@ -176,6 +189,12 @@ fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>
     let text = input.trim().to_string();
     match kind {
         PromptKind::Filter(_) => Vec::new(),
+        PromptKind::Silence => super::silences::submit(state, input, now),
+        PromptKind::HypothesisText
+        | PromptKind::HypothesisAction
+        | PromptKind::HypothesisBox
+        | PromptKind::HypothesisExtend
+        | PromptKind::OverrideReason => super::hypotheses_update::submit(state, kind, input, now),
         PromptKind::Note => {
             if text.is_empty() {
                 return Vec::new();

@@ -5,10 +5,14 @@
 //! must happen in the world goes out as [`Effect`]s.
 
 pub mod health;
+pub mod hypotheses;
+mod hypotheses_update;
 pub mod incident;
 mod input;
 pub mod lists;
 pub mod palette;
+pub mod playbooks;
+pub mod silences;
 pub mod timeparse;
 pub mod update;
 
@@ -18,6 +22,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use crossterm::event::KeyEvent;
 
+pub use hypotheses_update::outcome_rows as hypotheses_outcome_rows;
 pub use update::update;
 
 use crate::config::keymap::Keymap;
@@ -59,6 +64,16 @@ pub enum Msg {
     },
     RollbackDone(Result<String, String>),
     Exported(Result<(Format, PathBuf), String>),
+    /// Live output and results of playbook steps.
+    Playbook(playbooks::PlaybookMsg),
+    /// Silences from an alert source (Alertmanager).
+    Silences(Polled<Vec<crate::sources::Silence>>),
+    /// A silence, ack or expiry finished: a description, or the error.
+    SilenceDone {
+        action: String,
+        target: String,
+        result: Result<String, String>,
+    },
 }
 
 /// Work for the effect runner (all I/O happens there).
@@ -84,6 +99,21 @@ pub enum Effect {
     Export { format: Format, id: String },
     /// Change the metrics window.
     SetWindow(Duration),
+    /// Carry out a playbook step (command, flag, release control).
+    PlaybookStep(crate::playbook::exec::StepJob),
+    /// Create a silence (or an ack) on the alert source named `source`.
+    CreateSilence {
+        source: String,
+        silence: crate::sources::NewSilence,
+        action: String,
+        target: String,
+    },
+    /// Expire silences on the alert source named `source`.
+    ExpireSilence {
+        source: String,
+        ids: Vec<String>,
+        target: String,
+    },
     Quit,
 }
 
@@ -94,10 +124,11 @@ pub enum Pane {
     Metrics,
     Timeline,
     Flags,
+    Playbooks,
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 4] = [Pane::Alerts, Pane::Metrics, Pane::Timeline, Pane::Flags];
+    pub const ORDER: [Pane; 5] = [Pane::Alerts, Pane::Metrics, Pane::Timeline, Pane::Flags, Pane::Playbooks];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -105,6 +136,7 @@ impl Pane {
             Pane::Metrics => "Metrics",
             Pane::Timeline => "Timeline",
             Pane::Flags => "Flags",
+            Pane::Playbooks => "Playbooks",
         }
     }
 }
@@ -117,6 +149,18 @@ pub enum PromptKind {
     Declare,
     ImpactStart,
     Filter(Pane),
+    /// `{matchers} DURATION comment` for a new silence.
+    Silence,
+    /// Quick hypothesis: what you think it is.
+    HypothesisText,
+    /// Quick hypothesis: the quick action you will try (optional).
+    HypothesisAction,
+    /// Quick hypothesis: the time box.
+    HypothesisBox,
+    /// Why the time box is extended (once).
+    HypothesisExtend,
+    /// Why another quick hypothesis on the systematic path.
+    OverrideReason,
 }
 
 impl PromptKind {
@@ -127,6 +171,12 @@ impl PromptKind {
             PromptKind::Declare => "Declare incident (title)",
             PromptKind::ImpactStart => "Impact started at (14:02, 14:02Z, -10m, 1h ago)",
             PromptKind::Filter(_) => "Filter",
+            PromptKind::Silence => "Silence: {matchers} DURATION comment (why?)",
+            PromptKind::HypothesisText => "Quick hypothesis: what do you think is wrong?",
+            PromptKind::HypothesisAction => "Quick action you will try (optional, Enter to skip)",
+            PromptKind::HypothesisBox => "Time box (5m, 10m, 15m or any duration)",
+            PromptKind::HypothesisExtend => "Extend ONCE, as an exception: why?",
+            PromptKind::OverrideReason => "Override the systematic path: why another quick try?",
         }
     }
 }
@@ -135,12 +185,32 @@ impl PromptKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
     Quit,
+    /// Carry out step `step` of playbook run `run_id`.
+    PlaybookStep {
+        run_id: String,
+        step: usize,
+    },
     FlipFlag {
         provider: String,
         flag: String,
         wanted: bool,
     },
     Rollback,
+    /// Create a silence (an ack when `ack`).
+    Silence {
+        source: String,
+        silence: crate::sources::NewSilence,
+        ack: bool,
+    },
+    ExpireSilence {
+        source: String,
+        ids: Vec<String>,
+        target: String,
+    },
+    /// Start a quick hypothesis although on the systematic path.
+    QuickOverride,
+    /// Leave the quick phase for the systematic path now.
+    Systematic,
 }
 
 /// What a chooser picks.
@@ -148,6 +218,8 @@ pub enum Pending {
 pub enum ChooseKind {
     Severity,
     Status,
+    /// The outcome of the active hypothesis (or extend it).
+    Outcome,
 }
 
 /// The input mode: who gets the next key.
@@ -174,6 +246,17 @@ pub enum Mode {
     AlertDetail {
         fingerprint: String,
         scroll: u16,
+    },
+    /// The inputs of a playbook about to start.
+    PlaybookForm(playbooks::Form),
+    /// Confirmation by typing `expect` (the target's name), for actions
+    /// against production.
+    TypedConfirm {
+        question: String,
+        expect: String,
+        input: String,
+        pending: Pending,
+        error: Option<String>,
     },
 }
 
@@ -227,6 +310,8 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// Is there something that can roll back (demo or configured)?
     pub can_rollback: bool,
+    /// Quick-hypothesis time boxes and budget.
+    pub timebox: hypotheses::Timebox,
 }
 
 /// The whole application state.
@@ -244,6 +329,12 @@ pub struct State {
     pub journal_error: Option<String>,
     /// Alerts recorded as firing on the timeline (fingerprint -> name).
     pub recorded_firing: BTreeMap<String, String>,
+    /// Alerts recorded as silenced (until they fire again or resolve).
+    pub recorded_silenced: BTreeSet<String>,
+    /// Silences reported by the alert source.
+    pub silences: Vec<crate::sources::Silence>,
+    /// Silencing and grouping preferences (from `[alertmanager]`).
+    pub alert_prefs: silences::AlertPrefs,
 
     pub alerts: Vec<Alert>,
     pub alerts_health: Health,
@@ -265,6 +356,18 @@ pub struct State {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub quit: bool,
+    /// Playbooks and their runs.
+    pub playbooks: playbooks::Playbooks,
+
+    /// Quick hypotheses and the phase (replayed from the journal).
+    pub hyp: hypotheses::Hypotheses,
+    /// A hypothesis being typed in: (text, planned action, override reason).
+    pub hyp_draft: Option<(String, String, Option<String>)>,
+    /// A switch to the systematic path has been recorded but not confirmed
+    /// by the journal yet (do not ask twice).
+    pub switch_pending: bool,
+    /// Hypothesis whose expiry was already announced.
+    pub expiry_announced: Option<u32>,
 }
 
 impl State {
@@ -284,6 +387,9 @@ impl State {
             unsaved: Vec::new(),
             journal_error: None,
             recorded_firing: BTreeMap::new(),
+            recorded_silenced: BTreeSet::new(),
+            silences: Vec::new(),
+            alert_prefs: silences::AlertPrefs::default(),
             alerts: Vec::new(),
             panels: Vec::new(),
             flags: Vec::new(),
@@ -298,6 +404,11 @@ impl State {
             mode: Mode::Normal,
             notice: None,
             quit: false,
+            playbooks: playbooks::Playbooks::default(),
+            hyp: hypotheses::Hypotheses::default(),
+            hyp_draft: None,
+            switch_pending: false,
+            expiry_announced: None,
         }
     }
 
@@ -306,9 +417,11 @@ impl State {
         self.incident = None;
         self.timeline.clear();
         self.recorded_firing.clear();
+        self.recorded_silenced.clear();
         for e in entries {
             self.apply_entry(e);
         }
+        self.playbooks.after_replay();
         self.journal_problems = problems;
         self.refilter_timeline();
     }
@@ -320,8 +433,11 @@ impl State {
                 self.incident = Incident::from_declaration(&entry);
                 self.timeline.clear();
                 self.recorded_firing.clear();
+                self.recorded_silenced.clear();
                 self.journal_problems.clear();
+                self.hyp = hypotheses::Hypotheses::default();
             }
+            Event::SystematicPath { .. } => self.switch_pending = false,
             Event::AlertFiring {
                 fingerprint, name, ..
             } => {
@@ -329,12 +445,18 @@ impl State {
             }
             Event::AlertResolved { fingerprint, .. } => {
                 self.recorded_firing.remove(fingerprint);
+                self.recorded_silenced.remove(fingerprint);
+            }
+            Event::AlertSilenced { fingerprint, .. } => {
+                self.recorded_silenced.insert(fingerprint.clone());
             }
             _ => {}
         }
         if let Some(inc) = &mut self.incident {
             inc.apply(&entry);
         }
+        self.hyp.apply(&entry);
+        self.playbooks.apply(&entry);
         self.timeline.push(entry);
     }
 
@@ -365,6 +487,7 @@ impl State {
             Pane::Alerts => Some(&mut self.alerts_list),
             Pane::Timeline => Some(&mut self.timeline_list),
             Pane::Flags => Some(&mut self.flags_list),
+            Pane::Playbooks => Some(&mut self.playbooks.list),
             Pane::Metrics => None,
         }
     }
@@ -374,13 +497,34 @@ impl State {
             Pane::Alerts => Some(&self.alerts_list),
             Pane::Timeline => Some(&self.timeline_list),
             Pane::Flags => Some(&self.flags_list),
+            Pane::Playbooks => Some(&self.playbooks.list),
             Pane::Metrics => None,
         }
     }
 
+    /// The alerts filter is fuzzy text, Alertmanager matchers
+    /// (`severity="critical" service=~"check.*"`), or both.
     pub fn refilter_alerts(&mut self) {
         let texts: Vec<String> = self.alerts.iter().map(Alert::search_text).collect();
+        let full = std::mem::take(&mut self.alerts_list.filter);
+        let (matchers, rest, _) = crate::sources::matcher::split_filter(&full);
+        if matchers.is_empty() {
+            self.alerts_list.filter = full;
+            self.alerts_list.refilter(&texts);
+            return;
+        }
+        self.alerts_list.filter = rest;
         self.alerts_list.refilter(&texts);
+        self.alerts_list.filter = full;
+        let alerts = &self.alerts;
+        let keep = self.alerts_list.selected_index();
+        self.alerts_list
+            .view
+            .retain(|i| alerts.get(*i).is_some_and(|a| crate::sources::matcher::all_match(&matchers, &a.labels)));
+        let last = self.alerts_list.view.len().saturating_sub(1);
+        self.alerts_list.selected = keep
+            .and_then(|k| self.alerts_list.view.iter().position(|i| *i == k))
+            .unwrap_or(self.alerts_list.selected.min(last));
     }
 
     pub fn refilter_timeline(&mut self) {

@@ -18,6 +18,10 @@ pub enum Command {
     Alert(String),
     /// Jump to a flag and offer to flip it.
     Flag(String),
+    /// Start a playbook (input form first).
+    Playbook(String),
+    /// Open a playbook run.
+    PlaybookRun(String),
 }
 
 /// One row of the palette.
@@ -88,6 +92,7 @@ pub fn items(state: &State) -> Vec<Item> {
             command: Command::Flag(f.name.clone()),
         });
     }
+    out.extend(super::playbooks::palette_items(state));
     out
 }
 

@@ -17,13 +17,19 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => input::on_key(state, key, now),
         Msg::Resize => Vec::new(),
-        Msg::Tick => Vec::new(),
+        Msg::Tick => {
+            let mut fx = super::hypotheses_update::on_tick(state, now);
+            fx.extend(super::playbooks::on_tick(state, now));
+            fx
+        }
+        Msg::Playbook(m) => super::playbooks::on_msg(state, m, now),
         Msg::Alerts(p) => on_alerts(state, p, now),
         Msg::Metrics(p) => {
-            let fx = health_change(state, |s| &mut s.metrics_health, &p);
-            let fx = fx;
+            let mut fx = health_change(state, |s| &mut s.metrics_health, &p);
             if let Ok(panels) = p.result {
                 state.panels = panels;
+                // Query steps of playbook runs look at the new values.
+                fx.extend(super::playbooks::on_tick(state, now));
             }
             fx
         }
@@ -104,6 +110,7 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                         state.flips_in_flight.remove(flag);
                     }
                     Effect::Rollback => state.rollback_in_flight = false,
+                    Effect::PlaybookStep(_) => super::playbooks::not_recorded(state, fx),
                     _ => {}
                 }
             }
@@ -148,6 +155,11 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Msg::Silences(p) => {
+            super::silences::on_silences(state, p);
+            Vec::new()
+        }
+        Msg::SilenceDone { action, target, result } => super::silences::done(state, action, target, result, now),
     }
 }
 
@@ -234,12 +246,8 @@ fn on_alerts(state: &mut State, p: Polled<Vec<crate::sources::Alert>>, _now: Dat
         // Keep the last known alerts; the pane marks them stale.
         return fx;
     };
-    alerts.sort_by(|a, b| {
-        a.severity_rank()
-            .cmp(&b.severity_rank())
-            .then(a.starts_at.cmp(&b.starts_at))
-            .then(a.fingerprint.cmp(&b.fingerprint))
-    });
+    // Grouped (alertname+service by default), worst group first.
+    super::silences::sort_grouped(&mut alerts, &state.alert_prefs.group_by);
     if state.incident_open() {
         for a in alerts.iter().filter(|a| a.state == AlertState::Active) {
             if !state.recorded_firing.contains_key(&a.fingerprint) {
@@ -254,16 +262,20 @@ fn on_alerts(state: &mut State, p: Polled<Vec<crate::sources::Alert>>, _now: Dat
                 }));
             }
         }
+        // Resolved = no longer reported. A silenced or inhibited alert is
+        // still there (its silence is recorded below), not resolved.
+        let present: std::collections::HashSet<&str> = alerts.iter().map(|a| a.fingerprint.as_str()).collect();
         let gone: Vec<(String, String)> = state
             .recorded_firing
             .iter()
-            .filter(|(fp, _)| !alerts.iter().any(|a| &a.fingerprint == *fp && a.state == AlertState::Active))
+            .filter(|(fp, _)| !present.contains(fp.as_str()))
             .map(|(fp, n)| (fp.clone(), n.clone()))
             .collect();
         for (fingerprint, name) in gone {
             state.recorded_firing.remove(&fingerprint);
             fx.push(record_system(Event::AlertResolved { fingerprint, name }));
         }
+        fx.extend(super::silences::transitions(state, &alerts));
     }
     state.alerts = alerts;
     state.refilter_alerts();
@@ -272,6 +284,11 @@ fn on_alerts(state: &mut State, p: Polled<Vec<crate::sources::Alert>>, _now: Dat
 
 /// Carry out a user action.
 pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    if state.focus == Pane::Playbooks {
+        if let Some(fx) = super::playbooks::on_action(state, action, now) {
+            return fx;
+        }
+    }
     let page = 10;
     match action {
         Action::Quit => {
@@ -454,6 +471,14 @@ pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -
             let id = state.incident.as_ref().map(|i| i.id.clone()).unwrap_or_default();
             vec![Effect::Export { format: f, id }]
         }
+        Action::SilenceAlert => super::silences::silence_action(state, now),
+        Action::AckAlert => super::silences::ack_action(state, now),
+        Action::ExpireSilence => super::silences::expire_action(state, now),
+        Action::FocusPlaybooks | Action::OpenPlaybook | Action::FailStep | Action::SkipStep | Action::RerunStep => {
+            super::playbooks::on_global_action(state, action, now)
+        }
+        Action::Hypothesis => super::hypotheses_update::on_hypothesis_key(state, now),
+        Action::SystematicPath => super::hypotheses_update::on_systematic_key(state, now),
         Action::CycleTheme => {
             let themes = &state.settings.themes;
             if !themes.is_empty() {
@@ -477,11 +502,12 @@ pub(super) fn refilter(state: &mut State, pane: Pane) {
         Pane::Alerts => state.refilter_alerts(),
         Pane::Timeline => state.refilter_timeline(),
         Pane::Flags => state.refilter_flags(),
+        Pane::Playbooks => state.playbooks.refilter(),
         Pane::Metrics => {}
     }
 }
 
-fn require_incident(state: &mut State, now: DateTime<Utc>) -> bool {
+pub(super) fn require_incident(state: &mut State, now: DateTime<Utc>) -> bool {
     if state.incident.is_some() {
         return true;
     }
@@ -551,6 +577,9 @@ pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
             state.quit = true;
             vec![Effect::Quit]
         }
+        Pending::PlaybookStep { run_id, step } => super::playbooks::confirmed(state, &run_id, step, now),
+        Pending::QuickOverride => super::hypotheses_update::confirmed_override(state),
+        Pending::Systematic => super::hypotheses_update::confirmed_systematic(state),
         Pending::FlipFlag {
             provider,
             flag,
@@ -590,6 +619,7 @@ pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
                 then: vec![Effect::Rollback],
             }]
         }
+        p @ (Pending::Silence { .. } | Pending::ExpireSilence { .. }) => super::silences::confirmed(state, p, now),
     }
 }
 
@@ -625,6 +655,14 @@ pub(super) fn run_command(state: &mut State, cmd: Command, now: DateTime<Utc>) -
             }
             Vec::new()
         }
+        Command::Playbook(name) => {
+            let fp = state
+                .selected_alert()
+                .filter(|a| state.playbooks.get(&name).is_some_and(|p| p.applies(&a.labels)))
+                .map(|a| a.fingerprint.clone());
+            super::playbooks::start_playbook(state, &name, fp.as_deref(), now)
+        }
+        Command::PlaybookRun(id) => super::playbooks::open_from_palette(state, &id),
         Command::Flag(name) => {
             state.focus = Pane::Flags;
             state.flags_list.filter.clear();

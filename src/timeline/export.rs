@@ -37,6 +37,17 @@
 //!                                     // 1-based journal line numbers
 //!     "set_aside": "/path/x.jsonl.torn-..." | null  // torn tail moved here
 //!   },
+//!   "hypotheses": {                   // quick hypotheses (derived from entries)
+//!     "tried": [ { "id": 1, "text": "...", "planned": "...",
+//!                  "started_at": "...", "time_box_seconds": 600,
+//!                  "extension": {"seconds": 300, "reason": "..."} | null,
+//!                  "spent_seconds": 540,
+//!                  "outcome": "supported" | "refuted" | "abandoned" | null,
+//!                  "outcome_at": "..." | null,
+//!                  "override_reason": "..." | null,   // started on the systematic path
+//!                  "linked_seqs": [5, 6] } ],         // entries done while it was tested
+//!     "systematic": { "at": "...", "reason": "..." } | null
+//!   },
 //!   "entries": [ ... ]                // every journal entry, in order, exactly
 //!                                     //   as in the journal: {seq, ts, prev,
 //!                                     //   actor, event: {kind, ...}, hash}
@@ -188,6 +199,36 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
                 .collect::<Vec<_>>(),
             "set_aside": replay.set_aside.as_ref().map(|p| p.display().to_string()),
         },
+        "hypotheses": hypotheses_json(replay, now),
         "entries": replay.entries,
+    })
+}
+
+/// The `hypotheses` object of the JSON export.
+fn hypotheses_json(replay: &Replay, now: DateTime<Utc>) -> Value {
+    use crate::state::hypotheses::{linked, Hypotheses};
+    let hyp = Hypotheses::replay(&replay.entries);
+    let tried: Vec<Value> = hyp
+        .list
+        .iter()
+        .map(|h| {
+            json!({
+                "id": h.id,
+                "text": h.text,
+                "planned": h.planned,
+                "started_at": h.started_at,
+                "time_box_seconds": h.time_box.num_seconds(),
+                "extension": h.extension.as_ref().map(|(d, r)| json!({"seconds": d.num_seconds(), "reason": r})),
+                "spent_seconds": h.spent(now).num_seconds(),
+                "outcome": h.outcome.as_ref().map(|o| o.0),
+                "outcome_at": h.outcome.as_ref().map(|o| o.1),
+                "override_reason": h.override_reason,
+                "linked_seqs": linked(h, &replay.entries).iter().map(|e| e.seq).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "tried": tried,
+        "systematic": hyp.systematic.as_ref().map(|(at, reason)| json!({"at": at, "reason": reason})),
     })
 }

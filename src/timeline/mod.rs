@@ -7,6 +7,7 @@
 
 pub mod export;
 pub mod journal;
+pub mod playbook;
 
 use std::collections::BTreeMap;
 
@@ -80,6 +81,16 @@ pub enum Event {
         fingerprint: String,
         name: String,
     },
+    /// A firing alert was muted by a silence (recorded once).
+    AlertSilenced {
+        fingerprint: String,
+        name: String,
+        #[serde(default)]
+        silenced_by: Vec<String>,
+        /// The silences' comments and authors.
+        #[serde(default)]
+        comment: String,
+    },
     /// An action is about to be carried out (recorded before it runs).
     ActionStarted {
         action: String,
@@ -113,10 +124,102 @@ pub enum Event {
         #[serde(default)]
         detail: String,
     },
+    /// A quick hypothesis was started with a time box.
+    HypothesisStarted {
+        id: u32,
+        text: String,
+        #[serde(default)]
+        planned: String,
+        box_secs: i64,
+        /// Set when started on the systematic path (an explicit override).
+        #[serde(default)]
+        override_reason: Option<String>,
+    },
+    /// A time box was extended once, with a reason (an exception).
+    HypothesisExtended {
+        id: u32,
+        extra_secs: i64,
+        reason: String,
+    },
+    /// A hypothesis got its outcome.
+    HypothesisClosed {
+        id: u32,
+        outcome: crate::state::hypotheses::Outcome,
+        #[serde(default)]
+        note: String,
+    },
+    /// The response moved onto the systematic path.
+    SystematicPath {
+        reason: String,
+    },
     /// The postmortem draft was written somewhere.
     Exported {
         format: String,
         path: String,
+    },
+    /// A playbook run began (see [`playbook`] for the step events).
+    PlaybookStarted {
+        run_id: String,
+        playbook: String,
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        inputs: BTreeMap<String, String>,
+        /// The alert the run is for (name), if any.
+        #[serde(default)]
+        alert: Option<String>,
+        /// That alert's labels (templates may use them).
+        #[serde(default)]
+        labels: BTreeMap<String, String>,
+        /// Step titles, so a replay shows the run as it was.
+        #[serde(default)]
+        steps: Vec<String>,
+        /// Steps whose `when` was false for this run (0-based).
+        #[serde(default)]
+        not_applicable: Vec<usize>,
+    },
+    /// A step is about to run (recorded before it runs). `step` is 0-based.
+    StepStarted {
+        run_id: String,
+        step: usize,
+        title: String,
+        step_kind: String,
+        #[serde(default = "playbook::first_attempt")]
+        attempt: u32,
+        #[serde(default)]
+        detail: String,
+    },
+    /// A step's outcome.
+    StepFinished {
+        run_id: String,
+        step: usize,
+        title: String,
+        step_kind: String,
+        ok: bool,
+        #[serde(default)]
+        exit_code: Option<i32>,
+        #[serde(default)]
+        duration_ms: u64,
+        /// The last lines of output (bounded).
+        #[serde(default)]
+        output_tail: String,
+        #[serde(default)]
+        detail: String,
+    },
+    StepSkipped {
+        run_id: String,
+        step: usize,
+        title: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Every step of a run is done or skipped.
+    PlaybookFinished {
+        run_id: String,
+        playbook: String,
+        ok: bool,
+        #[serde(default)]
+        summary: String,
     },
 }
 
@@ -147,6 +250,7 @@ impl Event {
                 }
             }
             Event::AlertResolved { name, .. } => format!("Alert resolved: {name}"),
+            Event::AlertSilenced { name, comment, .. } => join_detail(format!("Alert silenced: {name}"), comment),
             Event::ActionStarted {
                 action,
                 target,
@@ -207,6 +311,15 @@ impl Event {
                 detail,
             ),
             Event::Exported { format, path } => format!("Exported {format} to {path}"),
+            Event::HypothesisStarted { .. }
+            | Event::HypothesisExtended { .. }
+            | Event::HypothesisClosed { .. }
+            | Event::SystematicPath { .. } => crate::state::hypotheses::describe(self),
+            Event::PlaybookStarted { .. }
+            | Event::StepStarted { .. }
+            | Event::StepFinished { .. }
+            | Event::StepSkipped { .. }
+            | Event::PlaybookFinished { .. } => playbook::describe(self),
         }
     }
 
@@ -219,11 +332,20 @@ impl Event {
             | Event::StatusChanged { .. }
             | Event::ImpactStarted { .. } => "incident",
             Event::Note { .. } => "note",
-            Event::AlertFiring { .. } | Event::AlertResolved { .. } => "alert",
+            Event::AlertFiring { .. } | Event::AlertResolved { .. } | Event::AlertSilenced { .. } => "alert",
             Event::ActionStarted { .. } | Event::ActionFinished { .. } => "action",
             Event::FlagChanged { .. } => "flag",
             Event::SourceHealth { .. } => "source",
             Event::Exported { .. } => "export",
+            Event::HypothesisStarted { .. }
+            | Event::HypothesisExtended { .. }
+            | Event::HypothesisClosed { .. }
+            | Event::SystematicPath { .. } => "hypothesis",
+            Event::PlaybookStarted { .. }
+            | Event::StepStarted { .. }
+            | Event::StepFinished { .. }
+            | Event::StepSkipped { .. }
+            | Event::PlaybookFinished { .. } => "playbook",
         }
     }
 }

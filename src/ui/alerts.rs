@@ -21,6 +21,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if state.alerts_list.view.len() != state.alerts.len() {
         extra.push(Span::styled(format!("({} shown) ", state.alerts_list.view.len()), theme.muted));
     }
+    // Silences about to end (alerts will notify again) or just ended.
+    let (soon, recent) = crate::state::silences::notable(&state.silences, now);
+    if !soon.is_empty() {
+        extra.push(Span::styled(format!("{} silence(s) end <{}m ", soon.len(), crate::state::silences::SOON), theme.warning));
+    }
+    if !recent.is_empty() {
+        extra.push(Span::styled(format!("{} expired <{}m ", recent.len(), crate::state::silences::RECENT), theme.muted));
+    }
     let block = pane_block(state, Pane::Alerts, title(state, Pane::Alerts, theme, extra), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -90,7 +98,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             let state_txt = match (a.state, stale) {
                 (_, true) => "stale",
                 (AlertState::Active, _) => "",
-                (AlertState::Suppressed, _) => "muted",
+                (AlertState::Suppressed, _) => match a.state_label() {
+                    "silenced" => "silen",
+                    "inhibited" => "inhib",
+                    _ => "muted",
+                },
                 (AlertState::Unprocessed, _) => "new",
             };
             let mut cells = vec![

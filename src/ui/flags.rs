@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::{age, clip, offset_for, pane_block, title};
+use super::{age, clip, offset_for, pane_block};
 use crate::config::theme::Theme;
 use crate::state::health::Freshness;
 use crate::state::{Pane, State};
@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if fresh.is_bad() {
         extra.push(Span::styled(format!("{} ", fresh.label()), theme.critical));
     }
-    let block = pane_block(state, Pane::Flags, title(state, Pane::Flags, theme, extra), theme);
+    let block = pane_block(state, Pane::Flags, super::playbook::side_title(state, theme, Pane::Flags, extra), theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {

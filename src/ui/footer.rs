@@ -28,6 +28,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         (Mode::Normal, Pane::Alerts) => &[Action::Select, Action::Filter, Action::Rollback],
         (Mode::Normal, Pane::Metrics) => &[Action::CycleWindow, Action::Refresh],
         (Mode::Normal, Pane::Timeline) => &[Action::Filter, Action::ExportMarkdown],
+        (Mode::Normal, Pane::Playbooks) if state.playbooks.open.is_some() => {
+            &[Action::Select, Action::FailStep, Action::SkipStep, Action::RerunStep, Action::Back]
+        }
+        (Mode::Normal, Pane::Playbooks) => &[Action::Select, Action::Filter],
         _ => &[],
     };
     let common = [
@@ -70,6 +74,11 @@ fn short(a: Action) -> &'static str {
         Action::CycleWindow => "window",
         Action::Refresh => "refresh",
         Action::ExportMarkdown => "export",
+        Action::FailStep => "failed",
+        Action::SkipStep => "skip",
+        Action::RerunStep => "re-run",
+        Action::Back => "back",
+        Action::OpenPlaybook => "playbook",
         _ => "",
     }
 }

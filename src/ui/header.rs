@@ -79,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         second.push(Span::styled(format!("journal ✓ {} entries", state.timeline.len()), theme.muted));
     }
     // The mode / time-box slot, right-aligned on the first line.
-    let slot = mode_slot(state, theme);
+    let slot = mode_slot(state, theme, now, area.width < 110);
     let slot_w = slot.width() as u16;
     frame.render_widget(Paragraph::new("").style(theme.header), area);
     // The slot keeps its place; a long title is clipped instead.
@@ -128,7 +128,65 @@ pub fn health_spans<'a>(h: &Health, theme: &Theme, now: DateTime<Utc>) -> Vec<Sp
 }
 
 /// The time-box / mode slot (filled in by the hypotheses feature).
-fn mode_slot<'a>(state: &State, theme: &Theme) -> Line<'a> {
-    let _ = state;
-    Line::from(Span::styled(" no time-box ", theme.muted))
+/// The time-box / mode slot: the live countdown of the active hypothesis
+/// and what is left of the quick-phase budget, or SYSTEMATIC.
+pub(crate) fn mode_slot<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, compact: bool) -> Line<'a> {
+    let rules = &state.settings.timebox;
+    let hyp = &state.hyp;
+    let mut spans = Vec::new();
+    if state.incident.is_none() {
+        return Line::default();
+    }
+    if let Some(h) = hyp.active() {
+        let left = h.deadline() - now;
+        if left <= chrono::Duration::zero() {
+            spans.push(Span::styled(
+                format!(" H{} OVER by {} ", h.id, fmt_duration(-left)),
+                theme.critical.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            ));
+        } else {
+            let style = if left < chrono::Duration::seconds(60) { theme.warning } else { theme.accent };
+            spans.push(Span::styled(
+                format!(" H{} {} left ", h.id, fmt_duration(left)),
+                style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            ));
+        }
+        if h.extension.is_some() {
+            spans.push(Span::styled(" EXTENDED", theme.warning));
+        }
+    }
+    if hyp.systematic.is_some() || state.switch_pending {
+        spans.push(Span::styled(" SYSTEMATIC ", theme.ok.add_modifier(Modifier::REVERSED | Modifier::BOLD)));
+    } else {
+        let left = (rules.budget - hyp.quick_spent(now)).max(chrono::Duration::zero());
+        let demo_boxes = state.settings.demo && *rules == crate::state::hypotheses::Timebox::demo();
+        let text = if compact {
+            format!(" quick {}/{} {} ", hyp.quick_count(), rules.max_quick, fmt_duration(left))
+        } else {
+            format!(
+                " quick {}/{} · {} left{} ",
+                hyp.quick_count(),
+                rules.max_quick,
+                fmt_duration(left),
+                if demo_boxes { " (short demo boxes)" } else { "" }
+            )
+        };
+        spans.push(Span::styled(text, theme.muted));
+    }
+    Line::from(spans)
+}
+
+/// A prominent, non-modal line when a time box is spent.
+pub(crate) fn timebox_banner<'a>(state: &State, theme: &Theme, now: DateTime<Utc>) -> Option<Line<'a>> {
+    let h = state.hyp.active().filter(|h| h.expired(now))?;
+    let key = state.keymap.hint(crate::action::Action::Hypothesis).unwrap_or_else(|| "h".into());
+    let text = format!(
+        " ⏰ Time box for H{} is spent ({} over). Press {key}: supported, refuted{}.  H{}: {} ",
+        h.id,
+        fmt_duration(now - h.deadline()),
+        if h.extension.is_none() { ", or extend once with a reason" } else { " (already extended once)" },
+        h.id,
+        h.text,
+    );
+    Some(Line::from(Span::styled(text, theme.critical.add_modifier(Modifier::REVERSED | Modifier::BOLD))))
 }

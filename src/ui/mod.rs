@@ -6,6 +6,7 @@ mod footer;
 mod header;
 mod metrics;
 mod overlays;
+mod playbook;
 mod timeline;
 
 use chrono::{DateTime, Utc};
@@ -33,13 +34,18 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.warning), area);
         return;
     }
-    let [header_area, body, footer_area] = Layout::vertical([
+    let banner = header::timebox_banner(state, theme, now);
+    let [header_area, banner_area, body, footer_area] = Layout::vertical([
         Constraint::Length(2),
+        Constraint::Length(u16::from(banner.is_some())),
         Constraint::Min(6),
         Constraint::Length(1),
     ])
     .areas(area);
     header::draw(frame, header_area, state, theme, now);
+    if let Some(b) = banner {
+        frame.render_widget(Paragraph::new(b), banner_area);
+    }
     footer::draw(frame, footer_area, state, theme, now);
 
     let [top, bottom] = Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(body);
@@ -48,8 +54,17 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
         Layout::horizontal([Constraint::Percentage(68), Constraint::Percentage(32)]).areas(bottom);
     alerts::draw(frame, alerts_area, state, theme, now);
     metrics::draw(frame, metrics_area, state, theme, now);
-    timeline::draw(frame, timeline_area, state, theme, now);
-    flags::draw(frame, flags_area, state, theme, now);
+    if state.focus == Pane::Playbooks && state.playbooks.open_run().is_some() {
+        // The run view takes the timeline's and the side pane's place.
+        playbook::draw_run(frame, bottom, state, theme, now);
+    } else {
+        timeline::draw(frame, timeline_area, state, theme, now);
+        if playbook::side_shows_playbooks(state) {
+            playbook::draw_list(frame, flags_area, state, theme, now);
+        } else {
+            flags::draw(frame, flags_area, state, theme, now);
+        }
+    }
 
     overlays::draw(frame, area, state, theme, now);
 }

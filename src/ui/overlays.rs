@@ -20,8 +20,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         Mode::Palette(p) => palette(frame, area, p, theme),
         Mode::Prompt { kind, input, error } => prompt(frame, area, *kind, input, error.as_deref(), theme),
         Mode::Confirm { question, .. } => confirm(frame, area, question, theme),
-        Mode::Choose { kind, selected } => choose(frame, area, *kind, *selected, theme),
+        Mode::Choose { kind, selected } => choose(frame, area, state, *kind, *selected, theme),
         Mode::AlertDetail { fingerprint, scroll } => alert_detail(frame, area, state, fingerprint, *scroll, theme, now),
+        Mode::PlaybookForm(form) => super::playbook::draw_form(frame, area, state, form, theme),
+        Mode::TypedConfirm {
+            question,
+            expect,
+            input,
+            error,
+            ..
+        } => super::playbook::draw_typed(frame, area, question, expect, input, error.as_deref(), theme),
     }
 }
 
@@ -144,18 +152,27 @@ fn confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(boxed("Confirm", theme)), r);
 }
 
-fn choose(frame: &mut Frame, area: Rect, kind: ChooseKind, selected: usize, theme: &Theme) {
-    let (title, rows): (&str, Vec<(String, &str)>) = match kind {
+fn choose(frame: &mut Frame, area: Rect, state: &State, kind: ChooseKind, selected: usize, theme: &Theme) {
+    let outcome_title;
+    let (title, rows): (&str, Vec<(String, String)>) = match kind {
         ChooseKind::Severity => (
             "Severity",
-            Severity::ALL.iter().map(|s| (s.label().to_string(), s.meaning())).collect(),
+            Severity::ALL.iter().map(|s| (s.label().to_string(), s.meaning().to_string())).collect(),
         ),
         ChooseKind::Status => (
             "Status",
-            Status::ALL.iter().map(|s| (s.label().to_string(), s.meaning())).collect(),
+            Status::ALL.iter().map(|s| (s.label().to_string(), s.meaning().to_string())).collect(),
         ),
+        ChooseKind::Outcome => {
+            outcome_title = match state.hyp.active() {
+                Some(h) => format!("H{}: {}", h.id, clip(&h.text, 50)),
+                None => "Hypothesis".into(),
+            };
+            (outcome_title.as_str(), crate::state::hypotheses_outcome_rows(state))
+        }
     };
-    let r = centered(area, 60, rows.len() as u16 + 3);
+    let n = rows.len();
+    let r = centered(area, 70, rows.len() as u16 + 2);
     frame.render_widget(Clear, r);
     let items: Vec<ListItem> = rows
         .into_iter()
@@ -164,7 +181,7 @@ fn choose(frame: &mut Frame, area: Rect, kind: ChooseKind, selected: usize, them
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{} ", i + 1), theme.accent),
                 Span::styled(format!("{l:<14}"), theme.base.add_modifier(Modifier::BOLD)),
-                Span::styled(m.to_string(), theme.muted),
+                Span::styled(m, theme.muted),
             ]))
         })
         .collect();
@@ -172,7 +189,7 @@ fn choose(frame: &mut Frame, area: Rect, kind: ChooseKind, selected: usize, them
     frame.render_stateful_widget(
         List::new(items)
             .highlight_style(theme.selection)
-            .block(boxed(title, theme).title_bottom(Span::styled(" 1-4 or ↑↓ Enter · Esc ", theme.muted))),
+            .block(boxed(title, theme).title_bottom(Span::styled(format!(" 1-{n} or ↑↓ Enter · Esc "), theme.muted))),
         r,
         &mut ls,
     );
@@ -217,6 +234,9 @@ fn alert_detail(
         Line::default(),
         Line::from(Span::styled("Labels", theme.accent.add_modifier(Modifier::BOLD))),
     ];
+    if let Some(l) = super::playbook::suggestion_line(state, a, theme) {
+        lines.insert(3, l);
+    }
     for (k, v) in &a.labels {
         lines.push(Line::from(vec![Span::styled(format!("  {k:<20}"), theme.muted), Span::styled(v.clone(), theme.base)]));
     }
@@ -228,6 +248,7 @@ fn alert_detail(
     if let Some(u) = &a.generator_url {
         lines.push(Line::from(vec![Span::styled("  generatorURL        ", theme.muted), Span::styled(u.clone(), theme.base)]));
     }
+    silence_lines(&mut lines, state, a, theme, now);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -235,4 +256,46 @@ fn alert_detail(
             .block(boxed("Alert details (Esc close)", theme)),
         r,
     );
+}
+
+/// Alertmanager's side of an alert: state, silences (who, why, until
+/// when), inhibitions, receivers, and the keys to act on it.
+fn silence_lines(lines: &mut Vec<Line<'static>>, state: &State, a: &crate::sources::Alert, theme: &Theme, now: DateTime<Utc>) {
+    let d = &a.detail;
+    if !d.silenced_by.is_empty() {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled("Silenced by", theme.accent.add_modifier(Modifier::BOLD))));
+        for id in &d.silenced_by {
+            let text = match state.silences.iter().find(|s| &s.id == id) {
+                Some(s) => {
+                    let ends = if s.ends_at > now { format!("ends in {}", age(s.ends_at - now)) } else { "ended".into() };
+                    format!("{} by {}, {ends}: {}", crate::sources::silence::matchers_text(&s.matchers), s.created_by, s.comment)
+                }
+                None => "(details not loaded yet)".into(),
+            };
+            lines.push(Line::from(vec![Span::styled(format!("  {:<20}", clip(id, 20)), theme.muted), Span::styled(text, theme.base)]));
+        }
+    }
+    for (title, ids) in [("Inhibited by", &d.inhibited_by), ("Muted by", &d.muted_by)] {
+        if !ids.is_empty() {
+            lines.push(Line::from(vec![Span::styled(format!("  {title:<20}"), theme.muted), Span::styled(ids.join(", "), theme.base)]));
+        }
+    }
+    if !d.receivers.is_empty() {
+        lines.push(Line::from(vec![Span::styled("  receivers           ", theme.muted), Span::styled(d.receivers.join(", "), theme.base)]));
+    }
+    if state.alert_prefs.silence_source.is_some() {
+        let key = |act| state.keymap.hint(act).unwrap_or_else(|| "?".into());
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            format!(
+                "State: {} · {} silence · {} ack · {} expire silence",
+                a.state_label(),
+                key(crate::action::Action::SilenceAlert),
+                key(crate::action::Action::AckAlert),
+                key(crate::action::Action::ExpireSilence)
+            ),
+            theme.muted,
+        )));
+    }
 }

@@ -32,7 +32,7 @@ const SECTIONS: &[Section] = &[
     detection,
     action_items,
     lessons_learned,
-    // hypotheses_tried, (planned: goes here, before the timeline)
+    hypotheses_tried,
     timeline,
 ];
 
@@ -424,6 +424,66 @@ fn lessons_learned(_: &Ctx, out: &mut String) {
         out,
         "what limited the damage by chance rather than by design.",
     );
+}
+
+/// Quick hypotheses, their time boxes and outcomes, and the switch to the
+/// systematic path: refuted ideas are knowledge too.
+fn hypotheses_tried(cx: &Ctx, out: &mut String) {
+    use crate::state::hypotheses::{linked, Hypotheses};
+    let hyp = Hypotheses::replay(&cx.replay.entries);
+    let _ = writeln!(out, "## Hypotheses tried
+");
+    if hyp.list.is_empty() {
+        let _ = writeln!(out, "No quick hypotheses were recorded.");
+    }
+    for h in &hyp.list {
+        let outcome = match &h.outcome {
+            Some((o, at, note)) => {
+                let mut s = format!("**{}** at {}", o.label(), utc(*at));
+                if !note.is_empty() {
+                    s.push_str(&format!(" ({})", one_line(note)));
+                }
+                s
+            }
+            None => "**still being tested** when exported".to_string(),
+        };
+        let _ = writeln!(out, "### H{}: {}
+", h.id, one_line(&h.text));
+        if !h.planned.is_empty() {
+            let _ = writeln!(out, "- Quick action: {}", one_line(&h.planned));
+        }
+        let _ = writeln!(
+            out,
+            "- Time box: {}; time actually spent: {}",
+            fmt_duration(h.time_box),
+            fmt_duration(h.spent(cx.now))
+        );
+        if let Some((extra, reason)) = &h.extension {
+            let _ = writeln!(out, "- Extended once by {} (exception), because: {}", fmt_duration(*extra), one_line(reason));
+        }
+        if let Some(r) = &h.override_reason {
+            let _ = writeln!(out, "- Started on the systematic path as an override, because: {}", one_line(r));
+        }
+        let _ = writeln!(out, "- Outcome: {outcome}");
+        let acts = linked(h, &cx.replay.entries);
+        if acts.is_empty() {
+            let _ = writeln!(out, "- Linked actions: none recorded");
+        } else {
+            let _ = writeln!(out, "- Linked actions:");
+            for e in acts {
+                let _ = writeln!(out, "  - {} {}", utc(e.ts), one_line(&e.event.describe()));
+            }
+        }
+        let _ = writeln!(out);
+    }
+    match &hyp.systematic {
+        Some((at, reason)) => {
+            let _ = writeln!(out, "Switched to the systematic path at {}: {}.", utc(*at), one_line(reason));
+        }
+        None => {
+            let _ = writeln!(out, "The response did not switch to the systematic path.");
+        }
+    }
 }
 
 fn timeline(cx: &Ctx, out: &mut String) {

@@ -1,0 +1,216 @@
+//! `firebreak alerts`: the current alerts from Alertmanager (all HA members,
+//! deduplicated), as a table or JSON; the same client the TUI polls with.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, ValueEnum};
+
+use crate::config::sources::{AlertmanagerConfig, PrometheusConfig};
+use crate::config::Config;
+use crate::sources::alertmanager::{sort_alerts, Alertmanager};
+use crate::sources::matcher;
+use crate::sources::prometheus::Prometheus;
+use crate::sources::Alert;
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Where to find Alertmanager and how long to wait.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AmOpts {
+    /// Alertmanager URL; repeat for every member of an HA cluster
+    /// [default: [alertmanager] urls in the config]
+    #[arg(long = "alertmanager", short = 'a', value_name = "URL")]
+    pub urls: Vec<String>,
+    /// Deadline of each call in seconds, retries included
+    /// [default: request_timeout_secs from the config]
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    pub am: AmOpts,
+    /// Only alerts matching, in Alertmanager syntax: 'severity="critical"',
+    /// 'service=~"check.*"'; repeatable
+    #[arg(long, short = 'F', value_name = "MATCHER")]
+    pub filter: Vec<String>,
+    /// Leave out silenced and inhibited alerts
+    #[arg(long)]
+    pub active: bool,
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// The Alertmanager section to use: URLs from the command line override
+/// the config's (credentials are only sent to configured URLs).
+pub fn am_config(cfg: &Config, opts: &AmOpts) -> anyhow::Result<AlertmanagerConfig> {
+    let configured = cfg.alertmanager.clone();
+    let mut section = match (configured, opts.urls.is_empty()) {
+        (Some(c), true) => c,
+        (None, true) => anyhow::bail!(
+            "no Alertmanager configured: pass --alertmanager URL or add an [alertmanager] section to the config (see docs/sources.md)"
+        ),
+        (Some(mut c), false) => {
+            let known = c.all_urls();
+            let same = opts.urls.iter().all(|u| known.iter().any(|k| k.trim_end_matches('/') == u.trim_end_matches('/')));
+            if !same {
+                c.auth = Default::default();
+            }
+            c.url = None;
+            c.urls = opts.urls.clone();
+            c
+        }
+        (None, false) => AlertmanagerConfig::with_urls(opts.urls.clone()),
+    };
+    if let Some(t) = opts.timeout {
+        section.request_timeout_secs = Some(t.max(1));
+    }
+    Ok(section)
+}
+
+pub fn build_am(cfg: &Config, opts: &AmOpts) -> anyhow::Result<(Alertmanager, AlertmanagerConfig)> {
+    let section = am_config(cfg, opts)?;
+    let am = section
+        .build(cfg.request_timeout_secs)
+        .map_err(anyhow::Error::msg)?;
+    Ok((am, section))
+}
+
+pub fn build_prom(
+    cfg: &Config,
+    url: Option<&str>,
+    timeout: Option<u64>,
+) -> anyhow::Result<Prometheus> {
+    let mut section = match (cfg.prometheus.clone(), url) {
+        (Some(c), None) => c,
+        (None, None) => anyhow::bail!(
+            "no Prometheus configured: pass --prometheus URL or add a [prometheus] section to the config (see docs/sources.md)"
+        ),
+        (Some(mut c), Some(u)) => {
+            if c.url.trim_end_matches('/') != u.trim_end_matches('/') {
+                c.auth = Default::default();
+            }
+            c.url = u.to_string();
+            c
+        }
+        (None, Some(u)) => PrometheusConfig::with_url(u.to_string()),
+    };
+    if let Some(t) = timeout {
+        section.request_timeout_secs = Some(t.max(1));
+    }
+    section
+        .build(cfg.request_timeout_secs)
+        .map_err(anyhow::Error::msg)
+}
+
+/// A small runtime for one command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub fn run(args: &AlertsArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
+    let extra = matcher::parse_args(&args.filter).map_err(anyhow::Error::msg)?;
+    let (am, _) = build_am(cfg, &args.am)?;
+    let fetched = runtime()?.block_on(am.fetch_alerts(&extra))?;
+    for (inst, e) in &fetched.failures {
+        eprintln!("firebreak: warning: HA member {inst} did not answer: {e}");
+    }
+    for n in &fetched.notes {
+        eprintln!("firebreak: note: {n}");
+    }
+    let mut alerts = fetched.alerts;
+    if args.active {
+        alerts.retain(|a| a.state == crate::sources::AlertState::Active);
+    }
+    sort_alerts(&mut alerts);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer(&mut out, &alerts)?;
+            writeln!(out)?;
+        }
+        Format::Table => write_table(&mut out, &alerts, Utc::now(), am.instances().len() > 1)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Alerts as an aligned table, worst first.
+pub fn write_table(
+    out: &mut impl Write,
+    alerts: &[Alert],
+    now: DateTime<Utc>,
+    show_source: bool,
+) -> std::io::Result<()> {
+    if alerts.is_empty() {
+        writeln!(out, "no alerts")?;
+        return Ok(());
+    }
+    let name_w = alerts
+        .iter()
+        .map(|a| a.name().chars().count())
+        .max()
+        .unwrap_or(9)
+        .clamp(9, 40);
+    let svc_w = alerts
+        .iter()
+        .map(|a| a.service().chars().count())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 24);
+    write!(
+        out,
+        "{:<9} {:<10} {:>6}  {:<name_w$} {:<svc_w$} ",
+        "SEVERITY", "STATE", "AGE", "ALERTNAME", "SERVICE"
+    )?;
+    if show_source {
+        write!(out, "{:<24} ", "FROM")?;
+    }
+    writeln!(out, "SUMMARY")?;
+    for a in alerts {
+        write!(
+            out,
+            "{:<9} {:<10} {:>6}  {:<name_w$} {:<svc_w$} ",
+            clip(a.severity(), 9),
+            a.state_label(),
+            age(now - a.starts_at),
+            clip(a.name(), name_w),
+            clip(a.service(), svc_w),
+        )?;
+        if show_source {
+            write!(out, "{:<24} ", clip(&a.source, 24))?;
+        }
+        writeln!(out, "{}", clip(&a.summary().replace('\n', " "), 120))?;
+    }
+    Ok(())
+}
+
+/// At most `n` characters, with an ellipsis when cut.
+pub fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        crate::sources::http::clip(s, n.saturating_sub(1))
+    }
+}
+
+/// `42s`, `5m`, `3h`, `2d`.
+pub fn age(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}

@@ -1,0 +1,656 @@
+//! `firebreak playbook list|show|check|run`.
+//!
+//! `run` is headless: steps run in order through the same code the TUI
+//! uses ([`super::exec`]); checks and dangerous steps ask on a terminal,
+//! or need `--yes`; `--dry-run` shows what would happen and runs nothing.
+//! With `--record`, the run goes on the open incident's timeline.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::exec::{self, Ctx, StepAction};
+use super::model::{Playbook, Source, StepKind};
+use super::template::Vars;
+use super::{loader, Catalog, Confirm};
+use crate::config::Config;
+use crate::flags::FlagProvider;
+use crate::sources::{MetricSource, ReleaseControl};
+use crate::timeline::journal::{self, Journal};
+use crate::timeline::Event;
+
+#[derive(Subcommand, Debug)]
+pub enum PlaybookCmd {
+    /// List playbooks: shipped ones and those in your playbook directories
+    List {
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show a playbook: what it is for, its inputs and every step
+    Show { name: String },
+    /// Validate playbook files (default: shipped + your directories);
+    /// prints FILE:LINE: field `...`: problem and exits 1 on errors
+    Check { paths: Vec<PathBuf> },
+    /// Run a playbook headless, step by step
+    Run(RunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    pub name: String,
+    /// An input value (repeatable)
+    #[arg(long = "input", short = 'i', value_name = "KEY=VALUE")]
+    pub inputs: Vec<String>,
+    /// An alert label, as if run for that alert (repeatable)
+    #[arg(long = "label", short = 'l', value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Show what each step would do; run nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Confirm every check and every dangerous step (non-interactive use)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Record the run on the open incident's timeline (do not use while
+    /// the TUI has that incident open: one writer per journal)
+    #[arg(long)]
+    pub record: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// What the command needs from main.
+pub struct Setup<'a> {
+    pub config: &'a Config,
+    pub config_dir: &'a Path,
+    pub data_dir: &'a Path,
+    pub demo_mode: bool,
+}
+
+/// The playbook directories: `<config dir>/playbooks` and the config's
+/// `playbook_dirs` (relative to the config dir).
+pub fn user_dirs(cfg: &Config, config_dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![config_dir.join("playbooks")];
+    for d in &cfg.playbook_dirs {
+        dirs.push(if d.is_absolute() { d.clone() } else { config_dir.join(d) });
+    }
+    dirs
+}
+
+pub fn run(cmd: PlaybookCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
+    match cmd {
+        PlaybookCmd::Check { paths } => Ok(check(&paths, setup)),
+        PlaybookCmd::List { format } => {
+            let cat = catalog(setup);
+            list(&cat, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PlaybookCmd::Show { name } => {
+            let cat = catalog(setup);
+            let pb = find(&cat, &name)?;
+            show(pb, &mut std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PlaybookCmd::Run(args) => {
+            let cat = catalog(setup);
+            let pb = find(&cat, &args.name)?.clone();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(run_playbook(&pb, &args, setup))
+        }
+    }
+}
+
+fn catalog(setup: &Setup<'_>) -> Catalog {
+    let cat = loader::load_all(&user_dirs(setup.config, setup.config_dir));
+    for e in &cat.errors {
+        eprintln!("firebreak: warning: {e} (playbook skipped)");
+    }
+    cat
+}
+
+fn find<'a>(cat: &'a Catalog, name: &str) -> anyhow::Result<&'a Playbook> {
+    cat.get(name).ok_or_else(|| {
+        let names: Vec<&str> = cat.playbooks.iter().map(|p| p.name.as_str()).collect();
+        anyhow::anyhow!("no playbook named `{name}` (have: {})", names.join(", "))
+    })
+}
+
+/// Validate files; no paths: the shipped playbooks and the user's.
+fn check(paths: &[PathBuf], setup: &Setup<'_>) -> ExitCode {
+    let mut errors = Vec::new();
+    let mut ok = Vec::new();
+    if paths.is_empty() {
+        for (path, src) in loader::BUILTIN {
+            match loader::parse(Path::new(path), src, Source::Builtin((*path).to_string())) {
+                Ok(p) => ok.push((path.to_string(), p)),
+                Err(e) => errors.extend(e),
+            }
+        }
+        for d in user_dirs(setup.config, setup.config_dir).into_iter().filter(|d| d.is_dir()) {
+            let files = loader::expand_paths(std::slice::from_ref(&d));
+            for f in files {
+                match loader::load_file(&f) {
+                    Ok(p) => ok.push((f.display().to_string(), p)),
+                    Err(e) => errors.extend(e),
+                }
+            }
+        }
+    } else {
+        let files = loader::expand_paths(paths);
+        if files.is_empty() {
+            eprintln!("firebreak: no playbook files (*.toml) in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+            return ExitCode::from(1);
+        }
+        for f in files {
+            match loader::load_file(&f) {
+                Ok(p) => ok.push((f.display().to_string(), p)),
+                Err(e) => errors.extend(e),
+            }
+        }
+    }
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for (file, p) in &ok {
+        if let Some(prev) = seen.insert(&p.name, file) {
+            println!("note  {file}: `{}` replaces the playbook of that name in {prev}", p.name);
+        }
+        println!("ok    {file}: {} ({} steps, {} inputs)", p.name, p.steps.len(), p.inputs.len());
+    }
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("firebreak: {} problem(s) in playbook files", errors.len());
+        ExitCode::from(1)
+    }
+}
+
+fn list(cat: &Catalog, format: Format) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            let v: Vec<serde_json::Value> = cat
+                .playbooks
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "name": p.name,
+                        "title": p.title,
+                        "description": p.description,
+                        "tags": p.tags,
+                        "applies_to": p.applies_to_text,
+                        "inputs": p.inputs.iter().map(|i| &i.name).collect::<Vec<_>>(),
+                        "steps": p.steps.len(),
+                        "source": p.source.display(),
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        }
+        Format::Table => {
+            writeln!(out, "{:<22} {:>5}  {:<22} TITLE", "NAME", "STEPS", "TAGS")?;
+            for p in &cat.playbooks {
+                let src = match &p.source {
+                    Source::Builtin(_) => String::new(),
+                    Source::File(f) => format!("  [{}]", f.display()),
+                };
+                writeln!(out, "{:<22} {:>5}  {:<22} {}{src}", p.name, p.steps.len(), p.tags.join(","), p.title)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Print a playbook for reading.
+pub fn show(pb: &Playbook, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(out, "{} — {}", pb.name, pb.title)?;
+    writeln!(out, "source: {}", pb.source.display())?;
+    if !pb.tags.is_empty() {
+        writeln!(out, "tags: {}", pb.tags.join(", "))?;
+    }
+    for a in &pb.applies_to_text {
+        writeln!(out, "applies to alerts matching {a}")?;
+    }
+    writeln!(out)?;
+    for l in pb.description.lines() {
+        writeln!(out, "{l}")?;
+    }
+    if !pb.inputs.is_empty() {
+        writeln!(out, "\nInputs:")?;
+        for i in &pb.inputs {
+            let mut extra = Vec::new();
+            if let Some(l) = &i.from_label {
+                extra.push(format!("from label {l}"));
+            }
+            if let Some(d) = &i.default {
+                extra.push(format!("default {d:?}"));
+            }
+            if let Some(d) = &i.demo_default {
+                extra.push(format!("demo {d:?}"));
+            }
+            if !i.choices.is_empty() {
+                extra.push(format!("one of {}", i.choices.join("|")));
+            }
+            if !i.required {
+                extra.push("optional".into());
+            }
+            writeln!(out, "  {:<16} {:<7} {}", i.name, i.ty.as_str(), i.description)?;
+            if !extra.is_empty() {
+                writeln!(out, "  {:<16} {:<7} ({})", "", "", extra.join(", "))?;
+            }
+        }
+    }
+    // Placeholders stay visible: {{service}}.
+    let vars = Vars {
+        inputs: pb
+            .inputs
+            .iter()
+            .filter_map(|i| i.default.clone().filter(|d| !d.is_empty()).map(|d| (i.name.clone(), d)))
+            .collect(),
+        ..Vars::default()
+    };
+    writeln!(out, "\nSteps:")?;
+    for (n, s) in pb.steps.iter().enumerate() {
+        let when = if s.when.is_empty() {
+            String::new()
+        } else {
+            format!("  [when {}]", s.when.iter().map(|c| c.text.clone()).collect::<Vec<_>>().join(" and "))
+        };
+        let danger = if s.needs_confirmation() { "  (asks for confirmation)" } else { "" };
+        writeln!(out, "{:>3}. {} ({}){when}{danger}", n + 1, s.title, s.kind_name())?;
+        for l in super::describe_step(s, &vars) {
+            writeln!(out, "       {l}")?;
+        }
+    }
+    Ok(())
+}
+
+fn parse_kv(list: &[String], what: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut m = BTreeMap::new();
+    for kv in list {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| anyhow::anyhow!("--{what} `{kv}`: write KEY=VALUE"))?;
+        m.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(m)
+}
+
+/// The world a headless run acts on.
+struct World {
+    ctx: Ctx,
+    metrics: Option<Arc<dyn MetricSource>>,
+    prometheus: Option<crate::sources::prometheus::Prometheus>,
+}
+
+fn world(setup: &Setup<'_>) -> anyhow::Result<(World, Vec<String>)> {
+    let cfg = setup.config;
+    let timeout = Duration::from_secs(cfg.request_timeout_secs.max(1));
+    let mut warnings = Vec::new();
+    let mut providers: Vec<Arc<dyn FlagProvider>> = Vec::new();
+    let mut release: Option<Arc<dyn ReleaseControl>> = None;
+    let mut metrics: Option<Arc<dyn MetricSource>> = None;
+    let mut demo_flags: Option<Arc<dyn FlagProvider>> = None;
+    if setup.demo_mode {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(setup.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", setup.data_dir.display()))?;
+        let w = crate::demo::load_or_new(crate::demo::Scenario::builtin()?, setup.data_dir, false, Utc::now());
+        crate::demo::save(&w, setup.data_dir)?;
+        let d = crate::sources::demo::Demo::new(w, Some(setup.data_dir.to_path_buf()), crate::sources::demo::system_clock());
+        providers.push(Arc::new(d.clone()));
+        demo_flags = Some(Arc::new(d.clone()));
+        metrics = Some(Arc::new(d.clone()));
+        release = Some(Arc::new(d));
+    }
+    let fctx = crate::flags::build::Context {
+        config_dir: setup.config_dir,
+        timeout,
+        env_override: None,
+        demo: demo_flags,
+    };
+    let configs: Vec<_> = cfg
+        .flags
+        .iter()
+        .filter(|c| !(setup.demo_mode && c.kind == crate::config::flags::ProviderKind::Demo))
+        .cloned()
+        .collect();
+    let (ps, errs) = crate::flags::build::providers(&configs, &fctx);
+    providers.extend(ps);
+    warnings.extend(errs);
+    let prometheus = if cfg.prometheus.is_some() {
+        match crate::cli::alerts::build_prom(cfg, None, None) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                warnings.push(format!("prometheus: {e:#}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    Ok((
+        World {
+            ctx: Ctx {
+                providers,
+                release,
+                timeout,
+                limits: Default::default(),
+            },
+            metrics,
+            prometheus,
+        },
+        warnings,
+    ))
+}
+
+/// Records run events on the open incident's journal, when asked.
+struct Recorder {
+    journal: Option<Journal>,
+    actor: String,
+}
+
+impl Recorder {
+    fn add(&mut self, event: Event) {
+        if let Some(j) = self.journal.as_mut() {
+            if let Err(e) = j.append(Utc::now(), &self.actor, event) {
+                eprintln!("firebreak: NOT RECORDED: {e}");
+            }
+        }
+    }
+}
+
+/// What the person at the terminal said.
+enum Answer {
+    Yes,
+    No,
+    Skip,
+    Quit,
+}
+
+fn ask(prompt: &str) -> Answer {
+    print!("{prompt}");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).unwrap_or(0) == 0 {
+        return Answer::Quit;
+    }
+    match line.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Answer::Yes,
+        "s" | "skip" => Answer::Skip,
+        "q" | "quit" => Answer::Quit,
+        _ => Answer::No,
+    }
+}
+
+fn ask_typed(expect: &str) -> bool {
+    print!("  type `{expect}` to confirm (anything else cancels): ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).unwrap_or(0) > 0 && line.trim() == expect
+}
+
+async fn run_playbook(pb: &Playbook, args: &RunArgs, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
+    let explicit = parse_kv(&args.inputs, "input")?;
+    let labels = parse_kv(&args.labels, "label")?;
+    let values = super::prefill(pb, &explicit, &labels, setup.demo_mode);
+    if let Err((_, e)) = super::check_inputs(pb, &values) {
+        anyhow::bail!("{e} (pass it with --input KEY=VALUE; `firebreak playbook show {}` lists the inputs)", pb.name);
+    }
+    let vars = super::vars(pb, &values, &labels, setup.demo_mode);
+    let interactive = std::io::stdin().is_terminal();
+    let (world, warnings) = world(setup)?;
+    for w in warnings {
+        eprintln!("firebreak: warning: {w}");
+    }
+    let actor = setup
+        .config
+        .responder
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "responder".into());
+    let mut rec = Recorder { journal: None, actor };
+    let run_id = format!("cli-{}", Utc::now().format("%H%M%S"));
+    if args.record && !args.dry_run {
+        let open = journal::list(setup.data_dir)?
+            .into_iter()
+            .find(|s| s.incident.is_open() && s.incident.demo == setup.demo_mode);
+        match open {
+            Some(s) => {
+                let (j, _) = Journal::open(&s.path)?;
+                println!("recording on incident {} ({})", s.id, s.incident.title);
+                rec.journal = Some(j);
+            }
+            None => anyhow::bail!("--record: no open incident in {}", setup.data_dir.display()),
+        }
+    }
+    let skip = super::not_applicable_steps(pb, &vars);
+    rec.add(Event::PlaybookStarted {
+        run_id: run_id.clone(),
+        playbook: pb.name.clone(),
+        title: pb.title.clone(),
+        inputs: values.clone(),
+        alert: labels.get("alertname").cloned(),
+        labels: labels.clone(),
+        steps: pb.step_titles(),
+        not_applicable: skip.clone(),
+    });
+    println!("{}{} — {}", if args.dry_run { "DRY RUN: " } else { "" }, pb.name, pb.title);
+    if !values.is_empty() {
+        let kv: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!("inputs: {}", kv.join(" "));
+    }
+    let total = pb.steps.len();
+    let (mut done, mut skipped) = (0, 0);
+    for (i, step) in pb.steps.iter().enumerate() {
+        println!("\n[{}/{total}] {} ({})", i + 1, step.title, step.kind_name());
+        if let Some(reason) = super::not_applicable(step, &vars) {
+            println!("  skipped: {reason}");
+            skipped += 1;
+            continue;
+        }
+        for l in super::describe_step(step, &vars) {
+            println!("  {l}");
+        }
+        let action = super::action(step, &vars).map_err(|e| anyhow::anyhow!("step {}: {e}", i + 1))?;
+        if args.dry_run {
+            let what = step
+                .dry_run()
+                .map(|d| super::show(d, &vars))
+                .or_else(|| action.as_ref().map(StepAction::describe))
+                .unwrap_or_else(|| "would ask you to confirm".into());
+            println!("  DRY RUN: {what}");
+            continue;
+        }
+        let started = Instant::now();
+        let title = step.title.clone();
+        let kind = step.kind_name().to_string();
+        let finish = |rec: &mut Recorder, ok: bool, exit_code: Option<i32>, tail: String, detail: String| {
+            rec.add(Event::StepFinished {
+                run_id: run_id.clone(),
+                step: i,
+                title: title.clone(),
+                step_kind: kind.clone(),
+                ok,
+                exit_code,
+                duration_ms: started.elapsed().as_millis() as u64,
+                output_tail: tail,
+                detail,
+            });
+        };
+        let guidance = || step.on_failure.as_ref().map(|g| format!("  if this fails: {}", super::show(g, &vars)));
+        // Steps that need a person.
+        let manual = matches!(step.kind, StepKind::Check | StepKind::Note | StepKind::Link { .. })
+            || matches!(&step.kind, StepKind::Query(_)) && world.metrics.is_none() && world.prometheus.is_none();
+        if manual {
+            let answer = if args.yes {
+                println!("  confirmed (--yes)");
+                Answer::Yes
+            } else if interactive {
+                ask("  done? [y]es / [n]o, it failed / [s]kip / [q]uit: ")
+            } else {
+                eprintln!("firebreak: step {} needs a person: run it in the TUI, or pass --yes", i + 1);
+                return Ok(ExitCode::from(3));
+            };
+            match answer {
+                Answer::Yes => {
+                    finish(&mut rec, true, None, String::new(), "confirmed".into());
+                    done += 1;
+                }
+                Answer::Skip => {
+                    rec.add(Event::StepSkipped { run_id: run_id.clone(), step: i, title: title.clone(), reason: "skipped".into() });
+                    skipped += 1;
+                }
+                Answer::No => {
+                    finish(&mut rec, false, None, String::new(), "marked failed".into());
+                    if let Some(g) = guidance() {
+                        println!("{g}");
+                    }
+                    return Ok(ExitCode::from(1));
+                }
+                Answer::Quit => return Ok(ExitCode::from(3)),
+            }
+            continue;
+        }
+        // Confirmation.
+        let flag_env = None;
+        match super::confirmation(pb, step, &vars, flag_env) {
+            Confirm::None => {}
+            _ if args.yes => println!("  confirmed (--yes)"),
+            Confirm::YesNo(q) if interactive => {
+                if !matches!(ask(&format!("  {q} [y/N]: ")), Answer::Yes) {
+                    println!("  not confirmed: stopping here");
+                    return Ok(ExitCode::from(3));
+                }
+            }
+            Confirm::Typed { question, expect } if interactive => {
+                println!("  {question}");
+                if !ask_typed(&expect) {
+                    println!("  not confirmed: stopping here");
+                    return Ok(ExitCode::from(3));
+                }
+            }
+            _ => {
+                eprintln!("firebreak: step {} needs confirmation: run it in the TUI or on a terminal, or pass --yes", i + 1);
+                return Ok(ExitCode::from(3));
+            }
+        }
+        let (ok, exit_code, tail, detail) = match (&step.kind, action) {
+            (_, Some(a)) => {
+                rec.add(Event::StepStarted {
+                    run_id: run_id.clone(),
+                    step: i,
+                    title: title.clone(),
+                    step_kind: kind.clone(),
+                    attempt: 1,
+                    detail: a.describe(),
+                });
+                let mut print = |lines: Vec<String>| {
+                    for l in lines {
+                        println!("  | {l}");
+                    }
+                };
+                let o = exec::execute(&a, &world.ctx, &mut print).await;
+                if let Some(f) = &o.flag {
+                    rec.add(Event::FlagChanged {
+                        provider: f.provider.clone(),
+                        flag: f.flag.clone(),
+                        before: f.before,
+                        after: f.after,
+                        wanted: f.wanted,
+                        ok: f.ok,
+                        detail: format!("playbook run {run_id} (cli)"),
+                    });
+                }
+                let tail = super::runner::tail_text(&o.output, 20, 2000);
+                (o.ok, o.exit_code, tail, o.detail)
+            }
+            (StepKind::Wait { duration }, None) => {
+                println!("  waiting {}s…", duration.as_secs());
+                tokio::time::sleep(*duration).await;
+                (true, None, String::new(), format!("waited {}s", duration.as_secs()))
+            }
+            (StepKind::Query(q), None) => {
+                let (ok, detail) = poll_query(q, &vars, &world).await;
+                (ok, None, String::new(), detail)
+            }
+            _ => (true, None, String::new(), String::new()),
+        };
+        println!("  {}: {detail}", if ok { "ok" } else { "FAILED" });
+        finish(&mut rec, ok, exit_code, tail, detail);
+        if !ok {
+            if let Some(g) = guidance() {
+                println!("{g}");
+            }
+            let rest = total - i - 1;
+            println!("\nstopped at step {} of {total}; {rest} step(s) not run", i + 1);
+            return Ok(ExitCode::from(1));
+        }
+        done += 1;
+    }
+    let summary = format!("{done} done, {skipped} skipped");
+    if !args.dry_run {
+        rec.add(Event::PlaybookFinished {
+            run_id,
+            playbook: pb.name.clone(),
+            ok: true,
+            summary: summary.clone(),
+        });
+    }
+    println!("\n{}: {summary}", if args.dry_run { "dry run complete" } else { "playbook finished" });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Poll a query step until met or `within` passes: PromQL against the
+/// configured Prometheus, else the named panel of the metric source.
+async fn poll_query(q: &super::model::QueryStep, vars: &Vars, world: &World) -> (bool, String) {
+    let deadline = Instant::now() + q.within;
+    let mut last: Option<f64> = None;
+    loop {
+        let value = match (&world.prometheus, &q.query, &world.metrics, &q.panel) {
+            (Some(p), Some(promql), _, _) => {
+                let promql = super::show(promql, vars);
+                match p.query(&promql, None).await {
+                    Ok(r) => r.series().first().and_then(|s| s.last()),
+                    Err(e) => {
+                        println!("  | query error: {e}");
+                        None
+                    }
+                }
+            }
+            (_, _, Some(m), Some(panel)) => match m.panels(chrono::Duration::minutes(15)).await {
+                Ok(ps) => ps.iter().find(|p| p.spec.name == *panel).and_then(|p| p.last()),
+                Err(e) => {
+                    println!("  | metrics error: {e:#}");
+                    None
+                }
+            },
+            _ => return (false, "no metric source can evaluate this query".into()),
+        };
+        if let Some(v) = value {
+            println!("  | {v:.3} (want {})", q.expect.describe());
+            last = Some(v);
+            if q.expect.met(v) {
+                return (true, format!("{v:.2} ({})", q.expect.describe()));
+            }
+        }
+        if Instant::now() + q.every > deadline {
+            let l = last.map_or("no data".to_string(), |v| format!("{v:.2}"));
+            return (false, format!("still {l} after {}s (expected {})", q.within.as_secs(), q.expect.describe()));
+        }
+        tokio::time::sleep(q.every).await;
+    }
+}

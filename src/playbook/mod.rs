@@ -1,0 +1,275 @@
+//! Playbooks: guided, recorded procedures for putting out fires.
+//!
+//! - [`model`]: the TOML format and the validated [`Playbook`].
+//! - [`loader`]: shipped playbooks (compiled in) plus user directories;
+//!   errors name file, line and field.
+//! - [`template`]: `{{input}}` / `{{labels.x}}` substitution, argv
+//!   element by element; scripts get values only as environment variables.
+//! - [`runner`]: running commands with timeouts that kill the process
+//!   group, bounded output.
+//! - [`exec`]: carrying out steps (commands, flags, release control) for
+//!   the TUI's effect runner and the headless CLI alike.
+//! - [`cli`]: `firebreak playbook list|show|check|run`.
+//!
+//! The functions below turn a playbook, its inputs and an alert's labels
+//! into concrete step actions; the TUI state (crate::state::playbooks)
+//! and the CLI both use them.
+
+pub mod cli;
+pub mod exec;
+pub mod loader;
+pub mod model;
+pub mod runner;
+pub mod template;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use loader::Catalog;
+pub use model::Playbook;
+
+use exec::StepAction;
+use model::{is_production, InputType, ReleaseOp, Run, Step, StepKind};
+use runner::{CommandSpec, Program};
+use template::Vars;
+
+/// Values for the inputs before the responder edits them: an explicit
+/// value, else the alert's label, else the demo default (in the demo),
+/// else the default, else empty.
+pub fn prefill(
+    pb: &Playbook,
+    explicit: &BTreeMap<String, String>,
+    labels: &BTreeMap<String, String>,
+    demo: bool,
+) -> BTreeMap<String, String> {
+    pb.inputs
+        .iter()
+        .map(|i| {
+            let v = explicit
+                .get(&i.name)
+                .cloned()
+                .or_else(|| i.from_label.as_ref().and_then(|l| labels.get(l).cloned()))
+                .or_else(|| if demo { i.demo_default.clone() } else { None })
+                .or_else(|| i.default.clone())
+                .unwrap_or_default();
+            (i.name.clone(), v)
+        })
+        .collect()
+}
+
+/// Check every input value; the first problem as (input name, message).
+pub fn check_inputs(pb: &Playbook, values: &BTreeMap<String, String>) -> Result<(), (String, String)> {
+    for k in values.keys() {
+        if pb.input(k).is_none() {
+            let names: Vec<&str> = pb.inputs.iter().map(|i| i.name.as_str()).collect();
+            return Err((k.clone(), format!("`{k}` is not an input of {} (inputs: {})", pb.name, names.join(", "))));
+        }
+    }
+    for i in &pb.inputs {
+        let v = values.get(&i.name).map_or("", String::as_str);
+        i.check(v).map_err(|e| (i.name.clone(), e))?;
+    }
+    Ok(())
+}
+
+/// The template variables of a run.
+pub fn vars(pb: &Playbook, inputs: &BTreeMap<String, String>, labels: &BTreeMap<String, String>, demo: bool) -> Vars {
+    Vars {
+        inputs: inputs.clone(),
+        labels: labels.clone(),
+        argv_inputs: pb.inputs.iter().filter(|i| i.ty == InputType::Argv).map(|i| i.name.clone()).collect(),
+        demo,
+    }
+}
+
+/// Why a step does not apply to this run (its `when` is false), if so.
+pub fn not_applicable(step: &Step, vars: &Vars) -> Option<String> {
+    step.when
+        .iter()
+        .find(|c| !c.holds(&vars.lookup(&c.var).unwrap_or_default()))
+        .map(|c| format!("not applicable: {}", c.text))
+}
+
+/// Indices of the steps whose `when` is false.
+pub fn not_applicable_steps(pb: &Playbook, vars: &Vars) -> Vec<usize> {
+    pb.steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| not_applicable(s, vars).is_some())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Render a text for display; a missing value shows as its placeholder.
+pub fn show(text: &str, vars: &Vars) -> String {
+    template::render_lenient(text, vars)
+}
+
+/// The I/O a step needs, rendered; None for steps firebreak does not
+/// carry out itself (check, note, link, wait, query).
+pub fn action(step: &Step, vars: &Vars) -> Result<Option<StepAction>, String> {
+    Ok(Some(match &step.kind {
+        StepKind::Command(c) => {
+            let program = match &c.run {
+                Run::Argv(argv) => Program::Argv(template::render_argv(argv, vars)?),
+                Run::Script(s) => Program::Script(s.clone()),
+            };
+            let mut env = template::env_for(vars);
+            for (k, v) in &c.env {
+                env.push((k.clone(), template::render(v, vars)?));
+            }
+            let cwd = match &c.cwd {
+                Some(d) => Some(PathBuf::from(expand_home(&template::render(d, vars)?))),
+                None => None,
+            };
+            StepAction::Command(CommandSpec {
+                program,
+                cwd,
+                env,
+                timeout: c.timeout,
+                expect_exit: c.expect_exit.clone(),
+            })
+        }
+        StepKind::Flag(f) => {
+            let flag = template::render(&f.flag, vars)?;
+            if flag.trim().is_empty() {
+                return Err("the flag name is empty (fill in the input)".into());
+            }
+            let provider = match &f.provider {
+                Some(p) => Some(template::render(p, vars)?).filter(|p| !p.trim().is_empty()),
+                None => None,
+            };
+            match f.wanted {
+                Some(wanted) => StepAction::SetFlag { provider, flag, wanted },
+                None => StepAction::ReadFlag { provider, flag },
+            }
+        }
+        StepKind::Release { action, .. } => StepAction::Release(*action),
+        _ => return Ok(None),
+    }))
+}
+
+fn expand_home(p: &str) -> String {
+    match (p.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => p.to_string(),
+    }
+}
+
+/// How a step must be confirmed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirm {
+    None,
+    /// y/n.
+    YesNo(String),
+    /// Type `expect` to confirm (production).
+    Typed { question: String, expect: String },
+}
+
+/// The environment a step acts on, rendered.
+pub fn environment(pb: &Playbook, step: &Step, vars: &Vars) -> Option<String> {
+    step.environment
+        .as_ref()
+        .or(pb.environment.as_ref())
+        .map(|e| show(e, vars))
+        .filter(|e| !e.trim().is_empty())
+}
+
+/// The confirmation a step needs. `flag_env` is the environment the flag
+/// provider reports for the step's flag, if known.
+pub fn confirmation(pb: &Playbook, step: &Step, vars: &Vars, flag_env: Option<&str>) -> Confirm {
+    if !step.needs_confirmation() {
+        return Confirm::None;
+    }
+    let env = environment(pb, step, vars).or_else(|| flag_env.map(str::to_owned));
+    let what = match action(step, vars) {
+        Ok(Some(a)) => a.describe(),
+        _ => step.title.clone(),
+    };
+    let target = step
+        .target
+        .as_ref()
+        .map(|t| show(t, vars))
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| match &step.kind {
+            StepKind::Flag(f) => Some(show(&f.flag, vars)),
+            _ => None,
+        });
+    let where_ = env.as_ref().map(|e| format!(" in {e}")).unwrap_or_default();
+    match env.as_deref().filter(|e| is_production(e)) {
+        Some(e) => {
+            let expect = target.unwrap_or_else(|| e.to_string());
+            Confirm::Typed {
+                question: format!("PRODUCTION: {}{where_}. \"{}\"", what, step.title),
+                expect,
+            }
+        }
+        None => Confirm::YesNo(format!("{}{where_}? ({})", capitalise(&what), step.title)),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A multi-line human description of a step (run view, `show`, dry run).
+pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
+    let mut out = Vec::new();
+    if !step.text.trim().is_empty() {
+        out.extend(show(&step.text, vars).lines().map(str::to_owned));
+    }
+    match &step.kind {
+        StepKind::Command(c) => {
+            match (&c.run, action(step, vars)) {
+                (Run::Script(s), _) => {
+                    out.push("script (sh -c; values in $FB_* variables):".into());
+                    out.extend(s.lines().map(|l| format!("  {l}")));
+                }
+                (_, Ok(Some(a))) => out.push(format!("$ {}", a.describe())),
+                (Run::Argv(argv), Err(e)) => {
+                    let shown: Vec<String> = argv.iter().map(|a| show(a, vars)).collect();
+                    out.push(format!("$ {}", shown.join(" ")));
+                    if !e.starts_with("no value for input") {
+                        out.push(format!("(cannot run as is: {e})"));
+                    }
+                }
+                (_, Ok(None)) => {}
+            }
+            out.push(format!("timeout {}s, expected exit {:?}{}", c.timeout.as_secs(), c.expect_exit, if c.dangerous { ", DANGEROUS" } else { "" }));
+        }
+        StepKind::Flag(f) => out.push(match f.wanted {
+            Some(w) => format!("Turn flag {} {}", show(&f.flag, vars), if w { "ON" } else { "OFF" }),
+            None => format!("Read flag {}", show(&f.flag, vars)),
+        }),
+        StepKind::Query(q) => {
+            if let Some(p) = &q.query {
+                out.push(format!("PromQL: {p}"));
+            }
+            if let Some(p) = &q.panel {
+                out.push(format!("panel: {p}"));
+            }
+            out.push(format!("expect {} within {}s (polled every {}s)", q.expect.describe(), q.within.as_secs(), q.every.as_secs()));
+        }
+        StepKind::Wait { duration } => out.push(format!("wait {}s", duration.as_secs())),
+        StepKind::Link { url } => out.push(format!("open: {}", show(url, vars))),
+        StepKind::Release { action, .. } => out.push(match action {
+            ReleaseOp::Current => "Read the deployed version (release control)".into(),
+            ReleaseOp::Rollback => "Roll back the last release (release control)".into(),
+        }),
+        StepKind::Check | StepKind::Note => {}
+    }
+    if let Some(d) = step.dry_run() {
+        out.push(format!("dry run: {}", show(d, vars)));
+    }
+    if let Some(f) = &step.on_failure {
+        out.push(format!("if this fails: {}", show(f, vars)));
+    }
+    if let Some(u) = &step.undo {
+        out.push(format!("undo: {}", show(u, vars)));
+    }
+    out
+}

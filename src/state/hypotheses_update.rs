@@ -1,0 +1,239 @@
+//! Key and tick handling for quick hypotheses (the model is in
+//! `hypotheses.rs`). Pure like the rest of `update`.
+
+use chrono::{DateTime, Utc};
+
+use super::hypotheses::Outcome;
+use super::incident::fmt_duration;
+use super::timeparse::parse_duration;
+use super::update::{record, require_incident};
+use super::{ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
+use crate::timeline::Event;
+
+/// `h`: start a hypothesis, or (one is active) choose its outcome.
+pub(super) fn on_hypothesis_key(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    if !require_incident(state, now) {
+        return Vec::new();
+    }
+    if state.hyp.active().is_some() {
+        state.mode = Mode::Choose {
+            kind: ChooseKind::Outcome,
+            selected: 0,
+        };
+        return Vec::new();
+    }
+    let spent = state.hyp.budget_spent(&state.settings.timebox, now);
+    if state.hyp.systematic.is_some() || state.switch_pending || spent.is_some() {
+        state.mode = Mode::Confirm {
+            question: "You are on the systematic path (reproduce, find the cause, fix, test, roll out). \
+                       Start another quick hypothesis anyway? The override is recorded."
+                .into(),
+            pending: Pending::QuickOverride,
+        };
+        return Vec::new();
+    }
+    state.hyp_draft = Some((String::new(), String::new(), None));
+    prompt(state, PromptKind::HypothesisText, String::new());
+    Vec::new()
+}
+
+/// `H`: leave the quick phase.
+pub(super) fn on_systematic_key(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    if !require_incident(state, now) {
+        return Vec::new();
+    }
+    if state.hyp.systematic.is_some() || state.switch_pending {
+        state.notify(Level::Info, "Already on the systematic path", now);
+        return Vec::new();
+    }
+    state.mode = Mode::Confirm {
+        question: "Leave quick fixes and switch to the systematic path (reproduce, find the cause, fix, write a test, roll out)?".into(),
+        pending: Pending::Systematic,
+    };
+    Vec::new()
+}
+
+pub(super) fn confirmed_override(state: &mut State) -> Vec<Effect> {
+    prompt(state, PromptKind::OverrideReason, String::new());
+    Vec::new()
+}
+
+pub(super) fn confirmed_systematic(state: &mut State) -> Vec<Effect> {
+    switch(state, "chosen by the responder".into())
+}
+
+fn switch(state: &mut State, reason: String) -> Vec<Effect> {
+    state.switch_pending = true;
+    vec![record(state, Event::SystematicPath { reason })]
+}
+
+fn prompt(state: &mut State, kind: PromptKind, input: String) {
+    state.mode = Mode::Prompt {
+        kind,
+        input,
+        error: None,
+    };
+}
+
+/// Enter in one of the hypothesis prompts.
+pub(super) fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>) -> Vec<Effect> {
+    let text = input.trim().to_string();
+    let retry = |state: &mut State, err: &str| {
+        state.mode = Mode::Prompt {
+            kind,
+            input: input.clone(),
+            error: Some(err.to_string()),
+        };
+        Vec::new()
+    };
+    match kind {
+        PromptKind::OverrideReason => {
+            if text.is_empty() {
+                return retry(state, "A reason, please: it goes on the record");
+            }
+            state.hyp_draft = Some((String::new(), String::new(), Some(text)));
+            prompt(state, PromptKind::HypothesisText, String::new());
+            Vec::new()
+        }
+        PromptKind::HypothesisText => {
+            if text.is_empty() {
+                return retry(state, "One line: what do you think is wrong?");
+            }
+            if let Some(d) = &mut state.hyp_draft {
+                d.0 = text;
+            }
+            prompt(state, PromptKind::HypothesisAction, String::new());
+            Vec::new()
+        }
+        PromptKind::HypothesisAction => {
+            if let Some(d) = &mut state.hyp_draft {
+                d.1 = text;
+            }
+            let default = fmt_duration(state.settings.timebox.default_box);
+            prompt(state, PromptKind::HypothesisBox, default);
+            Vec::new()
+        }
+        PromptKind::HypothesisBox => {
+            let d = match parse_duration(&text) {
+                Ok(d) if d > chrono::Duration::zero() => d,
+                Ok(_) => return retry(state, "The time box must be longer than zero"),
+                Err(e) => return retry(state, &e),
+            };
+            let Some((text, planned, override_reason)) = state.hyp_draft.take() else {
+                return Vec::new();
+            };
+            let id = state.hyp.next_id();
+            if state.settings.demo {
+                let rules = &state.settings.timebox;
+                let note = format!(
+                    "Demo: short time boxes ({} each, {} quick tries, {} budget) so you see the switch soon",
+                    fmt_duration(rules.default_box),
+                    rules.max_quick,
+                    fmt_duration(rules.budget)
+                );
+                state.notify(Level::Info, note, now);
+            }
+            vec![record(
+                state,
+                Event::HypothesisStarted {
+                    id,
+                    text,
+                    planned,
+                    box_secs: d.num_seconds(),
+                    override_reason,
+                },
+            )]
+        }
+        PromptKind::HypothesisExtend => {
+            if text.is_empty() {
+                return retry(state, "Say why: an extension is an exception and goes on the record");
+            }
+            let Some(h) = state.hyp.active() else {
+                return Vec::new();
+            };
+            let id = h.id;
+            let extra = state.settings.timebox.extension.num_seconds();
+            vec![record(
+                state,
+                Event::HypothesisExtended {
+                    id,
+                    extra_secs: extra,
+                    reason: text,
+                },
+            )]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Rows of the outcome chooser: the outcomes, then "extend" when allowed.
+pub fn outcome_rows(state: &State) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = Outcome::ALL
+        .iter()
+        .map(|o| (o.label().to_string(), o.meaning().to_string()))
+        .collect();
+    let can_extend = state.hyp.active().is_some_and(|h| h.extension.is_none());
+    if can_extend {
+        rows.push((
+            "extend once".into(),
+            format!("{} more, with a reason (an exception)", fmt_duration(state.settings.timebox.extension)),
+        ));
+    }
+    rows
+}
+
+/// A row of the outcome chooser was picked.
+pub(super) fn chose_outcome(state: &mut State, row: usize, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(h) = state.hyp.active() else {
+        return Vec::new();
+    };
+    let id = h.id;
+    match Outcome::ALL.get(row) {
+        Some(outcome) => {
+            let _ = now;
+            vec![record(
+                state,
+                Event::HypothesisClosed {
+                    id,
+                    outcome: *outcome,
+                    note: String::new(),
+                },
+            )]
+        }
+        None if h.extension.is_none() => {
+            prompt(state, PromptKind::HypothesisExtend, String::new());
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Every second: announce an expired box once; switch to the systematic
+/// path when the quick-phase budget is spent.
+pub(super) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    if !state.incident_open() {
+        return Vec::new();
+    }
+    if let Some(h) = state.hyp.active() {
+        if h.expired(now) && state.expiry_announced != Some(h.id) {
+            let text = format!(
+                "Time box for H{} is spent: record the outcome (h): supported, refuted{}",
+                h.id,
+                if h.extension.is_none() { ", or extend once" } else { "" }
+            );
+            state.expiry_announced = Some(h.id);
+            state.notify(Level::Warning, text, now);
+        }
+        return Vec::new();
+    }
+    if state.switch_pending {
+        return Vec::new();
+    }
+    match state.hyp.budget_spent(&state.settings.timebox, now) {
+        Some(reason) => {
+            state.notify(Level::Warning, format!("Switching to the SYSTEMATIC path: {reason}"), now);
+            switch(state, reason)
+        }
+        None => Vec::new(),
+    }
+}

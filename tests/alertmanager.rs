@@ -1,0 +1,688 @@
+//! firebreak against a real Alertmanager (Debian's prometheus-alertmanager,
+//! started by tests/support): alerts pushed with POST /api/v2/alerts and
+//! fired by a Prometheus rule are read back, an HA pair is deduplicated,
+//! silences are created, seen and expired, a killed server is reported and
+//! recovery is automatic, and the headless commands do the same.
+//!
+//! One Alertmanager is shared by the tests of this file; each test labels
+//! its alerts with a unique `test` value and filters on it.
+
+mod common_state;
+mod support;
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use chrono::Utc;
+use firebreak::sources::alertmanager::Alertmanager;
+use firebreak::sources::http::{HttpClient, HttpSettings};
+use firebreak::sources::matcher;
+use firebreak::sources::silence::{NewSilence, SilenceMatcher, SilenceState};
+use firebreak::sources::{AlertSource, AlertState};
+use serde_json::json;
+use support::servers::{self, eventually, unique, Server};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn client(urls: &[&str]) -> Alertmanager {
+    let s = HttpSettings {
+        request_timeout: Duration::from_secs(5),
+        backoff: Duration::from_millis(50),
+        ..HttpSettings::default()
+    };
+    let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
+    Alertmanager::new(
+        &urls,
+        HttpClient::new("alertmanager", s).unwrap(),
+        Vec::new(),
+    )
+    .unwrap()
+}
+
+fn by_test(id: &str) -> Vec<matcher::Matcher> {
+    matcher::parse(&format!("test={}", matcher::quote(id))).unwrap()
+}
+
+/// Push alerts (labels get `test=<id>`).
+fn push(am: &Server, id: &str, alerts: serde_json::Value) {
+    let mut alerts = alerts;
+    for a in alerts.as_array_mut().unwrap() {
+        a["labels"]["test"] = json!(id);
+    }
+    let (status, body) = am.post("/api/v2/alerts", &alerts);
+    assert_eq!(status, 200, "push failed: {body}");
+}
+
+fn fb(cfg_home: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("firebreak").unwrap();
+    c.env_remove("FIREBREAK_CONFIG")
+        .env("XDG_CONFIG_HOME", cfg_home)
+        .env("FIREBREAK_DATA_DIR", cfg_home.join("data"))
+        .env("NO_COLOR", "1");
+    c
+}
+
+#[tokio::test]
+async fn pushed_alerts_are_read_back_with_every_detail() {
+    let am = servers::alertmanager();
+    let id = unique("detail");
+    let long = "x".repeat(4096);
+    push(
+        am,
+        &id,
+        json!([
+            {"labels": {"alertname": "HighErrorRate", "service": "checkout", "severity": "critical"},
+             "annotations": {"summary": "checkout 5xx above 5% 🔥", "runbook_url": "https://runbooks.example/checkout", "long": long},
+             "generatorURL": "http://prometheus.example/graph?g0.expr=x",
+             "startsAt": "2024-05-01T14:00:00.123456789+02:00"},
+            {"labels": {"alertname": "DiskFilling", "service": "db", "severity": "info"},
+             "annotations": {"summary": "disk 85% full"}},
+        ]),
+    );
+    let c = client(&[&am.url]);
+    let got = eventually(WAIT, "two alerts", || async {
+        let f = c.fetch_alerts(&by_test(&id)).await.ok()?;
+        (f.alerts.len() == 2).then_some(f)
+    })
+    .await;
+    assert_eq!(got.answered, vec![format!("127.0.0.1:{}", am.port)]);
+    let high = got
+        .alerts
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap();
+    assert_eq!(high.severity(), "critical");
+    assert_eq!(high.service(), "checkout");
+    assert_eq!(high.summary(), "checkout 5xx above 5% 🔥");
+    assert_eq!(high.annotations["long"].len(), 4096);
+    assert_eq!(
+        high.runbook_url(),
+        Some("https://runbooks.example/checkout")
+    );
+    assert_eq!(
+        high.generator_url.as_deref(),
+        Some("http://prometheus.example/graph?g0.expr=x")
+    );
+    // Offsets are honoured (Alertmanager keeps milliseconds).
+    assert_eq!(high.starts_at.to_rfc3339(), "2024-05-01T12:00:00.123+00:00");
+    assert_eq!(high.fingerprint.len(), 16);
+    assert!(!high.detail.receivers.is_empty());
+    assert_eq!(high.source, format!("127.0.0.1:{}", am.port));
+    // Matchers are applied (server side and locally).
+    let only = c
+        .fetch_alerts(&matcher::parse(&format!("test=\"{id}\", severity=~\"crit.*\"")).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(only.alerts.len(), 1);
+}
+
+#[tokio::test]
+async fn ha_pair_is_deduplicated_and_a_dead_member_is_visible() {
+    let shared = servers::alertmanager();
+    let mut second = servers::start_alertmanager();
+    let id = unique("ha");
+    let alert =
+        json!([{"labels": {"alertname": "Replicated", "severity": "warning", "service": "api"}}]);
+    push(shared, &id, alert.clone());
+    push(&second, &id, alert);
+    let c = client(&[&shared.url, &second.url]);
+    let got = eventually(WAIT, "the alert from both members", || async {
+        let f = c.fetch_alerts(&by_test(&id)).await.ok()?;
+        (f.alerts.len() == 1 && f.answered.len() == 2).then_some(f)
+    })
+    .await;
+    let a = &got.alerts[0];
+    assert_eq!(
+        a.source,
+        format!("127.0.0.1:{}+127.0.0.1:{}", shared.port, second.port)
+    );
+
+    second.stop();
+    let f = c.fetch_alerts(&by_test(&id)).await.unwrap();
+    assert_eq!(f.alerts.len(), 1, "the live member still answers");
+    assert_eq!(f.failures.len(), 1);
+    assert!(
+        f.failures[0].1.to_string().contains("connection refused"),
+        "{}",
+        f.failures[0].1
+    );
+    // Through the source interface the dead member is a warning alert.
+    let all = c.alerts().await.unwrap();
+    assert!(
+        all.iter()
+            .any(|a| a.name() == "AlertmanagerInstanceUnreachable"
+                && a.labels["instance"] == format!("127.0.0.1:{}", second.port)),
+        "{all:#?}"
+    );
+}
+
+#[tokio::test]
+async fn silences_are_created_seen_and_expired() {
+    let am = servers::alertmanager();
+    let id = unique("silence");
+    push(
+        am,
+        &id,
+        json!([{"labels": {"alertname": "Noisy", "severity": "warning", "service": "search"}}]),
+    );
+    let c = client(&[&am.url]);
+    eventually(WAIT, "the alert", || async {
+        c.fetch_alerts(&by_test(&id))
+            .await
+            .ok()
+            .filter(|f| f.alerts.len() == 1)
+    })
+    .await;
+
+    let now = Utc::now();
+    let s = NewSilence {
+        matchers: by_test(&id).iter().map(SilenceMatcher::from).collect(),
+        starts_at: now,
+        ends_at: now + chrono::Duration::minutes(30),
+        created_by: "alice".into(),
+        comment: "ack: looking into it".into(),
+    };
+    let (sid, inst) = c.create_silence(&s).await.unwrap();
+    assert_eq!(inst, format!("127.0.0.1:{}", am.port));
+    let silenced = eventually(WAIT, "the alert to be silenced", || async {
+        let f = c.fetch_alerts(&by_test(&id)).await.ok()?;
+        f.alerts.into_iter().find(|a| a.is_silenced())
+    })
+    .await;
+    assert_eq!(silenced.state, AlertState::Suppressed);
+    assert_eq!(silenced.detail.silenced_by, vec![sid.clone()]);
+    assert_eq!(silenced.state_label(), "silenced");
+
+    let list = c.silences().await.unwrap();
+    let mine = list.iter().find(|x| x.id == sid).unwrap();
+    assert_eq!(mine.state, SilenceState::Active);
+    assert_eq!(mine.created_by, "alice");
+    assert!(mine.matches(&silenced.labels));
+    assert!(mine.expires_soon(Utc::now(), chrono::Duration::hours(1)));
+
+    c.expire_silence(&sid).await.unwrap();
+    eventually(WAIT, "the alert to fire again", || async {
+        let f = c.fetch_alerts(&by_test(&id)).await.ok()?;
+        f.alerts.into_iter().find(|a| a.state == AlertState::Active)
+    })
+    .await;
+    let list = c.silences().await.unwrap();
+    assert_eq!(
+        list.iter().find(|x| x.id == sid).unwrap().state,
+        SilenceState::Expired
+    );
+
+    // Refusals are explained, not swallowed.
+    let e = c
+        .expire_silence("00000000-0000-0000-0000-000000000000")
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{e:#}").contains("/api/v2/silence/00000000-0000-0000-0000-000000000000"),
+        "{e:#}"
+    );
+    let mut bad = s.clone();
+    bad.matchers.clear();
+    assert!(c
+        .create_silence(&bad)
+        .await
+        .unwrap_err()
+        .to_string()
+        .contains("without matchers"));
+}
+
+#[tokio::test]
+async fn a_prometheus_rule_fires_through_to_firebreak() {
+    let prom = servers::prometheus();
+    let am = servers::alertmanager();
+    let c = client(&[&am.url]);
+    let m = matcher::parse(&format!("alertname=\"{}\"", servers::FIRING_RULE)).unwrap();
+    let a = eventually(
+        Duration::from_secs(30),
+        "the rule's alert in Alertmanager",
+        || async { c.fetch_alerts(&m).await.ok()?.alerts.into_iter().next() },
+    )
+    .await;
+    assert_eq!(a.severity(), "warning");
+    assert_eq!(a.summary(), "always firing (firebreak test rule) 🔥");
+    let g = a.generator_url.unwrap_or_default();
+    assert!(
+        g.starts_with(&format!("http://127.0.0.1:{}/graph?", prom.port)),
+        "{g}"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_alertmanager_is_reported_and_recovery_is_automatic() {
+    let mut own = servers::start_alertmanager();
+    let c = client(&[&own.url]);
+    assert!(c.alerts().await.is_ok());
+    own.stop();
+    let started = std::time::Instant::now();
+    let e = format!("{:#}", c.alerts().await.unwrap_err());
+    assert!(
+        e.contains("connection refused") && e.contains(&format!("127.0.0.1:{}", own.port)),
+        "{e}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    own.start();
+    assert!(c.alerts().await.is_ok(), "no automatic recovery");
+}
+
+#[test]
+fn headless_alerts_command_prints_table_and_json() {
+    let am = servers::alertmanager();
+    let id = unique("cli");
+    push(
+        am,
+        &id,
+        json!([{"labels": {"alertname": "CliAlert", "severity": "critical", "service": "checkout"},
+                          "annotations": {"summary": "from the cli test"}}]),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let filter = format!("test=\"{id}\"");
+    let mut json_out = String::new();
+    for _ in 0..50 {
+        let out = fb(home.path())
+            .args([
+                "alerts",
+                "--alertmanager",
+                &am.url,
+                "--filter",
+                &filter,
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json_out = String::from_utf8(out.stdout).unwrap();
+        if json_out.contains("CliAlert") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["labels"]["alertname"], "CliAlert");
+    let out = fb(home.path())
+        .args(["alerts", "-a", &am.url, "-F", &filter])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.starts_with("SEVERITY"), "{table}");
+    assert!(
+        table.contains("CliAlert") && table.contains("from the cli test"),
+        "{table}"
+    );
+
+    // Unreachable: non-zero, and the message names the URL.
+    let port = servers::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = fb(home.path())
+        .args(["alerts", "--alertmanager", &url, "--timeout", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("GET http://127.0.0.1:{port}/api/v2/alerts"))
+            && err.contains("connection refused"),
+        "{err}"
+    );
+
+    // A bad matcher is a usage error that says where.
+    let out = fb(home.path())
+        .args(["alerts", "-a", &am.url, "-F", "severity=~\"(\""])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid regular expression"));
+}
+
+#[test]
+fn headless_silence_commands_round_trip_using_the_config_file() {
+    let am = servers::alertmanager();
+    let id = unique("cli-silence");
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("firebreak");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "responder = \"bob\"\n[alertmanager]\nurl = \"{}\"\nack_duration = \"10m\"\n",
+            am.url
+        ),
+    )
+    .unwrap();
+    let matcher = format!("test=\"{id}\"");
+    let out = fb(home.path())
+        .args([
+            "silence",
+            "add",
+            &matcher,
+            "-d",
+            "1h",
+            "-c",
+            "deploy in progress",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sid = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert_eq!(sid.len(), 36, "{sid}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("for 1h"));
+
+    let out = fb(home.path())
+        .args(["silence", "ack", &matcher])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ack = String::from_utf8(out.stdout).unwrap().trim().to_string();
+
+    let out = fb(home.path())
+        .args([
+            "silence",
+            "list",
+            "--format",
+            "json",
+            "-F",
+            &format!("test={id}"),
+        ])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{v}");
+    let ack_s = list.iter().find(|s| s["id"] == ack.as_str()).unwrap();
+    assert_eq!(ack_s["created_by"], "bob");
+    assert_eq!(ack_s["comment"], "ACK by bob via firebreak");
+
+    let out = fb(home.path())
+        .args(["silence", "expire", &sid, &ack])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = fb(home.path())
+        .args(["silence", "list", "-F", &format!("test={id}")])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "no silences");
+    let out = fb(home.path())
+        .args(["silence", "list", "--expired", "-F", &format!("test={id}")])
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains(&sid) && table.contains("expired"), "{table}");
+}
+
+/// The TUI's logic (update + effects, headless) against the real
+/// Alertmanager: ack and silence are confirmed, recorded before and after
+/// with their result, the alert's "silenced" transition is recorded once
+/// (and it is not "resolved"), expire brings it back; the `/` filter takes
+/// matchers.
+#[tokio::test]
+async fn tui_ack_silence_and_expire_land_on_the_timeline() {
+    use common_state::{code, key, new_state, Driver};
+    use crossterm::event::KeyCode;
+    use firebreak::sources::poller::Polled;
+    use firebreak::state::{Effect, Mode, Msg};
+    use firebreak::timeline::Event;
+
+    let am = servers::alertmanager();
+    let id = unique("tui");
+    push(
+        am,
+        &id,
+        json!([
+            {"labels": {"alertname": "TuiAlert", "service": "checkout", "severity": "critical"}, "annotations": {"summary": "tui test"}},
+            {"labels": {"alertname": "Other", "service": "db", "severity": "warning"}},
+        ]),
+    );
+    // A client that only sees this test's alerts.
+    let s = HttpSettings {
+        request_timeout: Duration::from_secs(5),
+        ..HttpSettings::default()
+    };
+    let c = Alertmanager::new(
+        &[am.url.clone()],
+        HttpClient::new("alertmanager", s).unwrap(),
+        by_test(&id),
+    )
+    .unwrap();
+    eventually(WAIT, "both alerts", || async {
+        c.alerts().await.ok().filter(|a| a.len() == 2)
+    })
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = new_state(false);
+    st.alert_prefs.silence_source = Some("alertmanager".into());
+    st.alert_prefs.ack = chrono::Duration::minutes(10);
+    let mut d = Driver::new(st, dir.path(), Utc::now());
+    d.keys("D");
+    for ch in "tui test incident".chars() {
+        d.send(key(ch));
+    }
+    d.send(code(KeyCode::Enter));
+    assert!(d.state.incident_open());
+
+    async fn poll(d: &mut Driver, c: &Alertmanager) {
+        let at = Utc::now();
+        d.now = at;
+        let s = c.silences().await.map_err(|e| e.to_string());
+        d.send(Msg::Silences(Polled {
+            source: "alertmanager".into(),
+            result: s,
+            at,
+            took: Duration::from_millis(5),
+        }));
+        let r = c.alerts().await.map_err(|e| e.to_string());
+        d.send(Msg::Alerts(Polled {
+            source: "alertmanager".into(),
+            result: r,
+            at,
+            took: Duration::from_millis(5),
+        }));
+    }
+    /// Carry out silence effects with the real client.
+    async fn run(d: &mut Driver, c: &Alertmanager) {
+        for fx in d.take_outbox() {
+            match fx {
+                Effect::CreateSilence {
+                    silence,
+                    action,
+                    target,
+                    ..
+                } => {
+                    let r = c
+                        .create_silence(&silence)
+                        .await
+                        .map(|(id, via)| format!("silence {id} via {via}"))
+                        .map_err(|e| format!("{e:#}"));
+                    d.send(Msg::SilenceDone {
+                        action,
+                        target,
+                        result: r,
+                    });
+                }
+                Effect::ExpireSilence { ids, target, .. } => {
+                    let mut r = Ok(String::new());
+                    for i in &ids {
+                        if let Err(e) = c.expire_silence(i).await {
+                            r = Err(format!("{e:#}"));
+                        }
+                    }
+                    d.send(Msg::SilenceDone {
+                        action: "expire silence".into(),
+                        target,
+                        result: r,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    let events = |d: &Driver| {
+        d.state
+            .timeline
+            .iter()
+            .map(|e| e.event.clone())
+            .collect::<Vec<_>>()
+    };
+    poll(&mut d, &c).await;
+    assert_eq!(
+        events(&d)
+            .iter()
+            .filter(|e| matches!(e, Event::AlertFiring { .. }))
+            .count(),
+        2
+    );
+    // Worst group first: the critical alert is selected.
+    assert_eq!(d.state.selected_alert().unwrap().name(), "TuiAlert");
+
+    // The `/` filter understands matchers.
+    d.keys("/");
+    for ch in "severity=\"warning\"".chars() {
+        d.send(key(ch));
+    }
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.alerts_list.view.len(), 1);
+    assert_eq!(d.state.selected_alert().unwrap().name(), "Other");
+    d.send(code(KeyCode::Esc));
+    assert_eq!(d.state.alerts_list.view.len(), 2);
+    d.keys("g");
+
+    // Ack: confirm, then it is recorded before it runs.
+    d.keys("a");
+    let Mode::Confirm { question, .. } = &d.state.mode else {
+        panic!("no confirmation: {:?}", d.state.mode)
+    };
+    assert!(
+        question.contains("Ack TuiAlert") && question.contains("for 10m"),
+        "{question}"
+    );
+    d.keys("y");
+    assert!(
+        matches!(events(&d).last(), Some(Event::ActionStarted { action, .. }) if action == "ack")
+    );
+    run(&mut d, &c).await;
+    let finished = events(&d);
+    let Some(Event::ActionFinished {
+        ok: true, detail, ..
+    }) = finished.last()
+    else {
+        panic!("{finished:#?}")
+    };
+    assert!(detail.contains("silence "), "{detail}");
+
+    // The silence shows on the next polls: "silenced" once, not "resolved".
+    let silenced = || async {
+        let a = c.alerts().await.ok()?;
+        a.iter()
+            .any(|a| a.name() == "TuiAlert" && a.is_silenced())
+            .then_some(())
+    };
+    eventually(WAIT, "TuiAlert silenced", silenced).await;
+    poll(&mut d, &c).await;
+    poll(&mut d, &c).await;
+    let ev = events(&d);
+    assert_eq!(
+        ev.iter()
+            .filter(|e| matches!(e, Event::AlertSilenced { name, .. } if name == "TuiAlert"))
+            .count(),
+        1,
+        "{ev:#?}"
+    );
+    assert!(
+        !ev.iter().any(|e| matches!(e, Event::AlertResolved { .. })),
+        "{ev:#?}"
+    );
+    let Some(Event::AlertSilenced { comment, .. }) =
+        ev.iter().find(|e| matches!(e, Event::AlertSilenced { .. }))
+    else {
+        unreachable!()
+    };
+    assert!(comment.contains("ACK by alice"), "{comment}");
+
+    // Expire it from the TUI.
+    let pos = d
+        .state
+        .alerts_list
+        .view
+        .iter()
+        .position(|i| d.state.alerts[*i].name() == "TuiAlert")
+        .unwrap();
+    d.state.alerts_list.selected = pos;
+    d.keys("Z");
+    assert!(
+        matches!(d.state.mode, Mode::Confirm { .. }),
+        "{:?}",
+        d.state.mode
+    );
+    d.keys("y");
+    run(&mut d, &c).await;
+    assert!(
+        matches!(events(&d).last(), Some(Event::ActionFinished { ok: true, action, .. }) if action == "expire silence")
+    );
+    eventually(WAIT, "TuiAlert active again", || async {
+        c.alerts()
+            .await
+            .ok()?
+            .iter()
+            .any(|a| a.name() == "TuiAlert" && a.state == AlertState::Active)
+            .then_some(())
+    })
+    .await;
+
+    // Silence with the prompt: matchers and duration are prefilled.
+    d.keys("z");
+    let Mode::Prompt { input, .. } = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
+    assert!(
+        input.starts_with("{alertname=\"TuiAlert\", service=\"checkout\"} 2h"),
+        "{input}"
+    );
+    d.send(code(KeyCode::Enter));
+    let Mode::Prompt { error: Some(e), .. } = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
+    assert!(e.contains("comment"), "{e}");
+    for ch in "rollback running".chars() {
+        d.send(key(ch));
+    }
+    d.send(code(KeyCode::Enter));
+    let Mode::Confirm { question, .. } = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
+    assert!(
+        question.contains("Silence 1 alert(s)") && question.contains("rollback running"),
+        "{question}"
+    );
+    d.keys("y");
+    run(&mut d, &c).await;
+    assert!(
+        matches!(events(&d).last(), Some(Event::ActionFinished { ok: true, action, .. }) if action == "silence")
+    );
+    let list = c.silences().await.unwrap();
+    assert!(list.iter().any(|s| s.comment == "rollback running"
+        && s.created_by == "alice"
+        && s.state == SilenceState::Active));
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The foundation's "done when", as a newcomer would do it in a terminal:
+# run the demo, note, severity, impact start, turn the guilty flag off,
+# watch the alerts resolve, quit, restart to find the incident resumed,
+# export a postmortem whose timeline matches.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+start
+wait_for "DEMO"
+wait_for "HighErrorRate"
+wait_for "Alert firing: HighErrorRate"
+
+keys n; typ "errors started right after the deploy"; keys Enter
+wait_for "Note: errors started right after the deploy"
+
+keys s; keys 1
+wait_for "Severity SEV2 -> SEV1"
+
+keys i; typ "-10m"; keys Enter
+wait_for "Impact started at"
+
+# Flags pane, find the guilty flag with the filter, turn it off.
+keys 4; keys /; typ "new-checkout"; keys Enter
+keys x
+wait_for "Turn flag new-checkout-flow OFF"
+keys y
+wait_for "Flag new-checkout-flow (demo) turned off: was on, now off"
+
+# The simulated world recovers; alerts resolve after their delay.
+wait_for "Alert resolved: HighErrorRate" 120
+keys S; keys 3
+wait_for "Status investigating -> monitoring"
+
+# Quit asks while open; say yes.
+keys q
+wait_for "Quit anyway?"
+keys y
+wait_for "EXITED-0"
+pass "demo incident handled and quit"
+
+tmux kill-server
+start
+wait_for "Resumed incident"
+wait_for "Note: errors started right after the deploy"
+refute "No open incident"
+keys q; keys y
+wait_for "EXITED-0"
+pass "incident resumed after restart"
+
+out="$WORK/pm.md"
+"$BIN" --data-dir "$WORK/data" timeline export -o "$out" 2>/dev/null
+for want in "# Postmortem: Checkout errors" "errors started right after the deploy" \
+  "Severity SEV2 -> SEV1" "new-checkout-flow" "Alert resolved: HighErrorRate" "## Action Items"; do
+  grep -qF -- "$want" "$out" || { echo "e2e: export lacks: $want" >&2; cat "$out" >&2; exit 1; }
+done
+pass "postmortem exported"
