@@ -461,7 +461,7 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
         ..HttpSettings::default()
     };
     let c = Alertmanager::new(
-        &[am.url.clone()],
+        std::slice::from_ref(&am.url),
         HttpClient::new("alertmanager", s).unwrap(),
         by_test(&id),
     )

@@ -100,11 +100,13 @@ say "firebreak printed $fb_n alerts, amtool $am_n"
 
 hyperfine --style basic --warmup 3 --runs "$RUNS" --export-json "$TMP/hf.json" \
   -n firebreak "XDG_CONFIG_HOME=$CFG $FB alerts --alertmanager $URL --format json >/dev/null" \
-  -n amtool "amtool alert query --alertmanager.url=$URL -o json >/dev/null" >&2
+  -n amtool "amtool alert query --alertmanager.url=$URL -o json >/dev/null" \
+  -n "curl (server floor)" "curl -fsS $URL/api/v2/alerts >/dev/null" >&2
 
 jq -r --arg n "$N" --arg am "$(prometheus-alertmanager --version 2>&1 | head -1 | cut -d' ' -f3)" '
   (.results | map({(.command): .}) | add) as $r
-  | "| alerts | firebreak mean ± sd | amtool mean ± sd | ratio (firebreak / amtool) |",
-    "|---|---|---|---|",
-    "| \($n) (Alertmanager \($am)) | \($r.firebreak.mean * 1000 | floor) ± \($r.firebreak.stddev * 1000 | floor) ms | \($r.amtool.mean * 1000 | floor) ± \($r.amtool.stddev * 1000 | floor) ms | \(($r.firebreak.mean / $r.amtool.mean) * 100 | floor / 100) |"
+  | $r["curl (server floor)"] as $c
+  | "| alerts | firebreak mean ± sd | amtool mean ± sd | ratio (firebreak / amtool) | curl (server alone) | client time above curl: firebreak / amtool |",
+    "|---|---|---|---|---|---|",
+    "| \($n) (Alertmanager \($am)) | \($r.firebreak.mean * 1000 | floor) ± \($r.firebreak.stddev * 1000 | floor) ms | \($r.amtool.mean * 1000 | floor) ± \($r.amtool.stddev * 1000 | floor) ms | \(($r.firebreak.mean / $r.amtool.mean) * 100 | floor / 100) | \($c.mean * 1000 | floor) ms | \((($r.firebreak.mean - $c.mean) * 1000) | floor) ms / \((($r.amtool.mean - $c.mean) * 1000) | floor) ms |"
 ' "$TMP/hf.json"

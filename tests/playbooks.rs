@@ -60,21 +60,40 @@ async fn run(spec: &CommandSpec) -> runner::CommandResult {
 fn dead(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Err(_) => true,
-        Ok(s) => s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Ok(s) => s
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
     }
 }
 
 #[tokio::test]
 async fn a_command_runs_with_its_exit_code_output_and_cwd() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = spec(Program::Argv(vec!["sh".into(), "-c".into(), "pwd; echo to-stderr >&2".into()]), 5000);
+    let mut s = spec(
+        Program::Argv(vec![
+            "sh".into(),
+            "-c".into(),
+            "pwd; echo to-stderr >&2".into(),
+        ]),
+        5000,
+    );
     s.cwd = Some(dir.path().to_path_buf());
     let r = run(&s).await;
     assert!(r.ok, "{r:?}");
     assert_eq!(r.exit_code, Some(0));
     let canon = std::fs::canonicalize(dir.path()).unwrap();
-    assert!(r.output.iter().any(|l| Path::new(l) == canon || Path::new(l) == dir.path()), "{:?}", r.output);
-    assert!(r.output.contains(&"to-stderr".to_string()), "stderr is kept too");
+    assert!(
+        r.output
+            .iter()
+            .any(|l| Path::new(l) == canon || Path::new(l) == dir.path()),
+        "{:?}",
+        r.output
+    );
+    assert!(
+        r.output.contains(&"to-stderr".to_string()),
+        "stderr is kept too"
+    );
 }
 
 #[tokio::test]
@@ -91,9 +110,16 @@ async fn a_failing_script_reports_its_exit_code_and_expected_codes_count_as_ok()
 
 #[tokio::test]
 async fn a_missing_program_is_an_error_not_a_panic() {
-    let r = run(&spec(Program::Argv(vec!["/nonexistent/firebreak-test-tool".into()]), 5000)).await;
+    let r = run(&spec(
+        Program::Argv(vec!["/nonexistent/firebreak-test-tool".into()]),
+        5000,
+    ))
+    .await;
     assert!(!r.ok);
-    assert!(r.error.as_deref().unwrap().contains("cannot start"), "{r:?}");
+    assert!(
+        r.error.as_deref().unwrap().contains("cannot start"),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]
@@ -102,17 +128,30 @@ async fn a_command_that_hangs_is_killed_with_its_whole_process_group() {
     let pidfile = dir.path().join("child.pid");
     // A background child that would outlive a plain kill of the shell,
     // and a shell that ignores TERM (so KILL after the grace period).
-    let mut s = spec(script("trap '' TERM; sleep 30 & echo $! > \"$PIDFILE\"; echo started; sleep 30; echo never"), 1000);
-    s.env.push(("PIDFILE".into(), pidfile.display().to_string()));
+    let mut s = spec(
+        script(
+            "trap '' TERM; sleep 30 & echo $! > \"$PIDFILE\"; echo started; sleep 30; echo never",
+        ),
+        1000,
+    );
+    s.env
+        .push(("PIDFILE".into(), pidfile.display().to_string()));
     let t = std::time::Instant::now();
     let r = run(&s).await;
     let took = t.elapsed();
     assert!(r.timed_out && !r.ok, "{r:?}");
-    assert!(took < StdDuration::from_secs(6), "killed promptly, took {took:?}");
+    assert!(
+        took < StdDuration::from_secs(6),
+        "killed promptly, took {took:?}"
+    );
     assert!(r.output.contains(&"started".to_string()));
     assert!(!r.output.contains(&"never".to_string()));
     assert!(r.summary().contains("timed out"), "{}", r.summary());
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // Give the kernel a moment to deliver the signal.
     for _ in 0..50 {
         if dead(pid) {
@@ -120,18 +159,37 @@ async fn a_command_that_hangs_is_killed_with_its_whole_process_group() {
         }
         tokio::time::sleep(StdDuration::from_millis(20)).await;
     }
-    assert!(dead(pid), "the background child {pid} was killed with the group");
+    assert!(
+        dead(pid),
+        "the background child {pid} was killed with the group"
+    );
 }
 
 #[tokio::test]
 async fn a_flood_of_output_is_kept_bounded_with_the_last_lines() {
-    let r = run(&spec(script("seq 1 200000; head -c 3000000 /dev/zero | tr '\\0' a; echo; echo the-end"), 20000)).await;
+    let r = run(&spec(
+        script("seq 1 200000; head -c 3000000 /dev/zero | tr '\\0' a; echo; echo the-end"),
+        20000,
+    ))
+    .await;
     assert!(r.ok, "{:?}", r.summary());
     let kept: usize = r.output.iter().map(|l| l.len() + 1).sum();
-    assert!(kept <= Limits::default().keep_bytes + Limits::default().max_line * 4 + 16, "kept {kept} bytes");
+    assert!(
+        kept <= Limits::default().keep_bytes + Limits::default().max_line * 4 + 16,
+        "kept {kept} bytes"
+    );
     assert_eq!(r.output.last().map(String::as_str), Some("the-end"));
-    assert!(r.dropped_bytes > 1_000_000, "the front was dropped: {}", r.dropped_bytes);
-    assert!(r.output.iter().all(|l| l.chars().count() <= Limits::default().max_line + 1), "long lines clipped");
+    assert!(
+        r.dropped_bytes > 1_000_000,
+        "the front was dropped: {}",
+        r.dropped_bytes
+    );
+    assert!(
+        r.output
+            .iter()
+            .all(|l| l.chars().count() <= Limits::default().max_line + 1),
+        "long lines clipped"
+    );
     let tail = r.tail(5, 300);
     assert!(tail.len() <= 303 && tail.ends_with("the-end"), "{tail:?}");
 }
@@ -173,7 +231,12 @@ env = { NOTE_AGAIN = "again: {{labels.note}}" }
 async fn alert_labels_with_shell_syntax_never_run() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display();
-    let pb = loader::parse(Path::new("inject.toml"), INJECT, Source::File("inject.toml".into())).unwrap();
+    let pb = loader::parse(
+        Path::new("inject.toml"),
+        INJECT,
+        Source::File("inject.toml".into()),
+    )
+    .unwrap();
     let payloads = [
         format!("$(touch {d}/pwned1)"),
         format!("; touch {d}/pwned2"),
@@ -201,7 +264,10 @@ async fn alert_labels_with_shell_syntax_never_run() {
             let o = exec::execute(&action, &ctx, &mut |_| {}).await;
             assert!(o.ok, "{}: {o:?}", step.title);
             let text = o.output.join("\n");
-            assert!(text.contains(p.as_str()), "the payload came out as data: {text:?}");
+            assert!(
+                text.contains(p.as_str()),
+                "the payload came out as data: {text:?}"
+            );
         }
     }
     let made: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -210,7 +276,12 @@ async fn alert_labels_with_shell_syntax_never_run() {
 
 #[test]
 fn a_label_that_looks_like_an_option_is_refused_as_an_argument() {
-    let pb = loader::parse(Path::new("inject.toml"), INJECT, Source::File("inject.toml".into())).unwrap();
+    let pb = loader::parse(
+        Path::new("inject.toml"),
+        INJECT,
+        Source::File("inject.toml".into()),
+    )
+    .unwrap();
     let mut labels = BTreeMap::new();
     labels.insert("service".to_string(), "--output=/etc/passwd".to_string());
     labels.insert("note".to_string(), "ok".to_string());
@@ -222,7 +293,11 @@ fn a_label_that_looks_like_an_option_is_refused_as_an_argument() {
     let vars = firebreak::playbook::vars(&pb, &values, &labels, false);
     let e = firebreak::playbook::action(&pb.steps[0], &vars).unwrap_err();
     assert!(e.contains("starts with `-`"), "{e}");
-    let argv = template::render_argv(&["echo".into(), "--".into(), "{{labels.note}}".into()], &vars).unwrap();
+    let argv = template::render_argv(
+        &["echo".into(), "--".into(), "{{labels.note}}".into()],
+        &vars,
+    )
+    .unwrap();
     assert_eq!(argv[2], "--output=/etc/passwd", "after -- it is an operand");
 }
 
@@ -245,7 +320,9 @@ fn fixtures() -> Vec<PathBuf> {
 fn expectation(path: &Path) -> String {
     let src = std::fs::read_to_string(path).unwrap();
     let first = src.lines().next().unwrap();
-    let e = first.strip_prefix("# expect: ").unwrap_or_else(|| panic!("{} lacks `# expect:`", path.display()));
+    let e = first
+        .strip_prefix("# expect: ")
+        .unwrap_or_else(|| panic!("{} lacks `# expect:`", path.display()));
     e.replacen("FILE", &path.display().to_string(), 1)
 }
 
@@ -254,7 +331,11 @@ fn every_bad_fixture_fails_with_its_expected_file_line_and_field() {
     for f in fixtures() {
         let want = expectation(&f);
         let errs = loader::load_file(&f).expect_err(&f.display().to_string());
-        assert!(errs.iter().any(|e| e.to_string().starts_with(&want)), "{}: want {want:?}, got {errs:?}", f.display());
+        assert!(
+            errs.iter().any(|e| e.to_string().starts_with(&want)),
+            "{}: want {want:?}, got {errs:?}",
+            f.display()
+        );
     }
 }
 
@@ -267,12 +348,22 @@ fn every_shipped_playbook_passes_check_and_is_the_compiled_in_text() {
         .args(["playbook", "check", "playbooks"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("ok    playbooks/rollback.toml: rollback"));
+        .stdout(predicate::str::contains(
+            "ok    playbooks/rollback.toml: rollback",
+        ));
     for (path, text) in loader::BUILTIN {
-        assert_eq!(std::fs::read_to_string(path).unwrap(), *text, "{path} compiled in");
+        assert_eq!(
+            std::fs::read_to_string(path).unwrap(),
+            *text,
+            "{path} compiled in"
+        );
     }
     let on_disk = std::fs::read_dir("playbooks").unwrap().count();
-    assert_eq!(on_disk, loader::BUILTIN.len(), "every file in playbooks/ is shipped");
+    assert_eq!(
+        on_disk,
+        loader::BUILTIN.len(),
+        "every file in playbooks/ is shipped"
+    );
 }
 
 #[test]
@@ -333,7 +424,11 @@ async fn poll_all(d: &mut Driver, w: &World0) {
     *w.clock.lock().unwrap() = now;
     let alerts = w.demo.alerts().await.map_err(|e| e.to_string());
     d.send(Msg::Alerts(polled(alerts, now)));
-    let panels = w.demo.panels(Duration::minutes(15)).await.map_err(|e| e.to_string());
+    let panels = w
+        .demo
+        .panels(Duration::minutes(15))
+        .await
+        .map_err(|e| e.to_string());
     d.send(Msg::Metrics(polled(panels, now)));
     let flags = w.demo.list().await.map_err(|e| e.to_string());
     d.send(Msg::Flags(polled(flags, now)));
@@ -405,32 +500,57 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     d.keys(":");
     d.keys("feature-flag-kill");
     d.send(code(KeyCode::Enter));
-    let Mode::PlaybookForm(form) = &d.state.mode else { panic!("form expected, got {:?}", d.state.mode) };
-    assert_eq!(form.fields, vec![("flag".into(), "new-checkout-flow".into()), ("provider".into(), "demo".into())]);
+    let Mode::PlaybookForm(form) = &d.state.mode else {
+        panic!("form expected, got {:?}", d.state.mode)
+    };
+    assert_eq!(
+        form.fields,
+        vec![
+            ("flag".into(), "new-checkout-flow".into()),
+            ("provider".into(), "demo".into())
+        ]
+    );
     d.send(code(KeyCode::Enter));
     assert_eq!(d.state.focus, Pane::Playbooks);
-    assert!(matches!(events(&d).last(), Some(Event::PlaybookStarted { playbook, .. }) if playbook == "feature-flag-kill"));
+    assert!(
+        matches!(events(&d).last(), Some(Event::PlaybookStarted { playbook, .. }) if playbook == "feature-flag-kill")
+    );
 
     // 1: identify (a check).
     d.send(code(KeyCode::Enter));
     assert_eq!(status(&d, 0), StepStatus::Done);
     // 2: read the flag: recorded first, then carried out.
     d.send(code(KeyCode::Enter));
-    assert!(matches!(events(&d).last(), Some(Event::StepStarted { step: 1, .. })), "write-ahead");
+    assert!(
+        matches!(events(&d).last(), Some(Event::StepStarted { step: 1, .. })),
+        "write-ahead"
+    );
     assert!(matches!(step_jobs(&d)[..], [j] if matches!(j.action, StepAction::ReadFlag { .. })));
     run_steps(&mut d, &w).await;
     let run = d.state.playbooks.open_run().unwrap();
     assert_eq!(run.steps[1].status, StepStatus::Done);
-    assert!(run.steps[1].output.iter().any(|l| l.contains("new-checkout-flow is ON")), "{:?}", run.steps[1].output);
+    assert!(
+        run.steps[1]
+            .output
+            .iter()
+            .any(|l| l.contains("new-checkout-flow is ON")),
+        "{:?}",
+        run.steps[1].output
+    );
     // 3: is it safe (check).
     d.send(code(KeyCode::Enter));
     // 4: turn it off: a production flag needs its name typed.
     d.send(code(KeyCode::Enter));
-    let Mode::TypedConfirm { expect, .. } = &d.state.mode else { panic!("typed confirmation, got {:?}", d.state.mode) };
+    let Mode::TypedConfirm { expect, .. } = &d.state.mode else {
+        panic!("typed confirmation, got {:?}", d.state.mode)
+    };
     assert_eq!(expect, "new-checkout-flow");
     d.keys("new-checkout");
     d.send(code(KeyCode::Enter));
-    assert!(matches!(&d.state.mode, Mode::TypedConfirm { error: Some(_), .. }), "a wrong name does not confirm");
+    assert!(
+        matches!(&d.state.mode, Mode::TypedConfirm { error: Some(_), .. }),
+        "a wrong name does not confirm"
+    );
     assert!(d.outbox.is_empty());
     d.keys("-flow");
     d.send(code(KeyCode::Enter));
@@ -439,11 +559,21 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     d.send(code(KeyCode::Enter));
     d.send(code(KeyCode::Enter));
     assert_eq!(step_jobs(&d).len(), 1, "a running step cannot start twice");
-    assert!(d.state.flips_in_flight.contains("new-checkout-flow"), "the flags pane is locked out too");
+    assert!(
+        d.state.flips_in_flight.contains("new-checkout-flow"),
+        "the flags pane is locked out too"
+    );
     run_steps(&mut d, &w).await;
     assert_eq!(status(&d, 3), StepStatus::Done);
     assert!(events(&d).iter().any(|e| matches!(e, Event::FlagChanged { flag, before: Some(true), after: Some(false), ok: true, .. } if flag == "new-checkout-flow")));
-    assert!(!d.state.flags.iter().find(|f| f.name == "new-checkout-flow").unwrap().enabled);
+    assert!(
+        !d.state
+            .flags
+            .iter()
+            .find(|f| f.name == "new-checkout-flow")
+            .unwrap()
+            .enabled
+    );
     // 5: the error ratio recovers (polled as metrics arrive).
     d.send(code(KeyCode::Enter));
     assert_eq!(status(&d, 4), StepStatus::Running);
@@ -456,11 +586,25 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     // 6: tell people -> the run is finished.
     d.send(code(KeyCode::Enter));
     assert_eq!(d.state.playbooks.open_run().unwrap().finished, Some(true));
-    assert!(matches!(events(&d).last(), Some(Event::PlaybookFinished { ok: true, .. })));
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::PlaybookFinished { ok: true, .. })
+    ));
 
     let inc = d.state.incident.clone().unwrap();
-    let md = firebreak::timeline::export::export_incident(dir.path(), Some(&inc.id), firebreak::timeline::export::Format::Markdown, d.now).unwrap();
-    for needle in ["Playbook feature-flag-kill started", "\"Turn the flag off\" done", "Error ratio = ", "Playbook feature-flag-kill finished"] {
+    let md = firebreak::timeline::export::export_incident(
+        dir.path(),
+        Some(&inc.id),
+        firebreak::timeline::export::Format::Markdown,
+        d.now,
+    )
+    .unwrap();
+    for needle in [
+        "Playbook feature-flag-kill started",
+        "\"Turn the flag off\" done",
+        "Error ratio = ",
+        "Playbook feature-flag-kill finished",
+    ] {
         assert!(md.contains(needle), "export lacks {needle:?}:\n{md}");
     }
 }
@@ -471,42 +615,86 @@ async fn rollback_is_suggested_for_the_alert_and_really_rolls_the_demo_back() {
     let t0 = t("2026-11-27T14:00:00Z");
     let (mut d, w) = demo_driver(dir.path(), t0).await;
     d.keys("1");
-    let pos = d.state.alerts_list.view.iter().position(|i| d.state.alerts[*i].name() == "HighErrorRate").unwrap();
+    let pos = d
+        .state
+        .alerts_list
+        .view
+        .iter()
+        .position(|i| d.state.alerts[*i].name() == "HighErrorRate")
+        .unwrap();
     d.state.alerts_list.selected = pos;
     d.send(code(KeyCode::Enter));
     assert!(matches!(d.state.mode, Mode::AlertDetail { .. }));
     // The detail view names the suggestion and its key.
     let theme = firebreak::config::theme::Theme::default_theme();
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now)).unwrap();
-    let screen: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
-    assert!(screen.contains("Suggested playbook: rollback, feature-flag-kill — press p to start rollback"), "{screen}");
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        screen.contains(
+            "Suggested playbook: rollback, feature-flag-kill — press p to start rollback"
+        ),
+        "{screen}"
+    );
 
     d.keys("p");
-    let Mode::PlaybookForm(form) = &d.state.mode else { panic!("{:?}", d.state.mode) };
+    let Mode::PlaybookForm(form) = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
     let f: BTreeMap<_, _> = form.fields.iter().cloned().collect();
     assert_eq!(f["service"], "checkout", "from the alert's label");
     assert_eq!(f["env"], "prod", "from the alert's label");
     assert_eq!(f["method"], "firebreak", "the demo's release control");
     d.send(code(KeyCode::Enter));
     let run = d.state.playbooks.open_run().unwrap();
-    let skipped: Vec<usize> = (0..run.steps.len()).filter(|i| run.steps[*i].status == StepStatus::Skipped).collect();
-    assert_eq!(skipped, vec![2, 3, 4, 6, 7, 8, 9], "kubectl/helm/command steps do not apply");
+    let skipped: Vec<usize> = (0..run.steps.len())
+        .filter(|i| run.steps[*i].status == StepStatus::Skipped)
+        .collect();
+    assert_eq!(
+        skipped,
+        vec![2, 3, 4, 6, 7, 8, 9],
+        "kubectl/helm/command steps do not apply"
+    );
 
     d.send(code(KeyCode::Enter)); // suspect? yes
     d.send(code(KeyCode::Enter)); // capture the version
     run_steps(&mut d, &w).await;
-    assert!(d.state.playbooks.open_run().unwrap().steps[1].output.iter().any(|l| l.contains("checkout v2.14.0")));
-    assert_eq!(d.state.playbooks.open_run().unwrap().selected, 5, "the cursor skipped to the next open step");
+    assert!(d.state.playbooks.open_run().unwrap().steps[1]
+        .output
+        .iter()
+        .any(|l| l.contains("checkout v2.14.0")));
+    assert_eq!(
+        d.state.playbooks.open_run().unwrap().selected,
+        5,
+        "the cursor skipped to the next open step"
+    );
     d.send(code(KeyCode::Enter)); // roll back: production, type the service
-    let Mode::TypedConfirm { expect, question, .. } = &d.state.mode else { panic!("{:?}", d.state.mode) };
+    let Mode::TypedConfirm {
+        expect, question, ..
+    } = &d.state.mode
+    else {
+        panic!("{:?}", d.state.mode)
+    };
     assert_eq!(expect, "checkout");
     assert!(question.contains("PRODUCTION"), "{question}");
     d.keys("checkout");
     d.send(code(KeyCode::Enter));
     assert!(d.state.rollback_in_flight);
     d.keys("B");
-    assert!(d.state.notice.as_ref().unwrap().text.contains("already running"));
+    assert!(d
+        .state
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("already running"));
     assert_eq!(step_jobs(&d).len(), 1);
     run_steps(&mut d, &w).await;
     assert_eq!(status(&d, 5), StepStatus::Done);
@@ -516,7 +704,12 @@ async fn rollback_is_suggested_for_the_alert_and_really_rolls_the_demo_back() {
     poll_all(&mut d, &w).await;
     assert_eq!(status(&d, 10), StepStatus::Done);
     *w.clock.lock().unwrap() = d.now;
-    assert_eq!(firebreak::sources::ReleaseControl::current(&w.demo).await.unwrap(), "checkout v2.13.2");
+    assert_eq!(
+        firebreak::sources::ReleaseControl::current(&w.demo)
+            .await
+            .unwrap(),
+        "checkout v2.13.2"
+    );
     d.send(code(KeyCode::Enter));
     assert_eq!(d.state.playbooks.open_run().unwrap().finished, Some(true));
 }
@@ -544,13 +737,21 @@ async fn a_run_survives_a_restart_and_continues_where_it_stopped() {
     state.resume(replay.entries, replay.problems);
     let run = &state.playbooks.runs[0];
     assert_eq!(run.steps[0].status, StepStatus::Done);
-    assert_eq!(run.steps[1].status, StepStatus::Interrupted, "outcome unknown");
+    assert_eq!(
+        run.steps[1].status,
+        StepStatus::Interrupted,
+        "outcome unknown"
+    );
     assert_eq!(run.steps[2].status, StepStatus::Skipped);
     assert_eq!(run.selected, 1, "the cursor is where it stopped");
     assert!(run.is_active());
 
     let mut d = Driver::new(state, dir.path(), t0 + Duration::minutes(1));
-    d.journal = Some(journal::Journal::open(&journal::journal_path(dir.path(), &id)).unwrap().0);
+    d.journal = Some(
+        journal::Journal::open(&journal::journal_path(dir.path(), &id))
+            .unwrap()
+            .0,
+    );
     poll_all(&mut d, &w).await;
     // The side pane shows the run in progress; open it.
     d.keys("5");
@@ -559,7 +760,13 @@ async fn a_run_survives_a_restart_and_continues_where_it_stopped() {
     // Enter does not blindly re-run an interrupted step.
     d.send(code(KeyCode::Enter));
     assert!(d.outbox.is_empty());
-    assert!(d.state.notice.as_ref().unwrap().text.contains("was running when firebreak stopped"));
+    assert!(d
+        .state
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("was running when firebreak stopped"));
     // Re-running is explicit.
     d.send(ctrl('r'));
     let jobs = step_jobs(&d);
@@ -567,7 +774,14 @@ async fn a_run_survives_a_restart_and_continues_where_it_stopped() {
     assert_eq!((jobs[0].step, jobs[0].attempt), (1, 2));
     run_steps(&mut d, &w).await;
     assert_eq!(status(&d, 1), StepStatus::Done);
-    assert!(events(&d).iter().any(|e| matches!(e, Event::StepStarted { step: 1, attempt: 2, .. })));
+    assert!(events(&d).iter().any(|e| matches!(
+        e,
+        Event::StepStarted {
+            step: 1,
+            attempt: 2,
+            ..
+        }
+    )));
 }
 
 const CMD_PLAYBOOK: &str = r#"
@@ -616,39 +830,65 @@ async fn steps_do_not_run_twice_rerun_is_explicit_and_failures_show_guidance() {
     run_steps(&mut d, &w).await;
     let s = &d.state.playbooks.open_run().unwrap().steps[0];
     assert_eq!((s.status, s.exit_code), (StepStatus::Done, Some(0)));
-    assert_eq!(s.output.iter().cloned().collect::<Vec<_>>(), ["hello checkout", "line2", "err"]);
+    assert_eq!(
+        s.output.iter().cloned().collect::<Vec<_>>(),
+        ["hello checkout", "line2", "err"]
+    );
     let finished = events(&d)
         .into_iter()
         .find_map(|e| match e {
-            Event::StepFinished { step: 0, output_tail, exit_code, .. } => Some((output_tail.clone(), *exit_code)),
+            Event::StepFinished {
+                step: 0,
+                output_tail,
+                exit_code,
+                ..
+            } => Some((output_tail.clone(), *exit_code)),
             _ => None,
         })
         .unwrap();
-    assert_eq!(finished, ("hello checkout\nline2\nerr".to_string(), Some(0)));
+    assert_eq!(
+        finished,
+        ("hello checkout\nline2\nerr".to_string(), Some(0))
+    );
 
     // A completed step is not re-run by accident...
     d.send(code(KeyCode::Up));
     d.send(code(KeyCode::Enter));
     assert!(d.outbox.is_empty());
-    assert!(d.state.notice.as_ref().unwrap().text.contains("ctrl-r"), "{:?}", d.state.notice);
+    assert!(
+        d.state.notice.as_ref().unwrap().text.contains("ctrl-r"),
+        "{:?}",
+        d.state.notice
+    );
     // ...only explicitly.
     d.send(ctrl('r'));
     assert_eq!(step_jobs(&d)[0].attempt, 2);
     run_steps(&mut d, &w).await;
 
-    assert_eq!(d.state.playbooks.open_run().unwrap().selected, 1, "on to the next open step");
+    assert_eq!(
+        d.state.playbooks.open_run().unwrap().selected,
+        1,
+        "on to the next open step"
+    );
     d.send(code(KeyCode::Enter));
     run_steps(&mut d, &w).await;
     let s = &d.state.playbooks.open_run().unwrap().steps[1];
     assert_eq!((s.status, s.exit_code), (StepStatus::Failed, Some(4)));
     let notice = &d.state.notice.as_ref().unwrap().text;
     assert!(notice.contains("look at the boom"), "{notice}");
-    assert_eq!(d.state.playbooks.open_run().unwrap().selected, 1, "the cursor stays on the failure");
+    assert_eq!(
+        d.state.playbooks.open_run().unwrap().selected,
+        1,
+        "the cursor stays on the failure"
+    );
     d.send(ctrl('s'));
     assert_eq!(status(&d, 1), StepStatus::Skipped);
     d.keys("F");
     assert_eq!(status(&d, 2), StepStatus::Failed);
-    assert!(d.state.playbooks.open_run().unwrap().is_active(), "a failed check keeps the run open");
+    assert!(
+        d.state.playbooks.open_run().unwrap().is_active(),
+        "a failed check keeps the run open"
+    );
     d.send(ctrl('r'));
     assert_eq!(status(&d, 2), StepStatus::Done);
     assert_eq!(d.state.playbooks.open_run().unwrap().finished, Some(true));
@@ -657,10 +897,26 @@ async fn steps_do_not_run_twice_rerun_is_explicit_and_failures_show_guidance() {
     let theme = firebreak::config::theme::Theme::default_theme();
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
     d.send(code(KeyCode::Home));
-    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now)).unwrap();
-    let screen: String = term.backend().buffer().content().iter().map(|c| c.symbol()).collect();
-    for needle in ["Playbooks ›", "say hello", "a check", "output (3 lines)", "hello checkout"] {
-        assert!(screen.contains(needle), "screen lacks {needle:?}:\n{screen}");
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    for needle in [
+        "Playbooks ›",
+        "say hello",
+        "a check",
+        "output (3 lines)",
+        "hello checkout",
+    ] {
+        assert!(
+            screen.contains(needle),
+            "screen lacks {needle:?}:\n{screen}"
+        );
     }
 }
 
@@ -673,13 +929,16 @@ fn a_step_that_could_not_be_recorded_is_released_not_stuck() {
     let mut d = Driver::new(state, dir.path(), now);
     let fx = firebreak::state::update::start(&mut d.state, now);
     d.run(fx);
-    let fx = firebreak::state::playbooks::start_playbook(&mut d.state, "feature-flag-kill", None, now);
+    let fx =
+        firebreak::state::playbooks::start_playbook(&mut d.state, "feature-flag-kill", None, now);
     d.run(fx);
     d.send(code(KeyCode::Enter)); // form
     d.send(code(KeyCode::Enter)); // check
-    // Step 2 (read the flag), but the journal write fails.
+                                  // Step 2 (read the flag), but the journal write fails.
     let fx = firebreak::state::update(&mut d.state, code(KeyCode::Enter), now);
-    let Some(Effect::Record { actor, event, then }) = fx.into_iter().next() else { panic!() };
+    let Some(Effect::Record { actor, event, then }) = fx.into_iter().next() else {
+        panic!()
+    };
     d.send(Msg::RecordFailed {
         actor,
         event,
@@ -728,26 +987,49 @@ fn list_and_show() {
         .args(["playbook", "list"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("feature-flag-kill").and(predicate::str::contains("verify-recovery")));
+        .stdout(
+            predicate::str::contains("feature-flag-kill")
+                .and(predicate::str::contains("verify-recovery")),
+        );
     fb(dir.path())
         .args(["playbook", "show", "rollback"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("kubectl --namespace default rollout undo deployment/{{service}}"));
-    fb(dir.path()).args(["playbook", "show", "nope"]).assert().failure().stderr(predicate::str::contains("no playbook named `nope`"));
+        .stdout(predicate::str::contains(
+            "kubectl --namespace default rollout undo deployment/{{service}}",
+        ));
+    fb(dir.path())
+        .args(["playbook", "show", "nope"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no playbook named `nope`"));
 }
 
 #[test]
 fn a_dry_run_shows_every_step_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     fb(dir.path())
-        .args(["--demo", "playbook", "run", "rollback", "--dry-run", "--label", "service=checkout", "--input", "method=kubectl"])
+        .args([
+            "--demo",
+            "playbook",
+            "run",
+            "rollback",
+            "--dry-run",
+            "--label",
+            "service=checkout",
+            "--input",
+            "method=kubectl",
+        ])
         .assert()
         .success()
         .stdout(
-            predicate::str::contains("DRY RUN: would run: kubectl --namespace default rollout undo deployment/checkout")
-                .and(predicate::str::contains("skipped: not applicable: method == helm"))
-                .and(predicate::str::contains("dry run complete")),
+            predicate::str::contains(
+                "DRY RUN: would run: kubectl --namespace default rollout undo deployment/checkout",
+            )
+            .and(predicate::str::contains(
+                "skipped: not applicable: method == helm",
+            ))
+            .and(predicate::str::contains("dry run complete")),
         );
 }
 
@@ -799,16 +1081,31 @@ fn a_headless_run_changes_the_demo_world_and_is_recorded() {
             predicate::str::contains("new-checkout-flow turned off via demo")
                 .and(predicate::str::contains("rolling back v2.14.0 -> v2.13.2"))
                 .and(predicate::str::contains("| done-true"))
-                .and(predicate::str::contains("playbook finished: 3 done, 0 skipped")),
+                .and(predicate::str::contains(
+                    "playbook finished: 3 done, 0 skipped",
+                )),
         );
-    let world: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(data.join("demo-world.json")).unwrap()).unwrap();
+    let world: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("demo-world.json")).unwrap())
+            .unwrap();
     assert_eq!(world["flags"]["new-checkout-flow"], false);
     assert!(world["rollback_at"].is_string());
     let r = journal::read(&journal::journal_path(data, "inc-demo")).unwrap();
     assert!(r.chain_ok());
     let kinds: Vec<&str> = r.entries.iter().map(|e| e.event.category()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "playbook").count(), 8, "{kinds:?}");
-    assert!(r.entries.iter().any(|e| matches!(&e.event, Event::FlagChanged { ok: true, after: Some(false), .. })));
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "playbook").count(),
+        8,
+        "{kinds:?}"
+    );
+    assert!(r.entries.iter().any(|e| matches!(
+        &e.event,
+        Event::FlagChanged {
+            ok: true,
+            after: Some(false),
+            ..
+        }
+    )));
 }
 
 const CLI_FAIL: &str = r#"
@@ -851,10 +1148,14 @@ fn a_headless_run_without_a_terminal_or_yes_stops_at_a_check() {
         .write_stdin("")
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("needs a person").or(predicate::str::contains("pass --yes")));
+        .stderr(
+            predicate::str::contains("needs a person").or(predicate::str::contains("pass --yes")),
+        );
     fb(dir.path())
         .args(["playbook", "run", "rollback", "--input", "method=bogus"])
         .assert()
         .failure()
-        .stderr(predicate::str::contains("must be one of kubectl, helm, command, firebreak"));
+        .stderr(predicate::str::contains(
+            "must be one of kubectl, helm, command, firebreak",
+        ));
 }

@@ -120,7 +120,7 @@ fn select(setup: &Setup<'_>, opts: &Opts) -> anyhow::Result<Selection> {
     // The demo world's flags exist in demo mode only (as in the TUI).
     let wants_demo = setup.demo_mode;
     let demo: Option<Arc<dyn FlagProvider>> =
-        if wants_demo && opts.provider.as_deref().map_or(true, |p| p == "demo") {
+        if wants_demo && opts.provider.as_deref().is_none_or(|p| p == "demo") {
             Some(demo_provider(setup.data_dir)?)
         } else {
             None
@@ -153,7 +153,7 @@ fn select(setup: &Setup<'_>, opts: &Opts) -> anyhow::Result<Selection> {
         setup.demo_mode && !cfg.flags.iter().any(|c| c.kind == ProviderKind::Demo),
         demo,
     ) {
-        if opts.provider.as_deref().map_or(true, |p| p == "demo") {
+        if opts.provider.as_deref().is_none_or(|p| p == "demo") {
             entries.push(Entry {
                 provider: d,
                 kind: ProviderKind::Demo,

@@ -12,6 +12,7 @@
 //! advisory lock on the file's directory.
 
 pub mod model;
+mod schema;
 pub mod tree;
 
 use std::fs::{self, File, OpenOptions};

@@ -47,13 +47,26 @@ impl StepAction {
     pub fn describe(&self) -> String {
         match self {
             StepAction::Command(c) => c.display(),
-            StepAction::SetFlag { provider, flag, wanted } => format!(
+            StepAction::SetFlag {
+                provider,
+                flag,
+                wanted,
+            } => format!(
                 "turn flag {flag} {}{}",
                 if *wanted { "on" } else { "off" },
-                provider.as_ref().map(|p| format!(" via {p}")).unwrap_or_default()
+                provider
+                    .as_ref()
+                    .map(|p| format!(" via {p}"))
+                    .unwrap_or_default()
             ),
             StepAction::ReadFlag { provider, flag } => {
-                format!("read flag {flag}{}", provider.as_ref().map(|p| format!(" via {p}")).unwrap_or_default())
+                format!(
+                    "read flag {flag}{}",
+                    provider
+                        .as_ref()
+                        .map(|p| format!(" via {p}"))
+                        .unwrap_or_default()
+                )
             }
             StepAction::Release(ReleaseOp::Current) => "read the deployed version".into(),
             StepAction::Release(ReleaseOp::Rollback) => "roll back the last release".into(),
@@ -99,8 +112,18 @@ pub struct Ctx {
 impl Ctx {
     /// The provider for `flag`: the named one, the only one, or the one
     /// that has the flag.
-    async fn provider(&self, name: Option<&str>, flag: &str) -> Result<Arc<dyn FlagProvider>, String> {
-        let names = || self.providers.iter().map(|p| p.name().to_string()).collect::<Vec<_>>().join(", ");
+    async fn provider(
+        &self,
+        name: Option<&str>,
+        flag: &str,
+    ) -> Result<Arc<dyn FlagProvider>, String> {
+        let names = || {
+            self.providers
+                .iter()
+                .map(|p| p.name().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if let Some(n) = name.filter(|n| !n.is_empty()) {
             return self
                 .providers
@@ -118,7 +141,10 @@ impl Ctx {
                         return Ok(p.clone());
                     }
                 }
-                Err(format!("no provider has a flag named `{flag}` (looked in {})", names()))
+                Err(format!(
+                    "no provider has a flag named `{flag}` (looked in {})",
+                    names()
+                ))
             }
         }
     }
@@ -133,16 +159,21 @@ fn on_off(v: bool) -> &'static str {
 }
 
 /// Carry out one step action.
-pub async fn execute(action: &StepAction, ctx: &Ctx, on_lines: &mut (dyn FnMut(Vec<String>) + Send)) -> StepOutcome {
+pub async fn execute(
+    action: &StepAction,
+    ctx: &Ctx,
+    on_lines: &mut (dyn FnMut(Vec<String>) + Send),
+) -> StepOutcome {
     let started = Instant::now();
-    let done = |ok: bool, detail: String, output: Vec<String>, flag: Option<FlagChange>| StepOutcome {
-        ok,
-        exit_code: None,
-        duration_ms: started.elapsed().as_millis() as u64,
-        output,
-        detail,
-        flag,
-    };
+    let done =
+        |ok: bool, detail: String, output: Vec<String>, flag: Option<FlagChange>| StepOutcome {
+            ok,
+            exit_code: None,
+            duration_ms: started.elapsed().as_millis() as u64,
+            output,
+            detail,
+            flag,
+        };
     match action {
         StepAction::Command(spec) => {
             let r = runner::run(spec, ctx.limits, on_lines).await;
@@ -151,7 +182,10 @@ pub async fn execute(action: &StepAction, ctx: &Ctx, on_lines: &mut (dyn FnMut(V
                 detail = format!("{detail} (expected {:?})", spec.expect_exit);
             }
             if r.dropped_bytes > 0 {
-                detail.push_str(&format!("; {} earlier bytes of output not kept", r.dropped_bytes));
+                detail.push_str(&format!(
+                    "; {} earlier bytes of output not kept",
+                    r.dropped_bytes
+                ));
             }
             StepOutcome {
                 ok: r.ok,
@@ -174,7 +208,10 @@ pub async fn execute(action: &StepAction, ctx: &Ctx, on_lines: &mut (dyn FnMut(V
                         f.name,
                         if f.enabled { "ON" } else { "OFF" },
                         f.provider,
-                        f.env.as_ref().map(|e| format!(" ({e})")).unwrap_or_default()
+                        f.env
+                            .as_ref()
+                            .map(|e| format!(" ({e})"))
+                            .unwrap_or_default()
                     )];
                     if let Some(t) = f.changed_at {
                         lines.push(format!("last changed {}", t.format("%Y-%m-%d %H:%M:%SZ")));
@@ -184,7 +221,9 @@ pub async fn execute(action: &StepAction, ctx: &Ctx, on_lines: &mut (dyn FnMut(V
                     if !f.description.is_empty() {
                         lines.push(f.description.clone());
                     }
-                    if let Ok(Ok(envs)) = tokio::time::timeout(ctx.timeout, p.environments(flag)).await {
+                    if let Ok(Ok(envs)) =
+                        tokio::time::timeout(ctx.timeout, p.environments(flag)).await
+                    {
                         for e in envs {
                             lines.push(format!("  {}: {}", e.name, on_off(e.enabled)));
                         }
@@ -194,10 +233,19 @@ pub async fn execute(action: &StepAction, ctx: &Ctx, on_lines: &mut (dyn FnMut(V
                     done(true, detail, lines, None)
                 }
                 Ok(Err(e)) => done(false, format!("reading {flag}: {e:#}"), Vec::new(), None),
-                Err(_) => done(false, format!("reading {flag}: timed out after {:?}", ctx.timeout), Vec::new(), None),
+                Err(_) => done(
+                    false,
+                    format!("reading {flag}: timed out after {:?}", ctx.timeout),
+                    Vec::new(),
+                    None,
+                ),
             }
         }
-        StepAction::SetFlag { provider, flag, wanted } => {
+        StepAction::SetFlag {
+            provider,
+            flag,
+            wanted,
+        } => {
             let p = match ctx.provider(provider.as_deref(), flag).await {
                 Ok(p) => p,
                 Err(e) => return done(false, e, Vec::new(), None),
@@ -206,7 +254,11 @@ pub async fn execute(action: &StepAction, ctx: &Ctx, on_lines: &mut (dyn FnMut(V
             match flags::flip(p.as_ref(), flag, *wanted, ctx.timeout).await {
                 Ok(o) => {
                     let detail = if o.changed {
-                        format!("{flag} turned {} via {pname} (was {}; verified by reading it back)", on_off(o.after), on_off(o.before))
+                        format!(
+                            "{flag} turned {} via {pname} (was {}; verified by reading it back)",
+                            on_off(o.after),
+                            on_off(o.before)
+                        )
                     } else {
                         format!("{flag} was already {}: nothing changed", on_off(o.after))
                     };
@@ -261,7 +313,10 @@ pub async fn execute(action: &StepAction, ctx: &Ctx, on_lines: &mut (dyn FnMut(V
                 Ok(Err(e)) => done(false, format!("{e:#}"), Vec::new(), None),
                 Err(_) => done(
                     false,
-                    format!("timed out after {:?}; check the deploy system before retrying", ctx.timeout),
+                    format!(
+                        "timed out after {:?}; check the deploy system before retrying",
+                        ctx.timeout
+                    ),
                     Vec::new(),
                     None,
                 ),

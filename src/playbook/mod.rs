@@ -17,10 +17,12 @@
 
 pub mod cli;
 pub mod exec;
+mod headless;
 pub mod loader;
 pub mod model;
 pub mod runner;
 pub mod template;
+mod validate;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -58,11 +60,21 @@ pub fn prefill(
 }
 
 /// Check every input value; the first problem as (input name, message).
-pub fn check_inputs(pb: &Playbook, values: &BTreeMap<String, String>) -> Result<(), (String, String)> {
+pub fn check_inputs(
+    pb: &Playbook,
+    values: &BTreeMap<String, String>,
+) -> Result<(), (String, String)> {
     for k in values.keys() {
         if pb.input(k).is_none() {
             let names: Vec<&str> = pb.inputs.iter().map(|i| i.name.as_str()).collect();
-            return Err((k.clone(), format!("`{k}` is not an input of {} (inputs: {})", pb.name, names.join(", "))));
+            return Err((
+                k.clone(),
+                format!(
+                    "`{k}` is not an input of {} (inputs: {})",
+                    pb.name,
+                    names.join(", ")
+                ),
+            ));
         }
     }
     for i in &pb.inputs {
@@ -73,11 +85,21 @@ pub fn check_inputs(pb: &Playbook, values: &BTreeMap<String, String>) -> Result<
 }
 
 /// The template variables of a run.
-pub fn vars(pb: &Playbook, inputs: &BTreeMap<String, String>, labels: &BTreeMap<String, String>, demo: bool) -> Vars {
+pub fn vars(
+    pb: &Playbook,
+    inputs: &BTreeMap<String, String>,
+    labels: &BTreeMap<String, String>,
+    demo: bool,
+) -> Vars {
     Vars {
         inputs: inputs.clone(),
         labels: labels.clone(),
-        argv_inputs: pb.inputs.iter().filter(|i| i.ty == InputType::Argv).map(|i| i.name.clone()).collect(),
+        argv_inputs: pb
+            .inputs
+            .iter()
+            .filter(|i| i.ty == InputType::Argv)
+            .map(|i| i.name.clone())
+            .collect(),
         demo,
     }
 }
@@ -140,7 +162,11 @@ pub fn action(step: &Step, vars: &Vars) -> Result<Option<StepAction>, String> {
                 None => None,
             };
             match f.wanted {
-                Some(wanted) => StepAction::SetFlag { provider, flag, wanted },
+                Some(wanted) => StepAction::SetFlag {
+                    provider,
+                    flag,
+                    wanted,
+                },
                 None => StepAction::ReadFlag { provider, flag },
             }
         }
@@ -163,7 +189,10 @@ pub enum Confirm {
     /// y/n.
     YesNo(String),
     /// Type `expect` to confirm (production).
-    Typed { question: String, expect: String },
+    Typed {
+        question: String,
+        expect: String,
+    },
 }
 
 /// The environment a step acts on, rendered.
@@ -220,7 +249,7 @@ fn capitalise(s: &str) -> String {
 pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
     let mut out = Vec::new();
     if !step.text.trim().is_empty() {
-        out.extend(show(&step.text, vars).lines().map(str::to_owned));
+        out.extend(reflow(&show(&step.text, vars)));
     }
     match &step.kind {
         StepKind::Command(c) => {
@@ -239,10 +268,19 @@ pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
                 }
                 (_, Ok(None)) => {}
             }
-            out.push(format!("timeout {}s, expected exit {:?}{}", c.timeout.as_secs(), c.expect_exit, if c.dangerous { ", DANGEROUS" } else { "" }));
+            out.push(format!(
+                "timeout {}s, expected exit {:?}{}",
+                c.timeout.as_secs(),
+                c.expect_exit,
+                if c.dangerous { ", DANGEROUS" } else { "" }
+            ));
         }
         StepKind::Flag(f) => out.push(match f.wanted {
-            Some(w) => format!("Turn flag {} {}", show(&f.flag, vars), if w { "ON" } else { "OFF" }),
+            Some(w) => format!(
+                "Turn flag {} {}",
+                show(&f.flag, vars),
+                if w { "ON" } else { "OFF" }
+            ),
             None => format!("Read flag {}", show(&f.flag, vars)),
         }),
         StepKind::Query(q) => {
@@ -252,7 +290,12 @@ pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
             if let Some(p) = &q.panel {
                 out.push(format!("panel: {p}"));
             }
-            out.push(format!("expect {} within {}s (polled every {}s)", q.expect.describe(), q.within.as_secs(), q.every.as_secs()));
+            out.push(format!(
+                "expect {} within {}s (polled every {}s)",
+                q.expect.describe(),
+                q.within.as_secs(),
+                q.every.as_secs()
+            ));
         }
         StepKind::Wait { duration } => out.push(format!("wait {}s", duration.as_secs())),
         StepKind::Link { url } => out.push(format!("open: {}", show(url, vars))),
@@ -270,6 +313,31 @@ pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
     }
     if let Some(u) = &step.undo {
         out.push(format!("undo: {}", show(u, vars)));
+    }
+    out
+}
+
+/// Join the hard-wrapped lines of a TOML multi-line string into
+/// paragraphs (the view wraps them to its width). Blank lines separate
+/// paragraphs; lines starting with "- " or "* " stay list items.
+pub fn reflow(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut open = false;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            open = false;
+            continue;
+        }
+        let item = t.starts_with("- ") || t.starts_with("* ");
+        match out.last_mut() {
+            Some(last) if open && !item => {
+                last.push(' ');
+                last.push_str(t);
+            }
+            _ => out.push(t.to_string()),
+        }
+        open = true;
     }
     out
 }

@@ -134,7 +134,16 @@ impl KindName {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             KindName::Check | KindName::Note => &[],
-            KindName::Command => &["argv", "script", "cwd", "env", "timeout", "expect_exit", "dangerous", "dry_run"],
+            KindName::Command => &[
+                "argv",
+                "script",
+                "cwd",
+                "env",
+                "timeout",
+                "expect_exit",
+                "dangerous",
+                "dry_run",
+            ],
             KindName::Flag => &["provider", "flag", "wanted", "dry_run"],
             KindName::Query => &["query", "panel", "below", "above", "within", "every"],
             KindName::Wait => &["duration"],
@@ -145,7 +154,16 @@ impl KindName {
 }
 
 /// Keys every step may have.
-pub const COMMON_STEP_FIELDS: &[&str] = &["title", "kind", "text", "on_failure", "undo", "when", "target", "environment"];
+pub const COMMON_STEP_FIELDS: &[&str] = &[
+    "title",
+    "kind",
+    "text",
+    "on_failure",
+    "undo",
+    "when",
+    "target",
+    "environment",
+];
 
 /// One `[[steps]]` table: every field of every kind; the loader checks
 /// that a step only uses the fields of its kind.
@@ -355,18 +373,25 @@ impl Input {
         }
         match self.ty {
             InputType::Int => {
-                value
-                    .parse::<i64>()
-                    .map_err(|_| format!("`{}` must be a whole number, not `{value}`", self.name))?;
+                value.parse::<i64>().map_err(|_| {
+                    format!("`{}` must be a whole number, not `{value}`", self.name)
+                })?;
             }
             InputType::Bool => {
                 if value != "true" && value != "false" {
-                    return Err(format!("`{}` must be true or false, not `{value}`", self.name));
+                    return Err(format!(
+                        "`{}` must be true or false, not `{value}`",
+                        self.name
+                    ));
                 }
             }
             InputType::Choice => {
                 if !self.choices.iter().any(|c| c == value) {
-                    return Err(format!("`{}` must be one of {}, not `{value}`", self.name, self.choices.join(", ")));
+                    return Err(format!(
+                        "`{}` must be one of {}, not `{value}`",
+                        self.name,
+                        self.choices.join(", ")
+                    ));
                 }
             }
             InputType::Argv => {
@@ -375,9 +400,13 @@ impl Input {
             InputType::String => {}
         }
         if let Some(p) = &self.pattern {
-            let re = regex::Regex::new(&format!("^(?:{p})$")).map_err(|e| format!("bad pattern: {e}"))?;
+            let re = regex::Regex::new(&format!("^(?:{p})$"))
+                .map_err(|e| format!("bad pattern: {e}"))?;
             if !re.is_match(value) {
-                return Err(format!("`{}` = `{value}` does not match the pattern {p}", self.name));
+                return Err(format!(
+                    "`{}` = `{value}` does not match the pattern {p}",
+                    self.name
+                ));
             }
         }
         Ok(())
@@ -444,7 +473,11 @@ impl Step {
     pub fn is_automatic(&self) -> bool {
         matches!(
             self.kind,
-            StepKind::Command(_) | StepKind::Flag(_) | StepKind::Release { .. } | StepKind::Wait { .. } | StepKind::Query(_)
+            StepKind::Command(_)
+                | StepKind::Flag(_)
+                | StepKind::Release { .. }
+                | StepKind::Wait { .. }
+                | StepKind::Query(_)
         )
     }
 
@@ -563,5 +596,7 @@ pub enum ReleaseOp {
 /// Environment names that count as production.
 pub fn is_production(env: &str) -> bool {
     let e = env.trim().to_ascii_lowercase();
-    matches!(e.as_str(), "prod" | "production" | "prd" | "live") || e.starts_with("prod-") || e.starts_with("production-")
+    matches!(e.as_str(), "prod" | "production" | "prd" | "live")
+        || e.starts_with("prod-")
+        || e.starts_with("production-")
 }

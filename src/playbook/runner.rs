@@ -36,10 +36,22 @@ impl CommandSpec {
     /// shell).
     pub fn display(&self) -> String {
         match &self.program {
-            Program::Argv(a) => a.iter().map(|s| quote_for_display(s)).collect::<Vec<_>>().join(" "),
+            Program::Argv(a) => a
+                .iter()
+                .map(|s| quote_for_display(s))
+                .collect::<Vec<_>>()
+                .join(" "),
             Program::Script(s) => {
-                let first = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-                let more = if s.trim().lines().count() > 1 { " …" } else { "" };
+                let first = s
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim();
+                let more = if s.trim().lines().count() > 1 {
+                    " …"
+                } else {
+                    ""
+                };
                 format!("sh -c '{first}{more}'")
             }
         }
@@ -47,7 +59,10 @@ impl CommandSpec {
 }
 
 fn quote_for_display(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+    {
         s.to_string()
     } else {
         format!("{s:?}")
@@ -205,7 +220,11 @@ fn kill_group(pgid: i32, signal: i32) {
 
 /// Run `spec` to completion or timeout. `on_lines` receives new output
 /// lines in batches (at most every 100 ms) for live display.
-pub async fn run(spec: &CommandSpec, limits: Limits, on_lines: &mut (dyn FnMut(Vec<String>) + Send)) -> CommandResult {
+pub async fn run(
+    spec: &CommandSpec,
+    limits: Limits,
+    on_lines: &mut (dyn FnMut(Vec<String>) + Send),
+) -> CommandResult {
     let started = Instant::now();
     let mut cmd = match &spec.program {
         Program::Argv(argv) => {
@@ -240,7 +259,11 @@ pub async fn run(spec: &CommandSpec, limits: Limits, on_lines: &mut (dyn FnMut(V
                 Program::Argv(a) => a.first().cloned().unwrap_or_default(),
                 Program::Script(_) => "/bin/sh".into(),
             };
-            let where_ = spec.cwd.as_ref().map(|d| format!(" in {}", d.display())).unwrap_or_default();
+            let where_ = spec
+                .cwd
+                .as_ref()
+                .map(|d| format!(" in {}", d.display()))
+                .unwrap_or_default();
             return failed(started, format!("cannot start `{what}`{where_}: {e}"));
         }
     };
@@ -351,9 +374,14 @@ pub async fn run(spec: &CommandSpec, limits: Limits, on_lines: &mut (dyn FnMut(V
     let duration = started.elapsed();
     let (exit_code, signal, error) = match status {
         Ok(st) => (st.code(), st.signal(), None),
-        Err(e) => (None, None, Some(format!("waiting for the command failed: {e}"))),
+        Err(e) => (
+            None,
+            None,
+            Some(format!("waiting for the command failed: {e}")),
+        ),
     };
-    let ok = !timed_out && error.is_none() && exit_code.is_some_and(|c| spec.expect_exit.contains(&c));
+    let ok =
+        !timed_out && error.is_none() && exit_code.is_some_and(|c| spec.expect_exit.contains(&c));
     CommandResult {
         ok,
         exit_code,

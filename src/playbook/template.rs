@@ -60,18 +60,17 @@ impl Vars {
                 .get(n)
                 .map(String::as_str)
                 .ok_or_else(|| format!("no value for input `{n}`")),
-            VarRef::Label(n) => self
-                .labels
-                .get(n)
-                .map(String::as_str)
-                .ok_or_else(|| format!("the alert has no label `{n}` (pick the run's alert, or use an input)")),
+            VarRef::Label(n) => self.labels.get(n).map(String::as_str).ok_or_else(|| {
+                format!("the alert has no label `{n}` (pick the run's alert, or use an input)")
+            }),
         }
     }
 }
 
 fn valid_name(s: &str) -> bool {
     let mut c = s.chars();
-    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_') && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    matches!(c.next(), Some(ch) if ch.is_ascii_alphabetic() || ch == '_')
+        && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
 /// Split a template into literal text and references.
@@ -100,7 +99,9 @@ pub fn parse(text: &str) -> Result<Vec<Piece>, String> {
         } else if valid_name(name) {
             VarRef::Input(name.to_string())
         } else {
-            return Err(format!("`{{{{{name}}}}}`: write {{{{input_name}}}} or {{{{labels.name}}}}"));
+            return Err(format!(
+                "`{{{{{name}}}}}`: write {{{{input_name}}}} or {{{{labels.name}}}}"
+            ));
         };
         if !lit.is_empty() {
             out.push(Piece::Lit(std::mem::take(&mut lit)));
@@ -262,7 +263,11 @@ pub fn split_words(s: &str) -> Result<Vec<String>, String> {
 pub fn env_name(prefix: &str, name: &str) -> String {
     let mut s = String::from(prefix);
     for c in name.chars() {
-        s.push(if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' });
+        s.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        });
     }
     s
 }
@@ -288,21 +293,29 @@ mod tests {
     fn vars() -> Vars {
         let mut v = Vars::default();
         v.inputs.insert("service".into(), "checkout".into());
-        v.inputs.insert("deploy".into(), "helm rollback 'my app' 3".into());
+        v.inputs
+            .insert("deploy".into(), "helm rollback 'my app' 3".into());
         v.argv_inputs.push("deploy".into());
         v.labels.insert("env".into(), "prod".into());
-        v.labels.insert("evil".into(), "$(touch /tmp/x); rm -rf ~ `id`\nnext".into());
-        v.labels.insert("dash".into(), "--kubeconfig=/etc/evil".into());
+        v.labels
+            .insert("evil".into(), "$(touch /tmp/x); rm -rf ~ `id`\nnext".into());
+        v.labels
+            .insert("dash".into(), "--kubeconfig=/etc/evil".into());
         v
     }
 
     #[test]
     fn renders_inputs_and_labels_and_escapes() {
         let v = vars();
-        assert_eq!(render("svc {{service}} in {{ labels.env }}", &v).unwrap(), "svc checkout in prod");
+        assert_eq!(
+            render("svc {{service}} in {{ labels.env }}", &v).unwrap(),
+            "svc checkout in prod"
+        );
         assert_eq!(render("{{{{.status}}", &v).unwrap(), "{{.status}}");
         assert!(render("{{nope}}", &v).unwrap_err().contains("nope"));
-        assert!(render("{{labels.missing}}", &v).unwrap_err().contains("missing"));
+        assert!(render("{{labels.missing}}", &v)
+            .unwrap_err()
+            .contains("missing"));
         assert!(parse("{{ bad name }}").is_err());
         assert!(parse("{{unclosed").is_err());
     }
@@ -310,7 +323,10 @@ mod tests {
     #[test]
     fn argv_elements_stay_single_arguments() {
         let v = vars();
-        let argv: Vec<String> = ["echo", "x={{labels.evil}}", "{{labels.evil}}"].iter().map(|s| s.to_string()).collect();
+        let argv: Vec<String> = ["echo", "x={{labels.evil}}", "{{labels.evil}}"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let out = render_argv(&argv, &v).unwrap();
         assert_eq!(out.len(), 3);
         assert_eq!(out[2], "$(touch /tmp/x); rm -rf ~ `id`\nnext");
@@ -321,7 +337,10 @@ mod tests {
         let v = vars();
         let out = render_argv(&["{{deploy}}".to_string(), "--wait".to_string()], &v).unwrap();
         assert_eq!(out, ["helm", "rollback", "my app", "3", "--wait"]);
-        assert_eq!(split_words("a \"b c\" $(x) 'd\"e'").unwrap(), ["a", "b c", "$(x)", "d\"e"]);
+        assert_eq!(
+            split_words("a \"b c\" $(x) 'd\"e'").unwrap(),
+            ["a", "b c", "$(x)", "d\"e"]
+        );
         assert!(split_words("'open").is_err());
     }
 

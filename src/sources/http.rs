@@ -471,7 +471,7 @@ pub fn parse_base_url(s: &str) -> Result<Url, String> {
     if !matches!(u.scheme(), "http" | "https") {
         return Err(format!("`{s}`: only http and https URLs are supported"));
     }
-    if u.host_str().map_or(true, str::is_empty) {
+    if u.host_str().unwrap_or("").is_empty() {
         return Err(format!("`{s}`: the URL has no host"));
     }
     // Make joining relative paths keep any prefix (https://x/alertmanager/).

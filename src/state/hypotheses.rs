@@ -162,10 +162,8 @@ impl Hypotheses {
                     h.outcome = Some((*outcome, entry.ts, note.clone()));
                 }
             }
-            Event::SystematicPath { reason } => {
-                if self.systematic.is_none() {
-                    self.systematic = Some((entry.ts, reason.clone()));
-                }
+            Event::SystematicPath { reason } if self.systematic.is_none() => {
+                self.systematic = Some((entry.ts, reason.clone()));
             }
             _ => {}
         }

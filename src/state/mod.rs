@@ -566,6 +566,12 @@ impl State {
             .iter()
             .filter_map(|e| match &e.event {
                 Event::FlagChanged { flag, ok: true, .. } => Some((e.ts, flag.clone())),
+                Event::StepFinished {
+                    step_kind,
+                    title,
+                    ok: true,
+                    ..
+                } if step_kind == "release" => Some((e.ts, title.clone())),
                 Event::ActionFinished {
                     action, ok: true, ..
                 } => Some((e.ts, action.clone())),

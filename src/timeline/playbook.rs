@@ -7,7 +7,9 @@ pub(super) fn first_attempt() -> u32 {
 }
 
 fn secs(ms: u64) -> String {
-    if ms < 10_000 {
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 10_000 {
         format!("{:.1}s", ms as f64 / 1000.0)
     } else {
         format!("{}s", ms / 1000)
@@ -47,8 +49,16 @@ pub(super) fn describe(e: &Event) -> String {
             detail,
             ..
         } => {
-            let again = if *attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
-            let d = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+            let again = if *attempt > 1 {
+                format!(" (attempt {attempt})")
+            } else {
+                String::new()
+            };
+            let d = if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            };
             format!("Step {} \"{title}\" started{again} [{run_id}]{d}", step + 1)
         }
         Event::StepFinished {
@@ -90,7 +100,11 @@ pub(super) fn describe(e: &Event) -> String {
             title,
             reason,
         } => {
-            let r = if reason.is_empty() { String::new() } else { format!(": {reason}") };
+            let r = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            };
             format!("Step {} \"{title}\" skipped [{run_id}]{r}", step + 1)
         }
         Event::PlaybookFinished {
@@ -99,8 +113,16 @@ pub(super) fn describe(e: &Event) -> String {
             ok,
             summary,
         } => {
-            let head = if *ok { "finished" } else { "ended with failures" };
-            let s = if summary.is_empty() { String::new() } else { format!(": {summary}") };
+            let head = if *ok {
+                "finished"
+            } else {
+                "ended with failures"
+            };
+            let s = if summary.is_empty() {
+                String::new()
+            } else {
+                format!(": {summary}")
+            };
             format!("Playbook {playbook} {head} [{run_id}]{s}")
         }
         _ => String::new(),

@@ -273,7 +273,8 @@ fn silence_lines(lines: &mut Vec<Line<'static>>, state: &State, a: &crate::sourc
                 }
                 None => "(details not loaded yet)".into(),
             };
-            lines.push(Line::from(vec![Span::styled(format!("  {:<20}", clip(id, 20)), theme.muted), Span::styled(text, theme.base)]));
+            let short = id.get(..8).unwrap_or(id);
+            lines.push(Line::from(vec![Span::styled(format!("  {short:<20}"), theme.muted), Span::styled(text, theme.base)]));
         }
     }
     for (title, ids) in [("Inhibited by", &d.inhibited_by), ("Muted by", &d.muted_by)] {

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap,
+};
 use ratatui::Frame;
 
 use super::{age, centered, clip, offset_for, pane_block};
@@ -35,7 +37,10 @@ pub fn side_shows_playbooks(state: &State) -> bool {
 /// The side area's title: ` 4 Flags │ 5 Playbooks `, the shown tab lit.
 pub fn side_title<'a>(state: &State, theme: &Theme, shown: Pane, extra: Vec<Span<'a>>) -> Line<'a> {
     let tab = |pane: Pane| {
-        let num = Pane::ORDER.iter().position(|p| *p == pane).map_or(0, |i| i + 1);
+        let num = Pane::ORDER
+            .iter()
+            .position(|p| *p == pane)
+            .map_or(0, |i| i + 1);
         let style = if state.focus == pane {
             theme.border_focused
         } else if shown == pane {
@@ -43,10 +48,18 @@ pub fn side_title<'a>(state: &State, theme: &Theme, shown: Pane, extra: Vec<Span
         } else {
             theme.muted
         };
-        let style = if shown == pane { style.add_modifier(Modifier::BOLD) } else { style };
+        let style = if shown == pane {
+            style.add_modifier(Modifier::BOLD)
+        } else {
+            style
+        };
         Span::styled(format!(" {num} {} ", pane.title()), style)
     };
-    let mut spans = vec![tab(Pane::Flags), Span::styled("│", theme.muted), tab(Pane::Playbooks)];
+    let mut spans = vec![
+        tab(Pane::Flags),
+        Span::styled("│", theme.muted),
+        tab(Pane::Playbooks),
+    ];
     if let Some(l) = state.list(shown) {
         if !l.filter.is_empty() {
             spans.push(Span::styled(format!("/{} ", l.filter), theme.warning));
@@ -60,7 +73,10 @@ fn status_mark(run: &Run, i: usize, now: DateTime<Utc>, theme: &Theme) -> (Strin
     let s = &run.steps[i];
     match s.status {
         StepStatus::Pending => ("○".into(), theme.muted),
-        StepStatus::Running => (spinner(now).into(), theme.warning.add_modifier(Modifier::BOLD)),
+        StepStatus::Running => (
+            spinner(now).into(),
+            theme.warning.add_modifier(Modifier::BOLD),
+        ),
         StepStatus::Done => ("✓".into(), theme.ok),
         StepStatus::Failed => ("✗".into(), theme.critical.add_modifier(Modifier::BOLD)),
         StepStatus::Skipped => ("–".into(), theme.muted),
@@ -79,7 +95,12 @@ fn run_progress(run: &Run) -> String {
 
 /// The Playbooks tab: runs in progress, the playbooks, finished runs.
 pub fn draw_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
-    let block = pane_block(state, Pane::Playbooks, side_title(state, theme, Pane::Playbooks, Vec::new()), theme);
+    let block = pane_block(
+        state,
+        Pane::Playbooks,
+        side_title(state, theme, Pane::Playbooks, Vec::new()),
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -94,14 +115,26 @@ pub fn draw_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, no
             height: 1,
             ..inner
         };
-        let text = format!("{} playbook file(s) with errors: firebreak playbook check", pb.errors.len());
-        frame.render_widget(Paragraph::new(clip(&text, inner.width as usize)).style(theme.warning), r);
+        let text = format!(
+            "{} playbook file(s) with errors: firebreak playbook check",
+            pb.errors.len()
+        );
+        frame.render_widget(
+            Paragraph::new(clip(&text, inner.width as usize)).style(theme.warning),
+            r,
+        );
     }
     if pb.catalog.is_empty() && pb.runs.is_empty() {
-        frame.render_widget(Paragraph::new("No playbooks loaded.").style(theme.muted), inner);
+        frame.render_widget(
+            Paragraph::new("No playbooks loaded.").style(theme.muted),
+            inner,
+        );
         return;
     }
-    let labels = state.selected_alert().map(|a| a.labels.clone()).unwrap_or_default();
+    let labels = state
+        .selected_alert()
+        .map(|a| a.labels.clone())
+        .unwrap_or_default();
     let rows = pb.rows();
     let offset = offset_for(pb.list.selected, height);
     let w = inner.width as usize;
@@ -124,7 +157,13 @@ pub fn draw_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, no
                 let prog = run_progress(r);
                 Line::from(vec![
                     Span::styled(format!("{mark:<2}"), style.add_modifier(Modifier::BOLD)),
-                    Span::styled(clip(&format!("{} {}", r.playbook, r.id), w.saturating_sub(prog.len() + 3)), theme.base),
+                    Span::styled(
+                        clip(
+                            &format!("{} {}", r.playbook, r.id),
+                            w.saturating_sub(prog.len() + 3),
+                        ),
+                        theme.base,
+                    ),
                     Span::styled(format!(" {prog}"), theme.muted),
                 ])
                 .into()
@@ -144,7 +183,11 @@ pub fn draw_list(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, no
         height: height as u16,
         ..inner
     };
-    let list = List::new(items).highlight_style(if state.focus == Pane::Playbooks { theme.selection } else { theme.base });
+    let list = List::new(items).highlight_style(if state.focus == Pane::Playbooks {
+        theme.selection
+    } else {
+        theme.base
+    });
     let mut ls = ListState::default().with_selected(Some(pb.list.selected.saturating_sub(offset)));
     if pb.list.view.is_empty() {
         ls.select(None);
@@ -160,7 +203,10 @@ pub fn draw_run(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now
     frame.render_widget(Clear, area);
     let title = Line::from(vec![
         Span::styled(" 5 Playbooks › ", theme.border_focused),
-        Span::styled(format!("{} ", run.title), theme.accent.add_modifier(Modifier::BOLD)),
+        Span::styled(
+            format!("{} ", run.title),
+            theme.accent.add_modifier(Modifier::BOLD),
+        ),
         Span::styled(format!("[{}] {} ", run.id, run_progress(run)), theme.muted),
         Span::styled(
             match run.finished {
@@ -173,7 +219,10 @@ pub fn draw_run(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now
     ]);
     let hint = |a: Action, label: &str| -> Vec<Span<'static>> {
         match state.keymap.hint(a) {
-            Some(k) => vec![Span::styled(format!(" {k}"), theme.accent), Span::styled(format!(" {label} "), theme.muted)],
+            Some(k) => vec![
+                Span::styled(format!(" {k}"), theme.accent),
+                Span::styled(format!(" {label} "), theme.muted),
+            ],
             None => Vec::new(),
         }
     };
@@ -190,7 +239,8 @@ pub fn draw_run(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now
     if inner.height == 0 || inner.width < 10 {
         return;
     }
-    let [left, right] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(inner);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(inner);
     draw_steps(frame, left, run, theme, now);
     draw_step_detail(frame, right, state, run, theme, now);
 }
@@ -207,7 +257,11 @@ fn draw_steps(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme, now: Date
         .take(height)
         .map(|(i, s)| {
             let (mark, style) = status_mark(run, i, now, theme);
-            let confirm = run.def.as_ref().and_then(|d| d.steps.get(i)).is_some_and(|st| st.needs_confirmation());
+            let confirm = run
+                .def
+                .as_ref()
+                .and_then(|d| d.steps.get(i))
+                .is_some_and(|st| st.needs_confirmation());
             let elapsed = match (s.status, s.started) {
                 (StepStatus::Running, Some(t)) => format!(" {}", age(now - t)),
                 _ => String::new(),
@@ -230,10 +284,21 @@ fn draw_steps(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme, now: Date
         })
         .collect();
     let mut ls = ListState::default().with_selected(Some(run.selected.saturating_sub(offset)));
-    frame.render_stateful_widget(List::new(items).highlight_style(theme.selection), area, &mut ls);
+    frame.render_stateful_widget(
+        List::new(items).highlight_style(theme.selection),
+        area,
+        &mut ls,
+    );
 }
 
-fn draw_step_detail(frame: &mut Frame, area: Rect, state: &State, run: &Run, theme: &Theme, now: DateTime<Utc>) {
+fn draw_step_detail(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    run: &Run,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) {
     let Some(s) = run.steps.get(run.selected) else {
         return;
     };
@@ -244,7 +309,10 @@ fn draw_step_detail(frame: &mut Frame, area: Rect, state: &State, run: &Run, the
     };
     let vars = run.vars(state.settings.demo);
     let def = run.def.as_ref().and_then(|d| d.steps.get(run.selected));
-    let mut head = vec![Line::from(Span::styled(s.title.clone(), theme.base.add_modifier(Modifier::BOLD)))];
+    let mut head = vec![Line::from(Span::styled(
+        s.title.clone(),
+        theme.base.add_modifier(Modifier::BOLD),
+    ))];
     let (mark, style) = status_mark(run, run.selected, now, theme);
     let mut status = format!("{mark} {}", s.status.label());
     match (s.status, s.started) {
@@ -276,7 +344,10 @@ fn draw_step_detail(frame: &mut Frame, area: Rect, state: &State, run: &Run, the
         for l in crate::playbook::describe_step(d, &vars) {
             let st = if l.starts_with("if this fails") && s.status == StepStatus::Failed {
                 theme.critical
-            } else if l.starts_with("if this fails") || l.starts_with("undo:") || l.starts_with("dry run:") {
+            } else if l.starts_with("if this fails")
+                || l.starts_with("undo:")
+                || l.starts_with("dry run:")
+            {
                 theme.muted
             } else if l.starts_with("$ ") {
                 theme.accent
@@ -288,7 +359,11 @@ fn draw_step_detail(frame: &mut Frame, area: Rect, state: &State, run: &Run, the
     }
     let has_output = !s.output.is_empty();
     let head_h = head.len() as u16;
-    let [head_area, rest] = Layout::vertical([Constraint::Length(head_h.min(area.height)), Constraint::Min(0)]).areas(area);
+    let [head_area, rest] = Layout::vertical([
+        Constraint::Length(head_h.min(area.height)),
+        Constraint::Min(0),
+    ])
+    .areas(area);
     frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), head_area);
     if rest.height == 0 {
         return;
@@ -332,11 +407,20 @@ fn draw_output(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme) {
 
 /// "Suggested playbooks: rollback, feature-flag-kill — p starts rollback".
 pub fn suggestion_line<'a>(state: &State, alert: &Alert, theme: &Theme) -> Option<Line<'a>> {
-    let names: Vec<String> = suggestions(state, &alert.labels).iter().map(|p| p.name.clone()).collect();
+    let names: Vec<String> = suggestions(state, &alert.labels)
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
     let first = names.first()?.clone();
-    let key = state.keymap.hint(Action::OpenPlaybook).unwrap_or_else(|| "p".into());
+    let key = state
+        .keymap
+        .hint(Action::OpenPlaybook)
+        .unwrap_or_else(|| "p".into());
     Some(Line::from(vec![
-        Span::styled("Suggested playbook: ", theme.accent.add_modifier(Modifier::BOLD)),
+        Span::styled(
+            "Suggested playbook: ",
+            theme.accent.add_modifier(Modifier::BOLD),
+        ),
         Span::styled(names.join(", "), theme.base.add_modifier(Modifier::BOLD)),
         Span::styled(format!(" — press {key} to start {first}"), theme.muted),
     ]))
@@ -347,7 +431,10 @@ fn boxed<'a>(title: String, theme: &Theme) -> Block<'a> {
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
-        .title(Span::styled(format!(" {title} "), theme.accent.add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            format!(" {title} "),
+            theme.accent.add_modifier(Modifier::BOLD),
+        ))
         .style(theme.base)
 }
 
@@ -359,10 +446,19 @@ pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, them
     frame.render_widget(Clear, r);
     let mut lines = Vec::new();
     if let Some(p) = pb {
-        lines.push(Line::from(Span::styled(clip(p.description.lines().next().unwrap_or(""), r.width as usize - 4), theme.muted)));
+        lines.push(Line::from(Span::styled(
+            clip(
+                p.description.lines().next().unwrap_or(""),
+                r.width as usize - 4,
+            ),
+            theme.muted,
+        )));
     }
     if let Some(a) = &form.alert {
-        lines.push(Line::from(Span::styled(format!("for alert {a}"), theme.muted)));
+        lines.push(Line::from(Span::styled(
+            format!("for alert {a}"),
+            theme.muted,
+        )));
     }
     lines.push(Line::default());
     for (i, (name, value)) in form.fields.iter().enumerate() {
@@ -372,8 +468,18 @@ pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, them
         let marker = if sel { "› " } else { "  " };
         let mut spans = vec![
             Span::styled(marker, theme.accent),
-            Span::styled(format!("{name:<16}"), if sel { theme.accent.add_modifier(Modifier::BOLD) } else { theme.base }),
-            Span::styled(format!("{value}{cursor}"), theme.base.add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!("{name:<16}"),
+                if sel {
+                    theme.accent.add_modifier(Modifier::BOLD)
+                } else {
+                    theme.base
+                },
+            ),
+            Span::styled(
+                format!("{value}{cursor}"),
+                theme.base.add_modifier(Modifier::BOLD),
+            ),
         ];
         if let Some(i) = input {
             if matches!(i.ty, InputType::Choice | InputType::Bool) && sel {
@@ -389,38 +495,68 @@ pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, them
             if let Some(l) = &i.from_label {
                 d = format!("{d} (label {l})");
             }
-            lines.push(Line::from(Span::styled(format!("    {}", clip(&d, r.width as usize - 8)), theme.muted)));
+            lines.push(Line::from(Span::styled(
+                format!("    {}", clip(&d, r.width as usize - 8)),
+                theme.muted,
+            )));
         }
     }
     lines.push(Line::default());
     match &form.error {
         Some(e) => lines.push(Line::from(Span::styled(e.clone(), theme.critical))),
-        None => lines.push(Line::from(Span::styled("↑/↓ field · type to edit · Enter start · Esc cancel", theme.muted))),
+        None => lines.push(Line::from(Span::styled(
+            "↑/↓ field · type to edit · Enter start · Esc cancel",
+            theme.muted,
+        ))),
     }
-    let title = pb.map_or(form.playbook.clone(), |p| format!("Playbook {}: {}", p.name, p.title));
+    let title = pb.map_or(form.playbook.clone(), |p| {
+        format!("Playbook {}: {}", p.name, p.title)
+    });
     frame.render_widget(Paragraph::new(lines).block(boxed(title, theme)), r);
 }
 
 /// Confirmation by typing the target's name.
-pub fn draw_typed(frame: &mut Frame, area: Rect, question: &str, expect: &str, input: &str, error: Option<&str>, theme: &Theme) {
+pub fn draw_typed(
+    frame: &mut Frame,
+    area: Rect,
+    question: &str,
+    expect: &str,
+    input: &str,
+    error: Option<&str>,
+    theme: &Theme,
+) {
     let r = centered(area, 76, 9);
     frame.render_widget(Clear, r);
     let mut lines = vec![
-        Line::from(Span::styled(question.to_string(), theme.critical.add_modifier(Modifier::BOLD))),
+        Line::from(Span::styled(
+            question.to_string(),
+            theme.critical.add_modifier(Modifier::BOLD),
+        )),
         Line::default(),
         Line::from(vec![
             Span::styled("Type ", theme.base),
-            Span::styled(expect.to_string(), theme.warning.add_modifier(Modifier::BOLD)),
+            Span::styled(
+                expect.to_string(),
+                theme.warning.add_modifier(Modifier::BOLD),
+            ),
             Span::styled(" to confirm:", theme.base),
         ]),
-        Line::from(vec![Span::styled("> ", theme.accent), Span::styled(format!("{input}▏"), theme.base)]),
+        Line::from(vec![
+            Span::styled("> ", theme.accent),
+            Span::styled(format!("{input}▏"), theme.base),
+        ]),
     ];
     match error {
         Some(e) => lines.push(Line::from(Span::styled(e.to_string(), theme.critical))),
-        None => lines.push(Line::from(Span::styled("Enter confirms · Esc cancels", theme.muted))),
+        None => lines.push(Line::from(Span::styled(
+            "Enter confirms · Esc cancels",
+            theme.muted,
+        ))),
     }
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(boxed("Confirm: production".into(), theme)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(boxed("Confirm: production".into(), theme)),
         r,
     );
 }

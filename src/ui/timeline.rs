@@ -41,7 +41,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
     let sel = state.timeline_list.selected.min(view.len() - 1);
     let build = |pos: usize| -> Vec<Line<'static>> {
         match view.get(pos).and_then(|i| state.timeline.get(*i)) {
-            Some(e) => entry_lines(e, t0, local, show_local, inner.width as usize, theme, focused && pos == sel),
+            Some(e) => {
+                // Work done while a hypothesis was being tested is linked to it.
+                let tag = state
+                    .hyp
+                    .covering(e.ts)
+                    .filter(|_| matches!(e.event.category(), "action" | "flag" | "playbook" | "note"))
+                    .map(|h| format!("[H{}] ", h.id))
+                    .unwrap_or_default();
+                entry_lines(e, &tag, t0, local, show_local, inner.width as usize, theme, focused && pos == sel)
+            }
             None => Vec::new(),
         }
     };
@@ -74,8 +83,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
 
 /// One entry as one or more lines: time, T+, who, then the text wrapped
 /// under itself.
+#[allow(clippy::too_many_arguments)]
 fn entry_lines(
     e: &crate::timeline::Entry,
+    tag: &str,
     t0: DateTime<Utc>,
     local: FixedOffset,
     show_local: bool,
@@ -95,7 +106,7 @@ fn entry_lines(
         format!("{}: ", e.actor)
     };
     let style = event_style(&e.event, theme);
-    let text = format!("{who}{}", e.event.describe());
+    let text = format!("{tag}{who}{}", e.event.describe());
     let wrapped = wrap(&text, width.saturating_sub(indent).max(10));
     let sel = |s: Style| if selected { s.patch(theme.selection) } else { s };
     wrapped

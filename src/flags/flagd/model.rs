@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::schema;
 use super::tree::{self, Node, Value};
 
 /// How "on"/"off" maps onto a flagd flag. The default is [`Mode::State`].
@@ -81,7 +82,7 @@ impl Kind {
 /// `defaultVariant`, which may be absent or null (the application's code
 /// default then applies).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Default {
+pub enum DefaultVariant {
     Absent,
     Null(Range<usize>),
     Name(String, Range<usize>),
@@ -98,7 +99,7 @@ pub struct FlagEntry {
     /// (name, value) in file order.
     pub variants: Vec<(String, Node)>,
     pub kind: Kind,
-    pub default: Default,
+    pub default: DefaultVariant,
     pub has_targeting: bool,
     pub description: Option<String>,
 }
@@ -114,21 +115,6 @@ pub struct FlagdFile {
 impl FlagdFile {
     pub fn flag(&self, key: &str) -> Option<&FlagEntry> {
         self.flags.iter().find(|f| f.key == key)
-    }
-}
-
-/// A problem inside the document: where and what.
-struct Invalid {
-    location: String,
-    offset: usize,
-    message: String,
-}
-
-fn invalid(location: impl Into<String>, node: &Node, message: impl Into<String>) -> Invalid {
-    Invalid {
-        location: location.into(),
-        offset: node.span.start,
-        message: message.into(),
     }
 }
 
@@ -170,389 +156,13 @@ pub fn parse(file: &Path, text: &str) -> Result<FlagdFile, FlagdError> {
             format!("not valid JSON: {} at column {}{hint}", e.message, e.column),
         )
     })?;
-    validate(&root).map_err(|i| {
+    schema::validate(&root).map_err(|i| {
         fail(
             Some(tree::line_of(text, i.offset)),
             Some(i.location),
             i.message,
         )
     })
-}
-
-fn validate(root: &Node) -> Result<FlagdFile, Invalid> {
-    if !matches!(root.value, Value::Object(_)) {
-        return Err(invalid(
-            "top level",
-            root,
-            format!(
-                "is {}; a flagd flag file is a JSON object with a `flags` member",
-                root.type_name()
-            ),
-        ));
-    }
-    let schema = root.get("$schema").and_then(Node::as_str).unwrap_or("");
-    let flags_node = root
-        .get("flags")
-        .ok_or_else(|| invalid("top level", root, "has no `flags` member"))?;
-    let mut flags: Vec<FlagEntry> = Vec::new();
-    let layout = match &flags_node.value {
-        Value::Object(_) => {
-            for (key, node) in flags_node.members() {
-                if key.is_empty() {
-                    return Err(invalid("flags", node, "a flag has an empty name"));
-                }
-                flags.push(flag(key, format!("flags.{key}"), node)?);
-            }
-            Layout::Map
-        }
-        Value::Array(items) => {
-            // flags.json (the providers' schema) only allows the object
-            // form; flagd.json (the daemon's) allows both.
-            if schema.rsplit('/').next() == Some("flags.json") {
-                return Err(invalid(
-                    "flags",
-                    flags_node,
-                    format!(
-                        "is an array, but this file says it follows {schema}, which only allows an object keyed by flag name (the array form is for flagd.json)"
-                    ),
-                ));
-            }
-            for (i, node) in items.iter().enumerate() {
-                let loc = format!("flags[{i}]");
-                let key = match node.get("key") {
-                    Some(k) => match k.as_str() {
-                        Some(s) if !s.is_empty() => s.to_string(),
-                        _ => {
-                            return Err(invalid(
-                                format!("{loc}.key"),
-                                k,
-                                "must be a non-empty string",
-                            ))
-                        }
-                    },
-                    None if matches!(node.value, Value::Object(_)) => {
-                        return Err(invalid(
-                            loc,
-                            node,
-                            "has no `key` (in the array form every flag needs one)",
-                        ))
-                    }
-                    None => {
-                        return Err(invalid(
-                            loc,
-                            node,
-                            format!("is {}, not a flag object", node.type_name()),
-                        ))
-                    }
-                };
-                let entry = flag(&key, loc, node)?;
-                flags.retain(|f| f.key != key);
-                flags.push(entry);
-            }
-            Layout::Array
-        }
-        _ => {
-            return Err(invalid(
-                "flags",
-                flags_node,
-                format!(
-                    "is {}; it must be an object keyed by flag name",
-                    flags_node.type_name()
-                ),
-            ))
-        }
-    };
-    if let Some(ev) = root.get("$evaluators") {
-        match &ev.value {
-            Value::Object(_) => {
-                for (name, rule) in ev.members() {
-                    targeting(&format!("$evaluators.{name}"), rule, true)?;
-                }
-            }
-            _ => {
-                return Err(invalid(
-                    "$evaluators",
-                    ev,
-                    format!("is {}; it must be an object", ev.type_name()),
-                ))
-            }
-        }
-    }
-    if let Some(m) = root.get("metadata") {
-        metadata("metadata", m)?;
-    }
-    Ok(FlagdFile { layout, flags })
-}
-
-fn flag(key: &str, loc: String, node: &Node) -> Result<FlagEntry, Invalid> {
-    if !matches!(node.value, Value::Object(_)) {
-        return Err(invalid(
-            loc,
-            node,
-            format!("is {}, not a flag object", node.type_name()),
-        ));
-    }
-    let state = node
-        .get("state")
-        .ok_or_else(|| invalid(&loc, node, "has no `state` (ENABLED or DISABLED)"))?;
-    let enabled_state = match state.as_str() {
-        Some("ENABLED") => true,
-        Some("DISABLED") => false,
-        Some(other) => {
-            return Err(invalid(
-                format!("{loc}.state"),
-                state,
-                format!("is \"{other}\"; it must be \"ENABLED\" or \"DISABLED\""),
-            ))
-        }
-        None => {
-            return Err(invalid(
-                format!("{loc}.state"),
-                state,
-                format!(
-                    "is {}; it must be \"ENABLED\" or \"DISABLED\"",
-                    state.type_name()
-                ),
-            ))
-        }
-    };
-    let vnode = node
-        .get("variants")
-        .ok_or_else(|| invalid(&loc, node, "has no `variants`"))?;
-    if !matches!(vnode.value, Value::Object(_)) {
-        return Err(invalid(
-            format!("{loc}.variants"),
-            vnode,
-            format!(
-                "is {}; it must be an object of named values",
-                vnode.type_name()
-            ),
-        ));
-    }
-    let variants: Vec<(String, Node)> = vnode
-        .members()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    if variants.is_empty() {
-        return Err(invalid(
-            format!("{loc}.variants"),
-            vnode,
-            "is empty; a flag needs at least one variant",
-        ));
-    }
-    let mut kind: Option<(Kind, &str)> = None;
-    for (name, v) in &variants {
-        if name.is_empty() {
-            return Err(invalid(
-                format!("{loc}.variants"),
-                v,
-                "a variant has an empty name",
-            ));
-        }
-        let k = match v.value {
-            Value::Bool(_) => Kind::Boolean,
-            Value::String(_) => Kind::String,
-            Value::Number(_) => Kind::Number,
-            Value::Object(_) => Kind::Object,
-            Value::Null | Value::Array(_) => {
-                return Err(invalid(
-                    format!("{loc}.variants.{name}"),
-                    v,
-                    format!(
-                        "is {}; variants must be booleans, strings, numbers or objects",
-                        v.type_name()
-                    ),
-                ))
-            }
-        };
-        match kind {
-            None => kind = Some((k, name)),
-            Some((first, first_name)) if first != k => {
-                return Err(invalid(
-                    format!("{loc}.variants.{name}"),
-                    v,
-                    format!(
-                        "is {} but variant `{first_name}` is {}; all variants of a flag must have the same type",
-                        k.label(),
-                        first.label()
-                    ),
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    let kind = kind.map_or(Kind::Object, |(k, _)| k);
-    let default = match node.get("defaultVariant") {
-        None => Default::Absent,
-        Some(d) => match &d.value {
-            Value::Null => Default::Null(d.span.clone()),
-            Value::String(s) => Default::Name(s.clone(), d.span.clone()),
-            _ => {
-                return Err(invalid(
-                    format!("{loc}.defaultVariant"),
-                    d,
-                    format!("is {}; it must be a variant name or null", d.type_name()),
-                ))
-            }
-        },
-    };
-    let has_targeting = match node.get("targeting") {
-        Some(t) => {
-            targeting(&format!("{loc}.targeting"), t, true)?;
-            !matches!(&t.value, Value::Object(m) if m.is_empty())
-        }
-        None => false,
-    };
-    let mut description = None;
-    if let Some(m) = node.get("metadata") {
-        metadata(&format!("{loc}.metadata"), m)?;
-        description = m
-            .get("description")
-            .and_then(Node::as_str)
-            .map(str::to_owned);
-    }
-    Ok(FlagEntry {
-        key: key.to_string(),
-        location: loc,
-        enabled_state,
-        state_span: state.span.clone(),
-        variants,
-        kind,
-        default,
-        has_targeting,
-        description,
-    })
-}
-
-/// Metadata: an object whose values are strings, numbers or booleans.
-fn metadata(loc: &str, m: &Node) -> Result<(), Invalid> {
-    if !matches!(m.value, Value::Object(_)) {
-        return Err(invalid(
-            loc,
-            m,
-            format!("is {}; it must be an object", m.type_name()),
-        ));
-    }
-    for (k, v) in m.members() {
-        if !matches!(
-            v.value,
-            Value::String(_) | Value::Number(_) | Value::Bool(_)
-        ) {
-            return Err(invalid(
-                format!("{loc}.{k}"),
-                v,
-                format!(
-                    "is {}; metadata values must be strings, numbers or booleans",
-                    v.type_name()
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The JsonLogic operators the flagd targeting schema allows.
-const OPERATORS: &[&str] = &[
-    "!",
-    "!!",
-    "!=",
-    "!==",
-    "%",
-    "*",
-    "+",
-    "-",
-    "/",
-    "<",
-    "<=",
-    "==",
-    "===",
-    ">",
-    ">=",
-    "all",
-    "and",
-    "cat",
-    "ends_with",
-    "filter",
-    "fractional",
-    "if",
-    "in",
-    "map",
-    "max",
-    "merge",
-    "min",
-    "missing",
-    "missing_some",
-    "none",
-    "or",
-    "reduce",
-    "sem_ver",
-    "some",
-    "starts_with",
-    "substr",
-    "var",
-];
-
-/// A targeting rule (or an `$evaluators` entry). `top`: `{}` is allowed.
-fn targeting(loc: &str, node: &Node, top: bool) -> Result<(), Invalid> {
-    let Value::Object(members) = &node.value else {
-        return Err(invalid(
-            loc,
-            node,
-            format!("is {}; a rule must be an object", node.type_name()),
-        ));
-    };
-    if members.is_empty() {
-        return if top {
-            Ok(())
-        } else {
-            Err(invalid(loc, node, "an empty object is not a rule"))
-        };
-    }
-    if members.len() != 1 {
-        let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
-        return Err(invalid(
-            loc,
-            node,
-            format!(
-                "a rule has exactly one operator, found {} ({})",
-                keys.len(),
-                keys.join(", ")
-            ),
-        ));
-    }
-    let (op, args) = (&members[0].0, &members[0].1);
-    if op == "$ref" {
-        return match args.value {
-            Value::String(_) => Ok(()),
-            _ => Err(invalid(
-                format!("{loc}.$ref"),
-                args,
-                "must name an evaluator (a string)",
-            )),
-        };
-    }
-    if !OPERATORS.contains(&op.as_str()) {
-        return Err(invalid(
-            loc,
-            node,
-            format!("`{op}` is not a targeting operator flagd knows (see https://flagd.dev/reference/flag-definitions/)"),
-        ));
-    }
-    arg(&format!("{loc}.{op}"), args)
-}
-
-fn arg(loc: &str, node: &Node) -> Result<(), Invalid> {
-    match &node.value {
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                arg(&format!("{loc}[{i}]"), item)?;
-            }
-            Ok(())
-        }
-        Value::Object(_) => targeting(loc, node, false),
-        _ => Ok(()),
-    }
 }
 
 impl FlagEntry {
@@ -590,17 +200,17 @@ impl FlagEntry {
             return Ok(false);
         }
         match &self.default {
-            Default::Name(name, _) => match self.variants.iter().find(|(n, _)| n == name) {
+            DefaultVariant::Name(name, _) => match self.variants.iter().find(|(n, _)| n == name) {
                 Some((_, v)) => Ok(v.value == Value::Bool(true)),
                 None => Err(format!(
                     "{}: defaultVariant \"{name}\" is not one of its variants, so its value is unknown",
                     self.location
                 )),
             },
-            Default::Null(_) | Default::Absent => Err(format!(
+            DefaultVariant::Null(_) | DefaultVariant::Absent => Err(format!(
                 "{}: defaultVariant is {}: the application's code default applies, so firebreak cannot tell whether it is on; set defaultVariant in the file, or use mode = \"state\"",
                 self.location,
-                if matches!(self.default, Default::Absent) { "not set" } else { "null" }
+                if matches!(self.default, DefaultVariant::Absent) { "not set" } else { "null" }
             )),
         }
     }
@@ -636,14 +246,14 @@ impl FlagEntry {
             )
         })?;
         let span = match &self.default {
-            Default::Name(name, span) => {
+            DefaultVariant::Name(name, span) => {
                 if name == target {
                     return Ok(None);
                 }
                 span.clone()
             }
-            Default::Null(span) => span.clone(),
-            Default::Absent => {
+            DefaultVariant::Null(span) => span.clone(),
+            DefaultVariant::Absent => {
                 return Err(format!(
                     "{} has no defaultVariant field; firebreak edits existing fields only (add \"defaultVariant\" to the flag, or use mode = \"state\")",
                     self.location
@@ -657,9 +267,9 @@ impl FlagEntry {
     /// A one-line description for lists.
     pub fn describe(&self, mode: Mode) -> String {
         let default = match &self.default {
-            Default::Name(n, _) => format!("default {n}"),
-            Default::Null(_) => "default null (code default)".into(),
-            Default::Absent => "no default (code default)".into(),
+            DefaultVariant::Name(n, _) => format!("default {n}"),
+            DefaultVariant::Null(_) => "default null (code default)".into(),
+            DefaultVariant::Absent => "no default (code default)".into(),
         };
         let mut parts = vec![format!("{} flag", self.kind.label()), default];
         if self.by_default_variant(mode) && !self.enabled_state {

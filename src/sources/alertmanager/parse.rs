@@ -107,6 +107,9 @@ struct Flags {
     odd_state: bool,
 }
 
+// Returned once per alert and matched at once: boxing would only add an
+// allocation per alert.
+#[allow(clippy::large_enum_variant)]
 enum Converted {
     Alert(Alert, Flags),
     Resolved,
@@ -189,9 +192,16 @@ pub fn merge(kept: &mut Alert, other: Alert) {
     kept.detail.receivers = receivers;
 }
 
+/// Remove repeats, keeping the first of each (lists are short).
 fn dedup_keep_order(v: &mut Vec<String>) {
-    let mut seen = std::collections::HashSet::new();
-    v.retain(|x| seen.insert(x.clone()));
+    let mut i = 1;
+    while i < v.len() {
+        if v[..i].contains(&v[i]) {
+            v.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// generatorURL as something a person can open: none when empty, `http://`

@@ -322,6 +322,26 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                     ],
                 });
             }
+            // Playbook steps that act on the world (flag steps are
+            // already rows through their FlagChanged entry).
+            Event::StepFinished {
+                run_id,
+                title,
+                step_kind,
+                ok,
+                exit_code,
+                detail,
+                ..
+            } if step_kind == "command" || step_kind == "release" => {
+                let code = exit_code.map(|c| format!("exit {c}, ")).unwrap_or_default();
+                rows.push(ActionRow {
+                    entry,
+                    action: format!("playbook {step_kind}"),
+                    target: format!("{title} [{run_id}]"),
+                    result: format!("{}{}", code, if *ok { "ok" } else { "failed" }),
+                    detail: vec![detail.clone()],
+                });
+            }
             _ => {}
         }
     }

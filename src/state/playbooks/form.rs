@@ -1,0 +1,266 @@
+//! Starting a run: the input form, and the typed confirmation used for
+//! steps against production.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::super::update::record;
+use super::super::{Effect, Level, Mode, Pane, State};
+use crate::action::Action;
+use crate::playbook;
+use crate::timeline::Event;
+
+/// The input form shown before a run starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    pub playbook: String,
+    pub alert: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub fields: Vec<(String, String)>,
+    pub selected: usize,
+    pub error: Option<String>,
+}
+
+fn require_incident(state: &mut State, now: DateTime<Utc>) -> bool {
+    if state.incident.is_some() {
+        return true;
+    }
+    let key = state
+        .keymap
+        .hint(Action::DeclareIncident)
+        .unwrap_or_else(|| "D".into());
+    state.notify(
+        Level::Warning,
+        format!("No incident yet: declare one first ({key}); playbook runs are recorded in it"),
+        now,
+    );
+    false
+}
+
+/// Start playbook `name` (for the alert `fingerprint`, if given): show
+/// the input form, or start at once when it has no inputs. An
+/// unfinished run of the same playbook for the same alert is reopened
+/// instead of starting a second one.
+pub fn start_playbook(
+    state: &mut State,
+    name: &str,
+    fingerprint: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    if !require_incident(state, now) {
+        return Vec::new();
+    }
+    let Some(pb) = state.playbooks.get(name).cloned() else {
+        state.notify(Level::Error, format!("No playbook named {name}"), now);
+        return Vec::new();
+    };
+    let alert = fingerprint.and_then(|f| state.alerts.iter().find(|a| a.fingerprint == f));
+    let alert_name = alert.map(|a| a.name().to_string());
+    let labels = alert.map(|a| a.labels.clone()).unwrap_or_default();
+    if let Some(r) = state
+        .playbooks
+        .runs
+        .iter()
+        .rev()
+        .find(|r| r.is_active() && r.playbook == name && r.alert == alert_name)
+    {
+        let id = r.id.clone();
+        open(state, &id);
+        state.notify(
+            Level::Info,
+            format!("Continuing run {id} of {name} (finish or skip its steps to start anew)"),
+            now,
+        );
+        return Vec::new();
+    }
+    let values = playbook::prefill(&pb, &BTreeMap::new(), &labels, state.settings.demo);
+    let form = Form {
+        playbook: name.to_string(),
+        alert: alert_name,
+        labels,
+        fields: pb
+            .inputs
+            .iter()
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    values.get(&i.name).cloned().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        selected: 0,
+        error: None,
+    };
+    if pb.inputs.is_empty() {
+        return begin_run(state, form, now);
+    }
+    state.mode = Mode::PlaybookForm(form);
+    Vec::new()
+}
+
+/// Record the start of a run from a filled form.
+fn begin_run(state: &mut State, form: Form, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(pb) = state.playbooks.get(&form.playbook).cloned() else {
+        return Vec::new();
+    };
+    let inputs: BTreeMap<String, String> = form.fields.into_iter().collect();
+    let vars = playbook::vars(&pb, &inputs, &form.labels, state.settings.demo);
+    let mut n = state.playbooks.runs.len() + 1;
+    while state.playbooks.run(&format!("run-{n}")).is_some() {
+        n += 1;
+    }
+    let run_id = format!("run-{n}");
+    state.playbooks.open = Some(run_id.clone());
+    state.focus = Pane::Playbooks;
+    let enter = state
+        .keymap
+        .hint(Action::Select)
+        .unwrap_or_else(|| "enter".into());
+    state.notify(
+        Level::Info,
+        format!(
+            "Playbook {} started: {enter} on a step carries it out",
+            pb.name
+        ),
+        now,
+    );
+    vec![record(
+        state,
+        Event::PlaybookStarted {
+            run_id,
+            playbook: pb.name.clone(),
+            title: pb.title.clone(),
+            inputs,
+            alert: form.alert,
+            labels: form.labels,
+            steps: pb.step_titles(),
+            not_applicable: playbook::not_applicable_steps(&pb, &vars),
+        },
+    )]
+}
+
+pub(super) fn open(state: &mut State, id: &str) {
+    state.playbooks.open = Some(id.to_string());
+    state.focus = Pane::Playbooks;
+}
+
+/// Keys of the input form.
+pub fn on_form_key(
+    state: &mut State,
+    mut form: Form,
+    key: KeyEvent,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let n = form.fields.len();
+    let input = state
+        .playbooks
+        .get(&form.playbook)
+        .and_then(|p| p.inputs.get(form.selected))
+        .cloned();
+    match key.code {
+        KeyCode::Esc => return Vec::new(),
+        KeyCode::Enter => {
+            let values: BTreeMap<String, String> = form.fields.iter().cloned().collect();
+            let Some(pb) = state.playbooks.get(&form.playbook) else {
+                return Vec::new();
+            };
+            match playbook::check_inputs(pb, &values) {
+                Ok(()) => return begin_run(state, form, now),
+                Err((name, e)) => {
+                    form.selected = form
+                        .fields
+                        .iter()
+                        .position(|(k, _)| *k == name)
+                        .unwrap_or(form.selected);
+                    form.error = Some(e);
+                }
+            }
+        }
+        KeyCode::Up | KeyCode::BackTab => form.selected = form.selected.saturating_sub(1),
+        KeyCode::Down | KeyCode::Tab => {
+            form.selected = (form.selected + 1).min(n.saturating_sub(1))
+        }
+        KeyCode::Left | KeyCode::Right => {
+            if let (Some(i), Some((_, v))) = (input, form.fields.get_mut(form.selected)) {
+                let opts: Vec<String> = match i.ty {
+                    crate::playbook::model::InputType::Choice => i.choices.clone(),
+                    crate::playbook::model::InputType::Bool => vec!["false".into(), "true".into()],
+                    _ => Vec::new(),
+                };
+                if !opts.is_empty() {
+                    let cur = opts.iter().position(|o| o == v);
+                    let next = match (cur, key.code == KeyCode::Right) {
+                        (Some(c), true) => (c + 1) % opts.len(),
+                        (Some(c), false) => (c + opts.len() - 1) % opts.len(),
+                        (None, _) => 0,
+                    };
+                    *v = opts[next].clone();
+                    form.error = None;
+                }
+            }
+        }
+        _ => {
+            if let Some((_, v)) = form.fields.get_mut(form.selected) {
+                if super::super::input::edit(v, &key) {
+                    form.error = None;
+                }
+            }
+        }
+    }
+    state.mode = Mode::PlaybookForm(form);
+    Vec::new()
+}
+
+/// Keys of the typed confirmation.
+pub fn on_typed_key(
+    state: &mut State,
+    mode: Mode,
+    key: KeyEvent,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Mode::TypedConfirm {
+        question,
+        expect,
+        mut input,
+        pending,
+        error,
+    } = mode
+    else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => {
+            state.notify(Level::Info, "Not confirmed: nothing was done", now);
+            Vec::new()
+        }
+        KeyCode::Enter if input.trim() == expect => {
+            super::super::update::confirmed(state, pending, now)
+        }
+        KeyCode::Enter => {
+            state.mode = Mode::TypedConfirm {
+                question,
+                error: Some(format!(
+                    "That is not `{expect}`: type it exactly, or Esc to cancel"
+                )),
+                expect,
+                input,
+                pending,
+            };
+            Vec::new()
+        }
+        _ => {
+            let changed = !(key.modifiers.contains(KeyModifiers::ALT))
+                && super::super::input::edit(&mut input, &key);
+            state.mode = Mode::TypedConfirm {
+                question,
+                expect,
+                input,
+                pending,
+                error: if changed { None } else { error },
+            };
+            Vec::new()
+        }
+    }
+}
