@@ -193,10 +193,10 @@ pub fn render_argv(argv: &[String], vars: &Vars) -> Result<Vec<String>, String> 
             after_dashdash = true;
         }
     }
-    if out.first().map_or(true, |p| p.is_empty()) {
-        return Err("the command is empty".into());
+    match out.first() {
+        Some(program) if !program.is_empty() => Ok(out),
+        _ => Err("the command is empty".into()),
     }
-    Ok(out)
 }
 
 /// Split a command line into words: whitespace separates, '…' and "…"
