@@ -17,6 +17,7 @@ use ratatui::Terminal;
 fn driver(dir: &std::path::Path, now: DateTime<Utc>) -> Driver {
     let mut s = new_state(false);
     s.settings.timebox = Timebox::default(); // 10m boxes, 2 quick, 20m budget, 5m extension
+    s.playbooks.load(firebreak::playbook::loader::builtin());
     let mut d = Driver::new(s, dir, now);
     d.keys("D");
     d.keys("Checkout 500s");
@@ -118,6 +119,18 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     let Event::SystematicPath { reason } = &switches[0] else { unreachable!() };
     assert!(reason.contains("2 of 2"), "{reason}");
     assert!(slot(&d).contains("SYSTEMATIC"));
+    // ... and the systematic-diagnosis playbook is the working checklist,
+    // opened without a modal.
+    let run = d.state.playbooks.runs.iter().find(|r| r.playbook == "systematic-diagnosis").expect("checklist run");
+    assert!(run.is_active());
+    assert_eq!(d.state.focus, firebreak::state::Pane::Playbooks);
+    assert_eq!(d.state.mode, Mode::Normal);
+    tick(&mut d, Duration::seconds(1));
+    assert_eq!(
+        d.state.playbooks.runs.iter().filter(|r| r.playbook == "systematic-diagnosis").count(),
+        1,
+        "opened once"
+    );
 
     // Another quick try now needs an explicit, recorded override.
     d.keys("h");

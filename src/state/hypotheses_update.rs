@@ -10,6 +10,9 @@ use super::update::{record, require_incident};
 use super::{ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
 use crate::timeline::Event;
 
+/// The playbook that becomes the checklist on the systematic path.
+pub const SYSTEMATIC_PLAYBOOK: &str = "systematic-diagnosis";
+
 /// `h`: start a hypothesis, or (one is active) choose its outcome.
 pub(super) fn on_hypothesis_key(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if !require_incident(state, now) {
@@ -213,6 +216,15 @@ pub(super) fn chose_outcome(state: &mut State, row: usize, now: DateTime<Utc>) -
 pub(super) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if !state.incident_open() {
         return Vec::new();
+    }
+    // On the systematic path, its playbook is the working checklist: open
+    // it once (a run already in the journal, finished or not, counts).
+    if state.hyp.systematic.is_some() && !state.checklist_opened {
+        state.checklist_opened = true;
+        let exists = state.playbooks.runs.iter().any(|r| r.playbook == SYSTEMATIC_PLAYBOOK);
+        if !exists && state.playbooks.get(SYSTEMATIC_PLAYBOOK).is_some() {
+            return super::playbooks::start_without_form(state, SYSTEMATIC_PLAYBOOK, now);
+        }
     }
     if let Some(h) = state.hyp.active() {
         if h.expired(now) && state.expiry_announced != Some(h.id) {

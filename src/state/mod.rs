@@ -368,6 +368,8 @@ pub struct State {
     pub switch_pending: bool,
     /// Hypothesis whose expiry was already announced.
     pub expiry_announced: Option<u32>,
+    /// The systematic-diagnosis checklist was opened this session.
+    pub checklist_opened: bool,
 }
 
 impl State {
@@ -409,6 +411,7 @@ impl State {
             hyp_draft: None,
             switch_pending: false,
             expiry_announced: None,
+            checklist_opened: false,
         }
     }
 

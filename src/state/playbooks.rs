@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-pub use form::{on_form_key, on_typed_key, start_playbook, Form};
+pub use form::{on_form_key, on_typed_key, start_playbook, start_without_form, Form};
 pub use results::{not_recorded, on_msg, on_tick};
 pub use steps::{confirmed, on_action, on_global_action, open_from_palette, start_suggested};
 

@@ -100,6 +100,32 @@ pub fn start_playbook(
     Vec::new()
 }
 
+/// Start playbook `name` without the input form (inputs prefilled from
+/// the worst firing alert's labels and defaults): used when firebreak
+/// itself opens a checklist, which must never pop up a modal.
+pub fn start_without_form(state: &mut State, name: &str, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(pb) = state.playbooks.get(name).cloned() else {
+        return Vec::new();
+    };
+    let alert = state.alerts.first();
+    let alert_name = alert.map(|a| a.name().to_string());
+    let labels = alert.map(|a| a.labels.clone()).unwrap_or_default();
+    let values = playbook::prefill(&pb, &BTreeMap::new(), &labels, state.settings.demo);
+    let form = Form {
+        playbook: name.to_string(),
+        alert: alert_name,
+        labels,
+        fields: pb
+            .inputs
+            .iter()
+            .map(|i| (i.name.clone(), values.get(&i.name).cloned().unwrap_or_default()))
+            .collect(),
+        selected: 0,
+        error: None,
+    };
+    begin_run(state, form, now)
+}
+
 /// Record the start of a run from a filled form.
 fn begin_run(state: &mut State, form: Form, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(pb) = state.playbooks.get(&form.playbook).cloned() else {
