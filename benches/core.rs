@@ -21,7 +21,9 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z").unwrap().to_utc()
+    DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z")
+        .unwrap()
+        .to_utc()
 }
 
 fn settings() -> Settings {
@@ -43,16 +45,29 @@ fn settings() -> Settings {
 
 fn alerts(n: usize) -> Vec<Alert> {
     let sev = ["critical", "warning", "info"];
-    let svc = ["checkout", "payments", "search", "auth", "inventory", "shipping"];
+    let svc = [
+        "checkout",
+        "payments",
+        "search",
+        "auth",
+        "inventory",
+        "shipping",
+    ];
     (0..n)
         .map(|i| {
             let mut labels = BTreeMap::new();
             labels.insert("alertname".to_string(), format!("Alert{}", i % 97));
             labels.insert("severity".to_string(), sev[i % 3].to_string());
             labels.insert("service".to_string(), svc[i % 6].to_string());
-            labels.insert("instance".to_string(), format!("node-{i}.prod.example.com:9100"));
+            labels.insert(
+                "instance".to_string(),
+                format!("node-{i}.prod.example.com:9100"),
+            );
             let mut annotations = BTreeMap::new();
-            annotations.insert("summary".to_string(), format!("{} is unhappy on node-{i}", svc[i % 6]));
+            annotations.insert(
+                "summary".to_string(),
+                format!("{} is unhappy on node-{i}", svc[i % 6]),
+            );
             Alert {
                 fingerprint: fingerprint(&labels),
                 labels,
@@ -74,7 +89,12 @@ fn entries(n: usize) -> Vec<Entry> {
         ts: now(),
         prev: journal::GENESIS_HASH.into(),
         actor: "bench".into(),
-        event: Event::IncidentDeclared { id: "inc-bench".into(), title: "Bench".into(), severity: Severity::Sev2, demo: true },
+        event: Event::IncidentDeclared {
+            id: "inc-bench".into(),
+            title: "Bench".into(),
+            severity: Severity::Sev2,
+            demo: true,
+        },
         hash: String::new(),
     });
     for i in 1..n {
@@ -94,7 +114,9 @@ fn entries(n: usize) -> Vec<Entry> {
                     detail: String::new(),
                 }
             } else {
-                Event::Note { text: format!("note number {i}: checked the dashboards again") }
+                Event::Note {
+                    text: format!("note number {i}: checked the dashboards again"),
+                }
             },
             hash: String::new(),
         });
@@ -106,16 +128,55 @@ fn loaded_state() -> State {
     let mut s = State::new(settings(), Keymap::builtin(), "dark");
     s.resume(entries(100_000), Vec::new());
     let at = now() + Duration::seconds(1);
-    let p = |r| Polled { source: "bench".into(), result: r, at, took: std::time::Duration::ZERO };
+    let p = |r| Polled {
+        source: "bench".into(),
+        result: r,
+        at,
+        took: std::time::Duration::ZERO,
+    };
     update(&mut s, Msg::Alerts(p(Ok(alerts(10_000)))), at);
     let w = World::new(Scenario::builtin().unwrap(), now());
     let panels = w.panels(Duration::hours(6), now());
     update(
         &mut s,
-        Msg::Metrics(Polled { source: "bench".into(), result: Ok(panels), at, took: std::time::Duration::ZERO }),
+        Msg::Metrics(Polled {
+            source: "bench".into(),
+            result: Ok(panels),
+            at,
+            took: std::time::Duration::ZERO,
+        }),
         at,
     );
     s
+}
+
+/// Appending one entry to a 100k-entry timeline (the live path).
+fn append(c: &mut Criterion) {
+    let mut s = loaded_state();
+    let mut seq = 200_000u64;
+    c.bench_function("record_one_entry_into_100k_timeline", |b| {
+        b.iter(|| {
+            seq += 1;
+            let entry = Entry {
+                seq,
+                ts: now(),
+                prev: String::new(),
+                actor: "bench".into(),
+                event: Event::Note {
+                    text: "one more".into(),
+                },
+                hash: String::new(),
+            };
+            black_box(update(
+                &mut s,
+                Msg::Recorded {
+                    entry,
+                    then: Vec::new(),
+                },
+                now(),
+            ))
+        })
+    });
 }
 
 fn draw(c: &mut Criterion) {
@@ -124,18 +185,24 @@ fn draw(c: &mut Criterion) {
     let mut g = c.benchmark_group("draw");
     for (w, h) in [(80u16, 24u16), (200, 60)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        g.bench_function(format!("main_screen_10k_alerts_100k_entries_{w}x{h}"), |b| {
-            b.iter(|| {
-                term.draw(|f| firebreak::ui::draw(f, black_box(&s), &theme, now())).unwrap();
-            })
-        });
+        g.bench_function(
+            format!("main_screen_10k_alerts_100k_entries_{w}x{h}"),
+            |b| {
+                b.iter(|| {
+                    term.draw(|f| firebreak::ui::draw(f, black_box(&s), &theme, now()))
+                        .unwrap();
+                })
+            },
+        );
     }
     g.finish();
 }
 
 fn filter(c: &mut Criterion) {
     let mut s = loaded_state();
-    let queries = ["c", "ch", "che", "chec", "check", "checko", "checkou", "checkout"];
+    let queries = [
+        "c", "ch", "che", "chec", "check", "checko", "checkou", "checkout",
+    ];
     let mut i = 0;
     c.bench_function("filter_10k_alerts_per_keystroke", |b| {
         b.iter(|| {
@@ -145,16 +212,25 @@ fn filter(c: &mut Criterion) {
             black_box(s.alerts_list.view.len())
         })
     });
-    let mut s = loaded_state();
+    let s = loaded_state();
+    let mut p = firebreak::state::palette::PaletteState::open(firebreak::state::palette::items(&s));
     let mut j = 0;
     c.bench_function("palette_search_10k_alerts_per_keystroke", |b| {
         b.iter(|| {
-            let items = firebreak::state::palette::items(&s);
+            p.query = queries[j % queries.len()].to_string();
             j += 1;
-            black_box(firebreak::state::palette::search(queries[j % queries.len()], items).len())
+            p.research();
+            black_box(p.total)
         })
     });
-    s.alerts_list.filter.clear();
+    c.bench_function("palette_open_10k_alerts", |b| {
+        b.iter(|| {
+            black_box(
+                firebreak::state::palette::PaletteState::open(firebreak::state::palette::items(&s))
+                    .total,
+            )
+        })
+    });
 }
 
 /// In-process start-up: read config defaults, replay a 1,000-entry
@@ -162,10 +238,26 @@ fn filter(c: &mut Criterion) {
 fn startup(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut j = Journal::create(dir.path(), "inc-startup").unwrap();
-    j.append(now(), "bench", Event::IncidentDeclared { id: "inc-startup".into(), title: "Start".into(), severity: Severity::Sev2, demo: true })
-        .unwrap();
+    j.append(
+        now(),
+        "bench",
+        Event::IncidentDeclared {
+            id: "inc-startup".into(),
+            title: "Start".into(),
+            severity: Severity::Sev2,
+            demo: true,
+        },
+    )
+    .unwrap();
     for i in 0..999 {
-        j.append(now(), "bench", Event::Note { text: format!("note {i}") }).unwrap();
+        j.append(
+            now(),
+            "bench",
+            Event::Note {
+                text: format!("note {i}"),
+            },
+        )
+        .unwrap();
     }
     let path = j.path().to_path_buf();
     drop(j);
@@ -182,11 +274,17 @@ fn startup(c: &mut Criterion) {
             let at = now();
             update(
                 &mut s,
-                Msg::Alerts(Polled { source: "demo".into(), result: Ok(world.alerts(at)), at, took: std::time::Duration::ZERO }),
+                Msg::Alerts(Polled {
+                    source: "demo".into(),
+                    result: Ok(world.alerts(at)),
+                    at,
+                    took: std::time::Duration::ZERO,
+                }),
                 at,
             );
             let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-            term.draw(|f| firebreak::ui::draw(f, &s, &theme, at)).unwrap();
+            term.draw(|f| firebreak::ui::draw(f, &s, &theme, at))
+                .unwrap();
             black_box(term)
         })
     });
@@ -195,6 +293,6 @@ fn startup(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = draw, filter, startup
+    targets = draw, filter, append, startup
 }
 criterion_main!(benches);

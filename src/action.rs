@@ -145,13 +145,17 @@ impl Action {
             Action::ExportJson => "Export the timeline (JSON)",
             Action::CycleTheme => "Switch colour theme",
             Action::FocusPlaybooks => "Focus the playbooks pane (runs and playbooks)",
-            Action::OpenPlaybook => "Playbook for the selected alert (suggested), or the playbooks pane",
+            Action::OpenPlaybook => {
+                "Playbook for the selected alert (suggested), or the playbooks pane"
+            }
             Action::FailStep => "Playbook run: mark the selected check/step failed",
             Action::SkipStep => "Playbook run: skip the selected step (recorded)",
             Action::RerunStep => "Playbook run: run the selected step again (explicit re-run)",
             Action::Hypothesis => "Quick hypothesis: start one (time-boxed), or record its outcome",
             Action::SystematicPath => "Leave quick fixes: switch to the systematic path",
-            Action::SilenceAlert => "Silence the selected alert's group: matchers, duration, comment (confirm)",
+            Action::SilenceAlert => {
+                "Silence the selected alert's group: matchers, duration, comment (confirm)"
+            }
             Action::AckAlert => "Ack the selected alert: a short silence (confirm)",
             Action::ExpireSilence => "Expire the silence on the selected alert (confirm)",
         }

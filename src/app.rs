@@ -39,7 +39,11 @@ const CHANNEL: usize = 1024;
 
 /// Start sources and the effect runner. Returns the runner and the
 /// receiving end of the message channel.
-pub fn start(w: &Wiring, window: chrono::Duration, journal: Option<Journal>) -> (Runner, mpsc::Receiver<Msg>) {
+pub fn start(
+    w: &Wiring,
+    window: chrono::Duration,
+    journal: Option<Journal>,
+) -> (Runner, mpsc::Receiver<Msg>) {
     let (tx, rx) = mpsc::channel(CHANNEL);
     let (window_tx, window_rx) = watch::channel(window);
     let mut runner = Runner::new(
@@ -180,7 +184,11 @@ pub async fn run(
             break;
         }
         if state.theme_name != theme.name {
-            let (t, notice) = Theme::load(&state.theme_name, wiring.user_theme_dir.as_deref(), wiring.no_color);
+            let (t, notice) = Theme::load(
+                &state.theme_name,
+                wiring.user_theme_dir.as_deref(),
+                wiring.no_color,
+            );
             theme = t;
             if let Some(n) = notice {
                 state.notice = Some(state::Notice {

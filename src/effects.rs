@@ -77,7 +77,9 @@ impl Runner {
     pub fn run(&self, effect: Effect) {
         match effect {
             Effect::Record { actor, event, then } => {
-                if let Err(std::sync::mpsc::SendError(a)) = self.journal.send(Append { actor, event, then }) {
+                if let Err(std::sync::mpsc::SendError(a)) =
+                    self.journal.send(Append { actor, event, then })
+                {
                     let tx = self.tx.clone();
                     tokio::spawn(async move {
                         let _ = tx
@@ -107,10 +109,18 @@ impl Runner {
                     n.notify_one();
                 }
             }
-            Effect::FlipFlag { provider, flag, wanted } => {
+            Effect::FlipFlag {
+                provider,
+                flag,
+                wanted,
+            } => {
                 let tx = self.tx.clone();
                 let timeout = self.timeout;
-                let p = self.providers.iter().find(|p| p.name() == provider).cloned();
+                let p = self
+                    .providers
+                    .iter()
+                    .find(|p| p.name() == provider)
+                    .cloned();
                 tokio::spawn(async move {
                     let result = match p {
                         Some(p) => flags::flip(p.as_ref(), &flag, wanted, timeout).await,
@@ -120,7 +130,14 @@ impl Runner {
                             message: format!("no flag provider named `{provider}` is configured"),
                         }),
                     };
-                    let _ = tx.send(Msg::FlipDone { provider, flag, wanted, result }).await;
+                    let _ = tx
+                        .send(Msg::FlipDone {
+                            provider,
+                            flag,
+                            wanted,
+                            result,
+                        })
+                        .await;
                 });
             }
             Effect::Rollback => {
@@ -132,7 +149,9 @@ impl Runner {
                         Some(r) => match tokio::time::timeout(timeout, r.rollback()).await {
                             Ok(Ok(s)) => Ok(s),
                             Ok(Err(e)) => Err(format!("{e:#}")),
-                            Err(_) => Err(format!("timed out after {timeout:?}; check the deploy system")),
+                            Err(_) => Err(format!(
+                                "timed out after {timeout:?}; check the deploy system"
+                            )),
                         },
                         None => Err("no rollback is configured".into()),
                     };
@@ -144,7 +163,8 @@ impl Runner {
                 let data_dir = self.data_dir.clone();
                 let export_dir = self.export_dir.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = export_to_file(&data_dir, &export_dir, &id, format).map(|p| (format, p));
+                    let result =
+                        export_to_file(&data_dir, &export_dir, &id, format).map(|p| (format, p));
                     let _ = tx.blocking_send(Msg::Exported(result.map_err(|e| format!("{e:#}"))));
                 });
             }
@@ -154,25 +174,47 @@ impl Runner {
                 action,
                 target,
             } => {
-                let src = self.alert_sources.iter().find(|s| s.name() == source).cloned();
+                let src = self
+                    .alert_sources
+                    .iter()
+                    .find(|s| s.name() == source)
+                    .cloned();
                 let (tx, timeout) = (self.tx.clone(), self.timeout);
                 tokio::spawn(async move {
                     let result = match src {
-                        Some(s) => match tokio::time::timeout(timeout, s.create_silence(&silence)).await {
-                            Ok(Ok((id, via))) => Ok(format!(
-                                "silence {id} via {via}, until {}",
-                                silence.ends_at.format("%Y-%m-%d %H:%MZ")
+                        Some(s) => {
+                            match tokio::time::timeout(timeout, s.create_silence(&silence)).await {
+                                Ok(Ok((id, via))) => Ok(format!(
+                                    "silence {id} via {via}, until {}",
+                                    silence.ends_at.format("%Y-%m-%d %H:%MZ")
+                                )),
+                                Ok(Err(e)) => Err(format!("{e:#}")),
+                                Err(_) => Err(format!(
+                                "timed out after {timeout:?}; check the silences before retrying"
                             )),
-                            Ok(Err(e)) => Err(format!("{e:#}")),
-                            Err(_) => Err(format!("timed out after {timeout:?}; check the silences before retrying")),
-                        },
+                            }
+                        }
                         None => Err(format!("no alert source named `{source}` is configured")),
                     };
-                    let _ = tx.send(Msg::SilenceDone { action, target, result }).await;
+                    let _ = tx
+                        .send(Msg::SilenceDone {
+                            action,
+                            target,
+                            result,
+                        })
+                        .await;
                 });
             }
-            Effect::ExpireSilence { source, ids, target } => {
-                let src = self.alert_sources.iter().find(|s| s.name() == source).cloned();
+            Effect::ExpireSilence {
+                source,
+                ids,
+                target,
+            } => {
+                let src = self
+                    .alert_sources
+                    .iter()
+                    .find(|s| s.name() == source)
+                    .cloned();
                 let (tx, timeout) = (self.tx.clone(), self.timeout);
                 tokio::spawn(async move {
                     let result = match src {
@@ -183,7 +225,9 @@ impl Runner {
                                 match tokio::time::timeout(timeout, s.expire_silence(id)).await {
                                     Ok(Ok(via)) => done.push(format!("{id} via {via}")),
                                     Ok(Err(e)) => errors.push(format!("{id}: {e:#}")),
-                                    Err(_) => errors.push(format!("{id}: timed out after {timeout:?}")),
+                                    Err(_) => {
+                                        errors.push(format!("{id}: timed out after {timeout:?}"))
+                                    }
                                 }
                             }
                             if errors.is_empty() {
@@ -191,7 +235,11 @@ impl Runner {
                             } else if done.is_empty() {
                                 Err(errors.join("; "))
                             } else {
-                                Err(format!("expired {}, but {}", done.join(", "), errors.join("; ")))
+                                Err(format!(
+                                    "expired {}, but {}",
+                                    done.join(", "),
+                                    errors.join("; ")
+                                ))
                             }
                         }
                         None => Err(format!("no alert source named `{source}` is configured")),

@@ -150,7 +150,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => interactive(&cli, &loaded, &data_dir, &config_dir),
         Some(Command::Timeline {
-            command: TimelineCmd::Export { incident, format, output },
+            command:
+                TimelineCmd::Export {
+                    incident,
+                    format,
+                    output,
+                },
         }) => {
             let format = match format {
                 ExportFormat::Markdown => Format::Markdown,
@@ -159,7 +164,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let text = export::export_incident(&data_dir, incident.as_deref(), format, Utc::now())?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                    std::fs::write(&path, text)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
                     eprintln!("wrote {}", path.display());
                 }
                 None => std::io::stdout().write_all(text.as_bytes())?,
@@ -193,9 +199,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 ListFormat::Table => {
                     if list.is_empty() {
-                        eprintln!("no incidents recorded in {}", journal::incidents_dir(&data_dir).display());
+                        eprintln!(
+                            "no incidents recorded in {}",
+                            journal::incidents_dir(&data_dir).display()
+                        );
                     } else {
-                        println!("{:<24} {:<5} {:<14} {:<17} {:>7}  TITLE", "ID", "SEV", "STATUS", "LAST ACTIVITY", "ENTRIES");
+                        println!(
+                            "{:<24} {:<5} {:<14} {:<17} {:>7}  TITLE",
+                            "ID", "SEV", "STATUS", "LAST ACTIVITY", "ENTRIES"
+                        );
                         for s in list {
                             println!(
                                 "{:<24} {:<5} {:<14} {:<17} {:>7}  {}{}{}",
@@ -242,7 +254,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             println!("{:<20} {:<22} DESCRIPTION", "KEYS", "ACTION");
             for a in firebreak::action::Action::ALL {
-                println!("{:<20} {:<22} {}", km.keys_for(*a).join(" "), a.name(), a.description());
+                println!(
+                    "{:<20} {:<22} {}",
+                    km.keys_for(*a).join(" "),
+                    a.name(),
+                    a.description()
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -258,7 +275,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ok = false;
                     println!("keymap   {e}");
                 }
-                (_, None) => println!("keymap   {}: ok", if kp.exists() { kp.display().to_string() } else { "built-in".into() }),
+                (_, None) => println!(
+                    "keymap   {}: ok",
+                    if kp.exists() {
+                        kp.display().to_string()
+                    } else {
+                        "built-in".into()
+                    }
+                ),
             }
             let name = cli.theme.clone().unwrap_or_else(|| cfg.theme.clone());
             match Theme::load(&name, Some(&config_dir.join("themes")), false) {
@@ -272,17 +296,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ok &= good;
                 println!("flags    {line}");
             }
-            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) })
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
         }
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "firebreak", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "firebreak",
+                &mut std::io::stdout(),
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 fn keymap_path(cfg: &config::Config, config_dir: &Path) -> PathBuf {
-    cfg.keymap.clone().unwrap_or_else(|| config_dir.join("keymap.toml"))
+    cfg.keymap
+        .clone()
+        .unwrap_or_else(|| config_dir.join("keymap.toml"))
 }
 
 /// Create `dir` (0700) or explain why not.
@@ -295,7 +330,12 @@ fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))
 }
 
-fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: &Path) -> anyhow::Result<ExitCode> {
+fn interactive(
+    cli: &Cli,
+    loaded: &config::Loaded,
+    data_dir: &Path,
+    config_dir: &Path,
+) -> anyhow::Result<ExitCode> {
     let cfg = &loaded.config;
     let demo_mode = cli.demo || loaded.path.is_none() || cfg.demo;
     ensure_dir(data_dir)?;
@@ -318,7 +358,11 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
                 );
                 notices.push(text.clone());
                 // The repair is evidence too: record it in the journal itself.
-                match j.append(Utc::now(), journal::SYSTEM_ACTOR, firebreak::timeline::Event::Note { text }) {
+                match j.append(
+                    Utc::now(),
+                    journal::SYSTEM_ACTOR,
+                    firebreak::timeline::Event::Note { text },
+                ) {
                     Ok(entry) => r.entries.push(entry),
                     Err(e) => notices.push(format!("could not record the repair: {e}")),
                 }
@@ -340,7 +384,10 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
         release: None,
         journal: None,
         data_dir: data_dir.to_path_buf(),
-        export_dir: cfg.export_dir.clone().unwrap_or_else(|| data_dir.join("exports")),
+        export_dir: cfg
+            .export_dir
+            .clone()
+            .unwrap_or_else(|| data_dir.join("exports")),
         poll_interval: interval,
         timeout,
         user_theme_dir: Some(config_dir.join("themes")),
@@ -386,14 +433,18 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
     let wired = config::sources::wire(cfg);
     if demo_mode {
         if wired.alerts.is_some() || wired.metrics.is_some() {
-            notices.push("Demo mode: [alertmanager] and [prometheus] are not used (set demo = false)".into());
+            notices.push(
+                "Demo mode: [alertmanager] and [prometheus] are not used (set demo = false)".into(),
+            );
         }
     } else {
         wiring.alert_sources.extend(wired.alerts.clone());
         wiring.metric_sources.extend(wired.metrics.clone());
         // Pollers wait a little longer than the clients' own deadlines, so
         // the clients' clearer errors win.
-        wiring.timeout = wiring.timeout.max(wired.max_timeout + Duration::from_secs(1));
+        wiring.timeout = wiring
+            .timeout
+            .max(wired.max_timeout + Duration::from_secs(1));
         notices.extend(wired.notices.iter().cloned());
     }
 
@@ -402,7 +453,11 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
         notices.push(format!("keymap error, using built-in keys: {e}"));
     }
     let theme_name = cli.theme.clone().unwrap_or_else(|| cfg.theme.clone());
-    let (theme, th_notice) = Theme::load(&theme_name, wiring.user_theme_dir.as_deref(), wiring.no_color);
+    let (theme, th_notice) = Theme::load(
+        &theme_name,
+        wiring.user_theme_dir.as_deref(),
+        wiring.no_color,
+    );
     if let Some(n) = th_notice {
         notices.push(n);
     }
@@ -413,7 +468,11 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
             .clone()
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "responder".into()),
-        default_severity: if demo_mode { demo_severity } else { cfg.incident.default_severity },
+        default_severity: if demo_mode {
+            demo_severity
+        } else {
+            cfg.incident.default_severity
+        },
         demo_title: Some(demo_title),
         local_offset: Local::now().offset().fix(),
         themes: theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
@@ -426,7 +485,9 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
     };
     let mut state = State::new(settings, keymap, &theme.name);
     // Playbooks first: replaying the journal attaches runs to them.
-    let catalog = firebreak::playbook::loader::load_all(&firebreak::playbook::cli::user_dirs(cfg, config_dir));
+    let catalog = firebreak::playbook::loader::load_all(&firebreak::playbook::cli::user_dirs(
+        cfg, config_dir,
+    ));
     for e in &catalog.errors {
         notices.push(format!("playbook skipped: {e}"));
     }
@@ -449,7 +510,11 @@ fn interactive(cli: &Cli, loaded: &config::Loaded, data_dir: &Path, config_dir: 
         let problems = r.problems.clone();
         state.resume(r.entries, problems);
         if let Some(inc) = &state.incident {
-            notices.push(format!("Resumed incident {} ({} entries)", inc.id, state.timeline.len()));
+            notices.push(format!(
+                "Resumed incident {} ({} entries)",
+                inc.id,
+                state.timeline.len()
+            ));
         }
     }
     if !notices.is_empty() {

@@ -55,7 +55,11 @@ async fn poll_all(d: &mut Driver, w: &World0) {
     *w.clock.lock().unwrap() = now;
     let alerts = w.demo.alerts().await.map_err(|e| e.to_string());
     d.send(Msg::Alerts(polled(alerts, now)));
-    let panels = w.demo.panels(Duration::minutes(15)).await.map_err(|e| e.to_string());
+    let panels = w
+        .demo
+        .panels(Duration::minutes(15))
+        .await
+        .map_err(|e| e.to_string());
     d.send(Msg::Metrics(polled(panels, now)));
     let flags = w.demo.list().await.map_err(|e| e.to_string());
     d.send(Msg::Flags(polled(flags, now)));
@@ -65,10 +69,19 @@ async fn poll_all(d: &mut Driver, w: &World0) {
 async fn run_outbox(d: &mut Driver, w: &World0) {
     for fx in d.take_outbox() {
         match fx {
-            Effect::FlipFlag { provider, flag, wanted } => {
+            Effect::FlipFlag {
+                provider,
+                flag,
+                wanted,
+            } => {
                 *w.clock.lock().unwrap() = d.now;
                 let result = flags::flip(&w.demo, &flag, wanted, StdDuration::from_secs(1)).await;
-                d.send(Msg::FlipDone { provider, flag, wanted, result });
+                d.send(Msg::FlipDone {
+                    provider,
+                    flag,
+                    wanted,
+                    result,
+                });
             }
             Effect::Rollback => {
                 let r = w.demo.rollback().await.map_err(|e| e.to_string());
@@ -115,21 +128,44 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
     d.keys("i-10m");
     d.send(code(KeyCode::Enter));
     assert_eq!(d.state.incident.as_ref().unwrap().severity, Severity::Sev1);
-    assert_eq!(d.state.incident.as_ref().unwrap().impact_started, Some(d.now - Duration::minutes(10)));
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().impact_started,
+        Some(d.now - Duration::minutes(10))
+    );
 
     // Turn the guilty flag off from the flags pane, with confirmation.
     d.keys("4");
-    let pos = d.state.flags_list.view.iter().position(|i| d.state.flags[*i].name == "new-checkout-flow").unwrap();
+    let pos = d
+        .state
+        .flags_list
+        .view
+        .iter()
+        .position(|i| d.state.flags[*i].name == "new-checkout-flow")
+        .unwrap();
     d.state.flags_list.selected = pos;
     d.keys("x");
-    assert!(matches!(d.state.mode, Mode::Confirm { pending: Pending::FlipFlag { wanted: false, .. }, .. }));
+    assert!(matches!(
+        d.state.mode,
+        Mode::Confirm {
+            pending: Pending::FlipFlag { wanted: false, .. },
+            ..
+        }
+    ));
     d.keys("y");
     // Recorded before it runs: the ActionStarted entry is already durable.
-    assert!(matches!(events(&d).last(), Some(Event::ActionStarted { .. })));
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::ActionStarted { .. })
+    ));
     run_outbox(&mut d, &w).await;
     assert!(matches!(
         events(&d).last(),
-        Some(Event::FlagChanged { ok: true, before: Some(true), after: Some(false), .. })
+        Some(Event::FlagChanged {
+            ok: true,
+            before: Some(true),
+            after: Some(false),
+            ..
+        })
     ));
 
     // The world recovers; the alerts resolve and are recorded once.
@@ -147,8 +183,14 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
         .collect();
     let mut resolved = resolved;
     resolved.sort();
-    assert_eq!(resolved, vec!["HighErrorRate".to_string(), "LatencyHigh".to_string()]);
-    assert!(d.state.panels[0].last().unwrap() < 2.0, "error ratio back down");
+    assert_eq!(
+        resolved,
+        vec!["HighErrorRate".to_string(), "LatencyHigh".to_string()]
+    );
+    assert!(
+        d.state.panels[0].last().unwrap() < 2.0,
+        "error ratio back down"
+    );
 
     d.keys("S4"); // resolved
     assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Resolved);
@@ -174,7 +216,11 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
     let mut fresh = new_state(true);
     fresh.resume(replay.entries, replay.problems);
     assert_eq!(fresh.incident, d.state.incident);
-    assert_eq!(fresh.recorded_firing.len(), 1, "only the unrelated info alert still firing");
+    assert_eq!(
+        fresh.recorded_firing.len(),
+        1,
+        "only the unrelated info alert still firing"
+    );
 }
 
 #[tokio::test]
@@ -186,14 +232,23 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
     let fx = firebreak::state::update::start(&mut d.state, t0);
     d.run(fx);
     d.keys("B");
-    assert!(matches!(d.state.mode, Mode::Confirm { pending: Pending::Rollback, .. }));
+    assert!(matches!(
+        d.state.mode,
+        Mode::Confirm {
+            pending: Pending::Rollback,
+            ..
+        }
+    ));
     d.keys("y");
     // A second press while it runs does nothing.
     d.keys("B");
     assert_eq!(d.state.mode, Mode::Normal);
     assert_eq!(d.outbox, vec![Effect::Rollback]);
     run_outbox(&mut d, &w).await;
-    assert!(matches!(events(&d).last(), Some(Event::ActionFinished { ok: true, .. })));
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::ActionFinished { ok: true, .. })
+    ));
     d.now += Duration::minutes(5);
     *w.clock.lock().unwrap() = d.now;
     assert_eq!(w.demo.current().await.unwrap(), "checkout v2.13.2");
@@ -226,7 +281,13 @@ fn a_flag_cannot_be_flipped_twice_while_a_flip_is_in_flight() {
     d.send(code(KeyCode::Enter));
     d.keys("y");
     assert!(d.take_outbox().is_empty(), "no second flip");
-    assert!(d.state.notice.as_ref().unwrap().text.contains("already being changed"));
+    assert!(d
+        .state
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("already being changed"));
 }
 
 #[test]
@@ -237,20 +298,39 @@ fn a_journal_write_failure_is_shown_kept_and_retried_and_blocks_the_action() {
         &mut s,
         Msg::RecordFailed {
             actor: "alice".into(),
-            event: Event::Note { text: "disk full?".into() },
+            event: Event::Note {
+                text: "disk full?".into(),
+            },
             error: "/x/inc.jsonl: No space left on device (os error 28)".into(),
             then: vec![Effect::Rollback],
         },
         now,
     );
-    assert!(fx.is_empty(), "the action is not run when it could not be recorded");
+    assert!(
+        fx.is_empty(),
+        "the action is not run when it could not be recorded"
+    );
     assert_eq!(s.unsaved.len(), 1);
-    assert!(s.journal_error.as_deref().unwrap().contains("No space left"));
+    assert!(s
+        .journal_error
+        .as_deref()
+        .unwrap()
+        .contains("No space left"));
     let notice = s.visible_notice(now + Duration::minutes(5)).unwrap();
-    assert!(notice.text.contains("NOT RECORDED"), "errors stay on screen: {}", notice.text);
+    assert!(
+        notice.text.contains("NOT RECORDED"),
+        "errors stay on screen: {}",
+        notice.text
+    );
     // `r` retries the unsaved entry.
     let fx = update(&mut s, key('r'), now);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Record { event: Event::Note { .. }, .. })));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Record {
+            event: Event::Note { .. },
+            ..
+        }
+    )));
     assert!(s.unsaved.is_empty());
 }
 
@@ -270,12 +350,20 @@ fn a_source_going_down_keeps_the_last_alerts_and_is_recorded_once() {
     }
     assert_eq!(d.state.alerts.len(), n, "last known alerts kept");
     assert!(d.state.alerts_health.freshness(d.now).is_bad());
-    let downs = events(&d).iter().filter(|e| matches!(e, Event::SourceHealth { healthy: false, .. })).count();
+    let downs = events(&d)
+        .iter()
+        .filter(|e| matches!(e, Event::SourceHealth { healthy: false, .. }))
+        .count();
     assert_eq!(downs, 1);
     // No alert was recorded as resolved just because the source vanished.
-    assert!(!events(&d).iter().any(|e| matches!(e, Event::AlertResolved { .. })));
+    assert!(!events(&d)
+        .iter()
+        .any(|e| matches!(e, Event::AlertResolved { .. })));
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), d.now)));
-    assert!(matches!(events(&d).last(), Some(Event::SourceHealth { healthy: true, .. })));
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::SourceHealth { healthy: true, .. })
+    ));
 }
 
 #[test]
@@ -286,7 +374,13 @@ fn quit_asks_while_the_incident_is_open() {
     let fx = firebreak::state::update::start(&mut d.state, now);
     d.run(fx);
     d.keys("q");
-    assert!(matches!(d.state.mode, Mode::Confirm { pending: Pending::Quit, .. }));
+    assert!(matches!(
+        d.state.mode,
+        Mode::Confirm {
+            pending: Pending::Quit,
+            ..
+        }
+    ));
     d.keys("z"); // a stray key never confirms
     assert!(!d.state.quit);
     d.send(code(KeyCode::Esc));
@@ -309,13 +403,26 @@ fn impact_start_accepts_clock_times_and_explains_nonsense() {
         Mode::Prompt { error: Some(e), .. } => assert!(e.contains("14:02"), "{e}"),
         m => panic!("expected the prompt to stay with an error, got {m:?}"),
     }
-    d.send(Msg::Key(crossterm::event::KeyEvent::new(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL)));
+    d.send(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('u'),
+        crossterm::event::KeyModifiers::CONTROL,
+    )));
     // 15:02 local (UTC+1 in these tests) is 14:02 UTC.
     d.keys("15:02");
     d.send(code(KeyCode::Enter));
     assert_eq!(d.state.mode, Mode::Normal);
-    assert_eq!(d.state.incident.as_ref().unwrap().impact_started, Some(t("2026-11-27T14:02:00Z")));
-    assert!(d.state.timeline.last().unwrap().event.describe().contains("14:02:00 UTC"));
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().impact_started,
+        Some(t("2026-11-27T14:02:00Z"))
+    );
+    assert!(d
+        .state
+        .timeline
+        .last()
+        .unwrap()
+        .event
+        .describe()
+        .contains("14:02:00 UTC"));
 }
 
 #[test]
@@ -329,22 +436,39 @@ fn rename_declare_and_status_land_on_the_timeline() {
     assert!(d.state.notice.as_ref().unwrap().text.contains("declare"));
     d.keys("D");
     d.send(code(KeyCode::Enter));
-    assert!(matches!(&d.state.mode, Mode::Prompt { error: Some(_), .. }), "empty title refused");
+    assert!(
+        matches!(&d.state.mode, Mode::Prompt { error: Some(_), .. }),
+        "empty title refused"
+    );
     d.keys("Payments API 502s");
     d.send(code(KeyCode::Enter));
-    assert_eq!(d.state.incident.as_ref().unwrap().title, "Payments API 502s");
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().title,
+        "Payments API 502s"
+    );
     d.keys("R");
     for _ in 0..4 {
         d.send(code(KeyCode::Backspace));
     }
     d.keys("timeouts");
     d.send(code(KeyCode::Enter));
-    assert_eq!(d.state.incident.as_ref().unwrap().title, "Payments API timeouts");
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().title,
+        "Payments API timeouts"
+    );
     d.keys("S");
     d.send(code(KeyCode::Down));
     d.send(code(KeyCode::Enter));
-    assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Identified);
-    let kinds: Vec<_> = d.state.timeline.iter().map(|e| e.event.category()).collect();
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().status,
+        Status::Identified
+    );
+    let kinds: Vec<_> = d
+        .state
+        .timeline
+        .iter()
+        .map(|e| e.event.category())
+        .collect();
     assert_eq!(kinds, ["incident", "incident", "incident"]);
     assert_eq!(d.state.timeline[0].actor, "alice");
     // Declaring again while open is refused with a reason.
@@ -363,12 +487,27 @@ fn palette_fuzzy_matches_actions_alerts_and_flags() {
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
     d.keys(":");
     d.keys("exprt md");
-    let Mode::Palette(p) = &d.state.mode else { panic!() };
-    assert!(p.matches[0].0.label.contains("Markdown"), "{:?}", p.matches[0].0);
+    let Mode::Palette(p) = &d.state.mode else {
+        panic!()
+    };
+    assert!(
+        p.matches[0].0.label.contains("Markdown"),
+        "{:?}",
+        p.matches[0].0
+    );
     d.send(code(KeyCode::Enter));
-    assert!(matches!(d.take_outbox().as_slice(), [Effect::Export { format: Format::Markdown, .. }]));
+    assert!(matches!(
+        d.take_outbox().as_slice(),
+        [Effect::Export {
+            format: Format::Markdown,
+            ..
+        }]
+    ));
     // An alert by name opens its details.
-    d.send(Msg::Key(crossterm::event::KeyEvent::new(KeyCode::Char('p'), crossterm::event::KeyModifiers::CONTROL)));
+    d.send(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('p'),
+        crossterm::event::KeyModifiers::CONTROL,
+    )));
     d.keys("disksp");
     d.send(code(KeyCode::Enter));
     assert!(matches!(d.state.mode, Mode::AlertDetail { .. }));
@@ -386,7 +525,11 @@ fn slash_filters_the_focused_list_and_esc_clears_it() {
     for m in [key('/'), key('i'), key('d'), key('x')] {
         update(&mut s, m, now);
     }
-    assert_eq!(s.alerts_list.view.len(), 1, "idx matches only the indexer alert");
+    assert_eq!(
+        s.alerts_list.view.len(),
+        1,
+        "idx matches only the indexer alert"
+    );
     update(&mut s, code(KeyCode::Enter), now);
     assert_eq!(s.alerts_list.filter, "idx", "Enter keeps the filter");
     update(&mut s, code(KeyCode::Esc), now);
@@ -396,7 +539,11 @@ fn slash_filters_the_focused_list_and_esc_clears_it() {
 #[test]
 fn keymap_overrides_change_what_keys_do() {
     let mut km = firebreak::config::keymap::Keymap::builtin();
-    km.overlay(std::path::Path::new("k.toml"), "[keys]\n\"Q\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
+    km.overlay(
+        std::path::Path::new("k.toml"),
+        "[keys]\n\"Q\" = \"quit\"\n\"q\" = \"none\"\n",
+    )
+    .unwrap();
     let mut s = firebreak::state::State::new(settings(false), km, "dark");
     let now = t("2026-11-27T14:00:00Z");
     update(&mut s, key('q'), now);

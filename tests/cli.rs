@@ -31,17 +31,39 @@ fn record_incident(data: &Path, id: &str, title: &str) {
         j.append(at, actor, e).unwrap();
         at += chrono::Duration::minutes(3);
     };
-    add("alice", Event::IncidentDeclared { id: id.into(), title: title.into(), severity: Severity::Sev2, demo: false });
-    add(SYSTEM_ACTOR, Event::AlertFiring {
-        fingerprint: "f1".into(),
-        name: "HighErrorRate".into(),
-        severity: "critical".into(),
-        summary: "5xx | above 5%".into(),
-        labels: Default::default(),
-        since: None,
-    });
-    add("alice", Event::Note { text: "rolled back\nvia deploy tool".into() });
-    add("alice", Event::StatusChanged { from: Status::Investigating, to: Status::Resolved });
+    add(
+        "alice",
+        Event::IncidentDeclared {
+            id: id.into(),
+            title: title.into(),
+            severity: Severity::Sev2,
+            demo: false,
+        },
+    );
+    add(
+        SYSTEM_ACTOR,
+        Event::AlertFiring {
+            fingerprint: "f1".into(),
+            name: "HighErrorRate".into(),
+            severity: "critical".into(),
+            summary: "5xx | above 5%".into(),
+            labels: Default::default(),
+            since: None,
+        },
+    );
+    add(
+        "alice",
+        Event::Note {
+            text: "rolled back\nvia deploy tool".into(),
+        },
+    );
+    add(
+        "alice",
+        Event::StatusChanged {
+            from: Status::Investigating,
+            to: Status::Resolved,
+        },
+    );
 }
 
 #[test]
@@ -49,7 +71,14 @@ fn export_markdown_to_stdout_and_file() {
     let dir = tempfile::tempdir().unwrap();
     record_incident(dir.path(), "inc-1", "Payments down");
     fb(dir.path())
-        .args(["timeline", "export", "--incident", "inc-1", "--format", "markdown"])
+        .args([
+            "timeline",
+            "export",
+            "--incident",
+            "inc-1",
+            "--format",
+            "markdown",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("# Postmortem: Payments down"))
@@ -70,7 +99,10 @@ fn export_markdown_to_stdout_and_file() {
 fn export_json_is_versioned_and_complete() {
     let dir = tempfile::tempdir().unwrap();
     record_incident(dir.path(), "inc-1", "Payments down");
-    let out = fb(dir.path()).args(["timeline", "export", "--format", "json"]).output().unwrap();
+    let out = fb(dir.path())
+        .args(["timeline", "export", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], 1);
@@ -95,7 +127,9 @@ fn export_reports_a_tampered_journal() {
     let dir = tempfile::tempdir().unwrap();
     record_incident(dir.path(), "inc-1", "Payments down");
     let path = firebreak::timeline::journal::journal_path(dir.path(), "inc-1");
-    let text = std::fs::read_to_string(&path).unwrap().replace("rolled back", "rolled BACK");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("rolled back", "rolled BACK");
     std::fs::write(&path, text).unwrap();
     fb(dir.path())
         .args(["timeline", "export"])
@@ -114,7 +148,10 @@ fn incident_list_shows_recorded_incidents() {
         .assert()
         .success()
         .stdout(predicate::str::contains("inc-1").and(predicate::str::contains("Search slow")));
-    let out = fb(dir.path()).args(["incident", "list", "--format", "json"]).output().unwrap();
+    let out = fb(dir.path())
+        .args(["incident", "list", "--format", "json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 2);
 }
@@ -122,7 +159,11 @@ fn incident_list_shows_recorded_incidents() {
 /// `# expect: TEXT` on the first line of a fixture.
 fn expectation(path: &Path) -> String {
     let src = std::fs::read_to_string(path).unwrap();
-    src.lines().next().unwrap().trim_start_matches("# expect: ").to_string()
+    src.lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("# expect: ")
+        .to_string()
 }
 
 fn fixtures(dir: &str) -> Vec<std::path::PathBuf> {
@@ -154,10 +195,20 @@ fn every_invalid_config_fails_naming_file_line_and_field() {
 fn every_valid_config_passes_check() {
     let dir = tempfile::tempdir().unwrap();
     for path in fixtures("tests/fixtures/config/valid") {
-        fb(dir.path()).arg("--config").arg(&path).arg("check").assert().success();
+        fb(dir.path())
+            .arg("--config")
+            .arg(&path)
+            .arg("check")
+            .assert()
+            .success();
     }
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config.example.toml");
-    fb(dir.path()).arg("--config").arg(example).arg("check").assert().success();
+    fb(dir.path())
+        .arg("--config")
+        .arg(example)
+        .arg("check")
+        .assert()
+        .success();
 }
 
 #[test]
@@ -234,13 +285,19 @@ fn bad_themes_are_reported_by_check_with_file_line_field() {
 #[test]
 fn help_and_completions() {
     let dir = tempfile::tempdir().unwrap();
+    fb(dir.path()).arg("--help").assert().success().stdout(
+        predicate::str::contains("demo incident").and(predicate::str::contains("timeline")),
+    );
     fb(dir.path())
-        .arg("--help")
+        .args(["timeline", "export", "--help"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("demo incident").and(predicate::str::contains("timeline")));
-    fb(dir.path()).args(["timeline", "export", "--help"]).assert().success().stdout(predicate::str::contains("--format"));
+        .stdout(predicate::str::contains("--format"));
     for shell in ["bash", "zsh", "fish"] {
-        fb(dir.path()).args(["completions", shell]).assert().success().stdout(predicate::str::contains("firebreak"));
+        fb(dir.path())
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("firebreak"));
     }
 }

@@ -33,7 +33,10 @@ fn start_hypothesis(d: &mut Driver, text: &str, planned: &str, time_box: Option<
     d.keys(planned);
     d.send(code(KeyCode::Enter));
     if let Some(b) = time_box {
-        d.send(Msg::Key(crossterm::event::KeyEvent::new(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL)));
+        d.send(Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::Char('u'),
+            crossterm::event::KeyModifiers::CONTROL,
+        )));
         d.keys(b);
     }
     d.send(code(KeyCode::Enter));
@@ -50,7 +53,8 @@ fn events(d: &Driver) -> Vec<Event> {
 
 fn slot(d: &Driver) -> String {
     let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
-    term.draw(|f| firebreak::ui::draw(f, &d.state, &Theme::default_theme(), d.now)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &Theme::default_theme(), d.now))
+        .unwrap();
     let text = term.backend().to_string();
     text.lines().take(3).collect::<Vec<_>>().join("\n")
 }
@@ -61,7 +65,12 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     let t0 = t("2026-11-27T14:00:00Z");
     let mut d = driver(dir.path(), t0);
 
-    start_hypothesis(&mut d, "connection pool too small after deploy", "raise pool to 50", None);
+    start_hypothesis(
+        &mut d,
+        "connection pool too small after deploy",
+        "raise pool to 50",
+        None,
+    );
     let h1 = d.state.hyp.active().unwrap().clone();
     assert_eq!(h1.time_box, Duration::minutes(10), "config default box");
     assert_eq!(h1.planned, "raise pool to 50");
@@ -77,8 +86,18 @@ fn two_quick_tries_expire_then_the_systematic_path() {
 
     // The box runs out: announced once, prominently, without a modal.
     tick(&mut d, Duration::minutes(7));
-    assert_eq!(d.state.mode, Mode::Normal, "never a modal that eats the next key");
-    assert!(d.state.notice.as_ref().unwrap().text.contains("Time box for H1 is spent"));
+    assert_eq!(
+        d.state.mode,
+        Mode::Normal,
+        "never a modal that eats the next key"
+    );
+    assert!(d
+        .state
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("Time box for H1 is spent"));
     let screen = slot(&d);
     assert!(screen.contains("H1 OVER by 0s"), "{screen}");
     assert!(screen.contains("Time box for H1"), "{screen}");
@@ -88,12 +107,24 @@ fn two_quick_tries_expire_then_the_systematic_path() {
 
     // Outcome: refuted.
     d.keys("h");
-    assert!(matches!(d.state.mode, Mode::Choose { kind: ChooseKind::Outcome, .. }));
+    assert!(matches!(
+        d.state.mode,
+        Mode::Choose {
+            kind: ChooseKind::Outcome,
+            ..
+        }
+    ));
     d.keys("2");
     assert!(d.state.hyp.active().is_none());
-    assert_eq!(d.state.hyp.list[0].outcome.as_ref().unwrap().0, Outcome::Refuted);
+    assert_eq!(
+        d.state.hyp.list[0].outcome.as_ref().unwrap().0,
+        Outcome::Refuted
+    );
     tick(&mut d, Duration::seconds(1));
-    assert!(d.state.hyp.systematic.is_none(), "1 of 2 tries, 10m of 20m: still quick");
+    assert!(
+        d.state.hyp.systematic.is_none(),
+        "1 of 2 tries, 10m of 20m: still quick"
+    );
 
     // Second: extended once with a reason, then refuted.
     start_hypothesis(&mut d, "stale cache of prices", "flush cache", Some("5m"));
@@ -102,7 +133,13 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     d.keys("4"); // extend once
     d.keys("cache flush still running");
     d.send(code(KeyCode::Enter));
-    assert!(matches!(events(&d).last(), Some(Event::HypothesisExtended { extra_secs: 300, .. })));
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::HypothesisExtended {
+            extra_secs: 300,
+            ..
+        })
+    ));
     assert!(slot(&d).contains("EXTENDED"));
     d.keys("h");
     let rows = firebreak::state::hypotheses_outcome_rows(&d.state);
@@ -114,20 +151,36 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     // Budget spent: firebreak switches by itself, once, and says why.
     tick(&mut d, Duration::seconds(1));
     tick(&mut d, Duration::seconds(1));
-    let switches: Vec<_> = events(&d).into_iter().filter(|e| matches!(e, Event::SystematicPath { .. })).collect();
+    let switches: Vec<_> = events(&d)
+        .into_iter()
+        .filter(|e| matches!(e, Event::SystematicPath { .. }))
+        .collect();
     assert_eq!(switches.len(), 1, "{switches:?}");
-    let Event::SystematicPath { reason } = &switches[0] else { unreachable!() };
+    let Event::SystematicPath { reason } = &switches[0] else {
+        unreachable!()
+    };
     assert!(reason.contains("2 of 2"), "{reason}");
     assert!(slot(&d).contains("SYSTEMATIC"));
     // ... and the systematic-diagnosis playbook is the working checklist,
     // opened without a modal.
-    let run = d.state.playbooks.runs.iter().find(|r| r.playbook == "systematic-diagnosis").expect("checklist run");
+    let run = d
+        .state
+        .playbooks
+        .runs
+        .iter()
+        .find(|r| r.playbook == "systematic-diagnosis")
+        .expect("checklist run");
     assert!(run.is_active());
     assert_eq!(d.state.focus, firebreak::state::Pane::Playbooks);
     assert_eq!(d.state.mode, Mode::Normal);
     tick(&mut d, Duration::seconds(1));
     assert_eq!(
-        d.state.playbooks.runs.iter().filter(|r| r.playbook == "systematic-diagnosis").count(),
+        d.state
+            .playbooks
+            .runs
+            .iter()
+            .filter(|r| r.playbook == "systematic-diagnosis")
+            .count(),
         1,
         "opened once"
     );
@@ -137,18 +190,25 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     assert!(matches!(d.state.mode, Mode::Confirm { .. }));
     d.keys("y");
     d.send(code(KeyCode::Enter));
-    assert!(matches!(&d.state.mode, Mode::Prompt { error: Some(_), .. }), "a reason is required");
+    assert!(
+        matches!(&d.state.mode, Mode::Prompt { error: Some(_), .. }),
+        "a reason is required"
+    );
     d.keys("new evidence: only eu-west-1 affected");
     d.send(code(KeyCode::Enter));
     start_hypothesis_rest(&mut d, "bad config in eu-west-1");
     let h3 = d.state.hyp.active().unwrap();
-    assert_eq!(h3.override_reason.as_deref(), Some("new evidence: only eu-west-1 affected"));
+    assert_eq!(
+        h3.override_reason.as_deref(),
+        Some("new evidence: only eu-west-1 affected")
+    );
     assert!(slot(&d).contains("H3") && slot(&d).contains("SYSTEMATIC"));
 
     // The export tells the whole story.
     let id = d.state.incident.as_ref().unwrap().id.clone();
     let md = export::export_incident(dir.path(), Some(&id), Format::Markdown, d.now).unwrap();
-    let section = &md[md.find("## Hypotheses tried").expect("section")..md.find("## Timeline").unwrap()];
+    let section =
+        &md[md.find("## Hypotheses tried").expect("section")..md.find("## Timeline").unwrap()];
     for want in [
         "### H1: connection pool too small after deploy",
         "Quick action: raise pool to 50",
@@ -169,7 +229,10 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     assert_eq!(v["hypotheses"]["tried"].as_array().unwrap().len(), 3);
     assert_eq!(v["hypotheses"]["tried"][0]["outcome"], "refuted");
     assert_eq!(v["hypotheses"]["tried"][1]["extension"]["seconds"], 300);
-    assert!(v["hypotheses"]["systematic"]["reason"].as_str().unwrap().contains("2 of 2"));
+    assert!(v["hypotheses"]["systematic"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("2 of 2"));
 }
 
 /// After the override reason: text, no action, default box.
@@ -190,7 +253,14 @@ fn the_time_budget_alone_ends_the_quick_phase() {
     tick(&mut d, Duration::minutes(21));
     d.keys("h3"); // abandoned
     tick(&mut d, Duration::seconds(1));
-    assert!(d.state.hyp.systematic.as_ref().unwrap().1.contains("21m00s of 20m00s"));
+    assert!(d
+        .state
+        .hyp
+        .systematic
+        .as_ref()
+        .unwrap()
+        .1
+        .contains("21m00s of 20m00s"));
 }
 
 #[test]
@@ -199,10 +269,23 @@ fn the_responder_may_switch_early_and_only_once() {
     let mut d = driver(dir.path(), t("2026-11-27T14:00:00Z"));
     d.keys("H");
     d.keys("y");
-    assert!(d.state.hyp.systematic.as_ref().unwrap().1.contains("chosen"));
+    assert!(d
+        .state
+        .hyp
+        .systematic
+        .as_ref()
+        .unwrap()
+        .1
+        .contains("chosen"));
     d.keys("H");
     assert_eq!(d.state.mode, Mode::Normal);
-    assert_eq!(events(&d).iter().filter(|e| matches!(e, Event::SystematicPath { .. })).count(), 1);
+    assert_eq!(
+        events(&d)
+            .iter()
+            .filter(|e| matches!(e, Event::SystematicPath { .. }))
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -221,9 +304,17 @@ fn a_box_that_ran_out_while_closed_is_expired_on_restart() {
     let later = t0 + Duration::minutes(25);
     let h = s.hyp.active().unwrap();
     assert!(h.expired(later));
-    assert_eq!(h.deadline(), t0 + Duration::minutes(10), "never reset by a restart");
+    assert_eq!(
+        h.deadline(),
+        t0 + Duration::minutes(10),
+        "never reset by a restart"
+    );
     let mut d = Driver::new(s, dir.path(), later);
-    d.journal = Some(journal::Journal::open(&journal::journal_path(dir.path(), &id)).unwrap().0);
+    d.journal = Some(
+        journal::Journal::open(&journal::journal_path(dir.path(), &id))
+            .unwrap()
+            .0,
+    );
     assert!(slot(&d).contains("H1 OVER by 15m00s"), "{}", slot(&d));
 }
 
@@ -238,7 +329,10 @@ fn empty_and_bad_input_is_explained_not_recorded() {
     d.keys("x");
     d.send(code(KeyCode::Enter));
     d.send(code(KeyCode::Enter));
-    d.send(Msg::Key(crossterm::event::KeyEvent::new(KeyCode::Char('u'), crossterm::event::KeyModifiers::CONTROL)));
+    d.send(Msg::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('u'),
+        crossterm::event::KeyModifiers::CONTROL,
+    )));
     d.keys("ten minutes");
     d.send(code(KeyCode::Enter));
     assert!(matches!(&d.state.mode, Mode::Prompt { error: Some(e), .. } if e.contains("duration")));
@@ -251,7 +345,12 @@ fn header_countdown_and_expiry_prompt_snapshots() {
     let dir = tempfile::tempdir().unwrap();
     let t0 = t("2026-11-27T14:00:00Z");
     let mut d = driver(dir.path(), t0);
-    start_hypothesis(&mut d, "connection pool too small after deploy", "raise pool to 50", None);
+    start_hypothesis(
+        &mut d,
+        "connection pool too small after deploy",
+        "raise pool to 50",
+        None,
+    );
     tick(&mut d, Duration::seconds(272));
     insta::assert_snapshot!("countdown", slot(&d));
     tick(&mut d, Duration::minutes(6));

@@ -31,18 +31,23 @@ fn scene(dir: &std::path::Path) -> (State, chrono::DateTime<chrono::Utc>) {
     let w = World::new(Scenario::builtin().unwrap(), t0);
     d.now = t0 + Duration::seconds(118);
     d.send(Msg::Alerts(polled(Ok(w.alerts(d.now)), d.now)));
-    d.send(Msg::Metrics(polled(Ok(w.panels(Duration::minutes(15), d.now)), d.now)));
+    d.send(Msg::Metrics(polled(
+        Ok(w.panels(Duration::minutes(15), d.now)),
+        d.now,
+    )));
     let flags = w
         .flags()
         .into_iter()
-        .map(|(name, enabled, description, changed_at)| firebreak::flags::Flag {
-            name,
-            enabled,
-            description,
-            provider: "demo".into(),
-            env: Some("production".into()),
-            changed_at,
-        })
+        .map(
+            |(name, enabled, description, changed_at)| firebreak::flags::Flag {
+                name,
+                enabled,
+                description,
+                provider: "demo".into(),
+                env: Some("production".into()),
+                changed_at,
+            },
+        )
         .collect();
     d.send(Msg::Flags(polled(Ok(flags), d.now)));
     d.keys("n");
@@ -52,10 +57,16 @@ fn scene(dir: &std::path::Path) -> (State, chrono::DateTime<chrono::Utc>) {
     (d.state, d.now)
 }
 
-fn render(state: &State, w: u16, h: u16, now: chrono::DateTime<chrono::Utc>) -> Terminal<TestBackend> {
+fn render(
+    state: &State,
+    w: u16,
+    h: u16,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     let theme = Theme::default_theme();
-    term.draw(|f| firebreak::ui::draw(f, state, &theme, now)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, state, &theme, now))
+        .unwrap();
     term
 }
 
@@ -93,7 +104,14 @@ fn source_down_is_loud_and_never_all_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let (mut state, now) = scene(dir.path());
     let later = now + Duration::seconds(10);
-    firebreak::state::update(&mut state, Msg::Alerts(polled(Err("connect: connection refused (127.0.0.1:9093)".into()), later)), later);
+    firebreak::state::update(
+        &mut state,
+        Msg::Alerts(polled(
+            Err("connect: connection refused (127.0.0.1:9093)".into()),
+            later,
+        )),
+        later,
+    );
     let text = render(&state, 120, 40, later).backend().to_string();
     assert!(text.contains("ALERT SOURCE DOWN"), "{text}");
     assert!(text.contains("last known alerts"));
@@ -101,7 +119,11 @@ fn source_down_is_loud_and_never_all_quiet() {
     assert!(!text.contains("All quiet"));
     // With nothing known at all it says outright that this is not quiet.
     let mut empty = new_state(false);
-    firebreak::state::update(&mut empty, Msg::Alerts(polled(Err("timed out after 5s".into()), later)), later);
+    firebreak::state::update(
+        &mut empty,
+        Msg::Alerts(polled(Err("timed out after 5s".into()), later)),
+        later,
+    );
     let text = render(&empty, 100, 30, later).backend().to_string();
     assert!(text.contains("NOT all quiet"), "{text}");
 }
@@ -121,7 +143,17 @@ fn confirm_dialog_names_the_flag_and_the_change() {
 fn any_terminal_size_draws_without_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let (mut state, now) = scene(dir.path());
-    for (w, h) in [(0, 0), (1, 1), (10, 3), (39, 11), (40, 12), (45, 14), (60, 18), (80, 24), (200, 60)] {
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (10, 3),
+        (39, 11),
+        (40, 12),
+        (45, 14),
+        (60, 18),
+        (80, 24),
+        (200, 60),
+    ] {
         render(&state, w, h, now);
     }
     // Overlays too.
@@ -142,8 +174,15 @@ fn no_color_theme_still_marks_severity() {
     let (state, now) = scene(dir.path());
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let theme = Theme::no_color();
-    term.draw(|f| firebreak::ui::draw(f, &state, &theme, now)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, &state, &theme, now))
+        .unwrap();
     let buf = term.backend().buffer();
-    assert!(buf.content().iter().all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset));
-    assert!(buf.content().iter().any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)));
+    assert!(buf
+        .content()
+        .iter()
+        .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset));
+    assert!(buf
+        .content()
+        .iter()
+        .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)));
 }

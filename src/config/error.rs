@@ -28,7 +28,12 @@ impl fmt::Display for FileError {
 impl std::error::Error for FileError {}
 
 impl FileError {
-    pub fn new(file: &Path, line: Option<usize>, field: Option<&str>, message: impl Into<String>) -> Self {
+    pub fn new(
+        file: &Path,
+        line: Option<usize>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
         FileError {
             file: file.to_path_buf(),
             line,

@@ -240,7 +240,10 @@ mod tests {
         km.overlay(Path::new("builtin"), DEFAULT_KEYMAP).unwrap();
         let km2 = Keymap::builtin();
         assert_eq!(km.bindings, km2.bindings);
-        assert_eq!(km.action_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)), Some(Action::Quit));
+        assert_eq!(
+            km.action_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            Some(Action::Quit)
+        );
         assert_eq!(
             km.action_for(&ev(KeyCode::Char('p'), KeyModifiers::CONTROL)),
             Some(Action::OpenPalette)
@@ -249,17 +252,36 @@ mod tests {
             km.action_for(&ev(KeyCode::Char('G'), KeyModifiers::SHIFT)),
             Some(Action::Bottom)
         );
-        assert_eq!(km.action_for(&ev(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevPane));
-        assert_eq!(km.action_for(&ev(KeyCode::Down, KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(km.action_for(&ev(KeyCode::Char(' '), KeyModifiers::NONE)), Some(Action::ToggleFlag));
+        assert_eq!(
+            km.action_for(&ev(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevPane)
+        );
+        assert_eq!(
+            km.action_for(&ev(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.action_for(&ev(KeyCode::Char(' '), KeyModifiers::NONE)),
+            Some(Action::ToggleFlag)
+        );
     }
 
     #[test]
     fn user_overlay_rebinds_and_unbinds() {
         let mut km = Keymap::builtin();
-        km.overlay(Path::new("u.toml"), "[keys]\n\"Q\" = \"quit\"\n\"q\" = \"none\"\n").unwrap();
-        assert_eq!(km.action_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)), None);
-        assert_eq!(km.action_for(&ev(KeyCode::Char('Q'), KeyModifiers::SHIFT)), Some(Action::Quit));
+        km.overlay(
+            Path::new("u.toml"),
+            "[keys]\n\"Q\" = \"quit\"\n\"q\" = \"none\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            km.action_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
+        assert_eq!(
+            km.action_for(&ev(KeyCode::Char('Q'), KeyModifiers::SHIFT)),
+            Some(Action::Quit)
+        );
     }
 
     #[test]
@@ -267,7 +289,10 @@ mod tests {
         let mut km = Keymap::builtin();
         let before = km.bindings.clone();
         let err = km
-            .overlay(Path::new("k.toml"), "[keys]\n\"a\" = \"quit\"\n\"z\" = \"explode\"\n")
+            .overlay(
+                Path::new("k.toml"),
+                "[keys]\n\"a\" = \"quit\"\n\"z\" = \"explode\"\n",
+            )
             .unwrap_err();
         assert_eq!(err.line, Some(3));
         assert_eq!(err.field.as_deref(), Some("keys.z"));
@@ -278,14 +303,28 @@ mod tests {
     #[test]
     fn bad_key_name_is_reported() {
         let mut km = Keymap::builtin();
-        let err = km.overlay(Path::new("k.toml"), "[keys]\n\"hyper-x\" = \"quit\"\n").unwrap_err();
+        let err = km
+            .overlay(Path::new("k.toml"), "[keys]\n\"hyper-x\" = \"quit\"\n")
+            .unwrap_err();
         assert_eq!(err.line, Some(2));
         assert!(err.message.contains("unknown key"), "{}", err.message);
     }
 
     #[test]
     fn key_names_round_trip() {
-        for name in ["q", "G", "?", "ctrl-p", "alt-x", "tab", "shift-tab", "enter", "space", "f1", "pagedown"] {
+        for name in [
+            "q",
+            "G",
+            "?",
+            "ctrl-p",
+            "alt-x",
+            "tab",
+            "shift-tab",
+            "enter",
+            "space",
+            "f1",
+            "pagedown",
+        ] {
             assert_eq!(Key::parse(name).unwrap().display(), name);
         }
     }

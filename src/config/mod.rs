@@ -279,7 +279,12 @@ pub fn load(explicit: Option<&Path>, dirs: &Dirs) -> Result<Loaded, FileError> {
             config: Config::default(),
             path: None,
         }),
-        Err(e) => Err(FileError::new(&path, None, None, format!("cannot read: {e}"))),
+        Err(e) => Err(FileError::new(
+            &path,
+            None,
+            None,
+            format!("cannot read: {e}"),
+        )),
     }
 }
 
@@ -295,15 +300,26 @@ mod tests {
 
     #[test]
     fn zero_interval_is_rejected_with_line() {
-        let e = Config::parse(Path::new("c.toml"), "theme = \"dark\"\npoll_interval_secs = 0\n").unwrap_err();
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "theme = \"dark\"\npoll_interval_secs = 0\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(2));
         assert_eq!(e.field.as_deref(), Some("poll_interval_secs"));
     }
 
     #[test]
     fn wrong_type_names_field() {
-        let e = Config::parse(Path::new("c.toml"), "[incident]\ndefault_severity = \"sev9\"\n").unwrap_err();
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[incident]\ndefault_severity = \"sev9\"\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(2));
-        assert!(e.message.contains("sev9") || e.message.contains("variant"), "{e}");
+        assert!(
+            e.message.contains("sev9") || e.message.contains("variant"),
+            "{e}"
+        );
     }
 }

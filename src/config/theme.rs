@@ -13,7 +13,10 @@ use super::error::{line_of, FileError};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -179,7 +182,11 @@ impl Theme {
                 Theme::default_theme(),
                 Some(format!(
                     "no theme named `{name}` (built-in: {}); using dark",
-                    BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             ),
         }
@@ -209,7 +216,9 @@ mod tests {
 
     #[test]
     fn bad_colour_names_line_and_field() {
-        let src = BUILTIN[0].1.replace("critical = \"", "critical = \"reddish");
+        let src = BUILTIN[0]
+            .1
+            .replace("critical = \"", "critical = \"reddish");
         let err = Theme::parse("x", Path::new("x.toml"), &src).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("colors.critical"));
         let line = src.lines().position(|l| l.contains("reddish")).unwrap() + 1;

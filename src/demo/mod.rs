@@ -110,7 +110,11 @@ impl Scenario {
         for a in &s.alerts {
             if let Some(m) = &a.metric {
                 if !s.metrics.iter().any(|x| &x.name == m) {
-                    anyhow::bail!("{}: alert {} names unknown metric `{m}`", file.display(), a.name);
+                    anyhow::bail!(
+                        "{}: alert {} names unknown metric `{m}`",
+                        file.display(),
+                        a.name
+                    );
                 }
             }
         }
@@ -141,7 +145,11 @@ impl World {
     /// A fresh world whose deploy happened `deployed_minutes_ago` before `now`.
     pub fn new(scenario: Scenario, now: DateTime<Utc>) -> World {
         let deploy = now - Duration::minutes(scenario.release.deployed_minutes_ago);
-        let flags = scenario.flags.iter().map(|f| (f.name.clone(), f.enabled)).collect();
+        let flags = scenario
+            .flags
+            .iter()
+            .map(|f| (f.name.clone(), f.enabled))
+            .collect();
         let mut w = World {
             state: WorldState {
                 started_at: now,
@@ -201,7 +209,12 @@ impl World {
         }
     }
 
-    pub fn set_flag(&mut self, name: &str, enabled: bool, now: DateTime<Utc>) -> anyhow::Result<()> {
+    pub fn set_flag(
+        &mut self,
+        name: &str,
+        enabled: bool,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
         self.advance(now);
         match self.state.flags.get_mut(name) {
             Some(v) => *v = enabled,
@@ -414,7 +427,9 @@ mod tests {
     use super::*;
 
     fn t0() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     fn world() -> World {
@@ -431,9 +446,15 @@ mod tests {
     fn the_deploy_causes_errors_and_alerts() {
         let w = world();
         let err = &w.scenario.metrics[0];
-        assert!(w.level(err, t0() - Duration::minutes(7)) < 1.0, "before deploy: baseline");
+        assert!(
+            w.level(err, t0() - Duration::minutes(7)) < 1.0,
+            "before deploy: baseline"
+        );
         assert!(w.level(err, t0()) > 10.0, "six minutes after deploy: high");
-        assert_eq!(names(&w.alerts(t0())), ["DiskSpaceLow", "HighErrorRate", "LatencyHigh"]);
+        assert_eq!(
+            names(&w.alerts(t0())),
+            ["DiskSpaceLow", "HighErrorRate", "LatencyHigh"]
+        );
     }
 
     #[test]
@@ -471,7 +492,10 @@ mod tests {
         w.advance(t0() + Duration::seconds(20));
         let err = w.scenario.metrics[0].clone();
         assert!(w.level(&err, t0() + Duration::minutes(4)) < 1.0);
-        assert_eq!(names(&w.alerts(t0() + Duration::minutes(4))), ["DiskSpaceLow"]);
+        assert_eq!(
+            names(&w.alerts(t0() + Duration::minutes(4))),
+            ["DiskSpaceLow"]
+        );
     }
 
     #[test]

@@ -92,7 +92,13 @@ pub async fn flip(
     let before = match tokio::time::timeout(timeout, provider.get(name)).await {
         Ok(Ok(f)) => f.enabled,
         Ok(Err(e)) => return Err(err(None, None, format!("reading {name}: {e:#}"))),
-        Err(_) => return Err(err(None, None, format!("reading {name}: timed out after {timeout:?}"))),
+        Err(_) => {
+            return Err(err(
+                None,
+                None,
+                format!("reading {name}: timed out after {timeout:?}"),
+            ))
+        }
     };
     if before == wanted {
         return Ok(FlipOutcome {
@@ -114,14 +120,29 @@ pub async fn flip(
     }
     let after = match tokio::time::timeout(timeout, provider.get(name)).await {
         Ok(Ok(f)) => f.enabled,
-        Ok(Err(e)) => return Err(err(Some(before), None, format!("reading back {name}: {e:#}"))),
-        Err(_) => return Err(err(Some(before), None, format!("reading back {name}: timed out"))),
+        Ok(Err(e)) => {
+            return Err(err(
+                Some(before),
+                None,
+                format!("reading back {name}: {e:#}"),
+            ))
+        }
+        Err(_) => {
+            return Err(err(
+                Some(before),
+                None,
+                format!("reading back {name}: timed out"),
+            ))
+        }
     };
     if after != wanted {
         return Err(err(
             Some(before),
             Some(after),
-            format!("read back {name}: still {}", if after { "on" } else { "off" }),
+            format!(
+                "read back {name}: still {}",
+                if after { "on" } else { "off" }
+            ),
         ));
     }
     Ok(FlipOutcome {

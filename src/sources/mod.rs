@@ -64,7 +64,9 @@ pub struct AlertDetail {
 
 impl Alert {
     pub fn name(&self) -> &str {
-        self.labels.get("alertname").map_or("(unnamed)", String::as_str)
+        self.labels
+            .get("alertname")
+            .map_or("(unnamed)", String::as_str)
     }
 
     pub fn severity(&self) -> &str {
@@ -134,7 +136,13 @@ impl Alert {
 
     /// Text the `/` filter and the palette match against.
     pub fn search_text(&self) -> String {
-        let mut s = format!("{} {} {} {}", self.name(), self.severity(), self.service(), self.summary());
+        let mut s = format!(
+            "{} {} {} {}",
+            self.name(),
+            self.severity(),
+            self.service(),
+            self.summary()
+        );
         for (k, v) in &self.labels {
             if k != "alertname" && k != "severity" && k != "service" {
                 s.push(' ');
@@ -168,7 +176,11 @@ pub struct Panel {
 
 impl Panel {
     pub fn last(&self) -> Option<f64> {
-        self.points.iter().rev().map(|p| p.1).find(|v| v.is_finite())
+        self.points
+            .iter()
+            .rev()
+            .map(|p| p.1)
+            .find(|v| v.is_finite())
     }
 }
 

@@ -128,9 +128,15 @@ mod tests {
         assert_eq!(h.freshness(t(0)), Freshness::Waiting);
         assert_eq!(h.record(t(0), Default::default(), None), None);
         assert_eq!(h.freshness(t(1)), Freshness::Ok);
-        assert_eq!(h.record(t(5), Default::default(), Some("refused".into())), Some(false));
+        assert_eq!(
+            h.record(t(5), Default::default(), Some("refused".into())),
+            Some(false)
+        );
         assert_eq!(h.freshness(t(6)), Freshness::Down("refused".into()));
-        assert_eq!(h.record(t(10), Default::default(), Some("refused".into())), None);
+        assert_eq!(
+            h.record(t(10), Default::default(), Some("refused".into())),
+            None
+        );
         assert_eq!(h.record(t(15), Default::default(), None), Some(true));
         assert_eq!(h.freshness(t(16)), Freshness::Ok);
         assert_eq!(h.freshness(t(40)), Freshness::Stale);

@@ -191,7 +191,9 @@ impl Hypotheses {
     }
 
     pub fn quick_spent(&self, now: DateTime<Utc>) -> Duration {
-        self.quick().map(|h| h.spent(now)).fold(Duration::zero(), |a, b| a + b)
+        self.quick()
+            .map(|h| h.spent(now))
+            .fold(Duration::zero(), |a, b| a + b)
     }
 
     /// Why the quick phase is over, if it is (and nothing is being tested).
@@ -202,7 +204,10 @@ impl Hypotheses {
         let n = self.quick_count();
         let spent = self.quick_spent(now);
         if n >= rules.max_quick {
-            Some(format!("quick-phase budget spent: {n} of {} quick hypotheses tried", rules.max_quick))
+            Some(format!(
+                "quick-phase budget spent: {n} of {} quick hypotheses tried",
+                rules.max_quick
+            ))
         } else if spent >= rules.budget && n > 0 {
             Some(format!(
                 "quick-phase budget spent: {} of {} used",
@@ -241,7 +246,10 @@ pub fn describe(e: &Event) -> String {
             box_secs,
             override_reason,
         } => {
-            let mut s = format!("Hypothesis H{id}: {text} (time box {})", fmt_duration(Duration::seconds(*box_secs)));
+            let mut s = format!(
+                "Hypothesis H{id}: {text} (time box {})",
+                fmt_duration(Duration::seconds(*box_secs))
+            );
             if !planned.is_empty() {
                 s.push_str(&format!("; quick action: {planned}"));
             }
@@ -250,7 +258,11 @@ pub fn describe(e: &Event) -> String {
             }
             s
         }
-        Event::HypothesisExtended { id, extra_secs, reason } => format!(
+        Event::HypothesisExtended {
+            id,
+            extra_secs,
+            reason,
+        } => format!(
             "EXCEPTION: H{id} time box extended by {} because: {reason}",
             fmt_duration(Duration::seconds(*extra_secs))
         ),
@@ -305,17 +317,52 @@ mod tests {
         h.apply(&start(1, 0));
         assert!(!h.list[0].expired(at(599)));
         assert!(h.list[0].expired(at(600)));
-        h.apply(&entry(610, Event::HypothesisExtended { id: 1, extra_secs: 300, reason: "almost".into() }));
+        h.apply(&entry(
+            610,
+            Event::HypothesisExtended {
+                id: 1,
+                extra_secs: 300,
+                reason: "almost".into(),
+            },
+        ));
         assert!(!h.list[0].expired(at(899)));
-        assert!(h.budget_spent(&rules, at(2000)).is_none(), "one still active");
-        h.apply(&entry(900, Event::HypothesisClosed { id: 1, outcome: Outcome::Refuted, note: String::new() }));
+        assert!(
+            h.budget_spent(&rules, at(2000)).is_none(),
+            "one still active"
+        );
+        h.apply(&entry(
+            900,
+            Event::HypothesisClosed {
+                id: 1,
+                outcome: Outcome::Refuted,
+                note: String::new(),
+            },
+        ));
         assert_eq!(h.list[0].spent(at(5000)), Duration::seconds(900));
-        assert!(h.budget_spent(&rules, at(901)).is_none(), "15m of 20m, 1 of 2");
+        assert!(
+            h.budget_spent(&rules, at(901)).is_none(),
+            "15m of 20m, 1 of 2"
+        );
         h.apply(&start(2, 1000));
-        h.apply(&entry(1100, Event::HypothesisClosed { id: 2, outcome: Outcome::Refuted, note: String::new() }));
+        h.apply(&entry(
+            1100,
+            Event::HypothesisClosed {
+                id: 2,
+                outcome: Outcome::Refuted,
+                note: String::new(),
+            },
+        ));
         assert!(h.budget_spent(&rules, at(1101)).unwrap().contains("2 of 2"));
-        h.apply(&entry(1101, Event::SystematicPath { reason: "budget".into() }));
-        assert!(h.budget_spent(&rules, at(1102)).is_none(), "already switched");
+        h.apply(&entry(
+            1101,
+            Event::SystematicPath {
+                reason: "budget".into(),
+            },
+        ));
+        assert!(
+            h.budget_spent(&rules, at(1102)).is_none(),
+            "already switched"
+        );
     }
 
     #[test]
@@ -326,7 +373,17 @@ mod tests {
         };
         let mut h = Hypotheses::default();
         h.apply(&start(1, 0));
-        h.apply(&entry(1300, Event::HypothesisClosed { id: 1, outcome: Outcome::Abandoned, note: String::new() }));
-        assert!(h.budget_spent(&rules, at(1301)).unwrap().contains("21m40s of 20m"));
+        h.apply(&entry(
+            1300,
+            Event::HypothesisClosed {
+                id: 1,
+                outcome: Outcome::Abandoned,
+                note: String::new(),
+            },
+        ));
+        assert!(h
+            .budget_spent(&rules, at(1301))
+            .unwrap()
+            .contains("21m40s of 20m"));
     }
 }

@@ -28,9 +28,10 @@ pub(super) fn on_hypothesis_key(state: &mut State, now: DateTime<Utc>) -> Vec<Ef
     let spent = state.hyp.budget_spent(&state.settings.timebox, now);
     if state.hyp.systematic.is_some() || state.switch_pending || spent.is_some() {
         state.mode = Mode::Confirm {
-            question: "You are on the systematic path (reproduce, find the cause, fix, test, roll out). \
+            question:
+                "You are on the systematic path (reproduce, find the cause, fix, test, roll out). \
                        Start another quick hypothesis anyway? The override is recorded."
-                .into(),
+                    .into(),
             pending: Pending::QuickOverride,
         };
         return Vec::new();
@@ -79,7 +80,12 @@ fn prompt(state: &mut State, kind: PromptKind, input: String) {
 }
 
 /// Enter in one of the hypothesis prompts.
-pub(super) fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>) -> Vec<Effect> {
+pub(super) fn submit(
+    state: &mut State,
+    kind: PromptKind,
+    input: String,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
     let text = input.trim().to_string();
     let retry = |state: &mut State, err: &str| {
         state.mode = Mode::Prompt {
@@ -149,7 +155,10 @@ pub(super) fn submit(state: &mut State, kind: PromptKind, input: String, now: Da
         }
         PromptKind::HypothesisExtend => {
             if text.is_empty() {
-                return retry(state, "Say why: an extension is an exception and goes on the record");
+                return retry(
+                    state,
+                    "Say why: an extension is an exception and goes on the record",
+                );
             }
             let Some(h) = state.hyp.active() else {
                 return Vec::new();
@@ -179,7 +188,10 @@ pub fn outcome_rows(state: &State) -> Vec<(String, String)> {
     if can_extend {
         rows.push((
             "extend once".into(),
-            format!("{} more, with a reason (an exception)", fmt_duration(state.settings.timebox.extension)),
+            format!(
+                "{} more, with a reason (an exception)",
+                fmt_duration(state.settings.timebox.extension)
+            ),
         ));
     }
     rows
@@ -221,7 +233,11 @@ pub(super) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     // it once (a run already in the journal, finished or not, counts).
     if state.hyp.systematic.is_some() && !state.checklist_opened {
         state.checklist_opened = true;
-        let exists = state.playbooks.runs.iter().any(|r| r.playbook == SYSTEMATIC_PLAYBOOK);
+        let exists = state
+            .playbooks
+            .runs
+            .iter()
+            .any(|r| r.playbook == SYSTEMATIC_PLAYBOOK);
         if !exists && state.playbooks.get(SYSTEMATIC_PLAYBOOK).is_some() {
             return super::playbooks::start_without_form(state, SYSTEMATIC_PLAYBOOK, now);
         }
@@ -231,7 +247,11 @@ pub(super) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             let text = format!(
                 "Time box for H{} is spent: record the outcome (h): supported, refuted{}",
                 h.id,
-                if h.extension.is_none() { ", or extend once" } else { "" }
+                if h.extension.is_none() {
+                    ", or extend once"
+                } else {
+                    ""
+                }
             );
             state.expiry_announced = Some(h.id);
             state.notify(Level::Warning, text, now);
@@ -243,7 +263,11 @@ pub(super) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     }
     match state.hyp.budget_spent(&state.settings.timebox, now) {
         Some(reason) => {
-            state.notify(Level::Warning, format!("Switching to the SYSTEMATIC path: {reason}"), now);
+            state.notify(
+                Level::Warning,
+                format!("Switching to the SYSTEMATIC path: {reason}"),
+                now,
+            );
             switch(state, reason)
         }
         None => Vec::new(),

@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::incident::{Severity, Status};
-use super::palette::{self};
 use super::timeparse::parse_when;
-use super::update::{confirmed, declare, on_action, record, refilter, run_command, set_severity, set_status};
+use super::update::{
+    confirmed, declare, on_action, record, refilter, run_command, set_severity, set_status,
+};
 use super::{ChooseKind, Effect, Mode, PromptKind, State};
 use crate::action::Action;
 use crate::timeline::Event;
@@ -29,17 +30,25 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             };
             Vec::new()
         }
-        Mode::AlertDetail { fingerprint, scroll } => {
+        Mode::AlertDetail {
+            fingerprint,
+            scroll,
+        } => {
             // The suggested playbook starts from the detail view.
             if state.keymap.action_for(&key) == Some(Action::OpenPlaybook) {
                 return super::playbooks::start_suggested(state, &fingerprint, now);
             }
             // Silence, ack and expire work from the detail view too.
-            if let Some(a @ (Action::SilenceAlert | Action::AckAlert | Action::ExpireSilence)) = state.keymap.action_for(&key) {
+            if let Some(a @ (Action::SilenceAlert | Action::AckAlert | Action::ExpireSilence)) =
+                state.keymap.action_for(&key)
+            {
                 return on_action(state, a, now);
             }
             state.mode = match scroll_key(&key, scroll) {
-                Some(s) => Mode::AlertDetail { fingerprint, scroll: s },
+                Some(s) => Mode::AlertDetail {
+                    fingerprint,
+                    scroll: s,
+                },
                 None => Mode::Normal,
             };
             Vec::new()
@@ -47,8 +56,12 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
         Mode::PlaybookForm(form) => super::playbooks::on_form_key(state, form, key, now),
         m @ Mode::TypedConfirm { .. } => super::playbooks::on_typed_key(state, m, key, now),
         Mode::Confirm { question, pending } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => confirmed(state, pending, now),
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                confirmed(state, pending, now)
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                Vec::new()
+            }
             _ => {
                 // Anything else: keep asking (a stray key never confirms).
                 state.mode = Mode::Confirm { question, pending };
@@ -69,15 +82,24 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => Vec::new(),
                 KeyCode::Enter => pick(selected.min(n - 1), state),
-                KeyCode::Char(c) if c.is_ascii_digit() && (1..=n as u32).contains(&c.to_digit(10).unwrap_or(0)) => {
+                KeyCode::Char(c)
+                    if c.is_ascii_digit()
+                        && (1..=n as u32).contains(&c.to_digit(10).unwrap_or(0)) =>
+                {
                     pick(c.to_digit(10).unwrap_or(1) as usize - 1, state)
                 }
                 KeyCode::Up | KeyCode::Char('k') => {
-                    state.mode = Mode::Choose { kind, selected: selected.saturating_sub(1) };
+                    state.mode = Mode::Choose {
+                        kind,
+                        selected: selected.saturating_sub(1),
+                    };
                     Vec::new()
                 }
                 KeyCode::Down | KeyCode::Char('j') => {
-                    state.mode = Mode::Choose { kind, selected: (selected + 1).min(n - 1) };
+                    state.mode = Mode::Choose {
+                        kind,
+                        selected: (selected + 1).min(n - 1),
+                    };
                     Vec::new()
                 }
                 _ => {
@@ -97,22 +119,29 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
                     };
                 }
                 KeyCode::Up => p.selected = p.selected.saturating_sub(1),
-                KeyCode::Char('p') | KeyCode::Char('k') if ctrl => p.selected = p.selected.saturating_sub(1),
-                KeyCode::Down | KeyCode::Tab => p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1)),
+                KeyCode::Char('p') | KeyCode::Char('k') if ctrl => {
+                    p.selected = p.selected.saturating_sub(1)
+                }
+                KeyCode::Down | KeyCode::Tab => {
+                    p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
+                }
                 KeyCode::Char('n') | KeyCode::Char('j') if ctrl => {
                     p.selected = (p.selected + 1).min(p.matches.len().saturating_sub(1))
                 }
                 _ => {
                     if edit(&mut p.query, &key) {
-                        p.matches = palette::search(&p.query, palette::items(state));
-                        p.selected = 0;
+                        p.research();
                     }
                 }
             }
             state.mode = Mode::Palette(p);
             Vec::new()
         }
-        Mode::Prompt { kind, mut input, error } => match key.code {
+        Mode::Prompt {
+            kind,
+            mut input,
+            error,
+        } => match key.code {
             KeyCode::Esc => {
                 if let PromptKind::Filter(pane) = kind {
                     if let Some(l) = state.list_mut(pane) {
@@ -147,7 +176,9 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
 /// Scroll keys for overlays; `None` means close.
 fn scroll_key(key: &KeyEvent, scroll: u16) -> Option<u16> {
     match key.code {
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter | KeyCode::F(1) => None,
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter | KeyCode::F(1) => {
+            None
+        }
         KeyCode::Down | KeyCode::Char('j') => Some(scroll.saturating_add(1)),
         KeyCode::Up | KeyCode::Char('k') => Some(scroll.saturating_sub(1)),
         KeyCode::PageDown => Some(scroll.saturating_add(10)),
@@ -168,7 +199,9 @@ pub(super) fn edit(text: &mut String, key: &KeyEvent) -> bool {
         }
         KeyCode::Char('w') if ctrl => {
             let trimmed = text.trim_end().len();
-            let cut = text[..trimmed].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            let cut = text[..trimmed]
+                .rfind(char::is_whitespace)
+                .map_or(0, |i| i + 1);
             let changed = cut != text.len();
             text.truncate(cut);
             changed

@@ -1,8 +1,5 @@
 //! A filterable, scrollable list view over a vector owned elsewhere.
 
-use fuzzy_matcher::skim::SkimMatcherV2;
-use fuzzy_matcher::FuzzyMatcher;
-
 /// Selection and filter of one list pane. `view` holds the indices of the
 /// items that pass the filter, in their original order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -53,6 +50,16 @@ impl ListView {
         }
     }
 
+    /// A new item was appended to the underlying vector at `index`.
+    pub fn push(&mut self, index: usize, text: &str) {
+        if self.filter.is_empty() || Subsequence::new(&self.filter).matches(text) {
+            self.view.push(index);
+            if self.follow {
+                self.selected = self.view.len() - 1;
+            }
+        }
+    }
+
     /// Move the cursor by `delta` (negative is up).
     pub fn move_by(&mut self, delta: isize) {
         if self.view.is_empty() {
@@ -80,18 +87,65 @@ impl ListView {
     }
 }
 
-/// Indices of `texts` matching `filter` (fuzzy, smart case), in order.
+/// Indices of `texts` matching `filter`, in order. A text matches when
+/// the filter's characters appear in it in order (fuzzy, like the
+/// palette), ignoring case unless the filter has an uppercase letter.
 pub fn filter_indices(filter: &str, texts: &[String]) -> Vec<usize> {
     if filter.is_empty() {
         return (0..texts.len()).collect();
     }
-    let matcher = SkimMatcherV2::default().smart_case();
+    let m = Subsequence::new(filter);
     texts
         .iter()
         .enumerate()
-        .filter(|(_, t)| matcher.fuzzy_match(t, filter).is_some())
+        .filter(|(_, t)| m.matches(t))
         .map(|(i, _)| i)
         .collect()
+}
+
+/// A fast "characters in order" matcher (the palette ranks with a full
+/// fuzzy scorer; a filter only needs yes or no, per keystroke, over
+/// thousands of rows).
+pub struct Subsequence {
+    needle: Vec<char>,
+    ignore_case: bool,
+}
+
+impl Subsequence {
+    pub fn new(filter: &str) -> Subsequence {
+        let ignore_case = !filter.chars().any(char::is_uppercase);
+        let needle = filter
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| {
+                if ignore_case {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                }
+            })
+            .collect();
+        Subsequence {
+            needle,
+            ignore_case,
+        }
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        let mut want = self.needle.iter().peekable();
+        for c in text.chars() {
+            let Some(w) = want.peek() else { return true };
+            let c = if self.ignore_case {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            };
+            if c == **w {
+                want.next();
+            }
+        }
+        want.peek().is_none()
+    }
 }
 
 #[cfg(test)]
@@ -104,7 +158,11 @@ mod tests {
 
     #[test]
     fn filter_keeps_order_and_cursor() {
-        let t = texts(&["HighErrorRate checkout", "DiskSpaceLow indexer", "LatencyHigh checkout"]);
+        let t = texts(&[
+            "HighErrorRate checkout",
+            "DiskSpaceLow indexer",
+            "LatencyHigh checkout",
+        ]);
         let mut l = ListView::default();
         l.refilter(&t);
         l.move_by(2);
@@ -116,6 +174,24 @@ mod tests {
         l.filter = "zzz".into();
         l.refilter(&t);
         assert_eq!(l.selected_index(), None);
+    }
+
+    #[test]
+    fn subsequence_is_smart_case() {
+        assert!(Subsequence::new("chk").matches("HighErrorRate checkout"));
+        assert!(Subsequence::new("hig err").matches("HighErrorRate"));
+        assert!(!Subsequence::new("High").matches("higherrorrate"));
+        assert!(!Subsequence::new("xyz").matches("checkout"));
+    }
+
+    #[test]
+    fn push_respects_filter_and_follow() {
+        let mut l = ListView::following();
+        l.filter = "disk".into();
+        l.push(0, "HighErrorRate");
+        l.push(1, "DiskSpaceLow");
+        assert_eq!(l.view, vec![1]);
+        assert_eq!(l.selected_index(), Some(1));
     }
 
     #[test]

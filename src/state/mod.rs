@@ -54,7 +54,10 @@ pub enum Msg {
         result: Result<FlipOutcome, FlipError>,
     },
     /// An entry is durably in the journal; run `then` now.
-    Recorded { entry: Entry, then: Vec<Effect> },
+    Recorded {
+        entry: Entry,
+        then: Vec<Effect>,
+    },
     /// Writing to the journal failed; `then` was NOT run.
     RecordFailed {
         actor: String,
@@ -96,7 +99,10 @@ pub enum Effect {
         wanted: bool,
     },
     Rollback,
-    Export { format: Format, id: String },
+    Export {
+        format: Format,
+        id: String,
+    },
     /// Change the metrics window.
     SetWindow(Duration),
     /// Carry out a playbook step (command, flag, release control).
@@ -128,7 +134,13 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 5] = [Pane::Alerts, Pane::Metrics, Pane::Timeline, Pane::Flags, Pane::Playbooks];
+    pub const ORDER: [Pane; 5] = [
+        Pane::Alerts,
+        Pane::Metrics,
+        Pane::Timeline,
+        Pane::Flags,
+        Pane::Playbooks,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -323,6 +335,10 @@ pub struct State {
 
     pub incident: Option<Incident>,
     pub timeline: Vec<Entry>,
+    /// Search text of each timeline entry (cached: the journal may be long).
+    pub timeline_text: Vec<String>,
+    /// Chart markers: when actions happened.
+    pub marks: Vec<(DateTime<Utc>, String)>,
     pub journal_problems: Vec<Problem>,
     /// Events whose write failed: shown, retried, never dropped.
     pub unsaved: Vec<(String, Event)>,
@@ -337,6 +353,8 @@ pub struct State {
     pub alert_prefs: silences::AlertPrefs,
 
     pub alerts: Vec<Alert>,
+    /// Search text of each alert (cached for the per-keystroke filter).
+    pub alerts_text: Vec<String>,
     pub alerts_health: Health,
     pub panels: Vec<Panel>,
     pub metrics_health: Health,
@@ -385,6 +403,8 @@ impl State {
             theme_name: theme_name.to_string(),
             incident: None,
             timeline: Vec::new(),
+            timeline_text: Vec::new(),
+            marks: Vec::new(),
             journal_problems: Vec::new(),
             unsaved: Vec::new(),
             journal_error: None,
@@ -393,6 +413,7 @@ impl State {
             silences: Vec::new(),
             alert_prefs: silences::AlertPrefs::default(),
             alerts: Vec::new(),
+            alerts_text: Vec::new(),
             panels: Vec::new(),
             flags: Vec::new(),
             flips_in_flight: BTreeSet::new(),
@@ -435,6 +456,8 @@ impl State {
             Event::IncidentDeclared { .. } => {
                 self.incident = Incident::from_declaration(&entry);
                 self.timeline.clear();
+                self.timeline_text.clear();
+                self.marks.clear();
                 self.recorded_firing.clear();
                 self.recorded_silenced.clear();
                 self.journal_problems.clear();
@@ -444,7 +467,8 @@ impl State {
             Event::AlertFiring {
                 fingerprint, name, ..
             } => {
-                self.recorded_firing.insert(fingerprint.clone(), name.clone());
+                self.recorded_firing
+                    .insert(fingerprint.clone(), name.clone());
             }
             Event::AlertResolved { fingerprint, .. } => {
                 self.recorded_firing.remove(fingerprint);
@@ -460,7 +484,27 @@ impl State {
         }
         self.hyp.apply(&entry);
         self.playbooks.apply(&entry);
+        if let Some(mark) = action_mark(&entry) {
+            self.marks.push(mark);
+        }
+        self.timeline_text.push(timeline_search_text(&entry));
         self.timeline.push(entry);
+    }
+
+    /// Append the newest timeline entry to the filtered view without
+    /// rescanning the whole journal.
+    pub(crate) fn timeline_appended(&mut self) {
+        let i = self.timeline.len().saturating_sub(1);
+        if let Some(text) = self.timeline_text.get(i) {
+            self.timeline_list.push(i, text);
+        }
+    }
+
+    /// Replace the alerts and their cached search texts.
+    pub(crate) fn set_alerts(&mut self, alerts: Vec<Alert>) {
+        self.alerts_text = alerts.iter().map(Alert::search_text).collect();
+        self.alerts = alerts;
+        self.refilter_alerts();
     }
 
     pub fn window_duration(&self) -> Duration {
@@ -477,12 +521,16 @@ impl State {
 
     /// The alert under the cursor in the alerts pane.
     pub fn selected_alert(&self) -> Option<&Alert> {
-        self.alerts_list.selected_index().and_then(|i| self.alerts.get(i))
+        self.alerts_list
+            .selected_index()
+            .and_then(|i| self.alerts.get(i))
     }
 
     /// The flag under the cursor in the flags pane.
     pub fn selected_flag(&self) -> Option<&Flag> {
-        self.flags_list.selected_index().and_then(|i| self.flags.get(i))
+        self.flags_list
+            .selected_index()
+            .and_then(|i| self.flags.get(i))
     }
 
     pub fn list_mut(&mut self, pane: Pane) -> Option<&mut ListView> {
@@ -508,22 +556,24 @@ impl State {
     /// The alerts filter is fuzzy text, Alertmanager matchers
     /// (`severity="critical" service=~"check.*"`), or both.
     pub fn refilter_alerts(&mut self) {
-        let texts: Vec<String> = self.alerts.iter().map(Alert::search_text).collect();
+        let texts = &self.alerts_text;
         let full = std::mem::take(&mut self.alerts_list.filter);
         let (matchers, rest, _) = crate::sources::matcher::split_filter(&full);
         if matchers.is_empty() {
             self.alerts_list.filter = full;
-            self.alerts_list.refilter(&texts);
+            self.alerts_list.refilter(texts);
             return;
         }
         self.alerts_list.filter = rest;
-        self.alerts_list.refilter(&texts);
+        self.alerts_list.refilter(texts);
         self.alerts_list.filter = full;
         let alerts = &self.alerts;
         let keep = self.alerts_list.selected_index();
-        self.alerts_list
-            .view
-            .retain(|i| alerts.get(*i).is_some_and(|a| crate::sources::matcher::all_match(&matchers, &a.labels)));
+        self.alerts_list.view.retain(|i| {
+            alerts
+                .get(*i)
+                .is_some_and(|a| crate::sources::matcher::all_match(&matchers, &a.labels))
+        });
         let last = self.alerts_list.view.len().saturating_sub(1);
         self.alerts_list.selected = keep
             .and_then(|k| self.alerts_list.view.iter().position(|i| *i == k))
@@ -531,12 +581,7 @@ impl State {
     }
 
     pub fn refilter_timeline(&mut self) {
-        let texts: Vec<String> = self
-            .timeline
-            .iter()
-            .map(|e| format!("{} {} {}", e.event.category(), e.actor, e.event.describe()))
-            .collect();
-        self.timeline_list.refilter(&texts);
+        self.timeline_list.refilter(&self.timeline_text);
     }
 
     pub fn refilter_flags(&mut self) {
@@ -564,23 +609,8 @@ impl State {
     }
 
     /// Times at which actions happened (for chart markers).
-    pub fn action_marks(&self) -> Vec<(DateTime<Utc>, String)> {
-        self.timeline
-            .iter()
-            .filter_map(|e| match &e.event {
-                Event::FlagChanged { flag, ok: true, .. } => Some((e.ts, flag.clone())),
-                Event::StepFinished {
-                    step_kind,
-                    title,
-                    ok: true,
-                    ..
-                } if step_kind == "release" => Some((e.ts, title.clone())),
-                Event::ActionFinished {
-                    action, ok: true, ..
-                } => Some((e.ts, action.clone())),
-                _ => None,
-            })
-            .collect()
+    pub fn action_marks(&self) -> &[(DateTime<Utc>, String)] {
+        &self.marks
     }
 
     /// Each service mode and whether it is in force per the last flag
@@ -589,7 +619,10 @@ impl State {
         self.service_modes
             .iter()
             .map(|m| {
-                let flag = self.flags.iter().find(|f| f.provider == m.provider && f.name == m.flag);
+                let flag = self
+                    .flags
+                    .iter()
+                    .find(|f| f.provider == m.provider && f.name == m.flag);
                 (m, flag.map(|f| f.enabled == m.active_when))
             })
             .collect()
@@ -597,12 +630,37 @@ impl State {
 
     /// Status and severity helpers for choosers.
     pub fn current_status(&self) -> Status {
-        self.incident.as_ref().map_or(Status::Investigating, |i| i.status)
+        self.incident
+            .as_ref()
+            .map_or(Status::Investigating, |i| i.status)
     }
 
     pub fn current_severity(&self) -> Severity {
         self.incident
             .as_ref()
             .map_or(self.settings.default_severity, |i| i.severity)
+    }
+}
+
+/// What the timeline filter matches an entry against.
+fn timeline_search_text(e: &Entry) -> String {
+    format!("{} {} {}", e.event.category(), e.actor, e.event.describe())
+}
+
+/// A chart marker for a successful action (flag flip, rollback, release
+/// step), if the entry is one.
+fn action_mark(e: &Entry) -> Option<(DateTime<Utc>, String)> {
+    match &e.event {
+        Event::FlagChanged { flag, ok: true, .. } => Some((e.ts, flag.clone())),
+        Event::StepFinished {
+            step_kind,
+            title,
+            ok: true,
+            ..
+        } if step_kind == "release" => Some((e.ts, title.clone())),
+        Event::ActionFinished {
+            action, ok: true, ..
+        } => Some((e.ts, action.clone())),
+        _ => None,
     }
 }

@@ -39,8 +39,37 @@ pub struct Item {
 pub struct PaletteState {
     pub query: String,
     pub selected: usize,
-    /// Matching items, best first, with matched char positions in `label`.
+    /// Every item, gathered once when the palette opens.
+    pub items: Vec<Item>,
+    /// The best matches (at most [`SHOWN`]), best first, with matched
+    /// char positions in `label`.
     pub matches: Vec<(Item, Vec<usize>)>,
+    /// How many items match in all.
+    pub total: usize,
+}
+
+/// How many matches the palette keeps (it shows a screenful).
+pub const SHOWN: usize = 200;
+
+impl PaletteState {
+    pub fn open(items: Vec<Item>) -> PaletteState {
+        let (matches, total) = search("", &items);
+        PaletteState {
+            query: String::new(),
+            selected: 0,
+            items,
+            matches,
+            total,
+        }
+    }
+
+    /// Re-run the search after the query changed.
+    pub fn research(&mut self) {
+        let (matches, total) = search(&self.query, &self.items);
+        self.matches = matches;
+        self.total = total;
+        self.selected = 0;
+    }
 }
 
 /// Every palette item for the current state.
@@ -49,7 +78,14 @@ pub fn items(state: &State) -> Vec<Item> {
     for a in Action::ALL {
         if matches!(
             a,
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom | Action::Back | Action::OpenPalette
+            Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+                | Action::Back
+                | Action::OpenPalette
         ) {
             continue;
         }
@@ -98,25 +134,44 @@ pub fn items(state: &State) -> Vec<Item> {
 
 /// Fuzzy-match `query` over `items`, best first. An empty query keeps the
 /// natural order.
-pub fn search(query: &str, items: Vec<Item>) -> Vec<(Item, Vec<usize>)> {
+pub fn search(query: &str, items: &[Item]) -> (Vec<(Item, Vec<usize>)>, usize) {
     if query.is_empty() {
-        return items.into_iter().map(|i| (i, Vec::new())).collect();
+        let shown = items
+            .iter()
+            .take(SHOWN)
+            .map(|i| (i.clone(), Vec::new()))
+            .collect();
+        return (shown, items.len());
     }
+    let quick = super::lists::Subsequence::new(query);
     let matcher = SkimMatcherV2::default().smart_case();
-    let mut scored: Vec<(i64, usize, Item, Vec<usize>)> = items
-        .into_iter()
+    let text = |it: &Item| format!("{} {}", it.label, it.kind);
+    // Cheap yes/no first, then score only the candidates.
+    let mut scored: Vec<(i64, usize)> = items
+        .iter()
         .enumerate()
         .filter_map(|(n, it)| {
-            let text = format!("{} {}", it.label, it.kind);
-            matcher
-                .fuzzy_indices(&text, query)
-                .map(|(score, idx)| {
-                    let label_len = it.label.chars().count();
-                    let idx = idx.into_iter().filter(|i| *i < label_len).collect();
-                    (score, n, it, idx)
-                })
+            let t = text(it);
+            if !quick.matches(&t) {
+                return None;
+            }
+            matcher.fuzzy_match(&t, query).map(|score| (score, n))
         })
         .collect();
+    let total = scored.len();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().map(|(_, _, it, idx)| (it, idx)).collect()
+    let shown = scored
+        .into_iter()
+        .take(SHOWN)
+        .filter_map(|(_, n)| {
+            let it = items.get(n)?;
+            let label_len = it.label.chars().count();
+            let idx = matcher
+                .fuzzy_indices(&text(it), query)
+                .map(|(_, idx)| idx.into_iter().filter(|i| *i < label_len).collect())
+                .unwrap_or_default();
+            Some((it.clone(), idx))
+        })
+        .collect();
+    (shown, total)
 }

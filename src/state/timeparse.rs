@@ -5,7 +5,11 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 
 /// Parse `input` relative to `now`; clock times are in `local` unless they
 /// end in `Z`/`UTC`. A clock time later than now means yesterday.
-pub fn parse_when(input: &str, now: DateTime<Utc>, local: FixedOffset) -> Result<DateTime<Utc>, String> {
+pub fn parse_when(
+    input: &str,
+    now: DateTime<Utc>,
+    local: FixedOffset,
+) -> Result<DateTime<Utc>, String> {
     let s = input.trim();
     if s.is_empty() || s.eq_ignore_ascii_case("now") {
         return Ok(now);
@@ -30,8 +34,14 @@ pub fn parse_when(input: &str, now: DateTime<Utc>, local: FixedOffset) -> Result
     };
     let time = NaiveTime::parse_from_str(clock, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(clock, "%H:%M"))
-        .map_err(|_| format!("`{s}`: use 14:02, 14:02:30, 14:02Z (UTC), -10m, 1h ago or an RFC 3339 time"))?;
-    let tz = if utc { FixedOffset::east_opt(0).unwrap_or(local) } else { local };
+        .map_err(|_| {
+            format!("`{s}`: use 14:02, 14:02:30, 14:02Z (UTC), -10m, 1h ago or an RFC 3339 time")
+        })?;
+    let tz = if utc {
+        FixedOffset::east_opt(0).unwrap_or(local)
+    } else {
+        local
+    };
     let today = now.with_timezone(&tz).date_naive();
     let mut candidate = tz
         .from_local_datetime(&today.and_time(time))
@@ -61,7 +71,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         if c.is_whitespace() {
             continue;
         }
-        let n: i64 = num.parse().map_err(|_| format!("`{s}`: expected a duration like 10m, 1h30m, 90s"))?;
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("`{s}`: expected a duration like 10m, 1h30m, 90s"))?;
         num.clear();
         total += match c {
             'h' => Duration::hours(n),
@@ -83,7 +95,9 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-27T14:30:00Z").unwrap().to_utc()
+        DateTime::parse_from_rfc3339("2026-11-27T14:30:00Z")
+            .unwrap()
+            .to_utc()
     }
 
     fn utc() -> FixedOffset {
@@ -92,8 +106,14 @@ mod tests {
 
     #[test]
     fn relative_times() {
-        assert_eq!(parse_when("-10m", now(), utc()).unwrap(), now() - Duration::minutes(10));
-        assert_eq!(parse_when("1h30m ago", now(), utc()).unwrap(), now() - Duration::minutes(90));
+        assert_eq!(
+            parse_when("-10m", now(), utc()).unwrap(),
+            now() - Duration::minutes(10)
+        );
+        assert_eq!(
+            parse_when("1h30m ago", now(), utc()).unwrap(),
+            now() - Duration::minutes(90)
+        );
         assert_eq!(parse_when("now", now(), utc()).unwrap(), now());
     }
 
@@ -103,16 +123,22 @@ mod tests {
         // 15:02 CET is 14:02 UTC.
         assert_eq!(
             parse_when("15:02", now(), cet).unwrap(),
-            DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z").unwrap().to_utc()
+            DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z")
+                .unwrap()
+                .to_utc()
         );
         assert_eq!(
             parse_when("14:02Z", now(), cet).unwrap(),
-            DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z").unwrap().to_utc()
+            DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z")
+                .unwrap()
+                .to_utc()
         );
         // 23:50 UTC today is later than now: yesterday.
         assert_eq!(
             parse_when("23:50", now(), utc()).unwrap(),
-            DateTime::parse_from_rfc3339("2026-11-26T23:50:00Z").unwrap().to_utc()
+            DateTime::parse_from_rfc3339("2026-11-26T23:50:00Z")
+                .unwrap()
+                .to_utc()
         );
     }
 
@@ -120,6 +146,8 @@ mod tests {
     fn nonsense_is_explained() {
         let e = parse_when("lunchtime", now(), utc()).unwrap_err();
         assert!(e.contains("14:02"), "{e}");
-        assert!(parse_when("-10x", now(), utc()).unwrap_err().contains("unit"));
+        assert!(parse_when("-10x", now(), utc())
+            .unwrap_err()
+            .contains("unit"));
     }
 }

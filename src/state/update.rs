@@ -38,7 +38,9 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             if let Ok(flags) = p.result {
                 state.flags.retain(|f| f.provider != p.source);
                 state.flags.extend(flags);
-                state.flags.sort_by(|a, b| a.name.cmp(&b.name).then(a.provider.cmp(&b.provider)));
+                state
+                    .flags
+                    .sort_by(|a, b| a.name.cmp(&b.name).then(a.provider.cmp(&b.provider)));
                 state.refilter_flags();
             }
             fx
@@ -53,9 +55,15 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             let event = match &result {
                 Ok(o) => {
                     let text = if o.changed {
-                        format!("Flag {flag} is now {} (verified by reading it back)", on_off(o.after))
+                        format!(
+                            "Flag {flag} is now {} (verified by reading it back)",
+                            on_off(o.after)
+                        )
                     } else {
-                        format!("Flag {flag} was already {}: nothing changed", on_off(o.after))
+                        format!(
+                            "Flag {flag} was already {}: nothing changed",
+                            on_off(o.after)
+                        )
                     };
                     state.notify(Level::Success, text, now);
                     Event::FlagChanged {
@@ -65,7 +73,11 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                         after: Some(o.after),
                         wanted,
                         ok: true,
-                        detail: if o.changed { String::new() } else { "no-op: already in that state".into() },
+                        detail: if o.changed {
+                            String::new()
+                        } else {
+                            "no-op: already in that state".into()
+                        },
                     }
                 }
                 Err(e) => {
@@ -81,11 +93,15 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
                     }
                 }
             };
-            vec![record(state, event), Effect::RefreshFlags, Effect::RefreshAll]
+            vec![
+                record(state, event),
+                Effect::RefreshFlags,
+                Effect::RefreshAll,
+            ]
         }
         Msg::Recorded { entry, then } => {
             state.apply_entry(entry);
-            state.refilter_timeline();
+            state.timeline_appended();
             if state.unsaved.is_empty() {
                 state.journal_error = None;
             }
@@ -97,7 +113,11 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             error,
             then,
         } => {
-            let not_taken = if then.is_empty() { "" } else { " The action was NOT taken." };
+            let not_taken = if then.is_empty() {
+                ""
+            } else {
+                " The action was NOT taken."
+            };
             state.notify(
                 Level::Error,
                 format!("NOT RECORDED: {error}.{not_taken} Kept in memory; r retries."),
@@ -141,7 +161,11 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Exported(result) => match result {
             Ok((format, path)) => {
                 let path = path.display().to_string();
-                state.notify(Level::Success, format!("Exported {} to {path}", format_name(format)), now);
+                state.notify(
+                    Level::Success,
+                    format!("Exported {} to {path}", format_name(format)),
+                    now,
+                );
                 vec![record(
                     state,
                     Event::Exported {
@@ -159,7 +183,11 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             super::silences::on_silences(state, p);
             Vec::new()
         }
-        Msg::SilenceDone { action, target, result } => super::silences::done(state, action, target, result, now),
+        Msg::SilenceDone {
+            action,
+            target,
+            result,
+        } => super::silences::done(state, action, target, result, now),
     }
 }
 
@@ -240,7 +268,11 @@ fn health_change<T>(
     }
 }
 
-fn on_alerts(state: &mut State, p: Polled<Vec<crate::sources::Alert>>, _now: DateTime<Utc>) -> Vec<Effect> {
+fn on_alerts(
+    state: &mut State,
+    p: Polled<Vec<crate::sources::Alert>>,
+    _now: DateTime<Utc>,
+) -> Vec<Effect> {
     let mut fx = health_change(state, |s| &mut s.alerts_health, &p);
     let Ok(mut alerts) = p.result else {
         // Keep the last known alerts; the pane marks them stale.
@@ -251,7 +283,9 @@ fn on_alerts(state: &mut State, p: Polled<Vec<crate::sources::Alert>>, _now: Dat
     if state.incident_open() {
         for a in alerts.iter().filter(|a| a.state == AlertState::Active) {
             if !state.recorded_firing.contains_key(&a.fingerprint) {
-                state.recorded_firing.insert(a.fingerprint.clone(), a.name().to_string());
+                state
+                    .recorded_firing
+                    .insert(a.fingerprint.clone(), a.name().to_string());
                 fx.push(record_system(Event::AlertFiring {
                     fingerprint: a.fingerprint.clone(),
                     name: a.name().to_string(),
@@ -264,7 +298,8 @@ fn on_alerts(state: &mut State, p: Polled<Vec<crate::sources::Alert>>, _now: Dat
         }
         // Resolved = no longer reported. A silenced or inhibited alert is
         // still there (its silence is recorded below), not resolved.
-        let present: std::collections::HashSet<&str> = alerts.iter().map(|a| a.fingerprint.as_str()).collect();
+        let present: std::collections::HashSet<&str> =
+            alerts.iter().map(|a| a.fingerprint.as_str()).collect();
         let gone: Vec<(String, String)> = state
             .recorded_firing
             .iter()
@@ -277,8 +312,7 @@ fn on_alerts(state: &mut State, p: Polled<Vec<crate::sources::Alert>>, _now: Dat
         }
         fx.extend(super::silences::transitions(state, &alerts));
     }
-    state.alerts = alerts;
-    state.refilter_alerts();
+    state.set_alerts(alerts);
     fx
 }
 
@@ -311,19 +345,17 @@ pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -
             Vec::new()
         }
         Action::OpenPalette => {
-            let matches = palette::search("", palette::items(state));
-            state.mode = Mode::Palette(PaletteState {
-                query: String::new(),
-                selected: 0,
-                matches,
-            });
+            state.mode = Mode::Palette(PaletteState::open(palette::items(state)));
             Vec::new()
         }
         Action::Filter => {
             if state.focus == Pane::Metrics {
                 state.focus = Pane::Alerts;
             }
-            let input = state.list(state.focus).map(|l| l.filter.clone()).unwrap_or_default();
+            let input = state
+                .list(state.focus)
+                .map(|l| l.filter.clone())
+                .unwrap_or_default();
             state.mode = Mode::Prompt {
                 kind: PromptKind::Filter(state.focus),
                 input,
@@ -333,8 +365,15 @@ pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -
         }
         Action::NextPane | Action::PrevPane => {
             let n = Pane::ORDER.len();
-            let i = Pane::ORDER.iter().position(|p| *p == state.focus).unwrap_or(0);
-            let next = if action == Action::NextPane { (i + 1) % n } else { (i + n - 1) % n };
+            let i = Pane::ORDER
+                .iter()
+                .position(|p| *p == state.focus)
+                .unwrap_or(0);
+            let next = if action == Action::NextPane {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
             state.focus = Pane::ORDER[next];
             Vec::new()
         }
@@ -391,12 +430,19 @@ pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -
         }
         Action::AddNote => prompt_if_incident(state, PromptKind::Note, String::new(), now),
         Action::RenameIncident => {
-            let title = state.incident.as_ref().map(|i| i.title.clone()).unwrap_or_default();
+            let title = state
+                .incident
+                .as_ref()
+                .map(|i| i.title.clone())
+                .unwrap_or_default();
             prompt_if_incident(state, PromptKind::Rename, title, now)
         }
         Action::DeclareIncident => {
             if let Some(i) = state.incident.as_ref().filter(|i| i.is_open()) {
-                let text = format!("\"{}\" is still open: resolve it first (S) or rename it (R)", i.title);
+                let text = format!(
+                    "\"{}\" is still open: resolve it first (S) or rename it (R)",
+                    i.title
+                );
                 state.notify(Level::Warning, text, now);
             } else {
                 state.mode = Mode::Prompt {
@@ -407,7 +453,9 @@ pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -
             }
             Vec::new()
         }
-        Action::MarkImpactStart => prompt_if_incident(state, PromptKind::ImpactStart, String::new(), now),
+        Action::MarkImpactStart => {
+            prompt_if_incident(state, PromptKind::ImpactStart, String::new(), now)
+        }
         Action::SetSeverity => {
             if require_incident(state, now) {
                 let cur = state.current_severity();
@@ -468,21 +516,30 @@ pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -
             } else {
                 crate::timeline::export::Format::Json
             };
-            let id = state.incident.as_ref().map(|i| i.id.clone()).unwrap_or_default();
+            let id = state
+                .incident
+                .as_ref()
+                .map(|i| i.id.clone())
+                .unwrap_or_default();
             vec![Effect::Export { format: f, id }]
         }
         Action::SilenceAlert => super::silences::silence_action(state, now),
         Action::AckAlert => super::silences::ack_action(state, now),
         Action::ExpireSilence => super::silences::expire_action(state, now),
-        Action::FocusPlaybooks | Action::OpenPlaybook | Action::FailStep | Action::SkipStep | Action::RerunStep => {
-            super::playbooks::on_global_action(state, action, now)
-        }
+        Action::FocusPlaybooks
+        | Action::OpenPlaybook
+        | Action::FailStep
+        | Action::SkipStep
+        | Action::RerunStep => super::playbooks::on_global_action(state, action, now),
         Action::Hypothesis => super::hypotheses_update::on_hypothesis_key(state, now),
         Action::SystematicPath => super::hypotheses_update::on_systematic_key(state, now),
         Action::CycleTheme => {
             let themes = &state.settings.themes;
             if !themes.is_empty() {
-                let i = themes.iter().position(|t| *t == state.theme_name).map_or(0, |i| (i + 1) % themes.len());
+                let i = themes
+                    .iter()
+                    .position(|t| *t == state.theme_name)
+                    .map_or(0, |i| (i + 1) % themes.len());
                 state.theme_name = themes[i].clone();
                 let text = format!("Theme: {}", state.theme_name);
                 state.notify(Level::Info, text, now);
@@ -511,12 +568,24 @@ pub(super) fn require_incident(state: &mut State, now: DateTime<Utc>) -> bool {
     if state.incident.is_some() {
         return true;
     }
-    let key = state.keymap.hint(Action::DeclareIncident).unwrap_or_else(|| "D".into());
-    state.notify(Level::Warning, format!("No incident yet: declare one first ({key})"), now);
+    let key = state
+        .keymap
+        .hint(Action::DeclareIncident)
+        .unwrap_or_else(|| "D".into());
+    state.notify(
+        Level::Warning,
+        format!("No incident yet: declare one first ({key})"),
+        now,
+    );
     false
 }
 
-fn prompt_if_incident(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>) -> Vec<Effect> {
+fn prompt_if_incident(
+    state: &mut State,
+    kind: PromptKind,
+    input: String,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
     if require_incident(state, now) {
         state.mode = Mode::Prompt {
             kind,
@@ -528,10 +597,18 @@ fn prompt_if_incident(state: &mut State, kind: PromptKind, input: String, now: D
 }
 
 /// Ask to flip the selected flag (toggle when `wanted` is None).
-pub(super) fn flag_action(state: &mut State, wanted: Option<bool>, now: DateTime<Utc>) -> Vec<Effect> {
+pub(super) fn flag_action(
+    state: &mut State,
+    wanted: Option<bool>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
     if state.focus != Pane::Flags {
         state.focus = Pane::Flags;
-        state.notify(Level::Info, "Pick a flag in the flags pane, then press the key again", now);
+        state.notify(
+            Level::Info,
+            "Pick a flag in the flags pane, then press the key again",
+            now,
+        );
         return Vec::new();
     }
     let Some(flag) = state.selected_flag().cloned() else {
@@ -539,7 +616,10 @@ pub(super) fn flag_action(state: &mut State, wanted: Option<bool>, now: DateTime
         return Vec::new();
     };
     if state.flips_in_flight.contains(&flag.name) {
-        let text = format!("{} is already being changed; wait for the result", flag.name);
+        let text = format!(
+            "{} is already being changed; wait for the result",
+            flag.name
+        );
         state.notify(Level::Info, text, now);
         return Vec::new();
     }
@@ -552,7 +632,11 @@ pub(super) fn flag_action(state: &mut State, wanted: Option<bool>, now: DateTime
     if !require_incident(state, now) {
         return Vec::new();
     }
-    let env = flag.env.as_deref().map(|e| format!(" in {e}")).unwrap_or_default();
+    let env = flag
+        .env
+        .as_deref()
+        .map(|e| format!(" in {e}"))
+        .unwrap_or_default();
     state.mode = Mode::Confirm {
         question: format!(
             "Turn flag {} {} (now {}){env} via {}?",
@@ -577,7 +661,9 @@ pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
             state.quit = true;
             vec![Effect::Quit]
         }
-        Pending::PlaybookStep { run_id, step } => super::playbooks::confirmed(state, &run_id, step, now),
+        Pending::PlaybookStep { run_id, step } => {
+            super::playbooks::confirmed(state, &run_id, step, now)
+        }
         Pending::QuickOverride => super::hypotheses_update::confirmed_override(state),
         Pending::Systematic => super::hypotheses_update::confirmed_systematic(state),
         Pending::FlipFlag {
@@ -588,7 +674,11 @@ pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
             if !state.flips_in_flight.insert(flag.clone()) {
                 return Vec::new();
             }
-            state.notify(Level::Info, format!("Turning {flag} {}...", on_off(wanted)), now);
+            state.notify(
+                Level::Info,
+                format!("Turning {flag} {}...", on_off(wanted)),
+                now,
+            );
             vec![Effect::Record {
                 actor: state.settings.responder.clone(),
                 event: Event::ActionStarted {
@@ -619,7 +709,9 @@ pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
                 then: vec![Effect::Rollback],
             }]
         }
-        p @ (Pending::Silence { .. } | Pending::ExpireSilence { .. }) => super::silences::confirmed(state, p, now),
+        p @ (Pending::Silence { .. } | Pending::ExpireSilence { .. }) => {
+            super::silences::confirmed(state, p, now)
+        }
     }
 }
 
@@ -645,7 +737,12 @@ pub(super) fn run_command(state: &mut State, cmd: Command, now: DateTime<Utc>) -
             state.focus = Pane::Alerts;
             state.alerts_list.filter.clear();
             state.refilter_alerts();
-            if let Some(pos) = state.alerts_list.view.iter().position(|i| state.alerts.get(*i).is_some_and(|a| a.fingerprint == fp)) {
+            if let Some(pos) = state
+                .alerts_list
+                .view
+                .iter()
+                .position(|i| state.alerts.get(*i).is_some_and(|a| a.fingerprint == fp))
+            {
                 state.alerts_list.selected = pos;
                 state.alerts_list.follow = false;
                 state.mode = Mode::AlertDetail {
@@ -658,7 +755,12 @@ pub(super) fn run_command(state: &mut State, cmd: Command, now: DateTime<Utc>) -
         Command::Playbook(name) => {
             let fp = state
                 .selected_alert()
-                .filter(|a| state.playbooks.get(&name).is_some_and(|p| p.applies(&a.labels)))
+                .filter(|a| {
+                    state
+                        .playbooks
+                        .get(&name)
+                        .is_some_and(|p| p.applies(&a.labels))
+                })
                 .map(|a| a.fingerprint.clone());
             super::playbooks::start_playbook(state, &name, fp.as_deref(), now)
         }
@@ -667,7 +769,12 @@ pub(super) fn run_command(state: &mut State, cmd: Command, now: DateTime<Utc>) -
             state.focus = Pane::Flags;
             state.flags_list.filter.clear();
             state.refilter_flags();
-            if let Some(pos) = state.flags_list.view.iter().position(|i| state.flags.get(*i).is_some_and(|f| f.name == name)) {
+            if let Some(pos) = state
+                .flags_list
+                .view
+                .iter()
+                .position(|i| state.flags.get(*i).is_some_and(|f| f.name == name))
+            {
                 state.flags_list.selected = pos;
                 state.flags_list.follow = false;
                 return flag_action(state, None, now);
@@ -699,7 +806,11 @@ pub(super) fn set_status(state: &mut State, to: Status, now: DateTime<Utc>) -> V
         return Vec::new();
     }
     if to == Status::Resolved {
-        let firing = state.alerts.iter().filter(|a| a.state == AlertState::Active && a.severity_rank() < 2).count();
+        let firing = state
+            .alerts
+            .iter()
+            .filter(|a| a.state == AlertState::Active && a.severity_rank() < 2)
+            .count();
         if firing > 0 {
             state.notify(
                 Level::Warning,

@@ -250,7 +250,9 @@ impl Event {
                 }
             }
             Event::AlertResolved { name, .. } => format!("Alert resolved: {name}"),
-            Event::AlertSilenced { name, comment, .. } => join_detail(format!("Alert silenced: {name}"), comment),
+            Event::AlertSilenced { name, comment, .. } => {
+                join_detail(format!("Alert silenced: {name}"), comment)
+            }
             Event::ActionStarted {
                 action,
                 target,
@@ -332,7 +334,9 @@ impl Event {
             | Event::StatusChanged { .. }
             | Event::ImpactStarted { .. } => "incident",
             Event::Note { .. } => "note",
-            Event::AlertFiring { .. } | Event::AlertResolved { .. } | Event::AlertSilenced { .. } => "alert",
+            Event::AlertFiring { .. }
+            | Event::AlertResolved { .. }
+            | Event::AlertSilenced { .. } => "alert",
             Event::ActionStarted { .. } | Event::ActionFinished { .. } => "action",
             Event::FlagChanged { .. } => "flag",
             Event::SourceHealth { .. } => "source",

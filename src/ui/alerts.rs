@@ -16,20 +16,49 @@ use crate::state::{Pane, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
     let fresh = state.alerts_health.freshness(now);
-    let firing = state.alerts.iter().filter(|a| a.state == AlertState::Active).count();
-    let mut extra = vec![Span::styled(format!("{firing} firing "), if firing > 0 { theme.critical } else { theme.ok })];
+    let firing = state
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Active)
+        .count();
+    let mut extra = vec![Span::styled(
+        format!("{firing} firing "),
+        if firing > 0 { theme.critical } else { theme.ok },
+    )];
     if state.alerts_list.view.len() != state.alerts.len() {
-        extra.push(Span::styled(format!("({} shown) ", state.alerts_list.view.len()), theme.muted));
+        extra.push(Span::styled(
+            format!("({} shown) ", state.alerts_list.view.len()),
+            theme.muted,
+        ));
     }
     // Silences about to end (alerts will notify again) or just ended.
     let (soon, recent) = crate::state::silences::notable(&state.silences, now);
     if !soon.is_empty() {
-        extra.push(Span::styled(format!("{} silence(s) end <{}m ", soon.len(), crate::state::silences::SOON), theme.warning));
+        extra.push(Span::styled(
+            format!(
+                "{} silence(s) end <{}m ",
+                soon.len(),
+                crate::state::silences::SOON
+            ),
+            theme.warning,
+        ));
     }
     if !recent.is_empty() {
-        extra.push(Span::styled(format!("{} expired <{}m ", recent.len(), crate::state::silences::RECENT), theme.muted));
+        extra.push(Span::styled(
+            format!(
+                "{} expired <{}m ",
+                recent.len(),
+                crate::state::silences::RECENT
+            ),
+            theme.muted,
+        ));
     }
-    let block = pane_block(state, Pane::Alerts, title(state, Pane::Alerts, theme, extra), theme);
+    let block = pane_block(
+        state,
+        Pane::Alerts,
+        title(state, Pane::Alerts, theme, extra),
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -41,7 +70,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     let banner = match &fresh {
         Freshness::Down(reason) => Some(format!(
             "ALERT SOURCE DOWN: {reason}. {}",
-            if state.alerts.is_empty() { "No alerts known: this is NOT all quiet.".to_string() } else { "Below: last known alerts (stale).".to_string() }
+            if state.alerts.is_empty() {
+                "No alerts known: this is NOT all quiet.".to_string()
+            } else {
+                "Below: last known alerts (stale).".to_string()
+            }
         )),
         Freshness::Stale => Some(format!(
             "ALERTS STALE: last good answer {} ago. Below: last known alerts.",
@@ -53,7 +86,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         let h = 2.min(body.height);
         let r = Rect { height: h, ..body };
         frame.render_widget(
-            Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.critical.add_modifier(Modifier::REVERSED)),
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .style(theme.critical.add_modifier(Modifier::REVERSED)),
             r,
         );
         body.y += h;
@@ -64,23 +99,36 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     }
     if state.alerts.is_empty() {
         let (text, style) = match &fresh {
-            Freshness::NotConfigured => ("No alert source configured (see README: Alertmanager).".to_string(), theme.muted),
+            Freshness::NotConfigured => (
+                "No alert source configured (see README: Alertmanager).".to_string(),
+                theme.muted,
+            ),
             Freshness::Waiting => ("Connecting to the alert source…".to_string(), theme.muted),
             Freshness::Ok | Freshness::Slow => (
-                format!("All quiet: nothing firing (checked {} ago).", state.alerts_health.age(now).map(age).unwrap_or_default()),
+                format!(
+                    "All quiet: nothing firing (checked {} ago).",
+                    state.alerts_health.age(now).map(age).unwrap_or_default()
+                ),
                 theme.ok,
             ),
             _ => (String::new(), theme.muted),
         };
-        frame.render_widget(Paragraph::new(text).style(style).wrap(Wrap { trim: true }), body);
+        frame.render_widget(
+            Paragraph::new(text).style(style).wrap(Wrap { trim: true }),
+            body,
+        );
         return;
     }
     let stale = fresh.is_bad();
     let wide = body.width >= 70;
+    // Only the visible rows are built: there may be thousands of alerts.
+    let offset = offset_for(state.alerts_list.selected, body.height as usize);
     let rows: Vec<Row> = state
         .alerts_list
         .view
         .iter()
+        .skip(offset)
+        .take(body.height as usize)
         .filter_map(|i| state.alerts.get(*i))
         .map(|a| {
             let sev = match a.severity_rank() {
@@ -107,7 +155,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             };
             let mut cells = vec![
                 Cell::from(Span::styled(sev, sev_style)),
-                Cell::from(Span::styled(a.name().to_string(), text_style.add_modifier(Modifier::BOLD))),
+                Cell::from(Span::styled(
+                    a.name().to_string(),
+                    text_style.add_modifier(Modifier::BOLD),
+                )),
                 Cell::from(Span::styled(a.service().to_string(), text_style)),
                 Cell::from(Span::styled(age(now - a.starts_at), theme.muted)),
             ];
@@ -130,10 +181,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     widths.push(Constraint::Min(10));
     let table = Table::new(rows, widths)
         .column_spacing(1)
-        .row_highlight_style(if state.focus == Pane::Alerts { theme.selection } else { theme.base });
-    let mut ts = TableState::default()
-        .with_offset(offset_for(state.alerts_list.selected, body.height as usize))
-        .with_selected(Some(state.alerts_list.selected));
+        .row_highlight_style(if state.focus == Pane::Alerts {
+            theme.selection
+        } else {
+            theme.base
+        });
+    let mut ts = TableState::default().with_selected(Some(state.alerts_list.selected - offset));
     frame.render_stateful_widget(table, body, &mut ts);
     let _ = Line::default();
 }

@@ -18,7 +18,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if fresh.is_bad() {
         extra.push(Span::styled(format!("{} ", fresh.label()), theme.critical));
     }
-    let block = pane_block(state, Pane::Flags, super::playbook::side_title(state, theme, Pane::Flags, extra), theme);
+    let block = pane_block(
+        state,
+        Pane::Flags,
+        super::playbook::side_title(state, theme, Pane::Flags, extra),
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -30,7 +35,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             Freshness::Down(e) => format!("Flag provider unreachable: {e}"),
             _ => "Loading flags…".to_string(),
         };
-        frame.render_widget(Paragraph::new(text).style(theme.muted).wrap(Wrap { trim: true }), inner);
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.muted)
+                .wrap(Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     let height = inner.height as usize;
@@ -50,7 +60,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 (false, true) => ("● ON ", theme.ok),
                 (false, false) => ("○ off", theme.muted),
             };
-            let changed = f.changed_at.map(|t| format!(" {}", age(now - t))).unwrap_or_default();
+            let changed = f
+                .changed_at
+                .map(|t| format!(" {}", age(now - t)))
+                .unwrap_or_default();
             let name_w = w.saturating_sub(7 + changed.len());
             Line::from(vec![
                 Span::styled(format!("{mark:<6}"), style.add_modifier(Modifier::BOLD)),
@@ -60,7 +73,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             .into()
         })
         .collect();
-    let list = List::new(items).highlight_style(if state.focus == Pane::Flags { theme.selection } else { theme.base });
-    let mut ls = ListState::default().with_selected(Some(state.flags_list.selected.saturating_sub(offset)));
+    let list = List::new(items).highlight_style(if state.focus == Pane::Flags {
+        theme.selection
+    } else {
+        theme.base
+    });
+    let mut ls =
+        ListState::default().with_selected(Some(state.flags_list.selected.saturating_sub(offset)));
     frame.render_stateful_widget(list, inner, &mut ls);
 }

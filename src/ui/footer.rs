@@ -20,17 +20,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             Level::Warning => theme.warning,
             Level::Error => theme.critical.add_modifier(Modifier::REVERSED),
         };
-        frame.render_widget(Paragraph::new(Line::from(Span::styled(format!(" {}", n.text), style))), area);
+        frame.render_widget(
+            Paragraph::new(Line::from(Span::styled(format!(" {}", n.text), style))),
+            area,
+        );
         return;
     }
     let actions: &[Action] = match (&state.mode, state.focus) {
-        (Mode::Normal, Pane::Flags) => &[Action::ToggleFlag, Action::FlagOff, Action::FlagOn, Action::Filter],
+        (Mode::Normal, Pane::Flags) => &[
+            Action::ToggleFlag,
+            Action::FlagOff,
+            Action::FlagOn,
+            Action::Filter,
+        ],
         (Mode::Normal, Pane::Alerts) => &[Action::Select, Action::Filter, Action::Rollback],
         (Mode::Normal, Pane::Metrics) => &[Action::CycleWindow, Action::Refresh],
         (Mode::Normal, Pane::Timeline) => &[Action::Filter, Action::ExportMarkdown],
-        (Mode::Normal, Pane::Playbooks) if state.playbooks.open.is_some() => {
-            &[Action::Select, Action::FailStep, Action::SkipStep, Action::RerunStep, Action::Back]
-        }
+        (Mode::Normal, Pane::Playbooks) if state.playbooks.open.is_some() => &[
+            Action::Select,
+            Action::FailStep,
+            Action::SkipStep,
+            Action::RerunStep,
+            Action::Back,
+        ],
         (Mode::Normal, Pane::Playbooks) => &[Action::Select, Action::Filter],
         _ => &[],
     };

@@ -16,13 +16,23 @@ use crate::state::State;
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
     let mut top: Vec<Span> = Vec::new();
     if state.settings.demo {
-        top.push(Span::styled(" DEMO ", theme.warning.add_modifier(Modifier::REVERSED | Modifier::BOLD)));
+        top.push(Span::styled(
+            " DEMO ",
+            theme
+                .warning
+                .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        ));
         top.push(Span::raw(" "));
     }
     // Service modes bound to flags ([service_modes]) that are in force.
     for (m, active) in state.service_modes_now() {
         if active == Some(true) {
-            top.push(Span::styled(format!(" {} ", m.label), theme.warning.add_modifier(Modifier::REVERSED | Modifier::BOLD)));
+            top.push(Span::styled(
+                format!(" {} ", m.label),
+                theme
+                    .warning
+                    .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            ));
             top.push(Span::raw(" "));
         }
     }
@@ -41,27 +51,52 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 Status::Monitoring => theme.info,
                 Status::Resolved => theme.ok,
             };
-            top.push(Span::styled(inc.status.label().to_uppercase(), status_style.add_modifier(Modifier::BOLD)));
+            top.push(Span::styled(
+                inc.status.label().to_uppercase(),
+                status_style.add_modifier(Modifier::BOLD),
+            ));
             top.push(Span::raw("  "));
             let end = inc.resolved_at.unwrap_or(now);
-            top.push(Span::styled(format!("⏱ {}", fmt_duration(end - inc.t0())), theme.accent));
+            top.push(Span::styled(
+                format!("⏱ {}", fmt_duration(end - inc.t0())),
+                theme.accent,
+            ));
             if let Some(at) = inc.impact_started {
-                top.push(Span::styled(format!(" impact since {}Z", at.format("%H:%M")), theme.muted));
+                top.push(Span::styled(
+                    format!(" impact since {}Z", at.format("%H:%M")),
+                    theme.muted,
+                ));
             } else {
                 top.push(Span::styled(" since declared", theme.muted));
             }
             top.push(Span::raw("  "));
-            top.push(Span::styled(inc.title.clone(), theme.header.add_modifier(Modifier::BOLD)));
+            top.push(Span::styled(
+                inc.title.clone(),
+                theme.header.add_modifier(Modifier::BOLD),
+            ));
         }
         None => {
-            top.push(Span::styled("No open incident", theme.header.add_modifier(Modifier::BOLD)));
-            let key = state.keymap.hint(crate::action::Action::DeclareIncident).unwrap_or_default();
-            top.push(Span::styled(format!("  press {key} to declare one"), theme.muted));
+            top.push(Span::styled(
+                "No open incident",
+                theme.header.add_modifier(Modifier::BOLD),
+            ));
+            let key = state
+                .keymap
+                .hint(crate::action::Action::DeclareIncident)
+                .unwrap_or_default();
+            top.push(Span::styled(
+                format!("  press {key} to declare one"),
+                theme.muted,
+            ));
         }
     }
 
     let mut second: Vec<Span> = Vec::new();
-    for h in [&state.alerts_health, &state.metrics_health, &state.flags_health] {
+    for h in [
+        &state.alerts_health,
+        &state.metrics_health,
+        &state.flags_health,
+    ] {
         second.extend(health_spans(h, theme, now));
         second.push(Span::raw("  "));
     }
@@ -72,11 +107,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         ));
     } else if !state.journal_problems.is_empty() {
         second.push(Span::styled(
-            format!("journal: {} problem(s) found on load", state.journal_problems.len()),
+            format!(
+                "journal: {} problem(s) found on load",
+                state.journal_problems.len()
+            ),
             theme.warning,
         ));
     } else if state.incident.is_some() {
-        second.push(Span::styled(format!("journal ✓ {} entries", state.timeline.len()), theme.muted));
+        second.push(Span::styled(
+            format!("journal ✓ {} entries", state.timeline.len()),
+            theme.muted,
+        ));
     }
     // The mode / time-box slot, right-aligned on the first line.
     let slot = mode_slot(state, theme, now, area.width < 110);
@@ -117,10 +158,21 @@ pub fn health_spans<'a>(h: &Health, theme: &Theme, now: DateTime<Utc>) -> Vec<Sp
         Freshness::NotConfigured => (format!("{}: not configured", h.name), theme.muted),
         Freshness::Waiting => (format!("{}: connecting…", h.name), theme.muted),
         Freshness::Ok => (format!("{} ✓ {age}", h.name), theme.ok),
-        Freshness::Slow => (format!("{} slow {:.1}s", h.name, h.took.as_secs_f32()), theme.warning),
+        Freshness::Slow => (
+            format!("{} slow {:.1}s", h.name, h.took.as_secs_f32()),
+            theme.warning,
+        ),
         Freshness::Stale => (format!("{} STALE {age}", h.name), theme.critical),
         Freshness::Down(_) => (
-            format!("{} DOWN{}", h.name, if age.is_empty() { String::new() } else { format!(" (last ok {age} ago)") }),
+            format!(
+                "{} DOWN{}",
+                h.name,
+                if age.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (last ok {age} ago)")
+                }
+            ),
             theme.critical.add_modifier(Modifier::REVERSED),
         ),
     };
@@ -130,7 +182,12 @@ pub fn health_spans<'a>(h: &Health, theme: &Theme, now: DateTime<Utc>) -> Vec<Sp
 /// The time-box / mode slot (filled in by the hypotheses feature).
 /// The time-box / mode slot: the live countdown of the active hypothesis
 /// and what is left of the quick-phase budget, or SYSTEMATIC.
-pub(crate) fn mode_slot<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, compact: bool) -> Line<'a> {
+pub(crate) fn mode_slot<'a>(
+    state: &State,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    compact: bool,
+) -> Line<'a> {
     let rules = &state.settings.timebox;
     let hyp = &state.hyp;
     let mut spans = Vec::new();
@@ -142,10 +199,16 @@ pub(crate) fn mode_slot<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, co
         if left <= chrono::Duration::zero() {
             spans.push(Span::styled(
                 format!(" H{} OVER by {} ", h.id, fmt_duration(-left)),
-                theme.critical.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+                theme
+                    .critical
+                    .add_modifier(Modifier::REVERSED | Modifier::BOLD),
             ));
         } else {
-            let style = if left < chrono::Duration::seconds(60) { theme.warning } else { theme.accent };
+            let style = if left < chrono::Duration::seconds(60) {
+                theme.warning
+            } else {
+                theme.accent
+            };
             spans.push(Span::styled(
                 format!(" H{} {} left ", h.id, fmt_duration(left)),
                 style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
@@ -156,19 +219,31 @@ pub(crate) fn mode_slot<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, co
         }
     }
     if hyp.systematic.is_some() || state.switch_pending {
-        spans.push(Span::styled(" SYSTEMATIC ", theme.ok.add_modifier(Modifier::REVERSED | Modifier::BOLD)));
+        spans.push(Span::styled(
+            " SYSTEMATIC ",
+            theme.ok.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        ));
     } else {
         let left = (rules.budget - hyp.quick_spent(now)).max(chrono::Duration::zero());
         let demo_boxes = state.settings.demo && *rules == crate::state::hypotheses::Timebox::demo();
         let text = if compact {
-            format!(" quick {}/{} {} ", hyp.quick_count(), rules.max_quick, fmt_duration(left))
+            format!(
+                " quick {}/{} {} ",
+                hyp.quick_count(),
+                rules.max_quick,
+                fmt_duration(left)
+            )
         } else {
             format!(
                 " quick {}/{} · {} left{} ",
                 hyp.quick_count(),
                 rules.max_quick,
                 fmt_duration(left),
-                if demo_boxes { " (short demo boxes)" } else { "" }
+                if demo_boxes {
+                    " (short demo boxes)"
+                } else {
+                    ""
+                }
             )
         };
         spans.push(Span::styled(text, theme.muted));
@@ -177,16 +252,32 @@ pub(crate) fn mode_slot<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, co
 }
 
 /// A prominent, non-modal line when a time box is spent.
-pub(crate) fn timebox_banner<'a>(state: &State, theme: &Theme, now: DateTime<Utc>) -> Option<Line<'a>> {
+pub(crate) fn timebox_banner<'a>(
+    state: &State,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) -> Option<Line<'a>> {
     let h = state.hyp.active().filter(|h| h.expired(now))?;
-    let key = state.keymap.hint(crate::action::Action::Hypothesis).unwrap_or_else(|| "h".into());
+    let key = state
+        .keymap
+        .hint(crate::action::Action::Hypothesis)
+        .unwrap_or_else(|| "h".into());
     let text = format!(
         " ⏰ Time box for H{} is spent ({} over). Press {key}: supported, refuted{}.  H{}: {} ",
         h.id,
         fmt_duration(now - h.deadline()),
-        if h.extension.is_none() { ", or extend once with a reason" } else { " (already extended once)" },
+        if h.extension.is_none() {
+            ", or extend once with a reason"
+        } else {
+            " (already extended once)"
+        },
         h.id,
         h.text,
     );
-    Some(Line::from(Span::styled(text, theme.critical.add_modifier(Modifier::REVERSED | Modifier::BOLD))))
+    Some(Line::from(Span::styled(
+        text,
+        theme
+            .critical
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+    )))
 }

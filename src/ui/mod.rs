@@ -31,7 +31,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
             "firebreak: terminal too small ({}x{}); need {MIN_WIDTH}x{MIN_HEIGHT}. Your incident keeps recording.",
             area.width, area.height
         );
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).style(theme.warning), area);
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .style(theme.warning),
+            area,
+        );
         return;
     }
     let banner = header::timebox_banner(state, theme, now);
@@ -48,8 +53,10 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
     }
     footer::draw(frame, footer_area, state, theme, now);
 
-    let [top, bottom] = Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(body);
-    let [alerts_area, metrics_area] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(body);
+    let [alerts_area, metrics_area] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
     let [timeline_area, flags_area] =
         Layout::horizontal([Constraint::Percentage(68), Constraint::Percentage(32)]).areas(bottom);
     alerts::draw(frame, alerts_area, state, theme, now);
@@ -70,22 +77,47 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
 }
 
 /// A pane's frame; the focused pane stands out.
-pub(crate) fn pane_block<'a>(state: &State, pane: Pane, title: Line<'a>, theme: &Theme) -> Block<'a> {
+pub(crate) fn pane_block<'a>(
+    state: &State,
+    pane: Pane,
+    title: Line<'a>,
+    theme: &Theme,
+) -> Block<'a> {
     let focused = state.focus == pane;
     Block::new()
         .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
-        .border_style(if focused { theme.border_focused } else { theme.border })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
         .title(title)
 }
 
 /// Title spans: name, then extra parts.
-pub(crate) fn title<'a>(state: &State, pane: Pane, theme: &Theme, extra: Vec<Span<'a>>) -> Line<'a> {
+pub(crate) fn title<'a>(
+    state: &State,
+    pane: Pane,
+    theme: &Theme,
+    extra: Vec<Span<'a>>,
+) -> Line<'a> {
     let focused = state.focus == pane;
-    let num = Pane::ORDER.iter().position(|p| *p == pane).map_or(0, |i| i + 1);
+    let num = Pane::ORDER
+        .iter()
+        .position(|p| *p == pane)
+        .map_or(0, |i| i + 1);
     let mut spans = vec![Span::styled(
         format!(" {num} {} ", pane.title()),
-        if focused { theme.border_focused } else { theme.accent },
+        if focused {
+            theme.border_focused
+        } else {
+            theme.accent
+        },
     )];
     if let Some(l) = state.list(pane) {
         if !l.filter.is_empty() {
@@ -122,7 +154,11 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
     let mut out = String::new();
     let mut w = 0;
     for c in s.chars() {
-        let cw = if c == '\n' || c == '\t' { 1 } else { c.width().unwrap_or(0) };
+        let cw = if c == '\n' || c == '\t' {
+            1
+        } else {
+            c.width().unwrap_or(0)
+        };
         if w + cw > max.saturating_sub(1) && w + cw > max {
             break;
         }

@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{
+    Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap,
+};
 use ratatui::Frame;
 
 use super::{age, centered, clip};
@@ -18,10 +20,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         Mode::Normal => {}
         Mode::Help { scroll } => help(frame, area, state, theme, *scroll),
         Mode::Palette(p) => palette(frame, area, p, theme),
-        Mode::Prompt { kind, input, error } => prompt(frame, area, *kind, input, error.as_deref(), theme),
+        Mode::Prompt { kind, input, error } => {
+            prompt(frame, area, *kind, input, error.as_deref(), theme)
+        }
         Mode::Confirm { question, .. } => confirm(frame, area, question, theme),
         Mode::Choose { kind, selected } => choose(frame, area, state, *kind, *selected, theme),
-        Mode::AlertDetail { fingerprint, scroll } => alert_detail(frame, area, state, fingerprint, *scroll, theme, now),
+        Mode::AlertDetail {
+            fingerprint,
+            scroll,
+        } => alert_detail(frame, area, state, fingerprint, *scroll, theme, now),
         Mode::PlaybookForm(form) => super::playbook::draw_form(frame, area, state, form, theme),
         Mode::TypedConfirm {
             question,
@@ -29,7 +36,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             input,
             error,
             ..
-        } => super::playbook::draw_typed(frame, area, question, expect, input, error.as_deref(), theme),
+        } => super::playbook::draw_typed(
+            frame,
+            area,
+            question,
+            expect,
+            input,
+            error.as_deref(),
+            theme,
+        ),
     }
 }
 
@@ -38,7 +53,10 @@ fn boxed<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
-        .title(Span::styled(format!(" {title} "), theme.accent.add_modifier(Modifier::BOLD)))
+        .title(Span::styled(
+            format!(" {title} "),
+            theme.accent.add_modifier(Modifier::BOLD),
+        ))
         .style(theme.base)
 }
 
@@ -79,12 +97,16 @@ fn palette(frame: &mut Frame, area: Rect, p: &crate::state::palette::PaletteStat
     let block = boxed("Command palette", theme);
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let [input, list_area] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    let [input, list_area] =
+        Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
     frame.render_widget(
         Paragraph::new(vec![
-            Line::from(vec![Span::styled("> ", theme.accent), Span::styled(format!("{}▏", p.query), theme.base)]),
+            Line::from(vec![
+                Span::styled("> ", theme.accent),
+                Span::styled(format!("{}▏", p.query), theme.base),
+            ]),
             Line::from(Span::styled(
-                format!("{} matches  ↑/↓ choose  Enter run  Esc close", p.matches.len()),
+                format!("{} matches  ↑/↓ choose  Enter run  Esc close", p.total),
                 theme.muted,
             )),
         ]),
@@ -102,18 +124,36 @@ fn palette(frame: &mut Frame, area: Rect, p: &crate::state::palette::PaletteStat
             let mut spans = vec![Span::styled(format!("{:<9}", item.kind), theme.muted)];
             let label = clip(&item.label, w.saturating_sub(10 + item.hint.len().min(20)));
             for (i, c) in label.chars().enumerate() {
-                let st = if pos.contains(&i) { theme.accent.add_modifier(Modifier::BOLD) } else { theme.base };
+                let st = if pos.contains(&i) {
+                    theme.accent.add_modifier(Modifier::BOLD)
+                } else {
+                    theme.base
+                };
                 spans.push(Span::styled(c.to_string(), st));
             }
-            spans.push(Span::styled(format!("  {}", clip(&item.hint, 20)), theme.muted));
+            spans.push(Span::styled(
+                format!("  {}", clip(&item.hint, 20)),
+                theme.muted,
+            ));
             ListItem::new(Line::from(spans))
         })
         .collect();
     let mut ls = ListState::default().with_selected(Some(p.selected.saturating_sub(offset)));
-    frame.render_stateful_widget(List::new(items).highlight_style(theme.selection), list_area, &mut ls);
+    frame.render_stateful_widget(
+        List::new(items).highlight_style(theme.selection),
+        list_area,
+        &mut ls,
+    );
 }
 
-fn prompt(frame: &mut Frame, area: Rect, kind: PromptKind, input: &str, error: Option<&str>, theme: &Theme) {
+fn prompt(
+    frame: &mut Frame,
+    area: Rect,
+    kind: PromptKind,
+    input: &str,
+    error: Option<&str>,
+    theme: &Theme,
+) {
     // Filters edit in place at the bottom; other prompts are centered.
     let r = match kind {
         PromptKind::Filter(_) => Rect {
@@ -131,16 +171,27 @@ fn prompt(frame: &mut Frame, area: Rect, kind: PromptKind, input: &str, error: O
     ])];
     match error {
         Some(e) => lines.push(Line::from(Span::styled(e.to_string(), theme.critical))),
-        None => lines.push(Line::from(Span::styled("Enter to accept, Esc to cancel", theme.muted))),
+        None => lines.push(Line::from(Span::styled(
+            "Enter to accept, Esc to cancel",
+            theme.muted,
+        ))),
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(boxed(title, theme)), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(boxed(title, theme)),
+        r,
+    );
 }
 
 fn confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
     let r = centered(area, 70, 7);
     frame.render_widget(Clear, r);
     let lines = vec![
-        Line::from(Span::styled(question.to_string(), theme.base.add_modifier(Modifier::BOLD))),
+        Line::from(Span::styled(
+            question.to_string(),
+            theme.base.add_modifier(Modifier::BOLD),
+        )),
         Line::default(),
         Line::from(vec![
             Span::styled(" y ", theme.warning.add_modifier(Modifier::REVERSED)),
@@ -149,26 +200,47 @@ fn confirm(frame: &mut Frame, area: Rect, question: &str, theme: &Theme) {
             Span::styled(" no (Esc)", theme.base),
         ]),
     ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(boxed("Confirm", theme)), r);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(boxed("Confirm", theme)),
+        r,
+    );
 }
 
-fn choose(frame: &mut Frame, area: Rect, state: &State, kind: ChooseKind, selected: usize, theme: &Theme) {
+fn choose(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    kind: ChooseKind,
+    selected: usize,
+    theme: &Theme,
+) {
     let outcome_title;
     let (title, rows): (&str, Vec<(String, String)>) = match kind {
         ChooseKind::Severity => (
             "Severity",
-            Severity::ALL.iter().map(|s| (s.label().to_string(), s.meaning().to_string())).collect(),
+            Severity::ALL
+                .iter()
+                .map(|s| (s.label().to_string(), s.meaning().to_string()))
+                .collect(),
         ),
         ChooseKind::Status => (
             "Status",
-            Status::ALL.iter().map(|s| (s.label().to_string(), s.meaning().to_string())).collect(),
+            Status::ALL
+                .iter()
+                .map(|s| (s.label().to_string(), s.meaning().to_string()))
+                .collect(),
         ),
         ChooseKind::Outcome => {
             outcome_title = match state.hyp.active() {
                 Some(h) => format!("H{}: {}", h.id, clip(&h.text, 50)),
                 None => "Hypothesis".into(),
             };
-            (outcome_title.as_str(), crate::state::hypotheses_outcome_rows(state))
+            (
+                outcome_title.as_str(),
+                crate::state::hypotheses_outcome_rows(state),
+            )
         }
     };
     let n = rows.len();
@@ -189,7 +261,10 @@ fn choose(frame: &mut Frame, area: Rect, state: &State, kind: ChooseKind, select
     frame.render_stateful_widget(
         List::new(items)
             .highlight_style(theme.selection)
-            .block(boxed(title, theme).title_bottom(Span::styled(format!(" 1-{n} or ↑↓ Enter · Esc "), theme.muted))),
+            .block(boxed(title, theme).title_bottom(Span::styled(
+                format!(" 1-{n} or ↑↓ Enter · Esc "),
+                theme.muted,
+            ))),
         r,
         &mut ls,
     );
@@ -217,7 +292,10 @@ fn alert_detail(
     };
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(a.name().to_string(), theme.severity(a.severity()).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                a.name().to_string(),
+                theme.severity(a.severity()).add_modifier(Modifier::BOLD),
+            ),
             Span::styled(format!("  {}  {:?}", a.severity(), a.state), theme.muted),
         ]),
         Line::from(Span::styled(a.summary().to_string(), theme.base)),
@@ -232,21 +310,36 @@ fn alert_detail(
             theme.muted,
         )),
         Line::default(),
-        Line::from(Span::styled("Labels", theme.accent.add_modifier(Modifier::BOLD))),
+        Line::from(Span::styled(
+            "Labels",
+            theme.accent.add_modifier(Modifier::BOLD),
+        )),
     ];
     if let Some(l) = super::playbook::suggestion_line(state, a, theme) {
         lines.insert(3, l);
     }
     for (k, v) in &a.labels {
-        lines.push(Line::from(vec![Span::styled(format!("  {k:<20}"), theme.muted), Span::styled(v.clone(), theme.base)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<20}"), theme.muted),
+            Span::styled(v.clone(), theme.base),
+        ]));
     }
     lines.push(Line::default());
-    lines.push(Line::from(Span::styled("Annotations", theme.accent.add_modifier(Modifier::BOLD))));
+    lines.push(Line::from(Span::styled(
+        "Annotations",
+        theme.accent.add_modifier(Modifier::BOLD),
+    )));
     for (k, v) in &a.annotations {
-        lines.push(Line::from(vec![Span::styled(format!("  {k:<20}"), theme.muted), Span::styled(v.clone(), theme.base)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<20}"), theme.muted),
+            Span::styled(v.clone(), theme.base),
+        ]));
     }
     if let Some(u) = &a.generator_url {
-        lines.push(Line::from(vec![Span::styled("  generatorURL        ", theme.muted), Span::styled(u.clone(), theme.base)]));
+        lines.push(Line::from(vec![
+            Span::styled("  generatorURL        ", theme.muted),
+            Span::styled(u.clone(), theme.base),
+        ]));
     }
     silence_lines(&mut lines, state, a, theme, now);
     frame.render_widget(
@@ -260,30 +353,57 @@ fn alert_detail(
 
 /// Alertmanager's side of an alert: state, silences (who, why, until
 /// when), inhibitions, receivers, and the keys to act on it.
-fn silence_lines(lines: &mut Vec<Line<'static>>, state: &State, a: &crate::sources::Alert, theme: &Theme, now: DateTime<Utc>) {
+fn silence_lines(
+    lines: &mut Vec<Line<'static>>,
+    state: &State,
+    a: &crate::sources::Alert,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) {
     let d = &a.detail;
     if !d.silenced_by.is_empty() {
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled("Silenced by", theme.accent.add_modifier(Modifier::BOLD))));
+        lines.push(Line::from(Span::styled(
+            "Silenced by",
+            theme.accent.add_modifier(Modifier::BOLD),
+        )));
         for id in &d.silenced_by {
             let text = match state.silences.iter().find(|s| &s.id == id) {
                 Some(s) => {
-                    let ends = if s.ends_at > now { format!("ends in {}", age(s.ends_at - now)) } else { "ended".into() };
-                    format!("{} by {}, {ends}: {}", crate::sources::silence::matchers_text(&s.matchers), s.created_by, s.comment)
+                    let ends = if s.ends_at > now {
+                        format!("ends in {}", age(s.ends_at - now))
+                    } else {
+                        "ended".into()
+                    };
+                    format!(
+                        "{} by {}, {ends}: {}",
+                        crate::sources::silence::matchers_text(&s.matchers),
+                        s.created_by,
+                        s.comment
+                    )
                 }
                 None => "(details not loaded yet)".into(),
             };
             let short = id.get(..8).unwrap_or(id);
-            lines.push(Line::from(vec![Span::styled(format!("  {short:<20}"), theme.muted), Span::styled(text, theme.base)]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {short:<20}"), theme.muted),
+                Span::styled(text, theme.base),
+            ]));
         }
     }
     for (title, ids) in [("Inhibited by", &d.inhibited_by), ("Muted by", &d.muted_by)] {
         if !ids.is_empty() {
-            lines.push(Line::from(vec![Span::styled(format!("  {title:<20}"), theme.muted), Span::styled(ids.join(", "), theme.base)]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {title:<20}"), theme.muted),
+                Span::styled(ids.join(", "), theme.base),
+            ]));
         }
     }
     if !d.receivers.is_empty() {
-        lines.push(Line::from(vec![Span::styled("  receivers           ", theme.muted), Span::styled(d.receivers.join(", "), theme.base)]));
+        lines.push(Line::from(vec![
+            Span::styled("  receivers           ", theme.muted),
+            Span::styled(d.receivers.join(", "), theme.base),
+        ]));
     }
     if state.alert_prefs.silence_source.is_some() {
         let key = |act| state.keymap.hint(act).unwrap_or_else(|| "?".into());

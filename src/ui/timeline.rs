@@ -14,15 +14,26 @@ use crate::state::{Pane, State};
 use crate::timeline::Event;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: DateTime<Utc>) {
-    let extra = vec![Span::styled(format!("{} entries ", state.timeline.len()), theme.muted)];
-    let block = pane_block(state, Pane::Timeline, title(state, Pane::Timeline, theme, extra), theme);
+    let extra = vec![Span::styled(
+        format!("{} entries ", state.timeline.len()),
+        theme.muted,
+    )];
+    let block = pane_block(
+        state,
+        Pane::Timeline,
+        title(state, Pane::Timeline, theme, extra),
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
         return;
     }
     let Some(inc) = &state.incident else {
-        frame.render_widget(Paragraph::new("Nothing recorded yet.").style(theme.muted), inner);
+        frame.render_widget(
+            Paragraph::new("Nothing recorded yet.").style(theme.muted),
+            inner,
+        );
         return;
     };
     let t0 = inc.t0();
@@ -32,7 +43,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
     let focused = state.focus == Pane::Timeline;
     let view = &state.timeline_list.view;
     if view.is_empty() {
-        frame.render_widget(Paragraph::new("No entries match the filter.").style(theme.muted), inner);
+        frame.render_widget(
+            Paragraph::new("No entries match the filter.").style(theme.muted),
+            inner,
+        );
         return;
     }
     // Entries wrap, so rows are laid out around the selection: back from
@@ -46,10 +60,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
                 let tag = state
                     .hyp
                     .covering(e.ts)
-                    .filter(|_| matches!(e.event.category(), "action" | "flag" | "playbook" | "note"))
+                    .filter(|_| {
+                        matches!(e.event.category(), "action" | "flag" | "playbook" | "note")
+                    })
                     .map(|h| format!("[H{}] ", h.id))
                     .unwrap_or_default();
-                entry_lines(e, &tag, t0, local, show_local, inner.width as usize, theme, focused && pos == sel)
+                entry_lines(
+                    e,
+                    &tag,
+                    t0,
+                    local,
+                    show_local,
+                    inner.width as usize,
+                    theme,
+                    focused && pos == sel,
+                )
             }
             None => Vec::new(),
         }
@@ -75,7 +100,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
     }
     // If the selected entry alone is taller than the pane, show its start.
     if lines.len() > height {
-        let skip = if used > height { 0 } else { lines.len() - height };
+        let skip = if used > height {
+            0
+        } else {
+            lines.len() - height
+        };
         lines = lines.into_iter().skip(skip).take(height).collect();
     }
     frame.render_widget(Paragraph::new(lines), inner);
@@ -96,7 +125,10 @@ fn entry_lines(
 ) -> Vec<Line<'static>> {
     let mut head = e.ts.format("%H:%M:%SZ").to_string();
     if show_local {
-        head.push_str(&format!(" {} local", e.ts.with_timezone(&local).format("%H:%M:%S")));
+        head.push_str(&format!(
+            " {} local",
+            e.ts.with_timezone(&local).format("%H:%M:%S")
+        ));
     }
     let tplus = format!(" {:>9} ", t_plus(t0, e.ts));
     let indent = head.chars().count() + tplus.chars().count();
@@ -108,14 +140,23 @@ fn entry_lines(
     let style = event_style(&e.event, theme);
     let text = format!("{tag}{who}{}", e.event.describe());
     let wrapped = wrap(&text, width.saturating_sub(indent).max(10));
-    let sel = |s: Style| if selected { s.patch(theme.selection) } else { s };
+    let sel = |s: Style| {
+        if selected {
+            s.patch(theme.selection)
+        } else {
+            s
+        }
+    };
     wrapped
         .into_iter()
         .take(12)
         .enumerate()
         .map(|(i, chunk)| {
             let mut spans = if i == 0 {
-                vec![Span::styled(head.clone(), sel(theme.muted)), Span::styled(tplus.clone(), sel(theme.accent))]
+                vec![
+                    Span::styled(head.clone(), sel(theme.muted)),
+                    Span::styled(tplus.clone(), sel(theme.accent)),
+                ]
             } else {
                 vec![Span::styled(" ".repeat(indent), sel(theme.muted))]
             };
@@ -133,7 +174,11 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     for word in text.split_whitespace() {
         let mut word = word.to_string();
         loop {
-            let need = if cur.is_empty() { word.width() } else { cur.width() + 1 + word.width() };
+            let need = if cur.is_empty() {
+                word.width()
+            } else {
+                cur.width() + 1 + word.width()
+            };
             if need <= width {
                 if !cur.is_empty() {
                     cur.push(' ');
@@ -175,7 +220,9 @@ fn event_style(e: &Event, theme: &Theme) -> Style {
     match e {
         Event::AlertFiring { severity, .. } => theme.severity(severity),
         Event::AlertResolved { .. } => theme.ok,
-        Event::FlagChanged { ok: false, .. } | Event::ActionFinished { ok: false, .. } => theme.critical,
+        Event::FlagChanged { ok: false, .. } | Event::ActionFinished { ok: false, .. } => {
+            theme.critical
+        }
         Event::FlagChanged { ok: true, .. } | Event::ActionFinished { ok: true, .. } => theme.ok,
         Event::SourceHealth { healthy: false, .. } => theme.critical,
         Event::Note { .. } => theme.base,
@@ -189,7 +236,10 @@ mod tests {
 
     #[test]
     fn wraps_by_words_and_cuts_long_words() {
-        assert_eq!(wrap("turn flag new-checkout-flow off now", 12), ["turn flag", "new-checkout", "-flow off", "now"]);
+        assert_eq!(
+            wrap("turn flag new-checkout-flow off now", 12),
+            ["turn flag", "new-checkout", "-flow off", "now"]
+        );
         assert_eq!(wrap("", 5), [""]);
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
     }

@@ -118,7 +118,12 @@ pub fn start_without_form(state: &mut State, name: &str, now: DateTime<Utc>) -> 
         fields: pb
             .inputs
             .iter()
-            .map(|i| (i.name.clone(), values.get(&i.name).cloned().unwrap_or_default()))
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    values.get(&i.name).cloned().unwrap_or_default(),
+                )
+            })
             .collect(),
         selected: 0,
         error: None,

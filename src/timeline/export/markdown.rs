@@ -451,8 +451,11 @@ fn lessons_learned(_: &Ctx, out: &mut String) {
 fn hypotheses_tried(cx: &Ctx, out: &mut String) {
     use crate::state::hypotheses::{linked, Hypotheses};
     let hyp = Hypotheses::replay(&cx.replay.entries);
-    let _ = writeln!(out, "## Hypotheses tried
-");
+    let _ = writeln!(
+        out,
+        "## Hypotheses tried
+"
+    );
     if hyp.list.is_empty() {
         let _ = writeln!(out, "No quick hypotheses were recorded.");
     }
@@ -467,8 +470,13 @@ fn hypotheses_tried(cx: &Ctx, out: &mut String) {
             }
             None => "**still being tested** when exported".to_string(),
         };
-        let _ = writeln!(out, "### H{}: {}
-", h.id, one_line(&h.text));
+        let _ = writeln!(
+            out,
+            "### H{}: {}
+",
+            h.id,
+            one_line(&h.text)
+        );
         if !h.planned.is_empty() {
             let _ = writeln!(out, "- Quick action: {}", one_line(&h.planned));
         }
@@ -479,10 +487,19 @@ fn hypotheses_tried(cx: &Ctx, out: &mut String) {
             fmt_duration(h.spent(cx.now))
         );
         if let Some((extra, reason)) = &h.extension {
-            let _ = writeln!(out, "- Extended once by {} (exception), because: {}", fmt_duration(*extra), one_line(reason));
+            let _ = writeln!(
+                out,
+                "- Extended once by {} (exception), because: {}",
+                fmt_duration(*extra),
+                one_line(reason)
+            );
         }
         if let Some(r) = &h.override_reason {
-            let _ = writeln!(out, "- Started on the systematic path as an override, because: {}", one_line(r));
+            let _ = writeln!(
+                out,
+                "- Started on the systematic path as an override, because: {}",
+                one_line(r)
+            );
         }
         let _ = writeln!(out, "- Outcome: {outcome}");
         let acts = linked(h, &cx.replay.entries);
@@ -498,7 +515,12 @@ fn hypotheses_tried(cx: &Ctx, out: &mut String) {
     }
     match &hyp.systematic {
         Some((at, reason)) => {
-            let _ = writeln!(out, "Switched to the systematic path at {}: {}.", utc(*at), one_line(reason));
+            let _ = writeln!(
+                out,
+                "Switched to the systematic path at {}: {}.",
+                utc(*at),
+                one_line(reason)
+            );
         }
         None => {
             let _ = writeln!(out, "The response did not switch to the systematic path.");
