@@ -55,7 +55,7 @@ pub fn am_config(cfg: &Config, opts: &AmOpts) -> anyhow::Result<AlertmanagerConf
     let mut section = match (configured, opts.urls.is_empty()) {
         (Some(c), true) => c,
         (None, true) => anyhow::bail!(
-            "no Alertmanager configured: pass --alertmanager URL or add an [alertmanager] section to the config (see docs/sources.md)"
+            "no Alertmanager configured: pass --alertmanager URL or add an [alertmanager] section to the config (see README: Real alert and metric sources)"
         ),
         (Some(mut c), false) => {
             let known = c.all_urls();
@@ -91,7 +91,7 @@ pub fn build_prom(
     let mut section = match (cfg.prometheus.clone(), url) {
         (Some(c), None) => c,
         (None, None) => anyhow::bail!(
-            "no Prometheus configured: pass --prometheus URL or add a [prometheus] section to the config (see docs/sources.md)"
+            "no Prometheus configured: pass --prometheus URL or add a [prometheus] section to the config (see README: Real alert and metric sources)"
         ),
         (Some(mut c), Some(u)) => {
             if c.url.trim_end_matches('/') != u.trim_end_matches('/') {

@@ -187,7 +187,7 @@ fn select(setup: &Setup<'_>, opts: &Opts) -> anyhow::Result<Selection> {
         anyhow::bail!(broken.join("; "));
     }
     if entries.is_empty() {
-        anyhow::bail!("no flag provider is configured: add a [[flags]] section to the config (see docs/flags.md), or use --demo");
+        anyhow::bail!("no flag provider is configured: add a [[flags]] section to the config (see README: Feature flags), or use --demo");
     }
     Ok(Selection { entries, broken })
 }
