@@ -41,6 +41,8 @@ pub struct PaletteState {
     pub selected: usize,
     /// Every item, gathered once when the palette opens.
     pub items: Vec<Item>,
+    /// The text each item is matched against ("label kind").
+    pub texts: Vec<String>,
     /// The best matches (at most [`SHOWN`]), best first, with matched
     /// char positions in `label`.
     pub matches: Vec<(Item, Vec<usize>)>,
@@ -53,11 +55,13 @@ pub const SHOWN: usize = 200;
 
 impl PaletteState {
     pub fn open(items: Vec<Item>) -> PaletteState {
-        let (matches, total) = search("", &items);
+        let texts: Vec<String> = items.iter().map(|it| format!("{} {}", it.label, it.kind)).collect();
+        let (matches, total) = search("", &items, &texts);
         PaletteState {
             query: String::new(),
             selected: 0,
             items,
+            texts,
             matches,
             total,
         }
@@ -65,7 +69,7 @@ impl PaletteState {
 
     /// Re-run the search after the query changed.
     pub fn research(&mut self) {
-        let (matches, total) = search(&self.query, &self.items);
+        let (matches, total) = search(&self.query, &self.items, &self.texts);
         self.matches = matches;
         self.total = total;
         self.selected = 0;
@@ -134,7 +138,7 @@ pub fn items(state: &State) -> Vec<Item> {
 
 /// Fuzzy-match `query` over `items`, best first. An empty query keeps the
 /// natural order.
-pub fn search(query: &str, items: &[Item]) -> (Vec<(Item, Vec<usize>)>, usize) {
+pub fn search(query: &str, items: &[Item], texts: &[String]) -> (Vec<(Item, Vec<usize>)>, usize) {
     if query.is_empty() {
         let shown = items
             .iter()
@@ -145,17 +149,15 @@ pub fn search(query: &str, items: &[Item]) -> (Vec<(Item, Vec<usize>)>, usize) {
     }
     let quick = super::lists::Subsequence::new(query);
     let matcher = SkimMatcherV2::default().smart_case();
-    let text = |it: &Item| format!("{} {}", it.label, it.kind);
     // Cheap yes/no first, then score only the candidates.
-    let mut scored: Vec<(i64, usize)> = items
+    let mut scored: Vec<(i64, usize)> = texts
         .iter()
         .enumerate()
-        .filter_map(|(n, it)| {
-            let t = text(it);
-            if !quick.matches(&t) {
+        .filter_map(|(n, t)| {
+            if !quick.matches(t) {
                 return None;
             }
-            matcher.fuzzy_match(&t, query).map(|score| (score, n))
+            matcher.fuzzy_match(t, query).map(|score| (score, n))
         })
         .collect();
     let total = scored.len();
@@ -167,7 +169,7 @@ pub fn search(query: &str, items: &[Item]) -> (Vec<(Item, Vec<usize>)>, usize) {
             let it = items.get(n)?;
             let label_len = it.label.chars().count();
             let idx = matcher
-                .fuzzy_indices(&text(it), query)
+                .fuzzy_indices(texts.get(n)?, query)
                 .map(|(_, idx)| idx.into_iter().filter(|i| *i < label_len).collect())
                 .unwrap_or_default();
             Some((it.clone(), idx))
