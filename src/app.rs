@@ -145,6 +145,9 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
+    if let Ok(size) = terminal.size() {
+        state.viewport = (size.width, size.height);
+    }
     for fx in state::update::start(state, Utc::now()) {
         runner.run(fx);
     }
@@ -154,7 +157,7 @@ pub async fn run(
         let first = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
-                Some(Ok(TermEvent::Resize(_, _))) => Some(Msg::Resize),
+                Some(Ok(TermEvent::Resize(w, h))) => Some(Msg::Resize(w, h)),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => {
                     tracing::error!("terminal event error: {e}");

@@ -551,3 +551,63 @@ fn keymap_overrides_change_what_keys_do() {
     update(&mut s, key('Q'), now);
     assert!(s.quit, "no incident open: quits at once");
 }
+
+#[test]
+fn keys_do_nothing_while_the_screen_is_too_small_to_show_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    let fx = firebreak::state::update::start(&mut d.state, now);
+    d.run(fx);
+    let flag = firebreak::flags::Flag {
+        name: "checkout-read-only".into(),
+        enabled: false,
+        description: String::new(),
+        provider: "demo".into(),
+        env: Some("production".into()),
+        changed_at: None,
+    };
+    d.send(Msg::Flags(polled(Ok(vec![flag]), now)));
+    d.send(Msg::Resize(30, 10));
+    let before = d.state.timeline.len();
+    d.keys("4oy");
+    d.keys("nblind note");
+    d.send(code(KeyCode::Enter));
+    assert!(d.take_outbox().is_empty());
+    assert_eq!(d.state.timeline.len(), before, "nothing done blind");
+    // Quitting still works, with its confirmation.
+    d.keys("qy");
+    assert!(d.state.quit);
+    // Back at a usable size, keys act again.
+    let mut d2 = Driver::new(new_state(false), dir.path(), now);
+    d2.send(Msg::Resize(30, 10));
+    d2.send(Msg::Resize(80, 24));
+    d2.keys("q");
+    assert!(d2.state.quit);
+}
+
+#[test]
+fn resolving_while_alerts_still_fire_asks_and_says_what_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    let fx = firebreak::state::update::start(&mut d.state, now);
+    d.run(fx);
+    let w = World::new(Scenario::builtin().unwrap(), now);
+    d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
+    d.keys("S4");
+    match &d.state.mode {
+        Mode::Confirm { question, pending: Pending::Resolve } => {
+            assert!(question.contains("2 critical/warning alert(s) still firing"), "{question}")
+        }
+        m => panic!("expected a confirmation, got {m:?}"),
+    }
+    d.keys("n");
+    assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Investigating);
+    d.keys("S4y");
+    assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Resolved);
+    // The unrelated info alert is not "detection".
+    let inc = d.state.incident.as_ref().unwrap();
+    let high = d.state.alerts.iter().find(|a| a.name() == "HighErrorRate").unwrap();
+    assert_eq!(inc.detected_at, Some(high.starts_at.min(d.state.alerts.iter().find(|a| a.name() == "LatencyHigh").unwrap().starts_at)));
+}

@@ -17,6 +17,16 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    // A screen too small to show what is going on must not act blindly:
+    // only quitting works (the quit confirmation is still drawn).
+    let (w, h) = state.viewport;
+    if w < crate::ui::MIN_WIDTH || h < crate::ui::MIN_HEIGHT {
+        let quit = state.keymap.action_for(&key) == Some(crate::action::Action::Quit)
+            || matches!(state.mode, Mode::Confirm { pending: super::Pending::Quit, .. });
+        if !quit {
+            return Vec::new();
+        }
+    }
     let mode = std::mem::replace(&mut state.mode, Mode::Normal);
     match mode {
         Mode::Normal => match state.keymap.action_for(&key) {

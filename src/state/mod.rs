@@ -40,8 +40,8 @@ use lists::ListView;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    /// The terminal was resized (redraw).
-    Resize,
+    /// The terminal's size (at start and on every resize).
+    Resize(u16, u16),
     /// A clock tick (visible clocks advance).
     Tick,
     Alerts(Polled<Vec<Alert>>),
@@ -223,6 +223,8 @@ pub enum Pending {
     QuickOverride,
     /// Leave the quick phase for the systematic path now.
     Systematic,
+    /// Resolve although things are still open (listed in the question).
+    Resolve,
 }
 
 /// What a chooser picks.
@@ -374,6 +376,8 @@ pub struct State {
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub quit: bool,
+    /// Terminal size; keys act only when the full screen can be drawn.
+    pub viewport: (u16, u16),
     /// Playbooks and their runs.
     pub playbooks: playbooks::Playbooks,
 
@@ -427,6 +431,7 @@ impl State {
             mode: Mode::Normal,
             notice: None,
             quit: false,
+            viewport: (u16::MAX, u16::MAX),
             playbooks: playbooks::Playbooks::default(),
             hyp: hypotheses::Hypotheses::default(),
             hyp_draft: None,

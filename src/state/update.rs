@@ -16,7 +16,10 @@ use crate::timeline::Event;
 pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => input::on_key(state, key, now),
-        Msg::Resize => Vec::new(),
+        Msg::Resize(w, h) => {
+            state.viewport = (w, h);
+            Vec::new()
+        }
         Msg::Tick => {
             let mut fx = super::hypotheses_update::on_tick(state, now);
             fx.extend(super::playbooks::on_tick(state, now));
@@ -664,6 +667,16 @@ pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
         Pending::PlaybookStep { run_id, step } => {
             super::playbooks::confirmed(state, &run_id, step, now)
         }
+        Pending::Resolve => {
+            let from = state.current_status();
+            vec![record(
+                state,
+                Event::StatusChanged {
+                    from,
+                    to: Status::Resolved,
+                },
+            )]
+        }
         Pending::QuickOverride => super::hypotheses_update::confirmed_override(state),
         Pending::Systematic => super::hypotheses_update::confirmed_systematic(state),
         Pending::FlipFlag {
@@ -806,18 +819,35 @@ pub(super) fn set_status(state: &mut State, to: Status, now: DateTime<Utc>) -> V
         return Vec::new();
     }
     if to == Status::Resolved {
-        let firing = state
-            .alerts
-            .iter()
-            .filter(|a| a.state == AlertState::Active && a.severity_rank() < 2)
-            .count();
-        if firing > 0 {
-            state.notify(
-                Level::Warning,
-                format!("Resolved, but {firing} critical/warning alert(s) still firing"),
-                now,
-            );
+        let open = still_open(state);
+        if !open.is_empty() {
+            state.mode = Mode::Confirm {
+                question: format!("Resolve the incident although {}?", open.join("; ")),
+                pending: Pending::Resolve,
+            };
+            return Vec::new();
         }
     }
     vec![record(state, Event::StatusChanged { from, to })]
+}
+
+/// What is still going on, before an incident is declared resolved.
+fn still_open(state: &State) -> Vec<String> {
+    let mut open = Vec::new();
+    let firing = state
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Active && a.severity_rank() < 2)
+        .count();
+    if firing > 0 {
+        open.push(format!("{firing} critical/warning alert(s) still firing"));
+    }
+    let runs = state.playbooks.runs.iter().filter(|r| r.is_active()).count();
+    if runs > 0 {
+        open.push(format!("{runs} playbook run(s) unfinished"));
+    }
+    if let Some(h) = state.hyp.active() {
+        open.push(format!("hypothesis H{} has no outcome", h.id));
+    }
+    open
 }

@@ -21,10 +21,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         .iter()
         .filter(|a| a.state == AlertState::Active)
         .count();
-    let mut extra = vec![Span::styled(
-        format!("{firing} firing "),
-        if firing > 0 { theme.critical } else { theme.ok },
-    )];
+    // A source that cannot be trusted never shows a reassuring count.
+    let mut extra = match &fresh {
+        Freshness::Down(_) => vec![Span::styled(
+            format!("SOURCE DOWN · {firing} last known "),
+            theme.critical.add_modifier(Modifier::REVERSED),
+        )],
+        Freshness::Stale => vec![Span::styled(
+            format!("STALE · {firing} last known "),
+            theme.critical.add_modifier(Modifier::REVERSED),
+        )],
+        _ => vec![Span::styled(
+            format!("{firing} firing "),
+            if firing > 0 { theme.critical } else { theme.ok },
+        )],
+    };
     if state.alerts_list.view.len() != state.alerts.len() {
         extra.push(Span::styled(
             format!("({} shown) ", state.alerts_list.view.len()),
@@ -67,23 +78,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
 
     // A banner when the source cannot be trusted; never "all quiet".
     let mut body = inner;
+    // The verdict comes first so that a narrow pane can never cut it off.
     let banner = match &fresh {
         Freshness::Down(reason) => Some(format!(
-            "ALERT SOURCE DOWN: {reason}. {}",
+            "ALERT SOURCE DOWN: {} Reason: {reason}",
             if state.alerts.is_empty() {
-                "No alerts known: this is NOT all quiet.".to_string()
+                "this is NOT all quiet, nothing is known."
             } else {
-                "Below: last known alerts (stale).".to_string()
+                "rows below are the LAST KNOWN alerts (stale)."
             }
         )),
         Freshness::Stale => Some(format!(
-            "ALERTS STALE: last good answer {} ago. Below: last known alerts.",
+            "ALERTS STALE: no good answer for {}; rows below are the last known alerts.",
             state.alerts_health.age(now).map(age).unwrap_or_default()
         )),
         _ => None,
     };
     if let Some(text) = banner {
-        let h = 2.min(body.height);
+        // As many lines as the text needs, leaving room for some rows.
+        let lines = super::timeline::wrap(&text, body.width.max(1) as usize).len() as u16;
+        let h = lines.min(body.height.saturating_sub(2).max(2)).min(body.height);
         let r = Rect { height: h, ..body };
         frame.render_widget(
             Paragraph::new(text)

@@ -185,7 +185,14 @@ fn key_times(cx: &Ctx, out: &mut String) {
     } else {
         "impact start"
     };
-    let show = |d: Option<Duration>| d.map_or("not recorded".to_string(), fmt_duration);
+    let show = |d: Option<Duration>| match d {
+        None => "not recorded".to_string(),
+        Some(d) if d < Duration::zero() => format!(
+            "0s (the end came {} BEFORE the start: check the recorded impact start)",
+            fmt_duration(-d)
+        ),
+        Some(d) => fmt_duration(d),
+    };
     let _ = writeln!(out);
     let _ = writeln!(
         out,
