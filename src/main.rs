@@ -122,6 +122,15 @@ enum ListFormat {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_some() {
+        // Headless output piped into `head` and the like: end quietly when
+        // the reader goes away, as command-line tools do.
+        // SAFETY: restoring the default disposition of SIGPIPE at start-up,
+        // before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -554,6 +563,15 @@ fn interactive(
 
 /// Log to `<data_dir>/firebreak.log`, never to the terminal.
 fn init_logging(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    // The log may name hosts and flags: readable by its owner only.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(data_dir.join("firebreak.log"));
+    }
     let appender = tracing_appender::rolling::never(data_dir, "firebreak.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("FIREBREAK_LOG")

@@ -597,17 +597,43 @@ fn resolving_while_alerts_still_fire_asks_and_says_what_is_open() {
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
     d.keys("S4");
     match &d.state.mode {
-        Mode::Confirm { question, pending: Pending::Resolve } => {
-            assert!(question.contains("2 critical/warning alert(s) still firing"), "{question}")
+        Mode::Confirm {
+            question,
+            pending: Pending::Resolve,
+        } => {
+            assert!(
+                question.contains("2 critical/warning alert(s) still firing"),
+                "{question}"
+            )
         }
         m => panic!("expected a confirmation, got {m:?}"),
     }
     d.keys("n");
-    assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Investigating);
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().status,
+        Status::Investigating
+    );
     d.keys("S4y");
     assert_eq!(d.state.incident.as_ref().unwrap().status, Status::Resolved);
     // The unrelated info alert is not "detection".
     let inc = d.state.incident.as_ref().unwrap();
-    let high = d.state.alerts.iter().find(|a| a.name() == "HighErrorRate").unwrap();
-    assert_eq!(inc.detected_at, Some(high.starts_at.min(d.state.alerts.iter().find(|a| a.name() == "LatencyHigh").unwrap().starts_at)));
+    let high = d
+        .state
+        .alerts
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap();
+    assert_eq!(
+        inc.detected_at,
+        Some(
+            high.starts_at.min(
+                d.state
+                    .alerts
+                    .iter()
+                    .find(|a| a.name() == "LatencyHigh")
+                    .unwrap()
+                    .starts_at
+            )
+        )
+    );
 }

@@ -45,10 +45,17 @@ impl FileError {
     /// Turn a `toml` deserialisation error into one naming line and field.
     pub fn from_toml(file: &Path, src: &str, err: &toml::de::Error) -> Self {
         let line = err.span().map(|s| line_of(src, s.start));
-        // toml's message is multi-line with a snippet; keep its first
-        // meaningful line, which says what is wrong.
         let message = err.message().trim().to_string();
-        let field = field_in_message(&message);
+        // "unknown field `x`" names the field; otherwise it is the key
+        // written on the offending line (with its table), not a value.
+        let field = if message.starts_with("unknown field")
+            || message.starts_with("missing field")
+            || message.starts_with("duplicate field")
+        {
+            field_in_message(&message)
+        } else {
+            err.span().and_then(|s| key_at(src, s.start))
+        };
         FileError {
             file: file.to_path_buf(),
             line,
@@ -66,6 +73,29 @@ pub fn line_of(src: &str, offset: usize) -> usize {
         .filter(|b| **b == b'\n')
         .count()
         + 1
+}
+
+/// The dotted key (`table.key`) written on the line holding `offset`.
+fn key_at(src: &str, offset: usize) -> Option<String> {
+    let line_start = src[..offset.min(src.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = src[line_start..].lines().next()?;
+    let key = line.split('=').next()?.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('[') || !line.contains('=') {
+        return None;
+    }
+    // The nearest table header above.
+    let table = src[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+    Some(match table {
+        Some(t) if !t.is_empty() => format!("{t}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 /// serde messages name the field in backticks: "unknown field `colour`".

@@ -63,7 +63,21 @@ pub(super) fn confirmed_override(state: &mut State) -> Vec<Effect> {
 }
 
 pub(super) fn confirmed_systematic(state: &mut State) -> Vec<Effect> {
-    switch(state, "chosen by the responder".into())
+    // A hypothesis still being tested ends here, on the record.
+    let mut fx = Vec::new();
+    if let Some(h) = state.hyp.active() {
+        let id = h.id;
+        fx.push(record(
+            state,
+            Event::HypothesisClosed {
+                id,
+                outcome: Outcome::Abandoned,
+                note: "left for the systematic path".into(),
+            },
+        ));
+    }
+    fx.extend(switch(state, "chosen by the responder".into()));
+    fx
 }
 
 fn switch(state: &mut State, reason: String) -> Vec<Effect> {
@@ -118,7 +132,15 @@ pub(super) fn submit(
             if let Some(d) = &mut state.hyp_draft {
                 d.1 = text;
             }
-            let default = fmt_duration(state.settings.timebox.default_box);
+            // Never offer more than what is left of the quick-phase budget.
+            let rules = &state.settings.timebox;
+            let left = rules.budget - state.hyp.quick_spent(now);
+            let suggested = if state.hyp.systematic.is_none() && left > chrono::Duration::zero() {
+                rules.default_box.min(left)
+            } else {
+                rules.default_box
+            };
+            let default = fmt_duration(suggested);
             prompt(state, PromptKind::HypothesisBox, default);
             Vec::new()
         }
@@ -135,7 +157,7 @@ pub(super) fn submit(
             if state.settings.demo {
                 let rules = &state.settings.timebox;
                 let note = format!(
-                    "Demo: short time boxes ({} each, {} quick tries, {} budget) so you see the switch soon",
+                    "Demo boxes are short: {} each, {} tries, {} in all",
                     fmt_duration(rules.default_box),
                     rules.max_quick,
                     fmt_duration(rules.budget)

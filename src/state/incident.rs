@@ -173,7 +173,11 @@ impl Incident {
             // alerts (often long-standing and unrelated) do not count.
             Event::AlertFiring {
                 since, severity, ..
-            } if !matches!(severity.to_ascii_lowercase().as_str(), "info" | "none" | "informational" | "") => {
+            } if !matches!(
+                severity.to_ascii_lowercase().as_str(),
+                "info" | "none" | "informational" | ""
+            ) =>
+            {
                 let at = since.map_or(entry.ts, |s| s.min(entry.ts));
                 self.detected_at = Some(self.detected_at.map_or(at, |d| d.min(at)));
             }

@@ -17,12 +17,25 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
+    // A notice belongs to what just happened: the next key retires it
+    // (errors stay until replaced).
+    if let Some(n) = &state.notice {
+        if n.level != super::Level::Error && now - n.at > chrono::Duration::milliseconds(1500) {
+            state.notice = None;
+        }
+    }
     // A screen too small to show what is going on must not act blindly:
     // only quitting works (the quit confirmation is still drawn).
     let (w, h) = state.viewport;
     if w < crate::ui::MIN_WIDTH || h < crate::ui::MIN_HEIGHT {
         let quit = state.keymap.action_for(&key) == Some(crate::action::Action::Quit)
-            || matches!(state.mode, Mode::Confirm { pending: super::Pending::Quit, .. });
+            || matches!(
+                state.mode,
+                Mode::Confirm {
+                    pending: super::Pending::Quit,
+                    ..
+                }
+            );
         if !quit {
             return Vec::new();
         }
@@ -34,8 +47,12 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             None => Vec::new(),
         },
         Mode::Help { scroll } => {
+            // The help text is one line per bound action plus a few more.
+            let last = state.keymap.by_action().len() as u16 + 6;
             state.mode = match scroll_key(&key, scroll) {
-                Some(s) => Mode::Help { scroll: s },
+                Some(s) => Mode::Help {
+                    scroll: s.min(last),
+                },
                 None => Mode::Normal,
             };
             Vec::new()
@@ -194,6 +211,13 @@ fn scroll_key(key: &KeyEvent, scroll: u16) -> Option<u16> {
         KeyCode::PageDown => Some(scroll.saturating_add(10)),
         KeyCode::PageUp => Some(scroll.saturating_sub(10)),
         KeyCode::Home | KeyCode::Char('g') => Some(0),
+        KeyCode::End | KeyCode::Char('G') => Some(u16::MAX),
+        KeyCode::Char('d') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(scroll.saturating_add(10))
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            Some(scroll.saturating_sub(10))
+        }
         _ => Some(scroll),
     }
 }

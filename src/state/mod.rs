@@ -182,6 +182,11 @@ impl PromptKind {
             PromptKind::Rename => "Rename incident",
             PromptKind::Declare => "Declare incident (title)",
             PromptKind::ImpactStart => "Impact started at (14:02, 14:02Z, -10m, 1h ago)",
+            PromptKind::Filter(Pane::Alerts) => {
+                "Filter alerts (fuzzy text and/or severity=\"critical\" matchers)"
+            }
+            PromptKind::Filter(Pane::Timeline) => "Filter the timeline",
+            PromptKind::Filter(Pane::Flags) => "Filter flags",
             PromptKind::Filter(_) => "Filter",
             PromptKind::Silence => "Silence: {matchers} DURATION comment (why?)",
             PromptKind::HypothesisText => "Quick hypothesis: what do you think is wrong?",

@@ -55,7 +55,10 @@ pub const SHOWN: usize = 200;
 
 impl PaletteState {
     pub fn open(items: Vec<Item>) -> PaletteState {
-        let texts: Vec<String> = items.iter().map(|it| format!("{} {}", it.label, it.kind)).collect();
+        let texts: Vec<String> = items
+            .iter()
+            .map(|it| format!("{} {}", it.label, it.kind))
+            .collect();
         let (matches, total) = search("", &items, &texts);
         PaletteState {
             query: String::new(),
@@ -90,6 +93,7 @@ pub fn items(state: &State) -> Vec<Item> {
                 | Action::Bottom
                 | Action::Back
                 | Action::OpenPalette
+                | Action::Quit
         ) {
             continue;
         }
@@ -133,6 +137,13 @@ pub fn items(state: &State) -> Vec<Item> {
         });
     }
     out.extend(super::playbooks::palette_items(state));
+    // Last, so that `:` Enter never quits by accident.
+    out.push(Item {
+        kind: "action",
+        label: Action::Quit.description().to_string(),
+        hint: state.keymap.hint(Action::Quit).unwrap_or_default(),
+        command: Command::Action(Action::Quit),
+    });
     out
 }
 

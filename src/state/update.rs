@@ -743,7 +743,16 @@ fn retry_unsaved(state: &mut State) -> Vec<Effect> {
 /// Run a palette command.
 pub(super) fn run_command(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
     match cmd {
-        Command::Action(a) => on_action(state, a, now),
+        Command::Action(a) => {
+            // Chosen explicitly: flag actions apply to the flag selected
+            // in the flags pane, whatever pane had focus.
+            if matches!(a, Action::ToggleFlag | Action::FlagOff | Action::FlagOn)
+                && state.selected_flag().is_some()
+            {
+                state.focus = Pane::Flags;
+            }
+            on_action(state, a, now)
+        }
         Command::SetSeverity(s) => set_severity(state, s, now),
         Command::SetStatus(s) => set_status(state, s, now),
         Command::Alert(fp) => {
@@ -842,7 +851,12 @@ fn still_open(state: &State) -> Vec<String> {
     if firing > 0 {
         open.push(format!("{firing} critical/warning alert(s) still firing"));
     }
-    let runs = state.playbooks.runs.iter().filter(|r| r.is_active()).count();
+    let runs = state
+        .playbooks
+        .runs
+        .iter()
+        .filter(|r| r.is_active())
+        .count();
     if runs > 0 {
         open.push(format!("{runs} playbook run(s) unfinished"));
     }

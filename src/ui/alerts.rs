@@ -36,12 +36,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             if firing > 0 { theme.critical } else { theme.ok },
         )],
     };
-    if state.alerts_list.view.len() != state.alerts.len() {
-        extra.push(Span::styled(
-            format!("({} shown) ", state.alerts_list.view.len()),
-            theme.muted,
-        ));
-    }
     // Silences about to end (alerts will notify again) or just ended.
     let (soon, recent) = crate::state::silences::notable(&state.silences, now);
     if !soon.is_empty() {
@@ -97,7 +91,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if let Some(text) = banner {
         // As many lines as the text needs, leaving room for some rows.
         let lines = super::timeline::wrap(&text, body.width.max(1) as usize).len() as u16;
-        let h = lines.min(body.height.saturating_sub(2).max(2)).min(body.height);
+        let h = lines
+            .min(body.height.saturating_sub(2).max(2))
+            .min(body.height);
         let r = Rect { height: h, ..body };
         frame.render_widget(
             Paragraph::new(text)

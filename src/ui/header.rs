@@ -61,13 +61,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 format!("⏱ {}", fmt_duration(end - inc.t0())),
                 theme.accent,
             ));
-            if let Some(at) = inc.impact_started {
-                top.push(Span::styled(
-                    format!(" impact since {}Z", at.format("%H:%M")),
-                    theme.muted,
-                ));
-            } else {
-                top.push(Span::styled(" since declared", theme.muted));
+            // Narrow terminals keep the clock and the title, not the gloss.
+            if area.width >= 110 {
+                match inc.impact_started {
+                    Some(at) if at.date_naive() == now.date_naive() => top.push(Span::styled(
+                        format!(" impact since {}Z", at.format("%H:%M")),
+                        theme.muted,
+                    )),
+                    Some(at) => top.push(Span::styled(
+                        format!(" impact since {}Z", at.format("%b %d %H:%M")),
+                        theme.muted,
+                    )),
+                    None => top.push(Span::styled(" since declared", theme.muted)),
+                }
             }
             top.push(Span::raw("  "));
             top.push(Span::styled(
@@ -115,12 +121,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         ));
     } else if state.incident.is_some() {
         second.push(Span::styled(
-            format!("journal ✓ {} entries", state.timeline.len()),
+            format!(
+                "journal ✓ {} entr{}",
+                state.timeline.len(),
+                if state.timeline.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            ),
             theme.muted,
         ));
     }
     // The mode / time-box slot, right-aligned on the first line.
-    let slot = mode_slot(state, theme, now, area.width < 110);
+    let mut slot = mode_slot(state, theme, now, area.width < 110);
+    if !slot.spans.is_empty() {
+        slot.spans.insert(0, Span::styled("│", theme.muted));
+    }
     let slot_w = slot.width() as u16;
     frame.render_widget(Paragraph::new("").style(theme.header), area);
     // The slot keeps its place; a long title is clipped instead.

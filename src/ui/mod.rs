@@ -121,7 +121,10 @@ pub(crate) fn title<'a>(
     )];
     if let Some(l) = state.list(pane) {
         if !l.filter.is_empty() {
-            spans.push(Span::styled(format!("/{} ", l.filter), theme.warning));
+            spans.push(Span::styled(
+                format!("/{} ({} shown) ", l.filter, l.view.len()),
+                theme.warning.add_modifier(ratatui::style::Modifier::BOLD),
+            ));
         }
     }
     spans.extend(extra);

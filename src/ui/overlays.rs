@@ -61,7 +61,7 @@ fn boxed<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
 }
 
 fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll: u16) {
-    let r = centered(area, 76, area.height.saturating_sub(2));
+    let r = centered(area, 110, area.height.saturating_sub(2));
     frame.render_widget(Clear, r);
     let mut lines = vec![
         Line::from(Span::styled(
