@@ -115,12 +115,18 @@ fn source_down_is_loud_and_never_all_quiet() {
     let text = render(&state, 120, 40, later).backend().to_string();
     assert!(text.contains("ALERT SOURCE DOWN"), "{text}");
     assert!(text.contains("LAST KNOWN alerts"), "{text}");
-    assert!(text.contains("SOURCE DOWN · 3 last known"), "the title gives no reassuring count");
+    assert!(
+        text.contains("SOURCE DOWN · 3 last known"),
+        "the title gives no reassuring count"
+    );
     assert!(!text.contains("3 firing"));
     assert!(text.contains("alerts DOWN"));
     // At 80 columns the verdict still comes first and is never cut off.
     let narrow = render(&state, 80, 24, later).backend().to_string();
-    assert!(narrow.contains("ALERT SOURCE DOWN: rows below are the"), "{narrow}");
+    assert!(
+        narrow.contains("ALERT SOURCE DOWN: rows below are the"),
+        "{narrow}"
+    );
     assert!(!text.contains("All quiet"));
     // With nothing known at all it says outright that this is not quiet.
     let mut empty = new_state(false);
