@@ -40,7 +40,10 @@ pub(super) fn scan(bytes: &[u8]) -> Scan {
     let ends_clean = segments[last].is_empty();
     let mut start = 0;
     let mut prev: Option<(u64, String)> = None;
-    for (i, seg) in segments.iter().enumerate() {
+    // Parsing and hashing every line is the expensive part and needs no
+    // order: do it on all cores. The chain is then checked in order.
+    let parsed = parse_all(&segments);
+    for (i, (seg, parsed)) in segments.iter().zip(parsed).enumerate() {
         let line = i + 1;
         let seg_start = start;
         start += seg.len() + 1;
@@ -54,7 +57,7 @@ pub(super) fn scan(bytes: &[u8]) -> Scan {
             });
             continue;
         }
-        let checked = check_line(seg, prev.as_ref());
+        let checked = parsed.map(|(entry, problems)| chain(entry, problems, prev.as_ref()));
         let is_final = i == last || (i + 1 == last && ends_clean);
         match checked {
             Err(message) => {
@@ -92,10 +95,36 @@ pub(super) fn scan(bytes: &[u8]) -> Scan {
     Scan { replay, tail }
 }
 
-/// Parse and verify one line against the previous entry (seq, hash).
-/// `Err` when it is not an entry at all; otherwise the entry and the list of
-/// problems with it.
-fn check_line(line: &[u8], prev: Option<&(u64, String)>) -> Result<(Entry, Vec<String>), String> {
+type Parsed = Result<(Entry, Vec<String>), String>;
+
+/// Parse and hash-check every segment, in parallel, results in order.
+fn parse_all(segments: &[&[u8]]) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    if threads < 2 || segments.len() < 2048 {
+        return segments.iter().map(|s| parse_line(s)).collect();
+    }
+    let chunk = segments.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = segments
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|s| parse_line(s)).collect::<Vec<Parsed>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("internal error while reading this part".into()); chunk])
+            })
+            .collect()
+    })
+}
+
+/// Parse one line and check its own hash. `Err` when it is not an entry
+/// at all; otherwise the entry and the problems found so far.
+fn parse_line(line: &[u8]) -> Parsed {
+    if line.is_empty() {
+        return Err(String::new());
+    }
     let entry: Entry = serde_json::from_slice(line).map_err(|e| {
         let msg = e.to_string();
         let msg = msg.rsplit_once(" at line ").map_or(&*msg, |(m, _)| m);
@@ -116,6 +145,11 @@ fn check_line(line: &[u8], prev: Option<&(u64, String)>) -> Result<(Entry, Vec<S
             }
         }
     }
+    Ok((entry, problems))
+}
+
+/// Check an entry's place in the chain after the previous one (seq, hash).
+fn chain(entry: Entry, mut problems: Vec<String>, prev: Option<&(u64, String)>) -> (Entry, Vec<String>) {
     let (expected_seq, expected_prev, after) = match prev {
         Some((seq, hash)) => (seq + 1, hash.as_str(), format!("entry {seq}")),
         None => (1, GENESIS_HASH, "the start of the journal".to_string()),
@@ -137,7 +171,7 @@ fn check_line(line: &[u8], prev: Option<&(u64, String)>) -> Result<(Entry, Vec<S
             entry.seq
         ));
     }
-    Ok((entry, problems))
+    (entry, problems)
 }
 
 /// Split `...,"hash":"<64 hex>"}` into the part before `,"hash"` and the hash.
