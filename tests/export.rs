@@ -284,8 +284,8 @@ fn actions_taken_pairs_starts_with_results_and_lists_flags() {
     );
     assert_eq!(
         rows[1],
-        "| 2024-05-01 14:09:00 | T+14m00s | ann | turn flag off | new-checkout (unleash) \
-         | ok | was on, now off |"
+        "| 2024-05-01 14:09:00 | T+14m00s | ann | flag off | new-checkout (unleash) \
+         | ok (T+14m00s) | was on, now off |"
     );
 }
 
@@ -449,4 +449,70 @@ fn exporting_never_modifies_a_torn_journal() {
         "{md}"
     );
     assert_eq!(fs::read(&path).unwrap(), bytes);
+}
+
+/// A flip from the TUI is recorded as "flag off X" before it runs and as
+/// FlagChanged after: one row, with its result, not two.
+#[test]
+fn a_flip_started_and_finished_is_one_action_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = firebreak::timeline::journal::Journal::create(dir.path(), "inc-flip").unwrap();
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z")
+        .unwrap()
+        .to_utc();
+    let ev = |e| e;
+    j.append(
+        t0,
+        "ann",
+        ev(Event::IncidentDeclared {
+            id: "inc-flip".into(),
+            title: "x".into(),
+            severity: firebreak::state::incident::Severity::Sev2,
+            demo: true,
+        }),
+    )
+    .unwrap();
+    j.append(
+        t0,
+        "ann",
+        Event::ActionStarted {
+            action: "flag off".into(),
+            target: "new-checkout-flow".into(),
+            detail: "via demo".into(),
+        },
+    )
+    .unwrap();
+    j.append(
+        t0 + chrono::Duration::seconds(1),
+        "ann",
+        Event::FlagChanged {
+            provider: "demo".into(),
+            flag: "new-checkout-flow".into(),
+            before: Some(true),
+            after: Some(false),
+            wanted: false,
+            ok: true,
+            detail: String::new(),
+        },
+    )
+    .unwrap();
+    let md = firebreak::timeline::export::export_incident(
+        dir.path(),
+        Some("inc-flip"),
+        export::Format::Markdown,
+        t0,
+    )
+    .unwrap();
+    let actions = section(&md, "## Actions taken");
+    let rows: Vec<&str> = actions
+        .lines()
+        .filter(|l| l.starts_with("| 2026-"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{actions}");
+    assert!(
+        rows[0].contains("flag off | new-checkout-flow (demo) | ok"),
+        "{}",
+        rows[0]
+    );
+    assert!(!actions.contains("no result recorded"));
 }

@@ -403,11 +403,29 @@ fn a_large_journal_with_damage_in_the_middle_names_the_right_lines() {
     use firebreak::state::incident::Severity;
     let dir = tempfile::tempdir().unwrap();
     let mut j = Journal::create(dir.path(), "inc-big").unwrap();
-    let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z").unwrap().to_utc();
-    j.append(t0, "a", Event::IncidentDeclared { id: "inc-big".into(), title: "Big".into(), severity: Severity::Sev2, demo: false })
-        .unwrap();
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z")
+        .unwrap()
+        .to_utc();
+    j.append(
+        t0,
+        "a",
+        Event::IncidentDeclared {
+            id: "inc-big".into(),
+            title: "Big".into(),
+            severity: Severity::Sev2,
+            demo: false,
+        },
+    )
+    .unwrap();
     for i in 0..2999 {
-        j.append(t0, "a", Event::Note { text: format!("note {i}") }).unwrap();
+        j.append(
+            t0,
+            "a",
+            Event::Note {
+                text: format!("note {i}"),
+            },
+        )
+        .unwrap();
     }
     let path = j.path().to_path_buf();
     drop(j);
@@ -418,7 +436,19 @@ fn a_large_journal_with_damage_in_the_middle_names_the_right_lines() {
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let r = firebreak::timeline::journal::read(&path).unwrap();
     assert_eq!(r.entries.len(), 2999);
-    let where_: Vec<(usize, bool)> = r.problems.iter().map(|p| (p.line, p.message.contains("modified"))).collect();
-    assert!(where_.contains(&(1001, false)), "gap after the deleted line: {:?}", r.problems);
-    assert!(where_.contains(&(2000, true)), "edited entry on its line: {:?}", r.problems);
+    let where_: Vec<(usize, bool)> = r
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.contains("modified")))
+        .collect();
+    assert!(
+        where_.contains(&(1001, false)),
+        "gap after the deleted line: {:?}",
+        r.problems
+    );
+    assert!(
+        where_.contains(&(2000, true)),
+        "edited entry on its line: {:?}",
+        r.problems
+    );
 }

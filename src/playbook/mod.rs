@@ -285,7 +285,7 @@ pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
         }),
         StepKind::Query(q) => {
             if let Some(p) = &q.query {
-                out.push(format!("PromQL: {p}"));
+                out.push(format!("PromQL: {}", show(p, vars)));
             }
             if let Some(p) = &q.panel {
                 out.push(format!("panel: {p}"));

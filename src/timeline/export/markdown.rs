@@ -318,16 +318,35 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                     Some(false) => "off",
                     None => "unknown",
                 };
-                rows.push(ActionRow {
-                    entry,
-                    action: format!("turn flag {}", if *wanted { "on" } else { "off" }),
-                    target: format!("{flag} ({provider})"),
-                    result: if *ok { "ok" } else { "failed" }.into(),
-                    detail: vec![
-                        format!("was {}, now {}", state(before), state(after)),
-                        detail.clone(),
-                    ],
-                });
+                let action = format!("flag {}", if *wanted { "on" } else { "off" });
+                let result = format!(
+                    "{} ({})",
+                    if *ok { "ok" } else { "failed" },
+                    t_plus(t0, entry.ts)
+                );
+                let details = vec![
+                    format!("was {}, now {}", state(before), state(after)),
+                    detail.clone(),
+                ];
+                // The flip's own start entry ("flag off X") gets the result.
+                let found = pending
+                    .iter()
+                    .position(|&i| rows[i].action == action && rows[i].target == *flag);
+                match found {
+                    Some(p) => {
+                        let row = &mut rows[pending.remove(p)];
+                        row.target = format!("{flag} ({provider})");
+                        row.result = result;
+                        row.detail.extend(details);
+                    }
+                    None => rows.push(ActionRow {
+                        entry,
+                        action,
+                        target: format!("{flag} ({provider})"),
+                        result,
+                        detail: details,
+                    }),
+                }
             }
             // Playbook steps that act on the world (flag steps are
             // already rows through their FlagChanged entry).

@@ -99,7 +99,9 @@ type Parsed = Result<(Entry, Vec<String>), String>;
 
 /// Parse and hash-check every segment, in parallel, results in order.
 fn parse_all(segments: &[&[u8]]) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     if threads < 2 || segments.len() < 2048 {
         return segments.iter().map(|s| parse_line(s)).collect();
     }
@@ -107,13 +109,16 @@ fn parse_all(segments: &[&[u8]]) -> Vec<Parsed> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = segments
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|s| parse_line(s)).collect::<Vec<Parsed>>()))
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|s| parse_line(s)).collect::<Vec<Parsed>>())
+            })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![Err("internal error while reading this part".into()); chunk])
+                h.join().unwrap_or_else(|_| {
+                    vec![Err("internal error while reading this part".into()); chunk]
+                })
             })
             .collect()
     })
@@ -149,7 +154,11 @@ fn parse_line(line: &[u8]) -> Parsed {
 }
 
 /// Check an entry's place in the chain after the previous one (seq, hash).
-fn chain(entry: Entry, mut problems: Vec<String>, prev: Option<&(u64, String)>) -> (Entry, Vec<String>) {
+fn chain(
+    entry: Entry,
+    mut problems: Vec<String>,
+    prev: Option<&(u64, String)>,
+) -> (Entry, Vec<String>) {
     let (expected_seq, expected_prev, after) = match prev {
         Some((seq, hash)) => (seq + 1, hash.as_str(), format!("entry {seq}")),
         None => (1, GENESIS_HASH, "the start of the journal".to_string()),
