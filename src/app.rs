@@ -129,6 +129,24 @@ pub fn start(
     }
     runner.alert_sources = w.alert_sources.clone();
     runner.release = w.release.clone();
+    // What is deployed, so the rollback confirmation can name it.
+    if let Some(r) = &w.release {
+        let notify = Arc::new(Notify::new());
+        let s = r.clone();
+        poller::spawn(
+            r.name().to_string(),
+            w.poll_interval * 3,
+            w.timeout,
+            notify.clone(),
+            tx.clone(),
+            move || {
+                let s = s.clone();
+                async move { s.current().await }
+            },
+            Msg::Release as fn(Polled<_>) -> Msg,
+        );
+        runner.refresh.push(notify);
+    }
     (runner, rx)
 }
 

@@ -231,14 +231,19 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
     let mut d = Driver::new(new_state(true), dir.path(), t0);
     let fx = firebreak::state::update::start(&mut d.state, t0);
     d.run(fx);
+    let current = w.demo.current().await.map_err(|e| e.to_string());
+    d.send(Msg::Release(polled(current, t0)));
     d.keys("B");
-    assert!(matches!(
-        d.state.mode,
+    match &d.state.mode {
         Mode::Confirm {
+            question,
             pending: Pending::Rollback,
-            ..
-        }
-    ));
+        } => assert!(
+            question.contains("Roll back checkout v2.14.0"),
+            "names what is deployed: {question}"
+        ),
+        m => panic!("expected a confirmation, got {m:?}"),
+    }
     d.keys("y");
     // A second press while it runs does nothing.
     d.keys("B");

@@ -66,6 +66,8 @@ pub enum Msg {
         then: Vec<Effect>,
     },
     RollbackDone(Result<String, String>),
+    /// What the release control says is deployed ("checkout v2.14.0").
+    Release(Polled<String>),
     Exported(Result<(Format, PathBuf), String>),
     /// Live output and results of playbook steps.
     Playbook(playbooks::PlaybookMsg),
@@ -372,6 +374,8 @@ pub struct State {
     /// Read-only / maintenance modes bound to flags (from the config).
     pub service_modes: Vec<ServiceMode>,
     pub rollback_in_flight: bool,
+    /// What is deployed, per the release control (and which one).
+    pub release: Option<(String, String)>,
     pub window: usize,
 
     pub focus: Pane,
@@ -428,6 +432,7 @@ impl State {
             flips_in_flight: BTreeSet::new(),
             service_modes: Vec::new(),
             rollback_in_flight: false,
+            release: None,
             window: 0,
             focus: Pane::Alerts,
             alerts_list: ListView::default(),

@@ -141,6 +141,12 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             state.unsaved.push((actor, event));
             Vec::new()
         }
+        Msg::Release(p) => {
+            if let Ok(current) = p.result {
+                state.release = Some((current, p.source));
+            }
+            Vec::new()
+        }
         Msg::RollbackDone(result) => {
             state.rollback_in_flight = false;
             let (ok, detail) = match result {
@@ -493,7 +499,12 @@ pub(super) fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -
                 state.notify(Level::Info, "A rollback is already running", now);
             } else if require_incident(state, now) {
                 state.mode = Mode::Confirm {
-                    question: "Roll back the last release? (the deploy system reverts to the previous version)".into(),
+                    question: match &state.release {
+                        Some((current, via)) => format!(
+                            "Roll back {current} to the previous release (via {via})?"
+                        ),
+                        None => "Roll back the last release? (the deploy system reverts to the previous version)".into(),
+                    },
                     pending: Pending::Rollback,
                 };
             }
