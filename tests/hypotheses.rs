@@ -115,6 +115,8 @@ fn two_quick_tries_expire_then_the_systematic_path() {
         }
     ));
     d.keys("2");
+    d.keys("pool is at 12/50 in use");
+    d.send(code(KeyCode::Enter));
     assert!(d.state.hyp.active().is_none());
     assert_eq!(
         d.state.hyp.list[0].outcome.as_ref().unwrap().0,
@@ -147,6 +149,7 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     d.send(code(KeyCode::Esc));
     tick(&mut d, Duration::minutes(4));
     d.keys("h2");
+    d.send(code(KeyCode::Enter));
 
     // Budget spent: firebreak switches by itself, once, and says why.
     tick(&mut d, Duration::seconds(1));
@@ -214,6 +217,7 @@ fn two_quick_tries_expire_then_the_systematic_path() {
         "Quick action: raise pool to 50",
         "Time box: 10m00s; time actually spent: 10m01s",
         "Outcome: **refuted**",
+        "(pool is at 12/50 in use)",
         "pool raised, errors unchanged",
         "### H2: stale cache of prices",
         "Extended once by 5m00s (exception), because: cache flush still running",
@@ -252,6 +256,7 @@ fn the_time_budget_alone_ends_the_quick_phase() {
     start_hypothesis(&mut d, "dns", "", Some("25m"));
     tick(&mut d, Duration::minutes(21));
     d.keys("h3"); // abandoned
+    d.send(code(KeyCode::Enter));
     tick(&mut d, Duration::seconds(1));
     assert!(d
         .state

@@ -175,6 +175,20 @@ pub(super) fn submit(
                 },
             )]
         }
+        PromptKind::HypothesisLearned => {
+            let (Some(outcome), Some(h)) = (state.hyp_outcome.take(), state.hyp.active()) else {
+                return Vec::new();
+            };
+            let id = h.id;
+            vec![record(
+                state,
+                Event::HypothesisClosed {
+                    id,
+                    outcome,
+                    note: text,
+                },
+            )]
+        }
         PromptKind::HypothesisExtend => {
             if text.is_empty() {
                 return retry(
@@ -228,14 +242,10 @@ pub(super) fn chose_outcome(state: &mut State, row: usize, now: DateTime<Utc>) -
     match Outcome::ALL.get(row) {
         Some(outcome) => {
             let _ = now;
-            vec![record(
-                state,
-                Event::HypothesisClosed {
-                    id,
-                    outcome: *outcome,
-                    note: String::new(),
-                },
-            )]
+            // Refuted ideas are knowledge: ask what was learned (optional).
+            state.hyp_outcome = Some(*outcome);
+            prompt(state, PromptKind::HypothesisLearned, String::new());
+            Vec::new()
         }
         None if h.extension.is_none() => {
             prompt(state, PromptKind::HypothesisExtend, String::new());

@@ -261,6 +261,7 @@ fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>
         | PromptKind::HypothesisAction
         | PromptKind::HypothesisBox
         | PromptKind::HypothesisExtend
+        | PromptKind::HypothesisLearned
         | PromptKind::OverrideReason => super::hypotheses_update::submit(state, kind, input, now),
         PromptKind::Note => {
             if text.is_empty() {

@@ -173,6 +173,8 @@ pub enum PromptKind {
     HypothesisBox,
     /// Why the time box is extended (once).
     HypothesisExtend,
+    /// What the outcome taught (optional note).
+    HypothesisLearned,
     /// Why another quick hypothesis on the systematic path.
     OverrideReason,
 }
@@ -195,6 +197,7 @@ impl PromptKind {
             PromptKind::HypothesisAction => "Quick action you will try (optional, Enter to skip)",
             PromptKind::HypothesisBox => "Time box (5m, 10m, 15m or any duration)",
             PromptKind::HypothesisExtend => "Extend ONCE, as an exception: why?",
+            PromptKind::HypothesisLearned => "What did we learn? (optional, Enter to skip)",
             PromptKind::OverrideReason => "Override the systematic path: why another quick try?",
         }
     }
@@ -394,6 +397,8 @@ pub struct State {
     pub hyp: hypotheses::Hypotheses,
     /// A hypothesis being typed in: (text, planned action, override reason).
     pub hyp_draft: Option<(String, String, Option<String>)>,
+    /// The outcome chosen, waiting for its note.
+    pub hyp_outcome: Option<hypotheses::Outcome>,
     /// A switch to the systematic path has been recorded but not confirmed
     /// by the journal yet (do not ask twice).
     pub switch_pending: bool,
@@ -445,6 +450,7 @@ impl State {
             playbooks: playbooks::Playbooks::default(),
             hyp: hypotheses::Hypotheses::default(),
             hyp_draft: None,
+            hyp_outcome: None,
             switch_pending: false,
             expiry_announced: None,
             checklist_opened: false,

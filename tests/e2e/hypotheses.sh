@@ -28,12 +28,14 @@ wait_for "Hypothesis H1: pool too small after deploy"
 wait_for "Time box for H1" 20
 wait_for "OVER by"
 keys h; keys 2
-wait_for "H1 refuted"
+wait_for "What did we learn"
+typ "pool was fine"; keys Enter
+wait_for "H1 refuted: pool was fine"
 
 keys h; typ "stale price cache"; keys Enter; keys Enter; keys Enter
 wait_for "Hypothesis H2: stale price cache"
 wait_for "Time box for H2" 20
-keys h; keys 2
+keys h; keys 2; keys Enter
 wait_for "H2 refuted"
 wait_for "SYSTEMATIC" 10
 wait_for "Switched to the SYSTEMATIC path"
