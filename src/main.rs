@@ -470,13 +470,19 @@ fn interactive(
     if let Some(n) = th_notice {
         notices.push(n);
     }
+    let responder = cfg
+        .responder
+        .clone()
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()));
+    if responder.is_none() && !demo_mode {
+        notices.push(
+            "Your entries are signed `responder`: set `responder = \"your name\"` in the config"
+                .into(),
+        );
+    }
     let settings = Settings {
         demo: demo_mode,
-        responder: cfg
-            .responder
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "responder".into()),
+        responder: responder.unwrap_or_else(|| "responder".into()),
         default_severity: if demo_mode {
             demo_severity
         } else {

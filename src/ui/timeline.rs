@@ -14,10 +14,17 @@ use crate::state::{Pane, State};
 use crate::timeline::Event;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: DateTime<Utc>) {
-    let extra = vec![Span::styled(
-        format!("{} entries ", state.timeline.len()),
+    let n = state.timeline.len();
+    let mut extra = vec![Span::styled(
+        format!("{n} entr{} ", if n == 1 { "y" } else { "ies" }),
         theme.muted,
     )];
+    // Scrolled back: say that newer entries exist below.
+    let l = &state.timeline_list;
+    let newer = l.view.len().saturating_sub(l.selected + 1);
+    if !l.follow && newer > 0 {
+        extra.push(Span::styled(format!("↓ {newer} newer (G) "), theme.warning));
+    }
     let block = pane_block(
         state,
         Pane::Timeline,
