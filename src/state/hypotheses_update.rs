@@ -234,14 +234,12 @@ pub fn outcome_rows(state: &State) -> Vec<(String, String)> {
 }
 
 /// A row of the outcome chooser was picked.
-pub(super) fn chose_outcome(state: &mut State, row: usize, now: DateTime<Utc>) -> Vec<Effect> {
+pub(super) fn chose_outcome(state: &mut State, row: usize) -> Vec<Effect> {
     let Some(h) = state.hyp.active() else {
         return Vec::new();
     };
-    let id = h.id;
     match Outcome::ALL.get(row) {
         Some(outcome) => {
-            let _ = now;
             // Refuted ideas are knowledge: ask what was learned (optional).
             state.hyp_outcome = Some(*outcome);
             prompt(state, PromptKind::HypothesisLearned, String::new());

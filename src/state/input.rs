@@ -104,7 +104,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             let pick = |i: usize, state: &mut State| match kind {
                 ChooseKind::Severity => set_severity(state, Severity::ALL[i], now),
                 ChooseKind::Status => set_status(state, Status::ALL[i], now),
-                ChooseKind::Outcome => super::hypotheses_update::chose_outcome(state, i, now),
+                ChooseKind::Outcome => super::hypotheses_update::chose_outcome(state, i),
             };
             match key.code {
                 KeyCode::Esc | KeyCode::Char('q') => Vec::new(),

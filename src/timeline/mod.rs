@@ -279,11 +279,7 @@ impl Event {
                 ok,
                 detail,
             } => {
-                let state = |v: &Option<bool>| match v {
-                    Some(true) => "on",
-                    Some(false) => "off",
-                    None => "unknown",
-                };
+                let state = |v: &Option<bool>| crate::timeline::flag_state(*v);
                 let head = if *ok {
                     format!(
                         "Flag {flag} ({provider}) turned {}: was {}, now {}",
@@ -359,6 +355,15 @@ fn on_off(v: bool) -> &'static str {
         "on"
     } else {
         "off"
+    }
+}
+
+/// A flag state as words: on, off or unknown.
+pub fn flag_state(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
     }
 }
 

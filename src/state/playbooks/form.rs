@@ -23,20 +23,36 @@ pub struct Form {
     pub error: Option<String>,
 }
 
-fn require_incident(state: &mut State, now: DateTime<Utc>) -> bool {
-    if state.incident.is_some() {
-        return true;
+use super::super::update::require_incident;
+
+impl Form {
+    /// A form for `pb` with every input prefilled (explicit values, alert
+    /// labels, demo defaults, defaults).
+    fn prefilled(
+        pb: &playbook::Playbook,
+        alert: Option<String>,
+        labels: BTreeMap<String, String>,
+        demo: bool,
+    ) -> Form {
+        let values = playbook::prefill(pb, &BTreeMap::new(), &labels, demo);
+        Form {
+            playbook: pb.name.clone(),
+            alert,
+            labels,
+            fields: pb
+                .inputs
+                .iter()
+                .map(|i| {
+                    (
+                        i.name.clone(),
+                        values.get(&i.name).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            selected: 0,
+            error: None,
+        }
     }
-    let key = state
-        .keymap
-        .hint(Action::DeclareIncident)
-        .unwrap_or_else(|| "D".into());
-    state.notify(
-        Level::Warning,
-        format!("No incident yet: declare one first ({key}); playbook runs are recorded in it"),
-        now,
-    );
-    false
 }
 
 /// Start playbook `name` (for the alert `fingerprint`, if given): show
@@ -75,24 +91,7 @@ pub fn start_playbook(
         );
         return Vec::new();
     }
-    let values = playbook::prefill(&pb, &BTreeMap::new(), &labels, state.settings.demo);
-    let form = Form {
-        playbook: name.to_string(),
-        alert: alert_name,
-        labels,
-        fields: pb
-            .inputs
-            .iter()
-            .map(|i| {
-                (
-                    i.name.clone(),
-                    values.get(&i.name).cloned().unwrap_or_default(),
-                )
-            })
-            .collect(),
-        selected: 0,
-        error: None,
-    };
+    let form = Form::prefilled(&pb, alert_name, labels, state.settings.demo);
     if pb.inputs.is_empty() {
         return begin_run(state, form, now);
     }
@@ -110,24 +109,7 @@ pub fn start_without_form(state: &mut State, name: &str, now: DateTime<Utc>) -> 
     let alert = state.alerts.first();
     let alert_name = alert.map(|a| a.name().to_string());
     let labels = alert.map(|a| a.labels.clone()).unwrap_or_default();
-    let values = playbook::prefill(&pb, &BTreeMap::new(), &labels, state.settings.demo);
-    let form = Form {
-        playbook: name.to_string(),
-        alert: alert_name,
-        labels,
-        fields: pb
-            .inputs
-            .iter()
-            .map(|i| {
-                (
-                    i.name.clone(),
-                    values.get(&i.name).cloned().unwrap_or_default(),
-                )
-            })
-            .collect(),
-        selected: 0,
-        error: None,
-    };
+    let form = Form::prefilled(&pb, alert_name, labels, state.settings.demo);
     begin_run(state, form, now)
 }
 

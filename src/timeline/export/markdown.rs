@@ -313,11 +313,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                 ok,
                 detail,
             } => {
-                let state = |v: &Option<bool>| match v {
-                    Some(true) => "on",
-                    Some(false) => "off",
-                    None => "unknown",
-                };
+                let state = |v: &Option<bool>| crate::timeline::flag_state(*v);
                 let action = format!("flag {}", if *wanted { "on" } else { "off" });
                 let result = format!(
                     "{} ({})",
