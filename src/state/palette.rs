@@ -48,6 +48,9 @@ pub struct PaletteState {
     pub matches: Vec<(Item, Vec<usize>)>,
     /// How many items match in all.
     pub total: usize,
+    /// Every item matching `last_query` (typing on only narrows this).
+    pub candidates: Vec<usize>,
+    pub last_query: String,
 }
 
 /// How many matches the palette keeps (it shows a screenful).
@@ -59,22 +62,35 @@ impl PaletteState {
             .iter()
             .map(|it| format!("{} {}", it.label, it.kind))
             .collect();
-        let (matches, total) = search("", &items, &texts);
+        let all: Vec<usize> = (0..items.len()).collect();
+        let (matches, candidates) = search("", &items, &texts, &all);
         PaletteState {
             query: String::new(),
             selected: 0,
+            total: candidates.len(),
+            last_query: String::new(),
             items,
             texts,
             matches,
-            total,
+            candidates,
         }
     }
 
-    /// Re-run the search after the query changed.
+    /// Re-run the search after the query changed. Typing one more
+    /// character only narrows the previous matches, so the usual case
+    /// looks at what still matches, not at every item.
     pub fn research(&mut self) {
-        let (matches, total) = search(&self.query, &self.items, &self.texts);
+        let narrowing = !self.last_query.is_empty() && self.query.starts_with(&self.last_query);
+        let pool: Vec<usize> = if narrowing {
+            std::mem::take(&mut self.candidates)
+        } else {
+            (0..self.items.len()).collect()
+        };
+        let (matches, candidates) = search(&self.query, &self.items, &self.texts, &pool);
+        self.total = candidates.len();
         self.matches = matches;
-        self.total = total;
+        self.candidates = candidates;
+        self.last_query = self.query.clone();
         self.selected = 0;
     }
 }
@@ -149,30 +165,43 @@ pub fn items(state: &State) -> Vec<Item> {
 
 /// Fuzzy-match `query` over `items`, best first. An empty query keeps the
 /// natural order.
-pub fn search(query: &str, items: &[Item], texts: &[String]) -> (Vec<(Item, Vec<usize>)>, usize) {
+/// Search `pool` (indices into `items`/`texts`) for `query`: the best
+/// [`SHOWN`] matches, best first, and every matching index in order.
+pub fn search(
+    query: &str,
+    items: &[Item],
+    texts: &[String],
+    pool: &[usize],
+) -> (Vec<(Item, Vec<usize>)>, Vec<usize>) {
     if query.is_empty() {
-        let shown = items
+        let shown = pool
             .iter()
             .take(SHOWN)
+            .filter_map(|n| items.get(*n))
             .map(|i| (i.clone(), Vec::new()))
             .collect();
-        return (shown, items.len());
+        return (shown, pool.to_vec());
     }
     let quick = super::lists::Subsequence::new(query);
     let matcher = SkimMatcherV2::default().smart_case();
     // Cheap yes/no first, then score only the candidates.
-    let mut scored: Vec<(i64, usize)> = texts
+    let mut scored: Vec<(i64, usize)> = pool
         .iter()
-        .enumerate()
-        .filter_map(|(n, t)| {
+        .filter_map(|&n| {
+            let t = texts.get(n)?;
             if !quick.matches(t) {
                 return None;
             }
             matcher.fuzzy_match(t, query).map(|score| (score, n))
         })
         .collect();
-    let total = scored.len();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let candidates: Vec<usize> = scored.iter().map(|(_, n)| *n).collect();
+    let by_rank = |a: &(i64, usize), b: &(i64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    if scored.len() > SHOWN {
+        scored.select_nth_unstable_by(SHOWN, by_rank);
+        scored.truncate(SHOWN);
+    }
+    scored.sort_by(by_rank);
     let shown = scored
         .into_iter()
         .take(SHOWN)
@@ -186,5 +215,43 @@ pub fn search(query: &str, items: &[Item], texts: &[String]) -> (Vec<(Item, Vec<
             Some((it.clone(), idx))
         })
         .collect();
-    (shown, total)
+    (shown, candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(label: &str) -> Item {
+        Item {
+            kind: "alert",
+            label: label.to_string(),
+            hint: String::new(),
+            command: Command::Alert(label.to_string()),
+        }
+    }
+
+    #[test]
+    fn typing_on_narrows_to_the_same_answer_as_a_fresh_search() {
+        let labels = [
+            "HighErrorRate checkout",
+            "LatencyHigh checkout",
+            "DiskSpaceLow indexer",
+            "CheckoutDown",
+        ];
+        let mut p = PaletteState::open(labels.iter().map(|l| item(l)).collect());
+        for q in ["c", "ch", "che", "chec", "check", "checko"] {
+            p.query = q.into();
+            p.research();
+            let mut fresh = PaletteState::open(labels.iter().map(|l| item(l)).collect());
+            fresh.query = q.into();
+            fresh.research();
+            assert_eq!(p.matches, fresh.matches, "query {q}");
+            assert_eq!(p.total, fresh.total);
+        }
+        // Deleting a character searches everything again.
+        p.query = "d".into();
+        p.research();
+        assert_eq!(p.total, 2, "{:?}", p.matches);
+    }
 }
