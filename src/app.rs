@@ -198,6 +198,9 @@ pub async fn run(
         for msg in batch {
             let now = Utc::now();
             for fx in state::update(state, msg, now) {
+                if let crate::state::Effect::Copy(text) = &fx {
+                    copy_to_clipboard(terminal, text);
+                }
                 runner.run(fx);
             }
         }
@@ -223,4 +226,17 @@ pub async fn run(
         terminal.draw(|f| crate::ui::draw(f, state, &theme, Utc::now()))?;
     }
     Ok(())
+}
+
+/// Put `text` on the clipboard with the OSC 52 escape sequence, which the
+/// terminal (and tmux with `set-clipboard on`) turns into a copy, also
+/// over ssh. Written by the loop, which owns the terminal, between frames.
+fn copy_to_clipboard(terminal: &mut ratatui::DefaultTerminal, text: &str) {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let out = terminal.backend_mut();
+    if let Err(e) = write!(out, "\x1b]52;c;{b64}\x07").and_then(|_| out.flush()) {
+        tracing::warn!("clipboard: {e}");
+    }
 }

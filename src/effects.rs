@@ -262,6 +262,44 @@ impl Runner {
                 };
                 crate::playbook::exec::spawn(job, ctx, self.tx.clone());
             }
+            Effect::OpenUrl(url) => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    // The URL is one argv element: no shell ever sees it.
+                    let opener = std::env::var("BROWSER")
+                        .ok()
+                        .filter(|b| !b.trim().is_empty());
+                    let program = opener.unwrap_or_else(|| "xdg-open".into());
+                    let child = tokio::process::Command::new(&program)
+                        .arg(&url)
+                        .stdin(std::process::Stdio::null())
+                        .stdout(std::process::Stdio::null())
+                        .stderr(std::process::Stdio::null())
+                        .kill_on_drop(true)
+                        .spawn();
+                    let msg = match child {
+                        Ok(mut c) => {
+                            match tokio::time::timeout(Duration::from_secs(10), c.wait()).await {
+                                Ok(Ok(s)) if s.success() => None,
+                                Ok(Ok(s)) => Some(format!(
+                                    "{program} {url} exited with {s}; y copies the link"
+                                )),
+                                Ok(Err(e)) => Some(format!("{program}: {e}")),
+                                // Still running (a browser in the foreground): fine.
+                                Err(_) => None,
+                            }
+                        }
+                        Err(e) => Some(format!(
+                            "cannot run {program} ({e}): no browser here? y copies the link instead"
+                        )),
+                    };
+                    if let Some(m) = msg {
+                        let _ = tx.send(Msg::Notice(crate::state::Level::Warning, m)).await;
+                    }
+                });
+            }
+            // The loop owns the terminal and writes the clipboard sequence.
+            Effect::Copy(_) => {}
             Effect::Quit => {}
         }
     }

@@ -642,3 +642,56 @@ fn resolving_while_alerts_still_fire_asks_and_says_what_is_open() {
         )
     );
 }
+
+#[test]
+fn alert_links_open_as_argv_only_for_http_and_copy_always() {
+    let now = t("2026-11-27T14:00:00Z");
+    let mut s = new_state(true);
+    let w = World::new(Scenario::builtin().unwrap(), now);
+    let mut alerts = w.alerts(now);
+    // A hostile annotation: never handed to an opener.
+    let disk = alerts
+        .iter_mut()
+        .find(|a| a.name() == "DiskSpaceLow")
+        .unwrap();
+    disk.annotations
+        .insert("runbook_url".into(), "javascript:alert(1)".into());
+    update(&mut s, Msg::Alerts(polled(Ok(alerts), now)), now);
+    let high = s
+        .alerts
+        .iter()
+        .position(|a| a.name() == "HighErrorRate")
+        .unwrap();
+    s.alerts_list.selected = s.alerts_list.view.iter().position(|i| *i == high).unwrap();
+    update(&mut s, code(KeyCode::Enter), now);
+    assert!(matches!(s.mode, Mode::AlertDetail { .. }));
+    let fx = update(&mut s, key('o'), now);
+    assert_eq!(
+        fx,
+        vec![Effect::OpenUrl(
+            "https://runbooks.example.com/checkout/high-error-rate".into()
+        )]
+    );
+    let fx = update(&mut s, key('y'), now);
+    assert_eq!(
+        fx,
+        vec![Effect::Copy(
+            "https://runbooks.example.com/checkout/high-error-rate".into()
+        )]
+    );
+    assert!(
+        matches!(s.mode, Mode::AlertDetail { .. }),
+        "still in the details"
+    );
+    update(&mut s, code(KeyCode::Esc), now);
+    let disk = s
+        .alerts
+        .iter()
+        .position(|a| a.name() == "DiskSpaceLow")
+        .unwrap();
+    s.alerts_list.selected = s.alerts_list.view.iter().position(|i| *i == disk).unwrap();
+    update(&mut s, code(KeyCode::Enter), now);
+    let fx = update(&mut s, key('o'), now);
+    assert!(fx.is_empty(), "only http(s) is opened");
+    assert!(s.notice.as_ref().unwrap().text.contains("only http(s)"));
+}

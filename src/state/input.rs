@@ -65,6 +65,16 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             if state.keymap.action_for(&key) == Some(Action::OpenPlaybook) {
                 return super::playbooks::start_suggested(state, &fingerprint, now);
             }
+            // Links: o opens (runbook, else generator), y copies; O and Y
+            // do the same for the generator URL.
+            if let KeyCode::Char(c @ ('o' | 'O' | 'y' | 'Y')) = key.code {
+                let fx = super::update::alert_link(state, &fingerprint, c, now);
+                state.mode = Mode::AlertDetail {
+                    fingerprint,
+                    scroll,
+                };
+                return fx;
+            }
             // Silence, ack and expire work from the detail view too.
             if let Some(a @ (Action::SilenceAlert | Action::AckAlert | Action::ExpireSilence)) =
                 state.keymap.action_for(&key)

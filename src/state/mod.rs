@@ -66,6 +66,8 @@ pub enum Msg {
         then: Vec<Effect>,
     },
     RollbackDone(Result<String, String>),
+    /// Feedback from an effect that has nothing to record.
+    Notice(Level, String),
     /// What the release control says is deployed ("checkout v2.14.0").
     Release(Polled<String>),
     Exported(Result<(Format, PathBuf), String>),
@@ -105,6 +107,10 @@ pub enum Effect {
         format: Format,
         id: String,
     },
+    /// Open a web link in the desktop's browser (argv, never a shell).
+    OpenUrl(String),
+    /// Put text on the clipboard (OSC 52, through the terminal).
+    Copy(String),
     /// Change the metrics window.
     SetWindow(Duration),
     /// Carry out a playbook step (command, flag, release control).

@@ -141,6 +141,10 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             state.unsaved.push((actor, event));
             Vec::new()
         }
+        Msg::Notice(level, text) => {
+            state.notify(level, text, now);
+            Vec::new()
+        }
         Msg::Release(p) => {
             if let Ok(current) = p.result {
                 state.release = Some((current, p.source));
@@ -323,6 +327,52 @@ fn on_alerts(
     }
     state.set_alerts(alerts);
     fx
+}
+
+/// Open or copy a link of an alert (`o`/`y`: runbook, else generator URL;
+/// `O`/`Y`: generator URL). Only http(s) links are opened.
+pub(super) fn alert_link(
+    state: &mut State,
+    fingerprint: &str,
+    key: char,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(a) = state.alerts.iter().find(|a| a.fingerprint == fingerprint) else {
+        return Vec::new();
+    };
+    let runbook = a
+        .annotations
+        .get("runbook_url")
+        .or_else(|| a.annotations.get("runbook"))
+        .cloned();
+    let generator = a.generator_url.clone();
+    let url = match key {
+        'o' | 'y' => runbook.or(generator),
+        _ => generator,
+    };
+    let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
+        state.notify(Level::Info, "This alert has no such link", now);
+        return Vec::new();
+    };
+    if key == 'y' || key == 'Y' {
+        state.notify(
+            Level::Success,
+            format!("Copied to the clipboard: {url}"),
+            now,
+        );
+        return vec![Effect::Copy(url)];
+    }
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        state.notify(
+            Level::Warning,
+            format!("Not opening {url}: only http(s) links are opened (y copies it)"),
+            now,
+        );
+        return Vec::new();
+    }
+    state.notify(Level::Info, format!("Opening {url}"), now);
+    vec![Effect::OpenUrl(url)]
 }
 
 /// Carry out a user action.

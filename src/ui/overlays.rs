@@ -106,7 +106,11 @@ fn palette(frame: &mut Frame, area: Rect, p: &crate::state::palette::PaletteStat
                 Span::styled(format!("{}▏", p.query), theme.base),
             ]),
             Line::from(Span::styled(
-                format!("{} matches  ↑/↓ choose  Enter run  Esc close", p.total),
+                format!(
+                    "{} match{}  ↑/↓ choose  Enter run  Esc close",
+                    p.total,
+                    if p.total == 1 { "" } else { "es" }
+                ),
                 theme.muted,
             )),
         ]),
@@ -346,7 +350,10 @@ fn alert_detail(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0))
-            .block(boxed("Alert details (Esc close)", theme)),
+            .block(boxed(
+                "Alert  o open runbook · y copy link · O/Y generator URL · p playbook · a ack · z silence · Esc",
+                theme,
+            )),
         r,
     );
 }
