@@ -199,3 +199,29 @@ fn no_color_theme_still_marks_severity() {
         .iter()
         .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)));
 }
+
+#[test]
+fn alerts_of_one_group_are_marked_together() {
+    let now = t("2026-11-27T14:00:00Z");
+    let mut s = new_state(false);
+    let w = World::new(Scenario::builtin().unwrap(), now);
+    let mut alerts = w.alerts(now);
+    // A second HighErrorRate for checkout, from another instance.
+    let mut twin = alerts
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap()
+        .clone();
+    twin.labels.insert("instance".into(), "checkout-7".into());
+    twin.fingerprint = "twin".into();
+    alerts.push(twin);
+    firebreak::state::update(&mut s, Msg::Alerts(polled(Ok(alerts), now)), now);
+    let text = render(&s, 120, 40, now).backend().to_string();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("HighErrorRate"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("2×"), "{}", lines[0]);
+    assert!(lines[1].contains(" │"), "{}", lines[1]);
+}

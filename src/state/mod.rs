@@ -373,6 +373,8 @@ pub struct State {
     pub alerts: Vec<Alert>,
     /// Search text of each alert (cached for the per-keystroke filter).
     pub alerts_text: Vec<String>,
+    /// Each alert's group (by `alert_prefs.group_by`) and the group's size.
+    pub alerts_group: Vec<(String, usize)>,
     pub alerts_health: Health,
     pub panels: Vec<Panel>,
     pub metrics_health: Health,
@@ -438,6 +440,7 @@ impl State {
             alert_prefs: silences::AlertPrefs::default(),
             alerts: Vec::new(),
             alerts_text: Vec::new(),
+            alerts_group: Vec::new(),
             panels: Vec::new(),
             flags: Vec::new(),
             flips_in_flight: BTreeSet::new(),
@@ -530,6 +533,19 @@ impl State {
     /// Replace the alerts and their cached search texts.
     pub(crate) fn set_alerts(&mut self, alerts: Vec<Alert>) {
         self.alerts_text = alerts.iter().map(Alert::search_text).collect();
+        let keys: Vec<String> = alerts
+            .iter()
+            .map(|a| a.group_key(&self.alert_prefs.group_by))
+            .collect();
+        let mut sizes: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for k in &keys {
+            *sizes.entry(k.as_str()).or_default() += 1;
+        }
+        let sized: Vec<(String, usize)> = keys
+            .iter()
+            .map(|k| (k.clone(), sizes.get(k.as_str()).copied().unwrap_or(1)))
+            .collect();
+        self.alerts_group = sized;
         self.alerts = alerts;
         self.refilter_alerts();
     }

@@ -137,10 +137,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         .alerts_list
         .view
         .iter()
+        .enumerate()
         .skip(offset)
         .take(body.height as usize)
-        .filter_map(|i| state.alerts.get(*i))
-        .map(|a| {
+        .filter_map(|(pos, i)| Some((pos, *i, state.alerts.get(*i)?)))
+        .map(|(pos, i, a)| {
+            // Grouped alerts (same group_by labels) are marked: the first
+            // of a group shows its size, the rest a bar.
+            let group = state.alerts_group.get(i);
+            let prev_same = pos > 0
+                && state
+                    .alerts_list
+                    .view
+                    .get(pos - 1)
+                    .and_then(|p| state.alerts_group.get(*p))
+                    .zip(group)
+                    .is_some_and(|(p, g)| p.0 == g.0);
+            let group_mark = match group {
+                Some((_, n)) if *n > 1 && !prev_same => format!("{n}×"),
+                Some((_, n)) if *n > 1 => " │".to_string(),
+                _ => String::new(),
+            };
             let sev = match a.severity_rank() {
                 0 => "CRIT",
                 1 => "WARN",
@@ -172,6 +189,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 Cell::from(Span::styled(a.service().to_string(), text_style)),
                 Cell::from(Span::styled(age(now - a.starts_at), theme.muted)),
             ];
+            cells.insert(1, Cell::from(Span::styled(group_mark, theme.muted)));
             if wide {
                 cells.push(Cell::from(Span::styled(state_txt, theme.muted)));
             }
@@ -185,6 +203,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         Constraint::Length(if wide { 14 } else { 9 }),
         Constraint::Length(5),
     ];
+    widths.insert(1, Constraint::Length(3));
     if wide {
         widths.push(Constraint::Length(5));
     }
