@@ -131,6 +131,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     }
     let stale = fresh.is_bad();
     let wide = body.width >= 70;
+    // The group column needs room; narrow panes keep name and summary.
+    let grouped = body.width >= 56;
     // Only the visible rows are built: there may be thousands of alerts.
     let offset = offset_for(state.alerts_list.selected, body.height as usize);
     let rows: Vec<Row> = state
@@ -189,7 +191,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 Cell::from(Span::styled(a.service().to_string(), text_style)),
                 Cell::from(Span::styled(age(now - a.starts_at), theme.muted)),
             ];
-            cells.insert(1, Cell::from(Span::styled(group_mark, theme.muted)));
+            if grouped {
+                cells.insert(1, Cell::from(Span::styled(group_mark, theme.muted)));
+            }
             if wide {
                 cells.push(Cell::from(Span::styled(state_txt, theme.muted)));
             }
@@ -199,11 +203,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         .collect();
     let mut widths = vec![
         Constraint::Length(4),
-        Constraint::Length(16),
-        Constraint::Length(if wide { 14 } else { 9 }),
+        Constraint::Length(if grouped { 16 } else { 14 }),
+        Constraint::Length(if wide { 14 } else { 8 }),
         Constraint::Length(5),
     ];
-    widths.insert(1, Constraint::Length(3));
+    if grouped {
+        widths.insert(1, Constraint::Length(3));
+    }
     if wide {
         widths.push(Constraint::Length(5));
     }
