@@ -9,12 +9,12 @@ use std::time::Duration;
 use chrono::Utc;
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::StreamExt;
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, watch};
 
 use crate::config::theme::Theme;
 use crate::effects::Runner;
 use crate::flags::FlagProvider;
-use crate::sources::poller::{self, Polled};
+use crate::sources::poller;
 use crate::sources::{AlertSource, MetricSource, ReleaseControl};
 use crate::state::{self, Msg, State};
 use crate::timeline::journal::Journal;
@@ -54,98 +54,80 @@ pub fn start(
         w.timeout,
         window_tx,
     );
-    for src in &w.alert_sources {
-        let notify = Arc::new(Notify::new());
-        let s = src.clone();
-        poller::spawn(
-            src.name().to_string(),
-            w.poll_interval,
+    let every = |n: u32| w.poll_interval * n;
+    for s in &w.alert_sources {
+        let fetch = |s: Arc<dyn AlertSource>| async move { s.alerts().await };
+        let n = poller::watch(
+            s.clone(),
+            s.name(),
+            every(1),
             w.timeout,
-            notify.clone(),
-            tx.clone(),
-            move || {
-                let s = s.clone();
-                async move { s.alerts().await }
-            },
-            Msg::Alerts as fn(Polled<_>) -> Msg,
+            &tx,
+            fetch,
+            Msg::Alerts,
         );
-        runner.refresh.push(notify);
+        runner.refresh.push(n);
+        // Silences too, for the sources that have them.
+        if s.can_silence() {
+            let fetch = |s: Arc<dyn AlertSource>| async move { s.silences().await };
+            let n = poller::watch(
+                s.clone(),
+                s.name(),
+                every(2),
+                w.timeout,
+                &tx,
+                fetch,
+                Msg::Silences,
+            );
+            runner.refresh.push(n);
+        }
     }
-    for src in &w.metric_sources {
-        let notify = Arc::new(Notify::new());
-        let s = src.clone();
+    for s in &w.metric_sources {
         let rx = window_rx.clone();
-        poller::spawn(
-            src.name().to_string(),
-            w.poll_interval,
+        let fetch = move |s: Arc<dyn MetricSource>| {
+            let window = *rx.borrow();
+            async move { s.panels(window).await }
+        };
+        let n = poller::watch(
+            s.clone(),
+            s.name(),
+            every(1),
             w.timeout,
-            notify.clone(),
-            tx.clone(),
-            move || {
-                let s = s.clone();
-                let window = *rx.borrow();
-                async move { s.panels(window).await }
-            },
-            Msg::Metrics as fn(Polled<_>) -> Msg,
+            &tx,
+            fetch,
+            Msg::Metrics,
         );
-        runner.refresh.push(notify);
+        runner.refresh.push(n);
     }
     for p in &w.flag_providers {
-        let notify = Arc::new(Notify::new());
-        let s = p.clone();
-        poller::spawn(
-            p.name().to_string(),
-            w.poll_interval * 3,
+        let fetch = |p: Arc<dyn FlagProvider>| async move { p.list().await };
+        let n = poller::watch(
+            p.clone(),
+            p.name(),
+            every(3),
             w.timeout,
-            notify.clone(),
-            tx.clone(),
-            move || {
-                let s = s.clone();
-                async move { s.list().await }
-            },
-            Msg::Flags as fn(Polled<_>) -> Msg,
+            &tx,
+            fetch,
+            Msg::Flags,
         );
-        runner.flags_refresh.push(notify);
+        runner.flags_refresh.push(n);
         runner.providers.push(p.clone());
-    }
-    // Silences of the sources that have them (one poller each: at most
-    // one request in flight).
-    for src in w.alert_sources.iter().filter(|s| s.can_silence()) {
-        let notify = Arc::new(Notify::new());
-        let s = src.clone();
-        poller::spawn(
-            src.name().to_string(),
-            w.poll_interval * 2,
-            w.timeout,
-            notify.clone(),
-            tx.clone(),
-            move || {
-                let s = s.clone();
-                async move { s.silences().await }
-            },
-            Msg::Silences as fn(Polled<_>) -> Msg,
-        );
-        runner.refresh.push(notify);
     }
     runner.alert_sources = w.alert_sources.clone();
     runner.release = w.release.clone();
     // What is deployed, so the rollback confirmation can name it.
     if let Some(r) = &w.release {
-        let notify = Arc::new(Notify::new());
-        let s = r.clone();
-        poller::spawn(
-            r.name().to_string(),
-            w.poll_interval * 3,
+        let fetch = |r: Arc<dyn ReleaseControl>| async move { r.current().await };
+        let n = poller::watch(
+            r.clone(),
+            r.name(),
+            every(3),
             w.timeout,
-            notify.clone(),
-            tx.clone(),
-            move || {
-                let s = s.clone();
-                async move { s.current().await }
-            },
-            Msg::Release as fn(Polled<_>) -> Msg,
+            &tx,
+            fetch,
+            Msg::Release,
         );
-        runner.refresh.push(notify);
+        runner.refresh.push(n);
     }
     (runner, rx)
 }

@@ -4,47 +4,19 @@
 
 mod common_state;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::demo::{Scenario, World};
 use firebreak::flags::{self, FlagProvider};
-use firebreak::sources::demo::Demo;
-use firebreak::sources::poller::Polled;
 use firebreak::sources::{AlertSource, MetricSource, ReleaseControl};
 use firebreak::state::incident::{Severity, Status};
 use firebreak::state::{update, Effect, Mode, Msg, Pane, Pending};
 use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal;
 use firebreak::timeline::Event;
-
-fn polled<T>(result: Result<T, String>, at: DateTime<Utc>) -> Polled<T> {
-    Polled {
-        source: "demo".into(),
-        result,
-        at,
-        took: StdDuration::from_millis(3),
-    }
-}
-
-/// The demo world with a clock the test moves.
-struct World0 {
-    demo: Demo,
-    clock: Arc<Mutex<DateTime<Utc>>>,
-}
-
-fn demo_world(now: DateTime<Utc>) -> World0 {
-    let clock = Arc::new(Mutex::new(now));
-    let c = clock.clone();
-    let world = World::new(Scenario::builtin().unwrap(), now);
-    World0 {
-        demo: Demo::new(world, None, Arc::new(move || *c.lock().unwrap())),
-        clock,
-    }
-}
 
 fn events(d: &Driver) -> Vec<&Event> {
     d.state.timeline.iter().map(|e| &e.event).collect()
@@ -228,9 +200,7 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
     let dir = tempfile::tempdir().unwrap();
     let t0 = t("2026-11-27T14:00:00Z");
     let w = demo_world(t0);
-    let mut d = Driver::new(new_state(true), dir.path(), t0);
-    let fx = firebreak::state::update::start(&mut d.state, t0);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), t0);
     let current = w.demo.current().await.map_err(|e| e.to_string());
     d.send(Msg::Release(polled(current, t0)));
     d.keys("B");
@@ -265,9 +235,7 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
 fn a_flag_cannot_be_flipped_twice_while_a_flip_is_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-27T14:00:00Z");
-    let mut d = Driver::new(new_state(true), dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), now);
     let flag = firebreak::flags::Flag {
         name: "new-checkout-flow".into(),
         enabled: true,
@@ -343,9 +311,7 @@ fn a_journal_write_failure_is_shown_kept_and_retried_and_blocks_the_action() {
 fn a_source_going_down_keeps_the_last_alerts_and_is_recorded_once() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-27T14:00:00Z");
-    let mut d = Driver::new(new_state(true), dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), now);
     let w = World::new(Scenario::builtin().unwrap(), now);
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
     let n = d.state.alerts.len();
@@ -375,9 +341,7 @@ fn a_source_going_down_keeps_the_last_alerts_and_is_recorded_once() {
 fn quit_asks_while_the_incident_is_open() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-27T14:00:00Z");
-    let mut d = Driver::new(new_state(true), dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), now);
     d.keys("q");
     assert!(matches!(
         d.state.mode,
@@ -399,9 +363,7 @@ fn quit_asks_while_the_incident_is_open() {
 fn impact_start_accepts_clock_times_and_explains_nonsense() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-27T14:30:00Z");
-    let mut d = Driver::new(new_state(true), dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), now);
     d.keys("ilunch");
     d.send(code(KeyCode::Enter));
     match &d.state.mode {
@@ -485,9 +447,7 @@ fn rename_declare_and_status_land_on_the_timeline() {
 fn palette_fuzzy_matches_actions_alerts_and_flags() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-27T14:00:00Z");
-    let mut d = Driver::new(new_state(true), dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), now);
     let w = World::new(Scenario::builtin().unwrap(), now);
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
     d.keys(":");
@@ -561,9 +521,7 @@ fn keymap_overrides_change_what_keys_do() {
 fn keys_do_nothing_while_the_screen_is_too_small_to_show_them() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-27T14:00:00Z");
-    let mut d = Driver::new(new_state(true), dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), now);
     let flag = firebreak::flags::Flag {
         name: "checkout-read-only".into(),
         enabled: false,
@@ -595,9 +553,7 @@ fn keys_do_nothing_while_the_screen_is_too_small_to_show_them() {
 fn resolving_while_alerts_still_fire_asks_and_says_what_is_open() {
     let dir = tempfile::tempdir().unwrap();
     let now = t("2026-11-27T14:00:00Z");
-    let mut d = Driver::new(new_state(true), dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
-    d.run(fx);
+    let mut d = Driver::started(dir.path(), now);
     let w = World::new(Scenario::builtin().unwrap(), now);
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
     d.keys("S4");

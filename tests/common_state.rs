@@ -7,6 +7,7 @@ use firebreak::config::keymap::Keymap;
 use firebreak::state::incident::Severity;
 use firebreak::state::{update, Effect, Msg, Settings, State};
 use firebreak::timeline::journal::Journal;
+use std::sync::{Arc, Mutex};
 
 pub fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -107,5 +108,48 @@ impl Driver {
 
     pub fn take_outbox(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.outbox)
+    }
+}
+
+/// A poll result as a source would report it.
+pub fn polled<T>(
+    result: Result<T, String>,
+    at: DateTime<Utc>,
+) -> firebreak::sources::poller::Polled<T> {
+    firebreak::sources::poller::Polled {
+        source: "demo".into(),
+        result,
+        at,
+        took: std::time::Duration::from_millis(3),
+    }
+}
+
+/// The demo world behind the real interfaces, with a clock the test moves.
+pub struct World0 {
+    pub demo: firebreak::sources::demo::Demo,
+    pub clock: Arc<Mutex<DateTime<Utc>>>,
+}
+
+pub fn demo_world(now: DateTime<Utc>) -> World0 {
+    let clock = Arc::new(Mutex::new(now));
+    let c = clock.clone();
+    let world = firebreak::demo::World::new(firebreak::demo::Scenario::builtin().unwrap(), now);
+    World0 {
+        demo: firebreak::sources::demo::Demo::new(
+            world,
+            None,
+            Arc::new(move || *c.lock().unwrap()),
+        ),
+        clock,
+    }
+}
+
+impl Driver {
+    /// A demo-mode driver whose incident has been declared (as at start).
+    pub fn started(dir: &std::path::Path, now: DateTime<Utc>) -> Driver {
+        let mut d = Driver::new(new_state(true), dir, now);
+        let fx = firebreak::state::update::start(&mut d.state, now);
+        d.run(fx);
+        d
     }
 }

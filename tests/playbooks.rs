@@ -8,21 +8,18 @@ mod common_state;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use assert_cmd::Command;
 use chrono::{DateTime, Duration, Utc};
 use common_state::*;
 use crossterm::event::KeyCode;
-use firebreak::demo::{Scenario, World};
 use firebreak::flags::FlagProvider;
 use firebreak::playbook::exec::{self, Ctx, StepAction};
 use firebreak::playbook::model::Source;
 use firebreak::playbook::runner::{self, CommandSpec, Limits, Program};
 use firebreak::playbook::{loader, template};
-use firebreak::sources::demo::Demo;
-use firebreak::sources::poller::Polled;
 use firebreak::sources::{AlertSource, MetricSource};
 use firebreak::state::playbooks::{PlaybookMsg, StepStatus};
 use firebreak::state::{Effect, Mode, Msg, Pane};
@@ -385,30 +382,6 @@ fn playbook_check_exits_nonzero_with_file_line_field_for_each_bad_fixture() {
 // ---------------------------------------------------------------------
 // The TUI flow, headless, against the demo world.
 // ---------------------------------------------------------------------
-
-fn polled<T>(result: Result<T, String>, at: DateTime<Utc>) -> Polled<T> {
-    Polled {
-        source: "demo".into(),
-        result,
-        at,
-        took: StdDuration::from_millis(3),
-    }
-}
-
-struct World0 {
-    demo: Demo,
-    clock: Arc<Mutex<DateTime<Utc>>>,
-}
-
-fn demo_world(now: DateTime<Utc>) -> World0 {
-    let clock = Arc::new(Mutex::new(now));
-    let c = clock.clone();
-    let world = World::new(Scenario::builtin().unwrap(), now);
-    World0 {
-        demo: Demo::new(world, None, Arc::new(move || *c.lock().unwrap())),
-        clock,
-    }
-}
 
 fn ctx(w: &World0) -> Ctx {
     Ctx {

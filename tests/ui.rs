@@ -8,26 +8,14 @@ use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::config::theme::Theme;
 use firebreak::demo::{Scenario, World};
-use firebreak::sources::poller::Polled;
 use firebreak::state::{Msg, State};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-fn polled<T>(result: Result<T, String>, at: chrono::DateTime<chrono::Utc>) -> Polled<T> {
-    Polled {
-        source: "demo".into(),
-        result,
-        at,
-        took: std::time::Duration::from_millis(3),
-    }
-}
-
 /// A demo incident two minutes in, with alerts, metrics, flags, a note.
 fn scene(dir: &std::path::Path) -> (State, chrono::DateTime<chrono::Utc>) {
     let t0 = t("2026-11-27T14:00:00Z");
-    let mut d = Driver::new(new_state(true), dir, t0);
-    let fx = firebreak::state::update::start(&mut d.state, t0);
-    d.run(fx);
+    let mut d = Driver::started(dir, t0);
     let w = World::new(Scenario::builtin().unwrap(), t0);
     d.now = t0 + Duration::seconds(118);
     d.send(Msg::Alerts(polled(Ok(w.alerts(d.now)), d.now)));

@@ -62,3 +62,34 @@ where
         }
     })
 }
+
+/// Poll `source` with `fetch` (see [`spawn`]); returns the handle that
+/// asks for an immediate poll. The task ends with the receiver.
+pub fn watch<S, T, F, Fut, M>(
+    source: Arc<S>,
+    name: &str,
+    interval: Duration,
+    timeout: Duration,
+    tx: &mpsc::Sender<M>,
+    fetch: F,
+    wrap: fn(Polled<T>) -> M,
+) -> Arc<Notify>
+where
+    S: ?Sized + Send + Sync + 'static,
+    T: Send + 'static,
+    F: Fn(Arc<S>) -> Fut + Send + 'static,
+    Fut: Future<Output = anyhow::Result<T>> + Send,
+    M: Send + 'static,
+{
+    let refresh = Arc::new(Notify::new());
+    spawn(
+        name.to_string(),
+        interval,
+        timeout,
+        refresh.clone(),
+        tx.clone(),
+        move || fetch(source.clone()),
+        wrap,
+    );
+    refresh
+}
