@@ -68,7 +68,7 @@ impl ListView {
         let last = self.view.len() - 1;
         let next = (self.selected as isize + delta).clamp(0, last as isize) as usize;
         self.selected = next;
-        self.follow = self.follow_allowed() && next == last;
+        self.follow = next == last;
     }
 
     pub fn top(&mut self) {
@@ -78,12 +78,7 @@ impl ListView {
 
     pub fn bottom(&mut self) {
         self.selected = self.view.len().saturating_sub(1);
-        self.follow = self.follow_allowed();
-    }
-
-    /// Lists that start following keep doing so at the bottom.
-    fn follow_allowed(&self) -> bool {
-        true
+        self.follow = true;
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
@@ -223,5 +223,4 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         });
     let mut ts = TableState::default().with_selected(Some(state.alerts_list.selected - offset));
     frame.render_stateful_widget(table, body, &mut ts);
-    let _ = Line::default();
 }

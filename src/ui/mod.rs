@@ -162,9 +162,6 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
         } else {
             c.width().unwrap_or(0)
         };
-        if w + cw > max.saturating_sub(1) && w + cw > max {
-            break;
-        }
         if w + cw > max {
             break;
         }
