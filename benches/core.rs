@@ -11,12 +11,12 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use firebreak::config::keymap::Keymap;
 use firebreak::config::theme::Theme;
 use firebreak::demo::{Scenario, World};
+use firebreak::domain::incident::Severity;
+use firebreak::domain::{Entry, Event};
 use firebreak::sources::poller::Polled;
 use firebreak::sources::{fingerprint, Alert, AlertState};
-use firebreak::state::incident::Severity;
 use firebreak::state::{update, Msg, Settings, State};
 use firebreak::timeline::journal::{self, Journal};
-use firebreak::timeline::{Entry, Event};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
@@ -39,7 +39,7 @@ fn settings() -> Settings {
         flags_configured: true,
         poll_interval: Duration::seconds(5),
         can_rollback: true,
-        timebox: firebreak::state::hypotheses::Timebox::default(),
+        timebox: firebreak::domain::hypotheses::Timebox::default(),
     }
 }
 

@@ -8,10 +8,11 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use firebreak::state::incident::{Incident, Severity};
+use firebreak::domain::incident::{Incident, Severity};
+use firebreak::domain::Event;
+use firebreak::domain::SYSTEM_ACTOR;
 use firebreak::timeline::export;
-use firebreak::timeline::journal::{self, Journal, SYSTEM_ACTOR};
-use firebreak::timeline::Event;
+use firebreak::timeline::journal::{self, Journal};
 
 const BIG: usize = 100_000;
 

@@ -9,12 +9,13 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::domain::Event;
 use crate::flags::{self, FlagProvider};
 use crate::sources::ReleaseControl;
+use crate::state::playbooks::PlaybookMsg;
 use crate::state::{Effect, Msg};
 use crate::timeline::export::{self, Format};
 use crate::timeline::journal::Journal;
-use crate::timeline::Event;
 
 /// A request to the journal thread.
 struct Append {
@@ -260,7 +261,7 @@ impl Runner {
                     timeout: self.timeout,
                     limits: Default::default(),
                 };
-                crate::playbook::exec::spawn(job, ctx, self.tx.clone());
+                spawn_step(job, ctx, self.tx.clone());
             }
             Effect::OpenUrl(url) => {
                 let tx = self.tx.clone();
@@ -324,6 +325,37 @@ pub fn export_to_file(
     std::fs::write(&tmp, text).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// Run `job` on a task; live output and the result come back as
+/// messages.
+fn spawn_step(
+    job: crate::playbook::exec::StepJob,
+    ctx: crate::playbook::exec::Ctx,
+    tx: mpsc::Sender<Msg>,
+) {
+    tokio::spawn(async move {
+        let live = tx.clone();
+        let (run_id, step, attempt) = (job.run_id.clone(), job.step, job.attempt);
+        let mut on_lines = move |lines: Vec<String>| {
+            // Live output is best effort (the result carries the tail).
+            let _ = live.try_send(Msg::Playbook(PlaybookMsg::Output {
+                run_id: run_id.clone(),
+                step,
+                attempt,
+                lines,
+            }));
+        };
+        let outcome = crate::playbook::exec::execute(&job.action, &ctx, &mut on_lines).await;
+        let _ = tx
+            .send(Msg::Playbook(PlaybookMsg::StepDone {
+                run_id: job.run_id,
+                step: job.step,
+                attempt: job.attempt,
+                outcome,
+            }))
+            .await;
+    });
 }
 
 fn journal_thread(

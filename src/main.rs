@@ -13,8 +13,8 @@ use firebreak::app::{self, Wiring};
 use firebreak::config::keymap::Keymap;
 use firebreak::config::theme::{self, Theme};
 use firebreak::config::{self, Dirs};
+use firebreak::demo::systems::{system_clock, Demo};
 use firebreak::demo::{self, Scenario};
-use firebreak::sources::demo::{system_clock, Demo};
 use firebreak::state::{Settings, State};
 use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal::{self, Journal};
@@ -70,7 +70,7 @@ enum Command {
     /// List, show, validate and run playbooks (headless)
     Playbook {
         #[command(subcommand)]
-        command: firebreak::playbook::cli::PlaybookCmd,
+        command: firebreak::cli::playbook::PlaybookCmd,
     },
     /// Print the key bindings (built-in + your keymap) and every action name
     Keys,
@@ -247,9 +247,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Alerts(args)) => firebreak::cli::alerts::run(&args, cfg),
         Some(Command::Query(args)) => firebreak::cli::query::run(&args, cfg),
         Some(Command::Silence { command }) => firebreak::cli::silence::run(&command, cfg),
-        Some(Command::Playbook { command }) => firebreak::playbook::cli::run(
+        Some(Command::Playbook { command }) => firebreak::cli::playbook::run(
             command,
-            &firebreak::playbook::cli::Setup {
+            &firebreak::cli::playbook::Setup {
                 config: cfg,
                 config_dir: &config_dir,
                 data_dir: &data_dir,
@@ -369,8 +369,8 @@ fn interactive(
                 // The repair is evidence too: record it in the journal itself.
                 match j.append(
                     Utc::now(),
-                    journal::SYSTEM_ACTOR,
-                    firebreak::timeline::Event::Note { text },
+                    firebreak::domain::SYSTEM_ACTOR,
+                    firebreak::domain::Event::Note { text },
                 ) {
                     Ok(entry) => r.entries.push(entry),
                     Err(e) => notices.push(format!("could not record the repair: {e}")),
@@ -417,7 +417,7 @@ fn interactive(
         wiring.release = Some(Arc::new(d));
     }
     // Configured flag providers ([[flags]]); the demo one is already in.
-    let flag_ctx = firebreak::flags::build::Context {
+    let flag_ctx = firebreak::wiring::flags::Context {
         config_dir,
         timeout,
         env_override: None,
@@ -429,7 +429,7 @@ fn interactive(
         .filter(|c| !(demo_mode && c.kind == config::flags::ProviderKind::Demo))
         .cloned()
         .collect();
-    let (providers, errors) = firebreak::flags::build::providers(&flag_configs, &flag_ctx);
+    let (providers, errors) = firebreak::wiring::flags::providers(&flag_configs, &flag_ctx);
     if !providers.is_empty() {
         // Flips and polls wait a little longer than the providers' own
         // deadlines (a read is a flag plus its last change), so their
@@ -500,7 +500,7 @@ fn interactive(
     };
     let mut state = State::new(settings, keymap, &theme.name);
     // Playbooks first: replaying the journal attaches runs to them.
-    let catalog = firebreak::playbook::loader::load_all(&firebreak::playbook::cli::user_dirs(
+    let catalog = firebreak::playbook::loader::load_all(&firebreak::cli::playbook::user_dirs(
         cfg, config_dir,
     ));
     for e in &catalog.errors {

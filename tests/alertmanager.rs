@@ -441,9 +441,9 @@ fn headless_silence_commands_round_trip_using_the_config_file() {
 async fn tui_ack_silence_and_expire_land_on_the_timeline() {
     use common_state::{code, key, new_state, Driver};
     use crossterm::event::KeyCode;
+    use firebreak::domain::Event;
     use firebreak::sources::poller::Polled;
     use firebreak::state::{Effect, Mode, Msg};
-    use firebreak::timeline::Event;
 
     let am = servers::alertmanager();
     let id = unique("tui");

@@ -10,13 +10,13 @@ use chrono::Duration;
 use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::demo::{Scenario, World};
+use firebreak::domain::incident::{Severity, Status};
+use firebreak::domain::Event;
 use firebreak::flags::{self, FlagProvider};
 use firebreak::sources::{AlertSource, MetricSource, ReleaseControl};
-use firebreak::state::incident::{Severity, Status};
 use firebreak::state::{update, Effect, Mode, Msg, Pane, Pending};
 use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal;
-use firebreak::timeline::Event;
 
 fn events(d: &Driver) -> Vec<&Event> {
     d.state.timeline.iter().map(|e| &e.event).collect()

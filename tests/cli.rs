@@ -5,9 +5,10 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use chrono::{DateTime, Utc};
-use firebreak::state::incident::{Severity, Status};
-use firebreak::timeline::journal::{Journal, SYSTEM_ACTOR};
-use firebreak::timeline::Event;
+use firebreak::domain::incident::{Severity, Status};
+use firebreak::domain::Event;
+use firebreak::domain::SYSTEM_ACTOR;
+use firebreak::timeline::journal::Journal;
 use predicates::prelude::*;
 
 fn fb(data: &Path) -> Command {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use firebreak::config::keymap::Keymap;
-use firebreak::state::incident::Severity;
+use firebreak::domain::incident::Severity;
 use firebreak::state::{update, Effect, Msg, Settings, State};
 use firebreak::timeline::journal::Journal;
 use std::sync::{Arc, Mutex};
@@ -26,7 +26,7 @@ pub fn settings(demo: bool) -> Settings {
         flags_configured: true,
         poll_interval: chrono::Duration::seconds(2),
         can_rollback: true,
-        timebox: firebreak::state::hypotheses::Timebox::default(),
+        timebox: firebreak::domain::hypotheses::Timebox::default(),
     }
 }
 
@@ -89,7 +89,7 @@ impl Driver {
         for e in fx {
             match e {
                 Effect::Record { actor, event, then } => {
-                    if let firebreak::timeline::Event::IncidentDeclared { id, .. } = &event {
+                    if let firebreak::domain::Event::IncidentDeclared { id, .. } = &event {
                         self.journal = Some(Journal::create(&self.dir, id).unwrap());
                     }
                     let entry = self
@@ -126,7 +126,7 @@ pub fn polled<T>(
 
 /// The demo world behind the real interfaces, with a clock the test moves.
 pub struct World0 {
-    pub demo: firebreak::sources::demo::Demo,
+    pub demo: firebreak::demo::systems::Demo,
     pub clock: Arc<Mutex<DateTime<Utc>>>,
 }
 
@@ -135,7 +135,7 @@ pub fn demo_world(now: DateTime<Utc>) -> World0 {
     let c = clock.clone();
     let world = firebreak::demo::World::new(firebreak::demo::Scenario::builtin().unwrap(), now);
     World0 {
-        demo: firebreak::sources::demo::Demo::new(
+        demo: firebreak::demo::systems::Demo::new(
             world,
             None,
             Arc::new(move || *c.lock().unwrap()),

@@ -5,10 +5,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use firebreak::state::incident::{fmt_duration, t_plus, Incident, Severity, Status};
+use firebreak::domain::incident::{fmt_duration, t_plus, Incident, Severity, Status};
+use firebreak::domain::SYSTEM_ACTOR;
+use firebreak::domain::{Entry, Event};
 use firebreak::timeline::export::{self, export_incident, Format};
-use firebreak::timeline::journal::{self, Journal, Replay, SYSTEM_ACTOR};
-use firebreak::timeline::{Entry, Event};
+use firebreak::timeline::journal::{self, Journal, Replay};
 
 const ID: &str = "inc-20240501-140300";
 
@@ -467,7 +468,7 @@ fn a_flip_started_and_finished_is_one_action_row() {
         ev(Event::IncidentDeclared {
             id: "inc-flip".into(),
             title: "x".into(),
-            severity: firebreak::state::incident::Severity::Sev2,
+            severity: firebreak::domain::incident::Severity::Sev2,
             demo: true,
         }),
     )

@@ -7,10 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::config::theme::Theme;
-use firebreak::state::hypotheses::{Outcome, Timebox};
+use firebreak::domain::hypotheses::{Outcome, Timebox};
+use firebreak::domain::Event;
 use firebreak::state::{ChooseKind, Mode, Msg};
 use firebreak::timeline::export::{self, Format};
-use firebreak::timeline::{journal, Event};
+use firebreak::timeline::journal;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 

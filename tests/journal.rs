@@ -6,12 +6,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use firebreak::state::incident::{Severity, Status};
+use firebreak::domain::incident::{Severity, Status};
+use firebreak::domain::Event;
+use firebreak::domain::SYSTEM_ACTOR;
 use firebreak::timeline::journal::{
     self, incidents_dir, journal_path, new_incident_id, open_incident, Journal, GENESIS_HASH,
-    SYSTEM_ACTOR,
 };
-use firebreak::timeline::Event;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -400,7 +400,7 @@ fn incident_ids_come_from_the_clock_and_collisions_get_a_suffix() {
 /// line and the chain is still checked in order across the parts.
 #[test]
 fn a_large_journal_with_damage_in_the_middle_names_the_right_lines() {
-    use firebreak::state::incident::Severity;
+    use firebreak::domain::incident::Severity;
     let dir = tempfile::tempdir().unwrap();
     let mut j = Journal::create(dir.path(), "inc-big").unwrap();
     let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z")

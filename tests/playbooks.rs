@@ -15,6 +15,7 @@ use assert_cmd::Command;
 use chrono::{DateTime, Duration, Utc};
 use common_state::*;
 use crossterm::event::KeyCode;
+use firebreak::domain::Event;
 use firebreak::flags::FlagProvider;
 use firebreak::playbook::exec::{self, Ctx, StepAction};
 use firebreak::playbook::model::Source;
@@ -24,7 +25,6 @@ use firebreak::sources::{AlertSource, MetricSource};
 use firebreak::state::playbooks::{PlaybookMsg, StepStatus};
 use firebreak::state::{Effect, Mode, Msg, Pane};
 use firebreak::timeline::journal;
-use firebreak::timeline::Event;
 use predicates::prelude::*;
 
 // ---------------------------------------------------------------------
@@ -1040,7 +1040,7 @@ fn a_headless_run_changes_the_demo_world_and_is_recorded() {
         Event::IncidentDeclared {
             id: "inc-demo".into(),
             title: "demo".into(),
-            severity: firebreak::state::incident::Severity::Sev2,
+            severity: firebreak::domain::incident::Severity::Sev2,
             demo: true,
         },
     )

@@ -13,7 +13,8 @@ use serde_json::json;
 
 use crate::config::flags::ProviderKind;
 use crate::config::Config;
-use crate::flags::{self, build, Flag, FlagProvider};
+use crate::flags::{self, Flag, FlagProvider};
+use crate::wiring::flags as build;
 
 #[derive(Subcommand, Debug)]
 pub enum FlagCmd {
@@ -207,8 +208,8 @@ fn demo_provider(data_dir: &Path) -> anyhow::Result<Arc<dyn FlagProvider>> {
         Utc::now(),
     );
     crate::demo::save(&world, data_dir)?;
-    let clock = crate::sources::demo::system_clock();
-    Ok(Arc::new(crate::sources::demo::Demo::new(
+    let clock = crate::demo::systems::system_clock();
+    Ok(Arc::new(crate::demo::systems::Demo::new(
         world,
         Some(data_dir.to_path_buf()),
         clock,

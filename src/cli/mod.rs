@@ -2,5 +2,6 @@
 
 pub mod alerts;
 pub mod flag;
+pub mod playbook;
 pub mod query;
 pub mod silence;

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::FileError;
+use crate::error::FileError;
 use crate::flags::flagd::Mode;
 
 /// One configured flag provider. Which fields apply depends on `kind`.

@@ -7,8 +7,8 @@ use std::path::Path;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
-use super::error::{line_of, FileError};
 use crate::action::Action;
+use crate::error::{line_of, FileError};
 
 const DEFAULT_KEYMAP: &str = include_str!("../../assets/keymap.toml");
 

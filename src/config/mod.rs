@@ -1,7 +1,6 @@
 //! Configuration: the main file (`config.toml`), keymap and themes.
 //! Built-in defaults are compiled in; user files are laid over them.
 
-pub mod error;
 pub mod flags;
 pub mod keymap;
 pub mod sources;
@@ -11,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::state::incident::Severity;
-use error::FileError;
+use crate::domain::incident::Severity;
+use crate::error::FileError;
 
 /// The main configuration file. Unknown keys are errors.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -119,12 +118,12 @@ impl Default for HypothesesConfig {
 impl HypothesesConfig {
     /// The rules, or the demo's short boxes when this is the default and
     /// the demo runs.
-    pub fn timebox(&self, demo: bool) -> crate::state::hypotheses::Timebox {
+    pub fn timebox(&self, demo: bool) -> crate::domain::hypotheses::Timebox {
         if demo && *self == HypothesesConfig::default() {
-            return crate::state::hypotheses::Timebox::demo();
+            return crate::domain::hypotheses::Timebox::demo();
         }
         let mins = |m: f64| chrono::Duration::milliseconds((m * 60_000.0) as i64);
-        crate::state::hypotheses::Timebox {
+        crate::domain::hypotheses::Timebox {
             default_box: mins(self.default_box_minutes),
             max_quick: self.max_quick,
             budget: mins(self.quick_budget_minutes),

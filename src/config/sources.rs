@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::error::FileError;
+use crate::error::FileError;
 use crate::sources::alertmanager::Alertmanager;
 use crate::sources::http::{self, AuthRef, HttpClient, HttpSettings, SecretRef};
 use crate::sources::matcher::{self, Matcher};
@@ -310,7 +310,7 @@ impl PrometheusConfig {
 pub struct Wired {
     pub alerts: Option<std::sync::Arc<dyn crate::sources::AlertSource>>,
     pub metrics: Option<std::sync::Arc<dyn crate::sources::MetricSource>>,
-    pub prefs: crate::state::silences::AlertPrefs,
+    pub prefs: crate::sources::AlertPrefs,
     /// Longest per-call deadline of the sources (pollers must wait longer).
     pub max_timeout: Duration,
     /// Problems to show (a source that cannot be built is still wired, as

@@ -7,7 +7,7 @@ use std::path::Path;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-use super::error::{line_of, FileError};
+use crate::error::{line_of, FileError};
 
 /// Built-in themes shipped in `themes/`.
 pub const BUILTIN: &[(&str, &str)] = &[

@@ -5,6 +5,11 @@
 //! The world's state is persisted like a real service's would be
 //! (`demo-world.json` in the data dir), so restarting firebreak resumes
 //! the same world.
+//!
+//! [`systems`] shows this world through the same interfaces as real
+//! systems (alert source, metric source, flag provider, release control).
+
+pub mod systems;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +17,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::incident::Severity;
 use crate::sources::{fingerprint, Alert, AlertState, Panel, PanelSpec};
-use crate::state::incident::Severity;
 
 pub const SCENARIO: &str = include_str!("../../assets/demo/scenario.toml");
 
@@ -105,8 +110,8 @@ impl Scenario {
     }
 
     pub fn parse(file: &Path, src: &str) -> anyhow::Result<Scenario> {
-        let s: Scenario = toml::from_str(src)
-            .map_err(|e| crate::config::error::FileError::from_toml(file, src, &e))?;
+        let s: Scenario =
+            toml::from_str(src).map_err(|e| crate::error::FileError::from_toml(file, src, &e))?;
         for a in &s.alerts {
             if let Some(m) = &a.metric {
                 if !s.metrics.iter().any(|x| &x.name == m) {

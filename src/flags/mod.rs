@@ -1,8 +1,6 @@
 //! Feature flags: the provider interface and the safe flip procedure
 //! (read before write, no-op when already there, read back after).
 
-pub mod build;
-pub mod demo;
 pub mod flagd;
 pub mod unleash;
 

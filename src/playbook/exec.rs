@@ -7,14 +7,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
-
 use super::model::ReleaseOp;
 use super::runner::{self, CommandSpec, Limits};
 use crate::flags::{self, FlagProvider};
 use crate::sources::ReleaseControl;
-use crate::state::playbooks::PlaybookMsg;
-use crate::state::Msg;
 
 /// A step for the effect runner, fully rendered (no templates left).
 #[derive(Debug, Clone, PartialEq)]
@@ -323,31 +319,4 @@ pub async fn execute(
             }
         }
     }
-}
-
-/// Run `job` on a task; live output and the result come back as
-/// messages.
-pub fn spawn(job: StepJob, ctx: Ctx, tx: mpsc::Sender<Msg>) {
-    tokio::spawn(async move {
-        let live = tx.clone();
-        let (run_id, step, attempt) = (job.run_id.clone(), job.step, job.attempt);
-        let mut on_lines = move |lines: Vec<String>| {
-            // Live output is best effort (the result carries the tail).
-            let _ = live.try_send(Msg::Playbook(PlaybookMsg::Output {
-                run_id: run_id.clone(),
-                step,
-                attempt,
-                lines,
-            }));
-        };
-        let outcome = execute(&job.action, &ctx, &mut on_lines).await;
-        let _ = tx
-            .send(Msg::Playbook(PlaybookMsg::StepDone {
-                run_id: job.run_id,
-                step: job.step,
-                attempt: job.attempt,
-                outcome,
-            }))
-            .await;
-    });
 }

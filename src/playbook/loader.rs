@@ -4,11 +4,10 @@
 //! file, the line and the field; unknown keys are errors.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::model::*;
 use super::validate::Validator;
-use crate::config::error::FileError;
+use crate::error::FileError;
 
 /// The shipped playbooks (path in the source tree, text).
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -37,13 +36,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../playbooks/verify-recovery.toml"),
     ),
 ];
-
-/// Default command timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default time a query has to be met.
-pub const DEFAULT_WITHIN: Duration = Duration::from_secs(300);
-/// Default query poll interval.
-pub const DEFAULT_EVERY: Duration = Duration::from_secs(15);
 
 /// Playbooks and the errors met loading them.
 #[derive(Debug, Clone, Default)]
@@ -169,42 +161,6 @@ fn toml_error(file: &Path, src: &str, e: &toml::de::Error) -> FileError {
     fe
 }
 
-/// Parse `90s`, `5m`, `1h30m`, `500ms`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err("empty duration (write 30s, 5m, 1h30m)".into());
-    }
-    let mut total = Duration::ZERO;
-    let mut num = String::new();
-    let mut chars = t.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("`{s}` is not a duration (write 30s, 5m, 1h30m)"))?;
-        num.clear();
-        let unit = match c {
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                Duration::from_millis(n)
-            }
-            'h' => Duration::from_secs(n * 3600),
-            'm' => Duration::from_secs(n * 60),
-            's' => Duration::from_secs(n),
-            _ => return Err(format!("`{s}` is not a duration (write 30s, 5m, 1h30m)")),
-        };
-        total += unit;
-    }
-    if !num.is_empty() {
-        return Err(format!("`{s}` needs a unit (s, m, h, ms)"));
-    }
-    Ok(total)
-}
-
 /// Names of files/dirs given to `playbook check`: files as-is, every
 /// `*.toml` inside directories.
 pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -231,15 +187,6 @@ pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert!(parse_duration("5").is_err());
-        assert!(parse_duration("five minutes").is_err());
-    }
 
     #[test]
     fn shipped_playbooks_are_valid() {

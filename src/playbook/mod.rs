@@ -9,15 +9,15 @@
 //!   group, bounded output.
 //! - [`exec`]: carrying out steps (commands, flags, release control) for
 //!   the TUI's effect runner and the headless CLI alike.
-//! - [`cli`]: `firebreak playbook list|show|check|run`.
+//!
+//! The commands `firebreak playbook list|show|check|run` live in
+//! `crate::cli::playbook`.
 //!
 //! The functions below turn a playbook, its inputs and an alert's labels
 //! into concrete step actions; the TUI state (crate::state::playbooks)
 //! and the CLI both use them.
 
-pub mod cli;
 pub mod exec;
-mod headless;
 pub mod loader;
 pub mod model;
 pub mod runner;

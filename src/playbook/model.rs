@@ -600,3 +600,59 @@ pub fn is_production(env: &str) -> bool {
         || e.starts_with("prod-")
         || e.starts_with("production-")
 }
+/// Default command timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time a query has to be met.
+pub const DEFAULT_WITHIN: Duration = Duration::from_secs(300);
+/// Default query poll interval.
+pub const DEFAULT_EVERY: Duration = Duration::from_secs(15);
+
+/// Parse `90s`, `5m`, `1h30m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration (write 30s, 5m, 1h30m)".into());
+    }
+    let mut total = Duration::ZERO;
+    let mut num = String::new();
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("`{s}` is not a duration (write 30s, 5m, 1h30m)"))?;
+        num.clear();
+        let unit = match c {
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                Duration::from_millis(n)
+            }
+            'h' => Duration::from_secs(n * 3600),
+            'm' => Duration::from_secs(n * 60),
+            's' => Duration::from_secs(n),
+            _ => return Err(format!("`{s}` is not a duration (write 30s, 5m, 1h30m)")),
+        };
+        total += unit;
+    }
+    if !num.is_empty() {
+        return Err(format!("`{s}` needs a unit (s, m, h, ms)"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("five minutes").is_err());
+    }
+}

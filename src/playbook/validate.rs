@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::loader::{parse_duration, DEFAULT_EVERY, DEFAULT_TIMEOUT, DEFAULT_WITHIN};
 use super::model::*;
 use super::template::{self, VarRef};
-use crate::config::error::{line_of, FileError};
+use crate::error::{line_of, FileError};
 
 pub(super) struct Validator<'a> {
     pub(super) file: &'a Path,

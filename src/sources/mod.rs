@@ -3,14 +3,13 @@
 //! [`poller`] tasks that report results as messages.
 
 pub mod alertmanager;
-pub mod demo;
 pub mod http;
 pub mod matcher;
 pub mod poller;
 pub mod prometheus;
 pub mod silence;
 
-pub use silence::{NewSilence, Silence};
+pub use silence::{AlertPrefs, NewSilence, Silence};
 
 use std::collections::BTreeMap;
 

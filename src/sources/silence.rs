@@ -205,6 +205,27 @@ pub fn format_duration(d: Duration) -> String {
     out
 }
 
+/// Alert-related preferences (from `[alertmanager]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertPrefs {
+    /// The source that can silence (its name), if any.
+    pub silence_source: Option<String>,
+    pub ack: Duration,
+    pub silence: Duration,
+    pub group_by: Vec<String>,
+}
+
+impl Default for AlertPrefs {
+    fn default() -> Self {
+        AlertPrefs {
+            silence_source: None,
+            ack: Duration::minutes(15),
+            silence: Duration::hours(2),
+            group_by: vec!["alertname".into(), "service".into()],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::hypotheses::Outcome;
-use super::incident::fmt_duration;
 use super::timeparse::parse_duration;
 use super::update::{record, require_incident};
 use super::{ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
-use crate::timeline::Event;
+use crate::domain::hypotheses::Outcome;
+use crate::domain::incident::fmt_duration;
+use crate::domain::Event;
 
 /// The playbook that becomes the checklist on the systematic path.
 pub const SYSTEMATIC_PLAYBOOK: &str = "systematic-diagnosis";

@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::incident::{Severity, Status};
 use super::timeparse::parse_when;
 use super::update::{
     confirmed, declare, on_action, record, refilter, run_command, set_severity, set_status,
 };
 use super::{ChooseKind, Effect, Mode, PromptKind, State};
 use crate::action::Action;
-use crate::timeline::Event;
+use crate::domain::incident::{Severity, Status};
+use crate::domain::Event;
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
@@ -27,7 +27,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
     // A screen too small to show what is going on must not act blindly:
     // only quitting works (the quit confirmation is still drawn).
     let (w, h) = state.viewport;
-    if w < crate::ui::MIN_WIDTH || h < crate::ui::MIN_HEIGHT {
+    if w < super::MIN_WIDTH || h < super::MIN_HEIGHT {
         let quit = state.keymap.action_for(&key) == Some(crate::action::Action::Quit)
             || matches!(
                 state.mode,

@@ -5,9 +5,7 @@
 //! must happen in the world goes out as [`Effect`]s.
 
 pub mod health;
-pub mod hypotheses;
 mod hypotheses_update;
-pub mod incident;
 mod input;
 pub mod lists;
 pub mod palette;
@@ -26,14 +24,14 @@ pub use hypotheses_update::outcome_rows as hypotheses_outcome_rows;
 pub use update::update;
 
 use crate::config::keymap::Keymap;
+use crate::domain::incident::{Incident, Severity, Status};
+use crate::domain::{Entry, Event};
 use crate::flags::{Flag, FlipError, FlipOutcome};
 use crate::sources::poller::Polled;
 use crate::sources::{Alert, Panel};
 use crate::timeline::export::Format;
 use crate::timeline::journal::Problem;
-use crate::timeline::{Entry, Event};
 use health::Health;
-use incident::{Incident, Severity, Status};
 use lists::ListView;
 
 /// Everything that can happen to the app.
@@ -307,6 +305,11 @@ pub struct Notice {
     pub at: DateTime<Utc>,
 }
 
+/// Smallest screen the full layout is drawn in; on a smaller one keys do
+/// not act (only quit), so nothing happens that the responder cannot see.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
 /// How long a notice stays (errors stay until replaced).
 pub const NOTICE_SECS: i64 = 8;
 
@@ -341,7 +344,7 @@ pub struct Settings {
     /// Is there something that can roll back (demo or configured)?
     pub can_rollback: bool,
     /// Quick-hypothesis time boxes and budget.
-    pub timebox: hypotheses::Timebox,
+    pub timebox: crate::domain::hypotheses::Timebox,
 }
 
 /// The whole application state.
@@ -368,7 +371,7 @@ pub struct State {
     /// Silences reported by the alert source.
     pub silences: Vec<crate::sources::Silence>,
     /// Silencing and grouping preferences (from `[alertmanager]`).
-    pub alert_prefs: silences::AlertPrefs,
+    pub alert_prefs: crate::sources::AlertPrefs,
 
     pub alerts: Vec<Alert>,
     /// Search text of each alert (cached for the per-keystroke filter).
@@ -402,11 +405,11 @@ pub struct State {
     pub playbooks: playbooks::Playbooks,
 
     /// Quick hypotheses and the phase (replayed from the journal).
-    pub hyp: hypotheses::Hypotheses,
+    pub hyp: crate::domain::hypotheses::Hypotheses,
     /// A hypothesis being typed in: (text, planned action, override reason).
     pub hyp_draft: Option<(String, String, Option<String>)>,
     /// The outcome chosen, waiting for its note.
-    pub hyp_outcome: Option<hypotheses::Outcome>,
+    pub hyp_outcome: Option<crate::domain::hypotheses::Outcome>,
     /// A switch to the systematic path has been recorded but not confirmed
     /// by the journal yet (do not ask twice).
     pub switch_pending: bool,
@@ -437,7 +440,7 @@ impl State {
             recorded_firing: BTreeMap::new(),
             recorded_silenced: BTreeSet::new(),
             silences: Vec::new(),
-            alert_prefs: silences::AlertPrefs::default(),
+            alert_prefs: crate::sources::AlertPrefs::default(),
             alerts: Vec::new(),
             alerts_text: Vec::new(),
             alerts_group: Vec::new(),
@@ -457,7 +460,7 @@ impl State {
             quit: false,
             viewport: (u16::MAX, u16::MAX),
             playbooks: playbooks::Playbooks::default(),
-            hyp: hypotheses::Hypotheses::default(),
+            hyp: crate::domain::hypotheses::Hypotheses::default(),
             hyp_draft: None,
             hyp_outcome: None,
             switch_pending: false,
@@ -491,7 +494,7 @@ impl State {
                 self.recorded_firing.clear();
                 self.recorded_silenced.clear();
                 self.journal_problems.clear();
-                self.hyp = hypotheses::Hypotheses::default();
+                self.hyp = crate::domain::hypotheses::Hypotheses::default();
             }
             Event::SystematicPath { .. } => self.switch_pending = false,
             Event::AlertFiring {

@@ -4,9 +4,9 @@
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
 
-use super::incident::{Severity, Status};
 use super::State;
 use crate::action::Action;
+use crate::domain::incident::{Severity, Status};
 
 /// What choosing a palette item does.
 #[derive(Debug, Clone, PartialEq)]

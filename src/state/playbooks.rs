@@ -24,11 +24,11 @@ pub use steps::{confirmed, on_action, on_global_action, open_from_palette, start
 use super::lists::ListView;
 use super::palette::{Command, Item};
 use super::State;
+use crate::domain::{Entry, Event};
 use crate::playbook::exec::StepOutcome;
 use crate::playbook::model::StepKind;
 use crate::playbook::template::Vars;
 use crate::playbook::{self, Catalog, Playbook};
-use crate::timeline::{Entry, Event};
 
 /// Lines of live output kept per step.
 pub const OUTPUT_LINES: usize = 500;

@@ -9,35 +9,14 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::update::{record, require_incident};
 use super::{Effect, Level, Mode, Pane, Pending, PromptKind, State};
+use crate::domain::Event;
+use crate::domain::SYSTEM_ACTOR;
 use crate::sources::matcher;
 use crate::sources::poller::Polled;
 use crate::sources::silence::{
     format_duration, matchers_text, parse_duration, NewSilence, Silence, SilenceMatcher,
 };
 use crate::sources::Alert;
-use crate::timeline::journal::SYSTEM_ACTOR;
-use crate::timeline::Event;
-
-/// Alert-related preferences (from `[alertmanager]`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct AlertPrefs {
-    /// The source that can silence (its name), if any.
-    pub silence_source: Option<String>,
-    pub ack: Duration,
-    pub silence: Duration,
-    pub group_by: Vec<String>,
-}
-
-impl Default for AlertPrefs {
-    fn default() -> Self {
-        AlertPrefs {
-            silence_source: None,
-            ack: Duration::minutes(15),
-            silence: Duration::hours(2),
-            group_by: vec!["alertname".into(), "service".into()],
-        }
-    }
-}
 
 /// How far ahead "expires soon" looks, and how far back "expired recently".
 pub const SOON: i64 = 15;

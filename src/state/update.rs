@@ -3,14 +3,14 @@
 use chrono::{DateTime, Utc};
 
 use super::health::Health;
-use super::incident::{Severity, Status};
 use super::palette::{self, Command, PaletteState};
 use super::{input, ChooseKind, Effect, Level, Mode, Msg, Pane, Pending, PromptKind, State};
 use crate::action::Action;
+use crate::domain::incident::{Severity, Status};
+use crate::domain::Event;
+use crate::domain::SYSTEM_ACTOR;
 use crate::sources::poller::Polled;
 use crate::sources::AlertState;
-use crate::timeline::journal::SYSTEM_ACTOR;
-use crate::timeline::Event;
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
 pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {

@@ -64,7 +64,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use super::journal::{self, Replay};
-use crate::state::incident::Incident;
+use crate::domain::incident::Incident;
 
 mod markdown;
 
@@ -206,7 +206,7 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
 
 /// The `hypotheses` object of the JSON export.
 fn hypotheses_json(replay: &Replay, now: DateTime<Utc>) -> Value {
-    use crate::state::hypotheses::{linked, Hypotheses};
+    use crate::domain::hypotheses::{linked, Hypotheses};
     let hyp = Hypotheses::replay(&replay.entries);
     let tried: Vec<Value> = hyp
         .list

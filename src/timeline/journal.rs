@@ -25,17 +25,14 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::{Entry, Event};
-use crate::state::incident::Incident;
+use crate::domain::incident::Incident;
+use crate::domain::{Entry, Event};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 mod verify;
 
 use verify::{hash_body, scan, Tail};
-
-/// The actor name used for things firebreak observed by itself.
-pub const SYSTEM_ACTOR: &str = "firebreak";
 
 /// The `prev` of the first entry of every journal.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";

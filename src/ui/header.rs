@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::config::theme::Theme;
+use crate::domain::incident::{fmt_duration, Severity, Status};
 use crate::state::health::{Freshness, Health};
-use crate::state::incident::{fmt_duration, Severity, Status};
 use crate::state::State;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
@@ -242,7 +242,8 @@ pub(crate) fn mode_slot<'a>(
         ));
     } else {
         let left = (rules.budget - hyp.quick_spent(now)).max(chrono::Duration::zero());
-        let demo_boxes = state.settings.demo && *rules == crate::state::hypotheses::Timebox::demo();
+        let demo_boxes =
+            state.settings.demo && *rules == crate::domain::hypotheses::Timebox::demo();
         let text = if compact {
             format!(
                 " quick {}/{} {} ",

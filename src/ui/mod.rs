@@ -17,10 +17,7 @@ use ratatui::Frame;
 
 use crate::config::theme::Theme;
 use crate::state::{Pane, State};
-
-/// Smallest area the full layout is drawn in.
-pub const MIN_WIDTH: u16 = 40;
-pub const MIN_HEIGHT: u16 = 12;
+pub use crate::state::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>) {

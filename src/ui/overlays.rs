@@ -12,7 +12,7 @@ use ratatui::Frame;
 
 use super::{age, centered, clip};
 use crate::config::theme::Theme;
-use crate::state::incident::{Severity, Status};
+use crate::domain::incident::{Severity, Status};
 use crate::state::{ChooseKind, Mode, PromptKind, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {

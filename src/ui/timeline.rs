@@ -9,9 +9,9 @@ use ratatui::Frame;
 
 use super::{pane_block, title};
 use crate::config::theme::Theme;
-use crate::state::incident::t_plus;
+use crate::domain::incident::t_plus;
+use crate::domain::Event;
 use crate::state::{Pane, State};
-use crate::timeline::Event;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: DateTime<Utc>) {
     let n = state.timeline.len();
@@ -121,7 +121,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
 /// under itself.
 #[allow(clippy::too_many_arguments)]
 fn entry_lines(
-    e: &crate::timeline::Entry,
+    e: &crate::domain::Entry,
     tag: &str,
     t0: DateTime<Utc>,
     local: FixedOffset,
@@ -139,7 +139,7 @@ fn entry_lines(
     }
     let tplus = format!(" {:>9} ", t_plus(t0, e.ts));
     let indent = head.chars().count() + tplus.chars().count();
-    let who = if e.actor == crate::timeline::journal::SYSTEM_ACTOR {
+    let who = if e.actor == crate::domain::SYSTEM_ACTOR {
         String::new()
     } else {
         format!("{}: ", e.actor)

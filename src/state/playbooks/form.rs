@@ -9,8 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::super::update::record;
 use super::super::{Effect, Level, Mode, Pane, State};
 use crate::action::Action;
+use crate::domain::Event;
 use crate::playbook;
-use crate::timeline::Event;
 
 /// The input form shown before a run starts.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,9 +8,9 @@ use super::super::update::record;
 use super::super::{Effect, Level, State};
 use super::steps::settled;
 use super::{PlaybookMsg, StepStatus, TAIL_BYTES, TAIL_LINES};
+use crate::domain::Event;
 use crate::playbook::exec::StepAction;
 use crate::playbook::model::{ReleaseOp, StepKind};
-use crate::timeline::Event;
 
 /// Results of step effects.
 pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Effect> {

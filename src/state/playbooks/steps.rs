@@ -8,10 +8,10 @@ use super::super::{Effect, Level, Mode, Pane, Pending, State};
 use super::form::{open, start_playbook};
 use super::{suggestions, Row, StepStatus};
 use crate::action::Action;
+use crate::domain::Event;
 use crate::playbook::exec::{StepAction, StepJob};
 use crate::playbook::model::{ReleaseOp, StepKind};
 use crate::playbook::{self, Confirm};
-use crate::timeline::Event;
 
 /// Actions while the playbooks pane has focus. None: not handled here.
 pub fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -> Option<Vec<Effect>> {

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, Utc};
 
 use super::durations;
-use crate::state::incident::{fmt_duration, t_plus, Incident};
+use crate::domain::incident::{fmt_duration, t_plus, Incident};
+use crate::domain::{Entry, Event};
 use crate::timeline::journal::Replay;
-use crate::timeline::{Entry, Event};
 
 /// What a Markdown section writer sees.
 struct Ctx<'a> {
@@ -313,7 +313,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                 ok,
                 detail,
             } => {
-                let state = |v: &Option<bool>| crate::timeline::flag_state(*v);
+                let state = |v: &Option<bool>| crate::domain::flag_state(*v);
                 let action = format!("flag {}", if *wanted { "on" } else { "off" });
                 let result = format!(
                     "{} ({})",
@@ -471,7 +471,7 @@ fn lessons_learned(_: &Ctx, out: &mut String) {
 /// Quick hypotheses, their time boxes and outcomes, and the switch to the
 /// systematic path: refuted ideas are knowledge too.
 fn hypotheses_tried(cx: &Ctx, out: &mut String) {
-    use crate::state::hypotheses::{linked, Hypotheses};
+    use crate::domain::hypotheses::{linked, Hypotheses};
     let hyp = Hypotheses::replay(&cx.replay.entries);
     let _ = writeln!(
         out,

@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use super::{Problem, Replay, GENESIS_HASH, HASH_SUFFIX_LEN};
-use crate::timeline::Entry;
+use crate::domain::Entry;
 
 pub(super) fn hash_body(body_without_brace: &[u8]) -> String {
     let mut h = Sha256::new();

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Alert, AlertSource, MetricSource, Panel, ReleaseControl};
-use crate::demo::World;
+use super::World;
 use crate::flags::{Flag, FlagProvider};
+use crate::sources::{Alert, AlertSource, MetricSource, Panel, ReleaseControl};
 
 /// A clock, injectable for tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

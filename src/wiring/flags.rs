@@ -4,10 +4,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::flagd::Flagd;
-use super::unleash::{Unleash, UnleashSettings};
-use super::FlagProvider;
 use crate::config::flags::{self as cfg, FlagProviderConfig, ProviderKind};
+use crate::flags::flagd::Flagd;
+use crate::flags::unleash::{Unleash, UnleashSettings};
+use crate::flags::FlagProvider;
 use crate::sources::http::SecretRef;
 
 /// What building needs besides the config entry.

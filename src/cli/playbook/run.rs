@@ -1,5 +1,5 @@
 //! `firebreak playbook run`: a playbook headless, step by step, through
-//! the same step code as the TUI ([`super::exec`]).
+//! the same step code as the TUI ([`crate::playbook::exec`]).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
@@ -9,15 +9,15 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::cli::{RunArgs, Setup};
-use super::exec::{self, Ctx, StepAction};
-use super::model::{Playbook, StepKind};
-use super::template::Vars;
-use super::Confirm;
+use super::{RunArgs, Setup};
+use crate::domain::Event;
 use crate::flags::FlagProvider;
+use crate::playbook::exec::{self, Ctx, StepAction};
+use crate::playbook::model::{Playbook, StepKind};
+use crate::playbook::template::Vars;
+use crate::playbook::Confirm;
 use crate::sources::{MetricSource, ReleaseControl};
 use crate::timeline::journal::{self, Journal};
-use crate::timeline::Event;
 
 fn parse_kv(list: &[String], what: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut m = BTreeMap::new();
@@ -64,17 +64,17 @@ fn world(setup: &Setup<'_>) -> anyhow::Result<(World, Vec<String>)> {
             Utc::now(),
         );
         crate::demo::save(&w, setup.data_dir)?;
-        let d = crate::sources::demo::Demo::new(
+        let d = crate::demo::systems::Demo::new(
             w,
             Some(setup.data_dir.to_path_buf()),
-            crate::sources::demo::system_clock(),
+            crate::demo::systems::system_clock(),
         );
         providers.push(Arc::new(d.clone()));
         demo_flags = Some(Arc::new(d.clone()));
         metrics = Some(Arc::new(d.clone()));
         release = Some(Arc::new(d));
     }
-    let fctx = crate::flags::build::Context {
+    let fctx = crate::wiring::flags::Context {
         config_dir: setup.config_dir,
         timeout,
         env_override: None,
@@ -86,7 +86,7 @@ fn world(setup: &Setup<'_>) -> anyhow::Result<(World, Vec<String>)> {
         .filter(|c| !(setup.demo_mode && c.kind == crate::config::flags::ProviderKind::Demo))
         .cloned()
         .collect();
-    let (ps, errs) = crate::flags::build::providers(&configs, &fctx);
+    let (ps, errs) = crate::wiring::flags::providers(&configs, &fctx);
     providers.extend(ps);
     warnings.extend(errs);
     let prometheus = if cfg.prometheus.is_some() {
@@ -168,14 +168,14 @@ pub(super) async fn run_playbook(
 ) -> anyhow::Result<ExitCode> {
     let explicit = parse_kv(&args.inputs, "input")?;
     let labels = parse_kv(&args.labels, "label")?;
-    let values = super::prefill(pb, &explicit, &labels, setup.demo_mode);
-    if let Err((_, e)) = super::check_inputs(pb, &values) {
+    let values = crate::playbook::prefill(pb, &explicit, &labels, setup.demo_mode);
+    if let Err((_, e)) = crate::playbook::check_inputs(pb, &values) {
         anyhow::bail!(
             "{e} (pass it with --input KEY=VALUE; `firebreak playbook show {}` lists the inputs)",
             pb.name
         );
     }
-    let vars = super::vars(pb, &values, &labels, setup.demo_mode);
+    let vars = crate::playbook::vars(pb, &values, &labels, setup.demo_mode);
     let interactive = std::io::stdin().is_terminal();
     let (world, warnings) = world(setup)?;
     for w in warnings {
@@ -205,7 +205,7 @@ pub(super) async fn run_playbook(
             None => anyhow::bail!("--record: no open incident in {}", setup.data_dir.display()),
         }
     }
-    let skip = super::not_applicable_steps(pb, &vars);
+    let skip = crate::playbook::not_applicable_steps(pb, &vars);
     rec.add(Event::PlaybookStarted {
         run_id: run_id.clone(),
         playbook: pb.name.clone(),
@@ -235,20 +235,20 @@ pub(super) async fn run_playbook(
             step.title,
             step.kind_name()
         );
-        if let Some(reason) = super::not_applicable(step, &vars) {
+        if let Some(reason) = crate::playbook::not_applicable(step, &vars) {
             println!("  skipped: {reason}");
             skipped += 1;
             continue;
         }
-        for l in super::describe_step(step, &vars) {
+        for l in crate::playbook::describe_step(step, &vars) {
             println!("  {l}");
         }
-        let action =
-            super::action(step, &vars).map_err(|e| anyhow::anyhow!("step {}: {e}", i + 1))?;
+        let action = crate::playbook::action(step, &vars)
+            .map_err(|e| anyhow::anyhow!("step {}: {e}", i + 1))?;
         if args.dry_run {
             let what = step
                 .dry_run()
-                .map(|d| super::show(d, &vars))
+                .map(|d| crate::playbook::show(d, &vars))
                 .or_else(|| action.as_ref().map(StepAction::describe))
                 .unwrap_or_else(|| "would ask you to confirm".into());
             println!("  DRY RUN: {what}");
@@ -274,7 +274,7 @@ pub(super) async fn run_playbook(
         let guidance = || {
             step.on_failure
                 .as_ref()
-                .map(|g| format!("  if this fails: {}", super::show(g, &vars)))
+                .map(|g| format!("  if this fails: {}", crate::playbook::show(g, &vars)))
         };
         // Steps that need a person.
         let manual = matches!(
@@ -323,7 +323,7 @@ pub(super) async fn run_playbook(
         }
         // Confirmation.
         let flag_env = None;
-        match super::confirmation(pb, step, &vars, flag_env) {
+        match crate::playbook::confirmation(pb, step, &vars, flag_env) {
             Confirm::None => {}
             _ if args.yes => println!("  confirmed (--yes)"),
             Confirm::YesNo(q) if interactive => {
@@ -371,7 +371,7 @@ pub(super) async fn run_playbook(
                         detail: format!("playbook run {run_id} (cli)"),
                     });
                 }
-                let tail = super::runner::tail_text(&o.output, 20, 2000);
+                let tail = crate::playbook::runner::tail_text(&o.output, 20, 2000);
                 (o.ok, o.exit_code, tail, o.detail)
             }
             (StepKind::Wait { duration }, None) => {
@@ -427,13 +427,17 @@ pub(super) async fn run_playbook(
 
 /// Poll a query step until met or `within` passes: PromQL against the
 /// configured Prometheus, else the named panel of the metric source.
-async fn poll_query(q: &super::model::QueryStep, vars: &Vars, world: &World) -> (bool, String) {
+async fn poll_query(
+    q: &crate::playbook::model::QueryStep,
+    vars: &Vars,
+    world: &World,
+) -> (bool, String) {
     let deadline = Instant::now() + q.within;
     let mut last: Option<f64> = None;
     loop {
         let value = match (&world.prometheus, &q.query, &world.metrics, &q.panel) {
             (Some(p), Some(promql), _, _) => {
-                let promql = super::show(promql, vars);
+                let promql = crate::playbook::show(promql, vars);
                 match p.query(&promql, None).await {
                     Ok(r) => r.series().first().and_then(|s| s.last()),
                     Err(e) => {

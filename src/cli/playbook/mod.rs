@@ -1,9 +1,11 @@
 //! `firebreak playbook list|show|check|run`.
 //!
 //! `run` is headless: steps run in order through the same code the TUI
-//! uses ([`super::exec`]); checks and dangerous steps ask on a terminal,
+//! uses ([`crate::playbook::exec`]); checks and dangerous steps ask on a terminal,
 //! or need `--yes`; `--dry-run` shows what would happen and runs nothing.
 //! With `--record`, the run goes on the open incident's timeline.
+
+mod run;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -12,10 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::model::{Playbook, Source};
-use super::template::Vars;
-use super::{loader, Catalog};
 use crate::config::Config;
+use crate::playbook::model::{Playbook, Source};
+use crate::playbook::template::Vars;
+use crate::playbook::{loader, Catalog};
 
 #[derive(Subcommand, Debug)]
 pub enum PlaybookCmd {
@@ -102,7 +104,7 @@ pub fn run(cmd: PlaybookCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(super::headless::run_playbook(&pb, &args, setup))
+            rt.block_on(run::run_playbook(&pb, &args, setup))
         }
     }
 }
@@ -319,7 +321,7 @@ pub fn show(pb: &Playbook, out: &mut impl Write) -> std::io::Result<()> {
             s.title,
             s.kind_name()
         )?;
-        for l in super::describe_step(s, &vars) {
+        for l in crate::playbook::describe_step(s, &vars) {
             writeln!(out, "       {l}")?;
         }
     }

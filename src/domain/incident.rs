@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::timeline::{Entry, Event};
+use crate::domain::{Entry, Event};
 
 /// SEV1 (worst) to SEV4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -149,7 +149,7 @@ impl Incident {
 
     /// Fold one entry into the incident.
     pub fn apply(&mut self, entry: &Entry) {
-        let human = entry.actor != crate::timeline::journal::SYSTEM_ACTOR;
+        let human = entry.actor != crate::domain::SYSTEM_ACTOR;
         match &entry.event {
             Event::IncidentDeclared { .. } => {}
             Event::TitleChanged { title } => self.title = title.clone(),

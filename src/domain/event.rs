@@ -1,0 +1,377 @@
+//! What happened: the entries of the journal and the events they carry.
+//!
+//! An [`Entry`] is one line of an incident's journal (see
+//! `timeline::journal` for how it is written and verified); its [`Event`]
+//! says what happened. Every fold in [`crate::domain`] and every export
+//! reads these; nothing here does I/O.
+
+pub mod playbook;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::incident::{Severity, Status};
+
+/// The actor name used for things firebreak observed by itself.
+pub const SYSTEM_ACTOR: &str = "firebreak";
+
+/// One recorded entry of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// 1-based position in the journal; gaps mean lost or removed lines.
+    pub seq: u64,
+    /// When the entry was recorded (UTC, wall clock).
+    pub ts: DateTime<Utc>,
+    /// Hash of the previous entry (hex SHA-256); all zeros for the first.
+    pub prev: String,
+    /// Who did it (the configured responder name, or "firebreak" for
+    /// things observed automatically).
+    pub actor: String,
+    /// What happened.
+    pub event: Event,
+    /// Hash of this entry (hex SHA-256 of the line without this field).
+    #[serde(default)]
+    pub hash: String,
+}
+
+/// Everything that can happen during an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// The incident was opened. Always the first entry of a journal.
+    IncidentDeclared {
+        id: String,
+        title: String,
+        severity: Severity,
+        #[serde(default)]
+        demo: bool,
+    },
+    TitleChanged {
+        title: String,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    /// The responder said when customer impact began (may be backdated).
+    ImpactStarted {
+        at: DateTime<Utc>,
+    },
+    Note {
+        text: String,
+    },
+    AlertFiring {
+        fingerprint: String,
+        name: String,
+        severity: String,
+        #[serde(default)]
+        summary: String,
+        #[serde(default)]
+        labels: BTreeMap<String, String>,
+        /// When the alert source says it started firing.
+        #[serde(default)]
+        since: Option<DateTime<Utc>>,
+    },
+    AlertResolved {
+        fingerprint: String,
+        name: String,
+    },
+    /// A firing alert was muted by a silence (recorded once).
+    AlertSilenced {
+        fingerprint: String,
+        name: String,
+        #[serde(default)]
+        silenced_by: Vec<String>,
+        /// The silences' comments and authors.
+        #[serde(default)]
+        comment: String,
+    },
+    /// An action is about to be carried out (recorded before it runs).
+    ActionStarted {
+        action: String,
+        target: String,
+        #[serde(default)]
+        detail: String,
+    },
+    /// The outcome of an action recorded with [`Event::ActionStarted`].
+    ActionFinished {
+        action: String,
+        target: String,
+        ok: bool,
+        #[serde(default)]
+        detail: String,
+    },
+    /// A feature flag was flipped (or a flip was attempted).
+    FlagChanged {
+        provider: String,
+        flag: String,
+        before: Option<bool>,
+        after: Option<bool>,
+        wanted: bool,
+        ok: bool,
+        #[serde(default)]
+        detail: String,
+    },
+    /// A data source changed health (went down, came back).
+    SourceHealth {
+        source: String,
+        healthy: bool,
+        #[serde(default)]
+        detail: String,
+    },
+    /// A quick hypothesis was started with a time box.
+    HypothesisStarted {
+        id: u32,
+        text: String,
+        #[serde(default)]
+        planned: String,
+        box_secs: i64,
+        /// Set when started on the systematic path (an explicit override).
+        #[serde(default)]
+        override_reason: Option<String>,
+    },
+    /// A time box was extended once, with a reason (an exception).
+    HypothesisExtended {
+        id: u32,
+        extra_secs: i64,
+        reason: String,
+    },
+    /// A hypothesis got its outcome.
+    HypothesisClosed {
+        id: u32,
+        outcome: super::hypotheses::Outcome,
+        #[serde(default)]
+        note: String,
+    },
+    /// The response moved onto the systematic path.
+    SystematicPath {
+        reason: String,
+    },
+    /// The postmortem draft was written somewhere.
+    Exported {
+        format: String,
+        path: String,
+    },
+    /// A playbook run began (see [`playbook`] for the step events).
+    PlaybookStarted {
+        run_id: String,
+        playbook: String,
+        #[serde(default)]
+        title: String,
+        #[serde(default)]
+        inputs: BTreeMap<String, String>,
+        /// The alert the run is for (name), if any.
+        #[serde(default)]
+        alert: Option<String>,
+        /// That alert's labels (templates may use them).
+        #[serde(default)]
+        labels: BTreeMap<String, String>,
+        /// Step titles, so a replay shows the run as it was.
+        #[serde(default)]
+        steps: Vec<String>,
+        /// Steps whose `when` was false for this run (0-based).
+        #[serde(default)]
+        not_applicable: Vec<usize>,
+    },
+    /// A step is about to run (recorded before it runs). `step` is 0-based.
+    StepStarted {
+        run_id: String,
+        step: usize,
+        title: String,
+        step_kind: String,
+        #[serde(default = "playbook::first_attempt")]
+        attempt: u32,
+        #[serde(default)]
+        detail: String,
+    },
+    /// A step's outcome.
+    StepFinished {
+        run_id: String,
+        step: usize,
+        title: String,
+        step_kind: String,
+        ok: bool,
+        #[serde(default)]
+        exit_code: Option<i32>,
+        #[serde(default)]
+        duration_ms: u64,
+        /// The last lines of output (bounded).
+        #[serde(default)]
+        output_tail: String,
+        #[serde(default)]
+        detail: String,
+    },
+    StepSkipped {
+        run_id: String,
+        step: usize,
+        title: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Every step of a run is done or skipped.
+    PlaybookFinished {
+        run_id: String,
+        playbook: String,
+        ok: bool,
+        #[serde(default)]
+        summary: String,
+    },
+}
+
+impl Event {
+    /// A one-line human description, used by the timeline pane and exports.
+    pub fn describe(&self) -> String {
+        match self {
+            Event::IncidentDeclared {
+                title, severity, ..
+            } => format!("Incident declared: {title} ({severity})"),
+            Event::TitleChanged { title } => format!("Renamed to: {title}"),
+            Event::SeverityChanged { from, to } => format!("Severity {from} -> {to}"),
+            Event::StatusChanged { from, to } => format!("Status {from} -> {to}"),
+            Event::ImpactStarted { at } => {
+                format!("Impact started at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
+            Event::Note { text } => format!("Note: {text}"),
+            Event::AlertFiring {
+                name,
+                severity,
+                summary,
+                ..
+            } => {
+                if summary.is_empty() {
+                    format!("Alert firing: {name} [{severity}]")
+                } else {
+                    format!("Alert firing: {name} [{severity}] {summary}")
+                }
+            }
+            Event::AlertResolved { name, .. } => format!("Alert resolved: {name}"),
+            Event::AlertSilenced { name, comment, .. } => {
+                join_detail(format!("Alert silenced: {name}"), comment)
+            }
+            Event::ActionStarted {
+                action,
+                target,
+                detail,
+            } => join_detail(format!("Started {action} {target}"), detail),
+            Event::ActionFinished {
+                action,
+                target,
+                ok,
+                detail,
+            } => join_detail(
+                format!(
+                    "{} {action} {target}",
+                    if *ok { "Succeeded:" } else { "FAILED:" }
+                ),
+                detail,
+            ),
+            Event::FlagChanged {
+                provider,
+                flag,
+                before,
+                after,
+                wanted,
+                ok,
+                detail,
+            } => {
+                let state = |v: &Option<bool>| flag_state(*v);
+                let head = if *ok {
+                    format!(
+                        "Flag {flag} ({provider}) turned {}: was {}, now {}",
+                        on_off(*wanted),
+                        state(before),
+                        state(after)
+                    )
+                } else {
+                    format!(
+                        "FAILED to turn flag {flag} ({provider}) {}: was {}, now {}",
+                        on_off(*wanted),
+                        state(before),
+                        state(after)
+                    )
+                };
+                join_detail(head, detail)
+            }
+            Event::SourceHealth {
+                source,
+                healthy,
+                detail,
+            } => join_detail(
+                format!(
+                    "Source {source} {}",
+                    if *healthy { "recovered" } else { "unreachable" }
+                ),
+                detail,
+            ),
+            Event::Exported { format, path } => format!("Exported {format} to {path}"),
+            Event::HypothesisStarted { .. }
+            | Event::HypothesisExtended { .. }
+            | Event::HypothesisClosed { .. }
+            | Event::SystematicPath { .. } => super::hypotheses::describe(self),
+            Event::PlaybookStarted { .. }
+            | Event::StepStarted { .. }
+            | Event::StepFinished { .. }
+            | Event::StepSkipped { .. }
+            | Event::PlaybookFinished { .. } => playbook::describe(self),
+        }
+    }
+
+    /// A short category used for filtering and the export table.
+    pub fn category(&self) -> &'static str {
+        match self {
+            Event::IncidentDeclared { .. }
+            | Event::TitleChanged { .. }
+            | Event::SeverityChanged { .. }
+            | Event::StatusChanged { .. }
+            | Event::ImpactStarted { .. } => "incident",
+            Event::Note { .. } => "note",
+            Event::AlertFiring { .. }
+            | Event::AlertResolved { .. }
+            | Event::AlertSilenced { .. } => "alert",
+            Event::ActionStarted { .. } | Event::ActionFinished { .. } => "action",
+            Event::FlagChanged { .. } => "flag",
+            Event::SourceHealth { .. } => "source",
+            Event::Exported { .. } => "export",
+            Event::HypothesisStarted { .. }
+            | Event::HypothesisExtended { .. }
+            | Event::HypothesisClosed { .. }
+            | Event::SystematicPath { .. } => "hypothesis",
+            Event::PlaybookStarted { .. }
+            | Event::StepStarted { .. }
+            | Event::StepFinished { .. }
+            | Event::StepSkipped { .. }
+            | Event::PlaybookFinished { .. } => "playbook",
+        }
+    }
+}
+
+fn on_off(v: bool) -> &'static str {
+    if v {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// A flag state as words: on, off or unknown.
+pub fn flag_state(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    }
+}
+
+fn join_detail(head: String, detail: &str) -> String {
+    if detail.is_empty() {
+        head
+    } else {
+        format!("{head} ({detail})")
+    }
+}

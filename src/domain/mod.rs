@@ -1,0 +1,22 @@
+//! The ground floor: what an incident is, independent of any screen,
+//! file format or remote system.
+//!
+//! - [`event`]: the journal's [`Entry`] and its [`Event`]s, with their
+//!   one-line descriptions;
+//! - [`incident`]: the incident folded from its entries (severity,
+//!   status, title, key times and the durations between them);
+//! - [`hypotheses`]: the quick hypotheses and their time boxes, folded
+//!   from the same entries.
+//!
+//! Everything above imports this module; it imports nothing of the crate
+//! (only std, chrono and serde). Folds are pure: `apply(&Entry)` is the
+//! same code live and on replay, so what the screen shows, what a second
+//! window shows and what the export says cannot disagree.
+
+pub mod event;
+pub mod hypotheses;
+pub mod incident;
+
+pub use event::{flag_state, Entry, Event, SYSTEM_ACTOR};
+pub use hypotheses::{Hypotheses, Hypothesis, Outcome, Timebox};
+pub use incident::{fmt_duration, t_plus, Incident, Severity, Status};

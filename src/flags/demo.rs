@@ -1,1 +1,0 @@
-pub use crate::sources::demo::Demo;
