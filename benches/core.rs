@@ -206,10 +206,10 @@ fn filter(c: &mut Criterion) {
     let mut i = 0;
     c.bench_function("filter_10k_alerts_per_keystroke", |b| {
         b.iter(|| {
-            s.alerts_list.filter = queries[i % queries.len()].to_string();
+            s.alerts.list.filter = queries[i % queries.len()].to_string();
             i += 1;
             s.refilter_alerts();
-            black_box(s.alerts_list.view.len())
+            black_box(s.alerts.list.view.len())
         })
     });
     let s = loaded_state();

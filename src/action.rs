@@ -1,164 +1,260 @@
 //! What a key can do. Keymap files name these in snake_case.
+//!
+//! Each action carries, next to its variant, its footer label (`message`)
+//! and its help text (`detailed_message`); [`Action::all`] is generated
+//! by strum, so a new action cannot be missing from help, the palette or
+//! `firebreak keys`.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, EnumMessage, IntoEnumIterator, IntoStaticStr};
 
-/// Every user-level action. Keymaps bind keys to these; the palette lists
-/// them; the help overlay is generated from the keymap and these
-/// descriptions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Every user-level action. Keymaps bind keys to these, layer by layer
+/// (see `crate::config::keymap::Layer`); the palette lists them; the help
+/// overlay is generated from the keymap and these descriptions.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    EnumIter,
+    EnumMessage,
+    IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
+    #[strum(
+        message = "quit",
+        detailed_message = "Quit (asks while the incident is open)"
+    )]
     Quit,
+    #[strum(message = "help", detailed_message = "Show or hide this help")]
     ToggleHelp,
+    #[strum(
+        message = "palette",
+        detailed_message = "Command palette: every action, alert and flag"
+    )]
     OpenPalette,
+    #[strum(message = "filter", detailed_message = "Filter the focused list")]
     Filter,
+    #[strum(message = "pane", detailed_message = "Focus the next pane")]
     NextPane,
+    #[strum(message = "prev pane", detailed_message = "Focus the previous pane")]
     PrevPane,
+    #[strum(message = "alerts", detailed_message = "Focus the alerts pane")]
     FocusAlerts,
+    #[strum(message = "metrics", detailed_message = "Focus the metrics pane")]
     FocusMetrics,
+    #[strum(message = "timeline", detailed_message = "Focus the timeline")]
     FocusTimeline,
+    #[strum(message = "flags", detailed_message = "Focus the flags pane")]
     FocusSide,
+    #[strum(message = "up", detailed_message = "Move up")]
     Up,
+    #[strum(message = "down", detailed_message = "Move down")]
     Down,
+    #[strum(message = "page up", detailed_message = "Page up")]
     PageUp,
+    #[strum(message = "page down", detailed_message = "Page down")]
     PageDown,
+    #[strum(message = "top", detailed_message = "Go to the top")]
     Top,
+    #[strum(message = "bottom", detailed_message = "Go to the bottom")]
     Bottom,
+    #[strum(
+        message = "details",
+        detailed_message = "Open details / act on the selection"
+    )]
     Select,
+    #[strum(
+        message = "back",
+        detailed_message = "Close the run view or clear the filter"
+    )]
     Back,
+    #[strum(message = "note", detailed_message = "Add a note to the timeline")]
     AddNote,
+    #[strum(message = "declare", detailed_message = "Declare a new incident")]
     DeclareIncident,
+    #[strum(message = "rename", detailed_message = "Rename the incident")]
     RenameIncident,
+    #[strum(message = "sev", detailed_message = "Set severity (SEV1-SEV4)")]
     SetSeverity,
+    #[strum(
+        message = "status",
+        detailed_message = "Set status (investigating .. resolved)"
+    )]
     SetStatus,
+    #[strum(
+        message = "impact",
+        detailed_message = "Mark when impact started (14:02, -10m)"
+    )]
     MarkImpactStart,
+    #[strum(
+        message = "flip",
+        detailed_message = "Flip the selected feature flag (confirm)"
+    )]
     ToggleFlag,
+    #[strum(
+        message = "off",
+        detailed_message = "Turn the selected flag off (confirm)"
+    )]
     FlagOff,
+    #[strum(
+        message = "on",
+        detailed_message = "Turn the selected flag on (confirm)"
+    )]
     FlagOn,
+    #[strum(
+        message = "rollback",
+        detailed_message = "Roll back the last release (confirm)"
+    )]
     Rollback,
+    #[strum(message = "refresh", detailed_message = "Refresh all sources now")]
     Refresh,
+    #[strum(message = "window", detailed_message = "Metrics window: 15m / 1h / 6h")]
     CycleWindow,
+    #[strum(
+        message = "export",
+        detailed_message = "Export the postmortem draft (Markdown)"
+    )]
     ExportMarkdown,
+    #[strum(message = "json", detailed_message = "Export the timeline (JSON)")]
     ExportJson,
+    #[strum(message = "theme", detailed_message = "Switch colour theme")]
     CycleTheme,
+    #[strum(
+        message = "playbooks",
+        detailed_message = "Focus the playbooks pane (runs and playbooks)"
+    )]
     FocusPlaybooks,
+    #[strum(
+        message = "playbook",
+        detailed_message = "Playbook for the selected alert (suggested), or the playbooks pane"
+    )]
     OpenPlaybook,
+    #[strum(
+        message = "failed",
+        detailed_message = "Playbook run: mark the selected check/step failed"
+    )]
     FailStep,
+    #[strum(
+        message = "skip",
+        detailed_message = "Playbook run: skip the selected step (recorded)"
+    )]
     SkipStep,
+    #[strum(
+        message = "re-run",
+        detailed_message = "Playbook run: run the selected step again (explicit re-run)"
+    )]
     RerunStep,
+    #[strum(
+        message = "hypothesis",
+        detailed_message = "Quick hypothesis: start one (time-boxed), or record its outcome"
+    )]
     Hypothesis,
+    #[strum(
+        message = "systematic",
+        detailed_message = "Leave quick fixes: switch to the systematic path"
+    )]
     SystematicPath,
+    #[strum(
+        message = "silence",
+        detailed_message = "Silence the selected alert's group: matchers, duration, comment (confirm)"
+    )]
     SilenceAlert,
+    #[strum(
+        message = "ack",
+        detailed_message = "Ack the selected alert: a short silence (confirm)"
+    )]
     AckAlert,
+    #[strum(
+        message = "expire",
+        detailed_message = "Expire the silence on the selected alert (confirm)"
+    )]
     ExpireSilence,
+    #[strum(
+        message = "open link",
+        detailed_message = "Open the runbook link (else the generator URL) in your browser"
+    )]
+    OpenLink,
+    #[strum(
+        message = "open source",
+        detailed_message = "Open the alert's generator URL (its query) in your browser"
+    )]
+    OpenGeneratorLink,
+    #[strum(
+        message = "copy link",
+        detailed_message = "Copy the runbook link (else the generator URL) to the clipboard"
+    )]
+    CopyLink,
+    #[strum(
+        message = "copy source",
+        detailed_message = "Copy the alert's generator URL to the clipboard"
+    )]
+    CopyGeneratorLink,
+    #[strum(
+        message = "accept",
+        detailed_message = "Accept: submit the text, or pick the highlighted entry"
+    )]
+    Submit,
+    #[strum(
+        message = "cancel",
+        detailed_message = "Cancel: close without doing anything"
+    )]
+    Cancel,
+    #[strum(message = "clear", detailed_message = "Clear the text")]
+    ClearLine,
+    #[strum(
+        message = "delete word",
+        detailed_message = "Delete the word before the cursor"
+    )]
+    DeleteWord,
+    #[strum(message = "next field", detailed_message = "Next field")]
+    NextField,
+    #[strum(message = "prev field", detailed_message = "Previous field")]
+    PrevField,
+    #[strum(
+        message = "next choice",
+        detailed_message = "Next choice of this field"
+    )]
+    NextChoice,
+    #[strum(
+        message = "prev choice",
+        detailed_message = "Previous choice of this field"
+    )]
+    PrevChoice,
 }
 
 impl Action {
-    pub const ALL: &'static [Action] = &[
-        Action::Quit,
-        Action::ToggleHelp,
-        Action::OpenPalette,
-        Action::Filter,
-        Action::NextPane,
-        Action::PrevPane,
-        Action::FocusAlerts,
-        Action::FocusMetrics,
-        Action::FocusTimeline,
-        Action::FocusSide,
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::Top,
-        Action::Bottom,
-        Action::Select,
-        Action::Back,
-        Action::AddNote,
-        Action::DeclareIncident,
-        Action::RenameIncident,
-        Action::SetSeverity,
-        Action::SetStatus,
-        Action::MarkImpactStart,
-        Action::ToggleFlag,
-        Action::FlagOff,
-        Action::FlagOn,
-        Action::Rollback,
-        Action::Refresh,
-        Action::CycleWindow,
-        Action::ExportMarkdown,
-        Action::ExportJson,
-        Action::CycleTheme,
-        Action::FocusPlaybooks,
-        Action::OpenPlaybook,
-        Action::FailStep,
-        Action::SkipStep,
-        Action::RerunStep,
-        Action::Hypothesis,
-        Action::SystematicPath,
-        Action::SilenceAlert,
-        Action::AckAlert,
-        Action::ExpireSilence,
-    ];
+    /// Every action, in declaration order (generated: it cannot drift).
+    pub fn all() -> impl Iterator<Item = Action> {
+        Action::iter()
+    }
 
     /// The snake_case name used in keymap files.
-    pub fn name(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The action of a keymap name, if there is one.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::iter().find(|a| a.name() == name)
     }
 
     /// What it does, for the help overlay and the palette.
     pub fn description(self) -> &'static str {
-        match self {
-            Action::Quit => "Quit (asks while the incident is open)",
-            Action::ToggleHelp => "Show or hide this help",
-            Action::OpenPalette => "Command palette: every action, alert and flag",
-            Action::Filter => "Filter the focused list",
-            Action::NextPane => "Focus the next pane",
-            Action::PrevPane => "Focus the previous pane",
-            Action::FocusAlerts => "Focus the alerts pane",
-            Action::FocusMetrics => "Focus the metrics pane",
-            Action::FocusTimeline => "Focus the timeline",
-            Action::FocusSide => "Focus the flags pane",
-            Action::Up => "Move up",
-            Action::Down => "Move down",
-            Action::PageUp => "Page up",
-            Action::PageDown => "Page down",
-            Action::Top => "Go to the top",
-            Action::Bottom => "Go to the bottom",
-            Action::Select => "Open details / act on the selection",
-            Action::Back => "Close the overlay or clear the filter",
-            Action::AddNote => "Add a note to the timeline",
-            Action::DeclareIncident => "Declare a new incident",
-            Action::RenameIncident => "Rename the incident",
-            Action::SetSeverity => "Set severity (SEV1-SEV4)",
-            Action::SetStatus => "Set status (investigating .. resolved)",
-            Action::MarkImpactStart => "Mark when impact started (14:02, -10m)",
-            Action::ToggleFlag => "Flip the selected feature flag (confirm)",
-            Action::FlagOff => "Turn the selected flag off (confirm)",
-            Action::FlagOn => "Turn the selected flag on (confirm)",
-            Action::Rollback => "Roll back the last release (confirm)",
-            Action::Refresh => "Refresh all sources now",
-            Action::CycleWindow => "Metrics window: 15m / 1h / 6h",
-            Action::ExportMarkdown => "Export the postmortem draft (Markdown)",
-            Action::ExportJson => "Export the timeline (JSON)",
-            Action::CycleTheme => "Switch colour theme",
-            Action::FocusPlaybooks => "Focus the playbooks pane (runs and playbooks)",
-            Action::OpenPlaybook => {
-                "Playbook for the selected alert (suggested), or the playbooks pane"
-            }
-            Action::FailStep => "Playbook run: mark the selected check/step failed",
-            Action::SkipStep => "Playbook run: skip the selected step (recorded)",
-            Action::RerunStep => "Playbook run: run the selected step again (explicit re-run)",
-            Action::Hypothesis => "Quick hypothesis: start one (time-boxed), or record its outcome",
-            Action::SystematicPath => "Leave quick fixes: switch to the systematic path",
-            Action::SilenceAlert => {
-                "Silence the selected alert's group: matchers, duration, comment (confirm)"
-            }
-            Action::AckAlert => "Ack the selected alert: a short silence (confirm)",
-            Action::ExpireSilence => "Expire the silence on the selected alert (confirm)",
-        }
+        self.get_detailed_message().unwrap_or("")
+    }
+
+    /// The short label next to its key in the footer.
+    pub fn short(self) -> &'static str {
+        self.get_message().unwrap_or("")
     }
 }
 
@@ -167,12 +263,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_action_has_a_round_tripping_name() {
-        for a in Action::ALL {
+    fn every_action_has_a_round_tripping_name_a_label_and_a_description() {
+        for a in Action::all() {
             let name = a.name();
             assert!(!name.is_empty());
-            let back: Action = serde_json::from_value(serde_json::Value::String(name)).unwrap();
-            assert_eq!(back, *a);
+            assert_eq!(Action::from_name(name), Some(a));
+            // The keymap file's (serde) name is the same name.
+            let back: Action =
+                serde_json::from_value(serde_json::Value::String(name.into())).unwrap();
+            assert_eq!(back, a);
+            assert!(!a.short().is_empty(), "{name} has no footer label");
+            assert!(!a.description().is_empty(), "{name} has no description");
         }
     }
 }

@@ -148,7 +148,7 @@ pub async fn run(
     if let Ok(size) = terminal.size() {
         state.viewport = (size.width, size.height);
     }
-    for fx in state::update::start(state, Utc::now()) {
+    for fx in state::start(state, Utc::now()) {
         runner.run(fx);
     }
     terminal.draw(|f| crate::ui::draw(f, state, &theme, Utc::now()))?;

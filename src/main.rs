@@ -261,15 +261,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(n) = notice {
                 eprintln!("firebreak: {n} (showing the built-in keymap)");
             }
-            println!("{:<20} {:<22} DESCRIPTION", "KEYS", "ACTION");
-            for a in firebreak::action::Action::ALL {
-                println!(
-                    "{:<20} {:<22} {}",
-                    km.keys_for(*a).join(" "),
-                    a.name(),
-                    a.description()
-                );
-            }
+            print!("{}", firebreak::config::keymap::table(&km));
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Check) => {
@@ -508,9 +500,9 @@ fn interactive(
     }
     state.playbooks.load(catalog);
     if !demo_mode {
-        state.alert_prefs = wired.prefs.clone();
+        state.silences.prefs = wired.prefs.clone();
     }
-    state.service_modes = cfg
+    state.flags.service_modes = cfg
         .service_modes
         .bindings()
         .into_iter()
@@ -528,7 +520,7 @@ fn interactive(
             notices.push(format!(
                 "Resumed incident {} ({} entries)",
                 inc.id,
-                state.timeline.len()
+                state.timeline.entries.len()
             ));
         }
     }
@@ -548,7 +540,7 @@ fn interactive(
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let (runner, rx) = app::start(&wiring, state.window_duration(), journal);
+        let (runner, rx) = app::start(&wiring, state.metrics.window_duration(), journal);
         let mut guard = firebreak::tui::TerminalGuard::enter()?;
         let result = app::run(&mut guard.terminal, &mut state, theme, runner, rx, &wiring).await;
         drop(guard);
@@ -559,7 +551,7 @@ fn interactive(
             "firebreak: incident {} is {} ({} timeline entries, journal in {}).",
             inc.id,
             inc.status,
-            state.timeline.len(),
+            state.timeline.entries.len(),
             journal::incidents_dir(data_dir).display()
         );
     }

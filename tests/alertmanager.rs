@@ -473,8 +473,8 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
 
     let dir = tempfile::tempdir().unwrap();
     let mut st = new_state(false);
-    st.alert_prefs.silence_source = Some("alertmanager".into());
-    st.alert_prefs.ack = chrono::Duration::minutes(10);
+    st.silences.prefs.silence_source = Some("alertmanager".into());
+    st.silences.prefs.ack = chrono::Duration::minutes(10);
     let mut d = Driver::new(st, dir.path(), Utc::now());
     d.keys("D");
     for ch in "tui test incident".chars() {
@@ -542,6 +542,7 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
     let events = |d: &Driver| {
         d.state
             .timeline
+            .entries
             .iter()
             .map(|e| e.event.clone())
             .collect::<Vec<_>>()
@@ -563,10 +564,10 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
         d.send(key(ch));
     }
     d.send(code(KeyCode::Enter));
-    assert_eq!(d.state.alerts_list.view.len(), 1);
+    assert_eq!(d.state.alerts.list.view.len(), 1);
     assert_eq!(d.state.selected_alert().unwrap().name(), "Other");
     d.send(code(KeyCode::Esc));
-    assert_eq!(d.state.alerts_list.view.len(), 2);
+    assert_eq!(d.state.alerts.list.view.len(), 2);
     d.keys("g");
 
     // Ack: confirm, then it is recorded before it runs.
@@ -624,12 +625,13 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
     // Expire it from the TUI.
     let pos = d
         .state
-        .alerts_list
+        .alerts
+        .list
         .view
         .iter()
-        .position(|i| d.state.alerts[*i].name() == "TuiAlert")
+        .position(|i| d.state.alerts.items[*i].name() == "TuiAlert")
         .unwrap();
-    d.state.alerts_list.selected = pos;
+    d.state.alerts.list.selected = pos;
     d.keys("Z");
     assert!(
         matches!(d.state.mode, Mode::Confirm { .. }),

@@ -19,7 +19,7 @@ use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal;
 
 fn events(d: &Driver) -> Vec<&Event> {
-    d.state.timeline.iter().map(|e| &e.event).collect()
+    d.state.timeline.entries.iter().map(|e| &e.event).collect()
 }
 
 async fn poll_all(d: &mut Driver, w: &World0) {
@@ -72,7 +72,7 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
     let mut d = Driver::new(new_state(true), dir.path(), t0);
 
     // Start: the demo declares its incident.
-    let fx = firebreak::state::update::start(&mut d.state, t0);
+    let fx = firebreak::state::start(&mut d.state, t0);
     d.run(fx);
     let inc = d.state.incident.clone().unwrap();
     assert!(inc.demo);
@@ -109,12 +109,13 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
     d.keys("4");
     let pos = d
         .state
-        .flags_list
+        .flags
+        .list
         .view
         .iter()
-        .position(|i| d.state.flags[*i].name == "new-checkout-flow")
+        .position(|i| d.state.flags.items[*i].name == "new-checkout-flow")
         .unwrap();
-    d.state.flags_list.selected = pos;
+    d.state.flags.list.selected = pos;
     d.keys("x");
     assert!(matches!(
         d.state.mode,
@@ -160,7 +161,7 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
         vec!["HighErrorRate".to_string(), "LatencyHigh".to_string()]
     );
     assert!(
-        d.state.panels[0].last().unwrap() < 2.0,
+        d.state.metrics.panels[0].last().unwrap() < 2.0,
         "error ratio back down"
     );
 
@@ -189,7 +190,7 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
     fresh.resume(replay.entries, replay.problems);
     assert_eq!(fresh.incident, d.state.incident);
     assert_eq!(
-        fresh.recorded_firing.len(),
+        fresh.alerts.recorded_firing.len(),
         1,
         "only the unrelated info alert still firing"
     );
@@ -228,7 +229,11 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
     *w.clock.lock().unwrap() = d.now;
     assert_eq!(w.demo.current().await.unwrap(), "checkout v2.13.2");
     poll_all(&mut d, &w).await;
-    assert_eq!(d.state.alerts.len(), 1, "only the unrelated alert left");
+    assert_eq!(
+        d.state.alerts.items.len(),
+        1,
+        "only the unrelated alert left"
+    );
 }
 
 #[test]
@@ -283,8 +288,9 @@ fn a_journal_write_failure_is_shown_kept_and_retried_and_blocks_the_action() {
         fx.is_empty(),
         "the action is not run when it could not be recorded"
     );
-    assert_eq!(s.unsaved.len(), 1);
+    assert_eq!(s.timeline.unsaved.len(), 1);
     assert!(s
+        .timeline
         .journal_error
         .as_deref()
         .unwrap()
@@ -304,7 +310,7 @@ fn a_journal_write_failure_is_shown_kept_and_retried_and_blocks_the_action() {
             ..
         }
     )));
-    assert!(s.unsaved.is_empty());
+    assert!(s.timeline.unsaved.is_empty());
 }
 
 #[test]
@@ -314,13 +320,13 @@ fn a_source_going_down_keeps_the_last_alerts_and_is_recorded_once() {
     let mut d = Driver::started(dir.path(), now);
     let w = World::new(Scenario::builtin().unwrap(), now);
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
-    let n = d.state.alerts.len();
+    let n = d.state.alerts.items.len();
     for i in 1..4 {
         d.now = now + Duration::seconds(2 * i);
         d.send(Msg::Alerts(polled(Err("connection refused".into()), d.now)));
     }
-    assert_eq!(d.state.alerts.len(), n, "last known alerts kept");
-    assert!(d.state.alerts_health.freshness(d.now).is_bad());
+    assert_eq!(d.state.alerts.items.len(), n, "last known alerts kept");
+    assert!(d.state.alerts.health.freshness(d.now).is_bad());
     let downs = events(&d)
         .iter()
         .filter(|e| matches!(e, Event::SourceHealth { healthy: false, .. }))
@@ -385,6 +391,7 @@ fn impact_start_accepts_clock_times_and_explains_nonsense() {
     assert!(d
         .state
         .timeline
+        .entries
         .last()
         .unwrap()
         .event
@@ -398,7 +405,7 @@ fn rename_declare_and_status_land_on_the_timeline() {
     let now = t("2026-11-27T14:00:00Z");
     let mut d = Driver::new(new_state(false), dir.path(), now);
     // Real mode: no incident until declared.
-    assert!(firebreak::state::update::start(&mut d.state, now).is_empty());
+    assert!(firebreak::state::start(&mut d.state, now).is_empty());
     d.keys("n");
     assert!(d.state.notice.as_ref().unwrap().text.contains("declare"));
     d.keys("D");
@@ -433,11 +440,12 @@ fn rename_declare_and_status_land_on_the_timeline() {
     let kinds: Vec<_> = d
         .state
         .timeline
+        .entries
         .iter()
         .map(|e| e.event.category())
         .collect();
     assert_eq!(kinds, ["incident", "incident", "incident"]);
-    assert_eq!(d.state.timeline[0].actor, "alice");
+    assert_eq!(d.state.timeline.entries[0].actor, "alice");
     // Declaring again while open is refused with a reason.
     d.keys("D");
     assert_eq!(d.state.mode, Mode::Normal);
@@ -486,19 +494,19 @@ fn slash_filters_the_focused_list_and_esc_clears_it() {
     let mut s = new_state(true);
     let w = World::new(Scenario::builtin().unwrap(), now);
     update(&mut s, Msg::Alerts(polled(Ok(w.alerts(now)), now)), now);
-    assert_eq!(s.alerts_list.view.len(), 3);
+    assert_eq!(s.alerts.list.view.len(), 3);
     for m in [key('/'), key('i'), key('d'), key('x')] {
         update(&mut s, m, now);
     }
     assert_eq!(
-        s.alerts_list.view.len(),
+        s.alerts.list.view.len(),
         1,
         "idx matches only the indexer alert"
     );
     update(&mut s, code(KeyCode::Enter), now);
-    assert_eq!(s.alerts_list.filter, "idx", "Enter keeps the filter");
+    assert_eq!(s.alerts.list.filter, "idx", "Enter keeps the filter");
     update(&mut s, code(KeyCode::Esc), now);
-    assert_eq!(s.alerts_list.view.len(), 3, "Esc in normal mode clears it");
+    assert_eq!(s.alerts.list.view.len(), 3, "Esc in normal mode clears it");
 }
 
 #[test]
@@ -532,12 +540,12 @@ fn keys_do_nothing_while_the_screen_is_too_small_to_show_them() {
     };
     d.send(Msg::Flags(polled(Ok(vec![flag]), now)));
     d.send(Msg::Resize(30, 10));
-    let before = d.state.timeline.len();
+    let before = d.state.timeline.entries.len();
     d.keys("4oy");
     d.keys("nblind note");
     d.send(code(KeyCode::Enter));
     assert!(d.take_outbox().is_empty());
-    assert_eq!(d.state.timeline.len(), before, "nothing done blind");
+    assert_eq!(d.state.timeline.entries.len(), before, "nothing done blind");
     // Quitting still works, with its confirmation.
     d.keys("qy");
     assert!(d.state.quit);
@@ -581,6 +589,7 @@ fn resolving_while_alerts_still_fire_asks_and_says_what_is_open() {
     let high = d
         .state
         .alerts
+        .items
         .iter()
         .find(|a| a.name() == "HighErrorRate")
         .unwrap();
@@ -590,6 +599,7 @@ fn resolving_while_alerts_still_fire_asks_and_says_what_is_open() {
             high.starts_at.min(
                 d.state
                     .alerts
+                    .items
                     .iter()
                     .find(|a| a.name() == "LatencyHigh")
                     .unwrap()
@@ -615,10 +625,11 @@ fn alert_links_open_as_argv_only_for_http_and_copy_always() {
     update(&mut s, Msg::Alerts(polled(Ok(alerts), now)), now);
     let high = s
         .alerts
+        .items
         .iter()
         .position(|a| a.name() == "HighErrorRate")
         .unwrap();
-    s.alerts_list.selected = s.alerts_list.view.iter().position(|i| *i == high).unwrap();
+    s.alerts.list.selected = s.alerts.list.view.iter().position(|i| *i == high).unwrap();
     update(&mut s, code(KeyCode::Enter), now);
     assert!(matches!(s.mode, Mode::AlertDetail { .. }));
     let fx = update(&mut s, key('o'), now);
@@ -642,10 +653,11 @@ fn alert_links_open_as_argv_only_for_http_and_copy_always() {
     update(&mut s, code(KeyCode::Esc), now);
     let disk = s
         .alerts
+        .items
         .iter()
         .position(|a| a.name() == "DiskSpaceLow")
         .unwrap();
-    s.alerts_list.selected = s.alerts_list.view.iter().position(|i| *i == disk).unwrap();
+    s.alerts.list.selected = s.alerts.list.view.iter().position(|i| *i == disk).unwrap();
     update(&mut s, code(KeyCode::Enter), now);
     let fx = update(&mut s, key('o'), now);
     assert!(fx.is_empty(), "only http(s) is opened");

@@ -261,8 +261,8 @@ fn a_valid_keymap_changes_the_listed_keys() {
         .arg("keys")
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"(?m)^e ctrl-e\s+export_markdown").unwrap())
-        .stdout(predicate::str::is_match(r"(?m)^Q ctrl-c\s+quit").unwrap());
+        .stdout(predicate::str::is_match(r"(?m)^\s*e ctrl-e\s+export_markdown").unwrap())
+        .stdout(predicate::str::is_match(r"(?m)^\s*Q ctrl-c\s+quit").unwrap());
 }
 
 #[test]

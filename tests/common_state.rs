@@ -148,7 +148,7 @@ impl Driver {
     /// A demo-mode driver whose incident has been declared (as at start).
     pub fn started(dir: &std::path::Path, now: DateTime<Utc>) -> Driver {
         let mut d = Driver::new(new_state(true), dir, now);
-        let fx = firebreak::state::update::start(&mut d.state, now);
+        let fx = firebreak::state::start(&mut d.state, now);
         d.run(fx);
         d
     }

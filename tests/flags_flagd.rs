@@ -560,7 +560,7 @@ fn service_modes_follow_their_flags() {
         firebreak::config::keymap::Keymap::builtin(),
         "dark",
     );
-    state.service_modes = vec![
+    state.flags.service_modes = vec![
         ServiceMode {
             label: "READ-ONLY".into(),
             provider: "files".into(),
@@ -595,7 +595,7 @@ fn service_modes_follow_their_flags() {
             ("MAINTENANCE".to_string(), None)
         ]
     );
-    state.flags = vec![flag("ro", true), flag("writes", true)];
+    state.flags.items = vec![flag("ro", true), flag("writes", true)];
     assert_eq!(
         now(&state),
         [
@@ -603,7 +603,7 @@ fn service_modes_follow_their_flags() {
             ("MAINTENANCE".to_string(), Some(false))
         ]
     );
-    state.flags = vec![flag("ro", false), flag("writes", false)];
+    state.flags.items = vec![flag("ro", false), flag("writes", false)];
     assert_eq!(
         now(&state),
         [

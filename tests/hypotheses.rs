@@ -49,7 +49,12 @@ fn tick(d: &mut Driver, by: Duration) {
 }
 
 fn events(d: &Driver) -> Vec<Event> {
-    d.state.timeline.iter().map(|e| e.event.clone()).collect()
+    d.state
+        .timeline
+        .entries
+        .iter()
+        .map(|e| e.event.clone())
+        .collect()
 }
 
 fn slot(d: &Driver) -> String {
@@ -72,7 +77,7 @@ fn two_quick_tries_expire_then_the_systematic_path() {
         "raise pool to 50",
         None,
     );
-    let h1 = d.state.hyp.active().unwrap().clone();
+    let h1 = d.state.hyp.fold.active().unwrap().clone();
     assert_eq!(h1.time_box, Duration::minutes(10), "config default box");
     assert_eq!(h1.planned, "raise pool to 50");
     assert!(slot(&d).contains("H1 10m00s left"), "{}", slot(&d));
@@ -118,14 +123,14 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     d.keys("2");
     d.keys("pool is at 12/50 in use");
     d.send(code(KeyCode::Enter));
-    assert!(d.state.hyp.active().is_none());
+    assert!(d.state.hyp.fold.active().is_none());
     assert_eq!(
-        d.state.hyp.list[0].outcome.as_ref().unwrap().0,
+        d.state.hyp.fold.list[0].outcome.as_ref().unwrap().0,
         Outcome::Refuted
     );
     tick(&mut d, Duration::seconds(1));
     assert!(
-        d.state.hyp.systematic.is_none(),
+        d.state.hyp.fold.systematic.is_none(),
         "1 of 2 tries, 10m of 20m: still quick"
     );
 
@@ -201,7 +206,7 @@ fn two_quick_tries_expire_then_the_systematic_path() {
     d.keys("new evidence: only eu-west-1 affected");
     d.send(code(KeyCode::Enter));
     start_hypothesis_rest(&mut d, "bad config in eu-west-1");
-    let h3 = d.state.hyp.active().unwrap();
+    let h3 = d.state.hyp.fold.active().unwrap();
     assert_eq!(
         h3.override_reason.as_deref(),
         Some("new evidence: only eu-west-1 affected")
@@ -262,6 +267,7 @@ fn the_time_budget_alone_ends_the_quick_phase() {
     assert!(d
         .state
         .hyp
+        .fold
         .systematic
         .as_ref()
         .unwrap()
@@ -278,6 +284,7 @@ fn the_responder_may_switch_early_and_only_once() {
     assert!(d
         .state
         .hyp
+        .fold
         .systematic
         .as_ref()
         .unwrap()
@@ -308,7 +315,7 @@ fn a_box_that_ran_out_while_closed_is_expired_on_restart() {
     s.settings.timebox = Timebox::default();
     s.resume(replay.entries, replay.problems);
     let later = t0 + Duration::minutes(25);
-    let h = s.hyp.active().unwrap();
+    let h = s.hyp.fold.active().unwrap();
     assert!(h.expired(later));
     assert_eq!(
         h.deadline(),
@@ -328,7 +335,7 @@ fn a_box_that_ran_out_while_closed_is_expired_on_restart() {
 fn empty_and_bad_input_is_explained_not_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = driver(dir.path(), t("2026-11-27T14:00:00Z"));
-    let before = d.state.timeline.len();
+    let before = d.state.timeline.entries.len();
     d.keys("h");
     d.send(code(KeyCode::Enter));
     assert!(matches!(&d.state.mode, Mode::Prompt { error: Some(_), .. }));
@@ -343,7 +350,7 @@ fn empty_and_bad_input_is_explained_not_recorded() {
     d.send(code(KeyCode::Enter));
     assert!(matches!(&d.state.mode, Mode::Prompt { error: Some(e), .. } if e.contains("duration")));
     d.send(code(KeyCode::Esc));
-    assert_eq!(d.state.timeline.len(), before);
+    assert_eq!(d.state.timeline.entries.len(), before);
 }
 
 #[test]

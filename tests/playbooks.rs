@@ -440,14 +440,14 @@ async fn demo_driver(dir: &Path, t0: DateTime<Utc>) -> (Driver, World0) {
     let mut state = new_state(true);
     state.playbooks.load(loader::builtin());
     let mut d = Driver::new(state, dir, t0);
-    let fx = firebreak::state::update::start(&mut d.state, t0);
+    let fx = firebreak::state::start(&mut d.state, t0);
     d.run(fx);
     poll_all(&mut d, &w).await;
     (d, w)
 }
 
 fn events(d: &Driver) -> Vec<&Event> {
-    d.state.timeline.iter().map(|e| &e.event).collect()
+    d.state.timeline.entries.iter().map(|e| &e.event).collect()
 }
 
 fn step_jobs(d: &Driver) -> Vec<&firebreak::playbook::exec::StepJob> {
@@ -533,7 +533,7 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     d.send(code(KeyCode::Enter));
     assert_eq!(step_jobs(&d).len(), 1, "a running step cannot start twice");
     assert!(
-        d.state.flips_in_flight.contains("new-checkout-flow"),
+        d.state.flags.in_flight.contains("new-checkout-flow"),
         "the flags pane is locked out too"
     );
     run_steps(&mut d, &w).await;
@@ -542,6 +542,7 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     assert!(
         !d.state
             .flags
+            .items
             .iter()
             .find(|f| f.name == "new-checkout-flow")
             .unwrap()
@@ -590,12 +591,13 @@ async fn rollback_is_suggested_for_the_alert_and_really_rolls_the_demo_back() {
     d.keys("1");
     let pos = d
         .state
-        .alerts_list
+        .alerts
+        .list
         .view
         .iter()
-        .position(|i| d.state.alerts[*i].name() == "HighErrorRate")
+        .position(|i| d.state.alerts.items[*i].name() == "HighErrorRate")
         .unwrap();
-    d.state.alerts_list.selected = pos;
+    d.state.alerts.list.selected = pos;
     d.send(code(KeyCode::Enter));
     assert!(matches!(d.state.mode, Mode::AlertDetail { .. }));
     // The detail view names the suggestion and its key.
@@ -659,7 +661,7 @@ async fn rollback_is_suggested_for_the_alert_and_really_rolls_the_demo_back() {
     assert!(question.contains("PRODUCTION"), "{question}");
     d.keys("checkout");
     d.send(code(KeyCode::Enter));
-    assert!(d.state.rollback_in_flight);
+    assert!(d.state.release.in_flight);
     d.keys("B");
     assert!(d
         .state
@@ -671,7 +673,7 @@ async fn rollback_is_suggested_for_the_alert_and_really_rolls_the_demo_back() {
     assert_eq!(step_jobs(&d).len(), 1);
     run_steps(&mut d, &w).await;
     assert_eq!(status(&d, 5), StepStatus::Done);
-    assert!(!d.state.rollback_in_flight);
+    assert!(!d.state.release.in_flight);
     d.send(code(KeyCode::Enter)); // error ratio query
     d.now += Duration::minutes(5);
     poll_all(&mut d, &w).await;
@@ -900,7 +902,7 @@ fn a_step_that_could_not_be_recorded_is_released_not_stuck() {
     let mut state = new_state(true);
     state.playbooks.load(loader::builtin());
     let mut d = Driver::new(state, dir.path(), now);
-    let fx = firebreak::state::update::start(&mut d.state, now);
+    let fx = firebreak::state::start(&mut d.state, now);
     d.run(fx);
     let fx =
         firebreak::state::playbooks::start_playbook(&mut d.state, "feature-flag-kill", None, now);

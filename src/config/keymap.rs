@@ -1,5 +1,9 @@
-//! Keymap: TOML `[keys]` tables mapping key names to action names.
-//! The built-in map (assets/keymap.toml) is overlaid by the user's file.
+//! Keymap: TOML tables mapping key names to action names, one table per
+//! input mode ([`Layer`]: `[keys]` for normal mode, `[alert_details]`,
+//! `[playbook_run]`, `[prompt]`, `[chooser]`, `[palette]`, `[help]`,
+//! `[form]`). The built-in map (assets/keymap.toml) is overlaid by the
+//! user's file; every key of every mode is here, so help, the footer and
+//! `firebreak keys` show them all and users can rebind any of them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -124,17 +128,120 @@ fn single_char(s: &str) -> Option<char> {
     it.next().is_none().then_some(c)
 }
 
+/// An input mode's own bindings. Each is a table of the keymap file
+/// (`[keys]` is the normal mode). Confirmations are not a layer: their
+/// keys are fixed (`y`/`enter` yes, `n`/`esc`/`q` no) so that no
+/// rebinding can turn a stray key into a yes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Layer {
+    Normal,
+    AlertDetails,
+    PlaybookRun,
+    Prompt,
+    Chooser,
+    Palette,
+    Help,
+    Form,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 8] = [
+        Layer::Normal,
+        Layer::AlertDetails,
+        Layer::PlaybookRun,
+        Layer::Prompt,
+        Layer::Chooser,
+        Layer::Palette,
+        Layer::Help,
+        Layer::Form,
+    ];
+
+    /// Its table in keymap files.
+    pub fn table(self) -> &'static str {
+        match self {
+            Layer::Normal => "keys",
+            Layer::AlertDetails => "alert_details",
+            Layer::PlaybookRun => "playbook_run",
+            Layer::Prompt => "prompt",
+            Layer::Chooser => "chooser",
+            Layer::Palette => "palette",
+            Layer::Help => "help",
+            Layer::Form => "form",
+        }
+    }
+
+    /// Its heading in help.
+    pub fn title(self) -> &'static str {
+        match self {
+            Layer::Normal => "Everywhere",
+            Layer::AlertDetails => "Alert details",
+            Layer::PlaybookRun => "Playbook run view (before the keys above)",
+            Layer::Prompt => "Prompts and typed confirmations (other keys type)",
+            Layer::Chooser => "Choosers (digits pick directly)",
+            Layer::Palette => "Command palette (other keys type)",
+            Layer::Help => "This help",
+            Layer::Form => "Playbook input form (other keys type)",
+        }
+    }
+
+    /// The layer consulted when this one has no binding for a key.
+    pub fn fallback(self) -> Option<Layer> {
+        match self {
+            Layer::PlaybookRun => Some(Layer::Normal),
+            _ => None,
+        }
+    }
+}
+
+/// The fixed keys of yes/no confirmations, for help and `firebreak keys`.
+pub const CONFIRM_KEYS: [(&str, &str); 2] = [
+    ("y enter", "Yes: do it"),
+    ("n esc q", "No: do nothing (any other key is ignored)"),
+];
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeymapFile {
     #[serde(default)]
     keys: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    alert_details: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    playbook_run: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    prompt: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    chooser: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    palette: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    help: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    form: BTreeMap<String, toml::Spanned<String>>,
 }
 
-/// Key -> action bindings.
+impl KeymapFile {
+    fn into_layers(self) -> Vec<(Layer, BTreeMap<String, toml::Spanned<String>>)> {
+        vec![
+            (Layer::Normal, self.keys),
+            (Layer::AlertDetails, self.alert_details),
+            (Layer::PlaybookRun, self.playbook_run),
+            (Layer::Prompt, self.prompt),
+            (Layer::Chooser, self.chooser),
+            (Layer::Palette, self.palette),
+            (Layer::Help, self.help),
+            (Layer::Form, self.form),
+        ]
+    }
+}
+
+/// One layer's bindings grouped by action: (action, key names).
+pub type Bindings = Vec<(Action, Vec<String>)>;
+
+/// Key -> action bindings, one table per [`Layer`].
 #[derive(Debug, Clone, Default)]
 pub struct Keymap {
-    bindings: BTreeMap<Key, Action>,
+    bindings: BTreeMap<Layer, BTreeMap<Key, Action>>,
 }
 
 impl Keymap {
@@ -152,25 +259,28 @@ impl Keymap {
         let parsed: KeymapFile =
             toml::from_str(src).map_err(|e| FileError::from_toml(file, src, &e))?;
         let mut next = self.bindings.clone();
-        for (key_name, action) in parsed.keys {
-            let line = Some(line_of(src, action.span().start));
-            let key = Key::parse(&key_name)
-                .map_err(|m| FileError::new(file, line, Some(&format!("keys.{key_name}")), m))?;
-            let name = action.get_ref().as_str();
-            if name == "none" {
-                next.remove(&key);
-                continue;
-            }
-            let action: Action = serde_json::from_value(serde_json::Value::String(name.into()))
-                .map_err(|_| {
+        for (layer, keys) in parsed.into_layers() {
+            let table = next.entry(layer).or_default();
+            for (key_name, action) in keys {
+                let line = Some(line_of(src, action.span().start));
+                let field = format!("{}.{key_name}", layer.table());
+                let key = Key::parse(&key_name)
+                    .map_err(|m| FileError::new(file, line, Some(&field), m))?;
+                let name = action.get_ref().as_str();
+                if name == "none" {
+                    table.remove(&key);
+                    continue;
+                }
+                let action = Action::from_name(name).ok_or_else(|| {
                     FileError::new(
                         file,
                         line,
-                        Some(&format!("keys.{key_name}")),
+                        Some(&field),
                         format!("unknown action `{name}` (run `firebreak keys` for the list)"),
                     )
                 })?;
-            next.insert(key, action);
+                table.insert(key, action);
+            }
         }
         self.bindings = next;
         Ok(())
@@ -193,37 +303,125 @@ impl Keymap {
         }
     }
 
+    /// The action of a key in normal mode.
     pub fn action_for(&self, ev: &KeyEvent) -> Option<Action> {
-        self.bindings.get(&Key::from_event(ev)?).copied()
+        self.action_in(Layer::Normal, ev)
     }
 
-    /// Keys bound to `action`, as displayed names.
+    /// The action of a key in `layer` (then in its fallback layer).
+    pub fn action_in(&self, layer: Layer, ev: &KeyEvent) -> Option<Action> {
+        let key = Key::from_event(ev)?;
+        let mut at = Some(layer);
+        while let Some(l) = at {
+            if let Some(a) = self.bindings.get(&l).and_then(|t| t.get(&key)) {
+                return Some(*a);
+            }
+            at = l.fallback();
+        }
+        None
+    }
+
+    /// Keys bound to `action` in normal mode, as displayed names.
     pub fn keys_for(&self, action: Action) -> Vec<String> {
+        self.keys_in(Layer::Normal, action)
+    }
+
+    /// Keys bound to `action` in `layer` itself, as displayed names.
+    pub fn keys_in(&self, layer: Layer, action: Action) -> Vec<String> {
         self.bindings
-            .iter()
+            .get(&layer)
+            .into_iter()
+            .flatten()
             .filter(|(_, a)| **a == action)
             .map(|(k, _)| k.display())
             .collect()
     }
 
-    /// The first key bound to `action`, for hints.
+    /// The key to show for `action` in normal mode, for hints.
     pub fn hint(&self, action: Action) -> Option<String> {
-        let keys = self.keys_for(action);
-        // Prefer a single printable key over ctrl combos and named keys.
-        keys.iter()
-            .find(|k| k.chars().count() == 1)
-            .or(keys.first())
-            .cloned()
+        self.hint_in(Layer::Normal, action)
     }
 
-    /// Every binding grouped by action, in `Action::ALL` order.
-    pub fn by_action(&self) -> Vec<(Action, Vec<String>)> {
-        Action::ALL
-            .iter()
-            .map(|a| (*a, self.keys_for(*a)))
+    /// The key to show for `action` in `layer` (or its fallback).
+    pub fn hint_in(&self, layer: Layer, action: Action) -> Option<String> {
+        let mut at = Some(layer);
+        while let Some(l) = at {
+            let keys = self.keys_in(l, action);
+            // Cancel and accept read best as esc and enter; otherwise
+            // prefer a single printable key over ctrl combos and named keys.
+            let conventional = match action {
+                Action::Cancel => keys.iter().find(|k| *k == "esc"),
+                Action::Submit => keys.iter().find(|k| *k == "enter"),
+                _ => None,
+            };
+            if let Some(k) = conventional
+                .or_else(|| keys.iter().find(|k| k.chars().count() == 1))
+                .or(keys.first())
+            {
+                return Some(k.clone());
+            }
+            at = l.fallback();
+        }
+        None
+    }
+
+    /// Normal-mode bindings grouped by action, in [`Action::all`] order.
+    pub fn by_action(&self) -> Bindings {
+        self.by_action_in(Layer::Normal)
+    }
+
+    /// One layer's bindings grouped by action, in [`Action::all`] order.
+    pub fn by_action_in(&self, layer: Layer) -> Bindings {
+        Action::all()
+            .map(|a| (a, self.keys_in(layer, a)))
             .filter(|(_, k)| !k.is_empty())
             .collect()
     }
+
+    /// Every layer with its bindings, as help and `firebreak keys` show
+    /// them.
+    pub fn listing(&self) -> Vec<(Layer, Bindings)> {
+        Layer::ALL
+            .iter()
+            .map(|l| (*l, self.by_action_in(*l)))
+            .filter(|(_, b)| !b.is_empty())
+            .collect()
+    }
+}
+
+/// The listing `firebreak keys` prints: every mode's bindings, the fixed
+/// confirmation keys, and every action name (bound or not) for keymap
+/// files.
+pub fn table(km: &Keymap) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (layer, bindings) in km.listing() {
+        let _ = writeln!(out, "[{}]  {}", layer.table(), layer.title());
+        let _ = writeln!(out, "  {:<20} {:<22} DESCRIPTION", "KEYS", "ACTION");
+        for (a, keys) in bindings {
+            let _ = writeln!(
+                out,
+                "  {:<20} {:<22} {}",
+                keys.join(" "),
+                a.name(),
+                a.description()
+            );
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "confirmations (fixed)");
+    for (keys, what) in CONFIRM_KEYS {
+        let _ = writeln!(out, "  {keys:<20} {what}");
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "every action (for keymap files; bind to \"none\" to unbind a key)"
+    );
+    for a in Action::all() {
+        let _ = writeln!(out, "  {:<22} {}", a.name(), a.description());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -327,5 +525,56 @@ mod tests {
         ] {
             assert_eq!(Key::parse(name).unwrap().display(), name);
         }
+    }
+
+    #[test]
+    fn every_action_is_bound_in_some_layer_of_the_builtin_keymap() {
+        let km = Keymap::builtin();
+        for a in Action::all() {
+            let bound = Layer::ALL.iter().any(|l| !km.keys_in(*l, a).is_empty());
+            assert!(bound, "{} is not bound in assets/keymap.toml", a.name());
+        }
+    }
+
+    #[test]
+    fn layers_rebind_alone_and_fall_back_only_where_said() {
+        let mut km = Keymap::builtin();
+        km.overlay(
+            Path::new("u.toml"),
+            "[alert_details]\n\"o\" = \"none\"\n\"b\" = \"open_link\"\n[playbook_run]\n\"x\" = \"skip_step\"\n",
+        )
+        .unwrap();
+        let key = |c| ev(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(km.action_in(Layer::AlertDetails, &key('o')), None);
+        assert_eq!(
+            km.action_in(Layer::AlertDetails, &key('b')),
+            Some(Action::OpenLink)
+        );
+        // Normal mode is untouched by the details' bindings.
+        assert_eq!(km.action_in(Layer::Normal, &key('o')), Some(Action::FlagOn));
+        // The run view looks at its own layer first, then normal mode.
+        assert_eq!(
+            km.action_in(Layer::PlaybookRun, &key('x')),
+            Some(Action::SkipStep)
+        );
+        assert_eq!(
+            km.action_in(Layer::PlaybookRun, &key('n')),
+            Some(Action::AddNote)
+        );
+        // Prompts do not fall back: a letter types, it never acts.
+        assert_eq!(km.action_in(Layer::Prompt, &key('B')), None);
+        assert_eq!(
+            km.hint_in(Layer::Help, Action::Cancel).as_deref(),
+            Some("esc")
+        );
+    }
+
+    #[test]
+    fn an_unknown_table_is_an_error_naming_it() {
+        let mut km = Keymap::builtin();
+        let err = km
+            .overlay(Path::new("k.toml"), "[confirm]\n\"x\" = \"submit\"\n")
+            .unwrap_err();
+        assert!(err.message.contains("confirm"), "{}", err.message);
     }
 }

@@ -14,7 +14,7 @@
 //! `crate::cli::playbook`.
 //!
 //! The functions below turn a playbook, its inputs and an alert's labels
-//! into concrete step actions; the TUI state (crate::state::playbooks)
+//! into concrete step actions; the TUI state (its playbooks feature)
 //! and the CLI both use them.
 
 pub mod exec;

@@ -2,6 +2,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::{Effect, State};
+use crate::domain::Event;
+use crate::sources::poller::Polled;
+
 /// What the UI says about a source.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Freshness {
@@ -111,6 +115,26 @@ impl Health {
     /// Age of the last good answer.
     pub fn age(&self, now: DateTime<Utc>) -> Option<Duration> {
         self.last_ok.map(|t| now - t)
+    }
+}
+
+/// Update a source's health; record it on the timeline when it changes.
+pub(crate) fn health_change<T>(
+    state: &mut State,
+    pick: fn(&mut State) -> &mut Health,
+    p: &Polled<T>,
+) -> Vec<Effect> {
+    let err = p.result.as_ref().err().cloned();
+    let health = pick(state);
+    let changed = health.record(p.at, p.took, err.clone());
+    let name = format!("{} ({})", health.name, p.source);
+    match changed {
+        Some(healthy) if state.incident_open() => vec![State::record_system(Event::SourceHealth {
+            source: name,
+            healthy,
+            detail: err.unwrap_or_default(),
+        })],
+        _ => Vec::new(),
     }
 }
 

@@ -15,9 +15,10 @@ use crate::state::health::Freshness;
 use crate::state::{Pane, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
-    let fresh = state.alerts_health.freshness(now);
+    let fresh = state.alerts.health.freshness(now);
     let firing = state
         .alerts
+        .items
         .iter()
         .filter(|a| a.state == AlertState::Active)
         .count();
@@ -37,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         )],
     };
     // Silences about to end (alerts will notify again) or just ended.
-    let (soon, recent) = crate::state::silences::notable(&state.silences, now);
+    let (soon, recent) = crate::state::silences::notable(&state.silences.items, now);
     if !soon.is_empty() {
         extra.push(Span::styled(
             format!(
@@ -76,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     let banner = match &fresh {
         Freshness::Down(reason) => Some(format!(
             "ALERT SOURCE DOWN: {} Reason: {reason}",
-            if state.alerts.is_empty() {
+            if state.alerts.items.is_empty() {
                 "this is NOT all quiet, nothing is known."
             } else {
                 "rows below are the LAST KNOWN alerts (stale)."
@@ -84,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         )),
         Freshness::Stale => Some(format!(
             "ALERTS STALE: no good answer for {}; rows below are the last known alerts.",
-            state.alerts_health.age(now).map(age).unwrap_or_default()
+            state.alerts.health.age(now).map(age).unwrap_or_default()
         )),
         _ => None,
     };
@@ -107,7 +108,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if body.height == 0 {
         return;
     }
-    if state.alerts.is_empty() {
+    if state.alerts.items.is_empty() {
         let (text, style) = match &fresh {
             Freshness::NotConfigured => (
                 "No alert source configured (see README: Alertmanager).".to_string(),
@@ -117,7 +118,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             Freshness::Ok | Freshness::Slow => (
                 format!(
                     "All quiet: nothing firing (checked {} ago).",
-                    state.alerts_health.age(now).map(age).unwrap_or_default()
+                    state.alerts.health.age(now).map(age).unwrap_or_default()
                 ),
                 theme.ok,
             ),
@@ -134,25 +135,27 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     // The group column needs room; narrow panes keep name and summary.
     let grouped = body.width >= 56;
     // Only the visible rows are built: there may be thousands of alerts.
-    let offset = offset_for(state.alerts_list.selected, body.height as usize);
+    let offset = offset_for(state.alerts.list.selected, body.height as usize);
     let rows: Vec<Row> = state
-        .alerts_list
+        .alerts
+        .list
         .view
         .iter()
         .enumerate()
         .skip(offset)
         .take(body.height as usize)
-        .filter_map(|(pos, i)| Some((pos, *i, state.alerts.get(*i)?)))
+        .filter_map(|(pos, i)| Some((pos, *i, state.alerts.items.get(*i)?)))
         .map(|(pos, i, a)| {
             // Grouped alerts (same group_by labels) are marked: the first
             // of a group shows its size, the rest a bar.
-            let group = state.alerts_group.get(i);
+            let group = state.alerts.group.get(i);
             let prev_same = pos > 0
                 && state
-                    .alerts_list
+                    .alerts
+                    .list
                     .view
                     .get(pos - 1)
-                    .and_then(|p| state.alerts_group.get(*p))
+                    .and_then(|p| state.alerts.group.get(*p))
                     .zip(group)
                     .is_some_and(|(p, g)| p.0 == g.0);
             let group_mark = match group {
@@ -221,6 +224,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         } else {
             theme.base
         });
-    let mut ts = TableState::default().with_selected(Some(state.alerts_list.selected - offset));
+    let mut ts = TableState::default().with_selected(Some(state.alerts.list.selected - offset));
     frame.render_stateful_widget(table, body, &mut ts);
 }

@@ -13,7 +13,7 @@ use crate::state::health::Freshness;
 use crate::state::{Pane, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
-    let fresh = state.flags_health.freshness(now);
+    let fresh = state.flags.health.freshness(now);
     let mut extra = Vec::new();
     if fresh.is_bad() {
         extra.push(Span::styled(format!("{} ", fresh.label()), theme.critical));
@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if inner.height == 0 {
         return;
     }
-    if state.flags.is_empty() {
+    if state.flags.items.is_empty() {
         let text = match fresh {
             Freshness::NotConfigured => "No flag provider configured.".to_string(),
             Freshness::Down(e) => format!("Flag provider unreachable: {e}"),
@@ -44,17 +44,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         return;
     }
     let height = inner.height as usize;
-    let offset = offset_for(state.flags_list.selected, height);
+    let offset = offset_for(state.flags.list.selected, height);
     let w = inner.width as usize;
     let items: Vec<ListItem> = state
-        .flags_list
+        .flags
+        .list
         .view
         .iter()
         .skip(offset)
         .take(height)
-        .filter_map(|i| state.flags.get(*i))
+        .filter_map(|i| state.flags.items.get(*i))
         .map(|f| {
-            let busy = state.flips_in_flight.contains(&f.name);
+            let busy = state.flags.in_flight.contains(&f.name);
             let (mark, style) = match (busy, f.enabled) {
                 (true, _) => ("… ", theme.warning),
                 (false, true) => ("● ON ", theme.ok),
@@ -79,6 +80,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         theme.base
     });
     let mut ls =
-        ListState::default().with_selected(Some(state.flags_list.selected.saturating_sub(offset)));
+        ListState::default().with_selected(Some(state.flags.list.selected.saturating_sub(offset)));
     frame.render_stateful_widget(list, inner, &mut ls);
 }

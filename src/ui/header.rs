@@ -99,23 +99,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
 
     let mut second: Vec<Span> = Vec::new();
     for h in [
-        &state.alerts_health,
-        &state.metrics_health,
-        &state.flags_health,
+        &state.alerts.health,
+        &state.metrics.health,
+        &state.flags.health,
     ] {
         second.extend(health_spans(h, theme, now));
         second.push(Span::raw("  "));
     }
-    if let Some(err) = &state.journal_error {
+    if let Some(err) = &state.timeline.journal_error {
         second.push(Span::styled(
-            format!("JOURNAL ERROR ({} unsaved): {err}", state.unsaved.len()),
+            format!(
+                "JOURNAL ERROR ({} unsaved): {err}",
+                state.timeline.unsaved.len()
+            ),
             theme.critical.add_modifier(Modifier::REVERSED),
         ));
-    } else if !state.journal_problems.is_empty() {
+    } else if !state.timeline.problems.is_empty() {
         second.push(Span::styled(
             format!(
                 "journal: {} problem(s) found on load",
-                state.journal_problems.len()
+                state.timeline.problems.len()
             ),
             theme.warning,
         ));
@@ -123,8 +126,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         second.push(Span::styled(
             format!(
                 "journal ✓ {} entr{}",
-                state.timeline.len(),
-                if state.timeline.len() == 1 {
+                state.timeline.entries.len(),
+                if state.timeline.entries.len() == 1 {
                     "y"
                 } else {
                     "ies"
@@ -206,7 +209,7 @@ pub(crate) fn mode_slot<'a>(
     compact: bool,
 ) -> Line<'a> {
     let rules = &state.settings.timebox;
-    let hyp = &state.hyp;
+    let hyp = &state.hyp.fold;
     let mut spans = Vec::new();
     if state.incident.is_none() {
         return Line::default();
@@ -235,7 +238,7 @@ pub(crate) fn mode_slot<'a>(
             spans.push(Span::styled(" EXTENDED", theme.warning));
         }
     }
-    if hyp.systematic.is_some() || state.switch_pending {
+    if hyp.systematic.is_some() || state.hyp.switch_pending {
         spans.push(Span::styled(
             " SYSTEMATIC ",
             theme.ok.add_modifier(Modifier::REVERSED | Modifier::BOLD),
@@ -275,7 +278,7 @@ pub(crate) fn timebox_banner<'a>(
     theme: &Theme,
     now: DateTime<Utc>,
 ) -> Option<Line<'a>> {
-    let h = state.hyp.active().filter(|h| h.expired(now))?;
+    let h = state.hyp.fold.active().filter(|h| h.expired(now))?;
     let key = state
         .keymap
         .hint(crate::action::Action::Hypothesis)

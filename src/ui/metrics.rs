@@ -17,9 +17,9 @@ use crate::state::health::Freshness;
 use crate::state::{Pane, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
-    let fresh = state.metrics_health.freshness(now);
+    let fresh = state.metrics.health.freshness(now);
     let mut extra = vec![Span::styled(
-        format!("{} ", state.window_label()),
+        format!("{} ", state.metrics.window_label()),
         theme.muted,
     )];
     if fresh.is_bad() {
@@ -36,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if inner.height == 0 || inner.width < 10 {
         return;
     }
-    if state.panels.is_empty() {
+    if state.metrics.panels.is_empty() {
         let text = match fresh {
             Freshness::NotConfigured => {
                 "No metrics source configured (see README: Prometheus).".to_string()
@@ -52,16 +52,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         );
         return;
     }
-    let n = state.panels.len() as u16;
+    let n = state.metrics.panels.len() as u16;
     if inner.height >= n * 5 {
         let rows = Layout::vertical(vec![Constraint::Ratio(1, n as u32); n as usize]).split(inner);
-        for (p, r) in state.panels.iter().zip(rows.iter()) {
+        for (p, r) in state.metrics.panels.iter().zip(rows.iter()) {
             chart(frame, *r, p, state, theme, now);
         }
     } else if inner.height >= n * 2 {
         // Label line, then a full-width sparkline.
         let rows = Layout::vertical(vec![Constraint::Length(2); n as usize]).split(inner);
-        for (p, r) in state.panels.iter().zip(rows.iter()) {
+        for (p, r) in state.metrics.panels.iter().zip(rows.iter()) {
             let [l, s] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(*r);
             frame.render_widget(Paragraph::new(label(p, theme)), l);
             spark(frame, s, p, theme);
@@ -69,7 +69,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     } else {
         let rows =
             Layout::vertical(vec![Constraint::Length(1); inner.height as usize]).split(inner);
-        for (p, r) in state.panels.iter().zip(rows.iter()) {
+        for (p, r) in state.metrics.panels.iter().zip(rows.iter()) {
             let [l, s] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
                     .areas(*r);
@@ -160,7 +160,7 @@ fn chart(
         return;
     }
     let x1 = now.timestamp() as f64;
-    let x0 = x1 - state.window_duration().num_seconds() as f64;
+    let x0 = x1 - state.metrics.window_duration().num_seconds() as f64;
     let points: Vec<(f64, f64)> = p
         .points
         .iter()

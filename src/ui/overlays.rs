@@ -11,6 +11,7 @@ use ratatui::widgets::{
 use ratatui::Frame;
 
 use super::{age, centered, clip};
+use crate::config::keymap::{Layer, CONFIRM_KEYS};
 use crate::config::theme::Theme;
 use crate::domain::incident::{Severity, Status};
 use crate::state::{ChooseKind, Mode, PromptKind, State};
@@ -70,21 +71,33 @@ fn help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, scroll: u16
         )),
         Line::default(),
     ];
-    for (action, keys) in state.keymap.by_action() {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<18}", keys.join(" ")), theme.accent),
-            Span::styled(action.description().to_string(), theme.base),
-        ]));
+    // Every mode's bindings, normal mode first (the keymap's layers).
+    for (layer, bindings) in state.keymap.listing() {
+        if layer != Layer::Normal {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                layer.title().to_string(),
+                theme.accent.add_modifier(Modifier::BOLD),
+            )));
+        }
+        for (action, keys) in bindings {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<18}", keys.join(" ")), theme.accent),
+                Span::styled(action.description().to_string(), theme.base),
+            ]));
+        }
     }
     lines.push(Line::default());
     lines.push(Line::from(Span::styled(
-        "In prompts: Enter accepts, Esc cancels, ctrl-u clears, ctrl-w deletes a word.",
-        theme.muted,
+        "Confirmations (fixed on purpose: no rebinding can make a stray key say yes)",
+        theme.accent.add_modifier(Modifier::BOLD),
     )));
-    lines.push(Line::from(Span::styled(
-        "In confirmations: y or Enter = yes, n or Esc = no. Other keys are ignored.",
-        theme.muted,
-    )));
+    for (keys, what) in CONFIRM_KEYS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{keys:<18}"), theme.accent),
+            Span::styled(what.to_string(), theme.base),
+        ]));
+    }
     let p = Paragraph::new(lines)
         .block(boxed("Help  (j/k scroll, Esc close)", theme))
         .scroll((scroll, 0));
@@ -237,7 +250,7 @@ fn choose(
                 .collect(),
         ),
         ChooseKind::Outcome => {
-            outcome_title = match state.hyp.active() {
+            outcome_title = match state.hyp.fold.active() {
                 Some(h) => format!("H{}: {}", h.id, clip(&h.text, 50)),
                 None => "Hypothesis".into(),
             };
@@ -285,7 +298,12 @@ fn alert_detail(
 ) {
     let r = centered(area, 100, area.height.saturating_sub(4));
     frame.render_widget(Clear, r);
-    let Some(a) = state.alerts.iter().find(|a| a.fingerprint == fingerprint) else {
+    let Some(a) = state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.fingerprint == fingerprint)
+    else {
         frame.render_widget(
             Paragraph::new("This alert is no longer reported by the source (resolved?).")
                 .style(theme.muted)
@@ -375,7 +393,7 @@ fn silence_lines(
             theme.accent.add_modifier(Modifier::BOLD),
         )));
         for id in &d.silenced_by {
-            let text = match state.silences.iter().find(|s| &s.id == id) {
+            let text = match state.silences.items.iter().find(|s| &s.id == id) {
                 Some(s) => {
                     let ends = if s.ends_at > now {
                         format!("ends in {}", age(s.ends_at - now))
@@ -412,7 +430,7 @@ fn silence_lines(
             Span::styled(d.receivers.join(", "), theme.base),
         ]));
     }
-    if state.alert_prefs.silence_source.is_some() {
+    if state.silences.prefs.silence_source.is_some() {
         let key = |act| state.keymap.hint(act).unwrap_or_else(|| "?".into());
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(

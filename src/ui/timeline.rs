@@ -14,13 +14,13 @@ use crate::domain::Event;
 use crate::state::{Pane, State};
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: DateTime<Utc>) {
-    let n = state.timeline.len();
+    let n = state.timeline.entries.len();
     let mut extra = vec![Span::styled(
         format!("{n} entr{} ", if n == 1 { "y" } else { "ies" }),
         theme.muted,
     )];
     // Scrolled back: say that newer entries exist below.
-    let l = &state.timeline_list;
+    let l = &state.timeline.list;
     let newer = l.view.len().saturating_sub(l.selected + 1);
     if !l.follow && newer > 0 {
         extra.push(Span::styled(format!("↓ {newer} newer (G) "), theme.warning));
@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
     let show_local = inner.width >= 90;
     let height = inner.height as usize;
     let focused = state.focus == Pane::Timeline;
-    let view = &state.timeline_list.view;
+    let view = &state.timeline.list.view;
     if view.is_empty() {
         frame.render_widget(
             Paragraph::new("No entries match the filter.").style(theme.muted),
@@ -59,13 +59,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
     // Entries wrap, so rows are laid out around the selection: back from
     // it while it fits, then forward. Only visible entries are built (the
     // journal may hold 100k entries).
-    let sel = state.timeline_list.selected.min(view.len() - 1);
+    let sel = state.timeline.list.selected.min(view.len() - 1);
     let build = |pos: usize| -> Vec<Line<'static>> {
-        match view.get(pos).and_then(|i| state.timeline.get(*i)) {
+        match view.get(pos).and_then(|i| state.timeline.entries.get(*i)) {
             Some(e) => {
                 // Work done while a hypothesis was being tested is linked to it.
                 let tag = state
                     .hyp
+                    .fold
                     .covering(e.ts)
                     .filter(|_| {
                         matches!(e.event.category(), "action" | "flag" | "playbook" | "note")

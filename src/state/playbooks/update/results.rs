@@ -4,13 +4,12 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::super::update::record;
-use super::super::{Effect, Level, State};
 use super::steps::settled;
-use super::{PlaybookMsg, StepStatus, TAIL_BYTES, TAIL_LINES};
 use crate::domain::Event;
 use crate::playbook::exec::StepAction;
 use crate::playbook::model::{ReleaseOp, StepKind};
+use crate::state::playbooks::{PlaybookMsg, StepStatus, TAIL_BYTES, TAIL_LINES};
+use crate::state::{Effect, Level, State};
 
 /// Results of step effects.
 pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Effect> {
@@ -37,23 +36,20 @@ pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Ef
             state.playbooks.in_flight.remove(&(run_id.clone(), step));
             let mut fx = Vec::new();
             if let Some(f) = &outcome.flag {
-                state.flips_in_flight.remove(&f.flag);
-                fx.push(record(
-                    state,
-                    Event::FlagChanged {
-                        provider: f.provider.clone(),
-                        flag: f.flag.clone(),
-                        before: f.before,
-                        after: f.after,
-                        wanted: f.wanted,
-                        ok: f.ok,
-                        detail: if f.ok && !f.changed {
-                            "no-op: already in that state".into()
-                        } else {
-                            format!("playbook run {run_id}")
-                        },
+                state.flags.in_flight.remove(&f.flag);
+                fx.push(state.record(Event::FlagChanged {
+                    provider: f.provider.clone(),
+                    flag: f.flag.clone(),
+                    before: f.before,
+                    after: f.after,
+                    wanted: f.wanted,
+                    ok: f.ok,
+                    detail: if f.ok && !f.changed {
+                        "no-op: already in that state".into()
+                    } else {
+                        format!("playbook run {run_id}")
                     },
-                ));
+                }));
                 fx.push(Effect::RefreshFlags);
             }
             let Some(ri) = state.playbooks.run_index(&run_id) else {
@@ -65,7 +61,7 @@ pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Ef
                 .and_then(|d| d.steps.get(step))
                 .map_or("command", |s| s.kind_name());
             if kind == "release" {
-                state.rollback_in_flight = false;
+                state.release.in_flight = false;
                 fx.push(Effect::RefreshAll);
             }
             let run = &mut state.playbooks.runs[ri];
@@ -110,7 +106,7 @@ pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Ef
                     now,
                 );
             }
-            fx.insert(0, record(state, ev));
+            fx.insert(0, state.record(ev));
             fx.extend(settled(state, ri, step, outcome.ok, now));
             fx
         }
@@ -137,7 +133,7 @@ pub fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                 }
                 Some(StepKind::Query(q)) => {
                     let Some(name) = &q.panel else { continue };
-                    let panel = state.panels.iter().find(|p| p.spec.name == *name);
+                    let panel = state.metrics.panels.iter().find(|p| p.spec.name == *name);
                     let fresh = panel.and_then(|p| {
                         let (t, v) = p
                             .points
@@ -211,7 +207,7 @@ pub fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             output_tail: String::new(),
             detail,
         };
-        fx.push(record(state, ev));
+        fx.push(state.record(ev));
         fx.extend(settled(state, ri, si, ok, now));
     }
     fx
@@ -226,9 +222,9 @@ pub fn not_recorded(state: &mut State, effect: &Effect) {
             .remove(&(job.run_id.clone(), job.step));
         match &job.action {
             StepAction::SetFlag { flag, .. } => {
-                state.flips_in_flight.remove(flag);
+                state.flags.in_flight.remove(flag);
             }
-            StepAction::Release(ReleaseOp::Rollback) => state.rollback_in_flight = false,
+            StepAction::Release(ReleaseOp::Rollback) => state.release.in_flight = false,
             _ => {}
         }
         if let Some(s) = state.playbooks.step_mut(&job.run_id, job.step) {

@@ -1,4 +1,6 @@
-//! Playbook runs in the TUI, kept pure like the rest of `update`.
+//! Playbook runs in the TUI: the loaded playbooks, their runs folded from
+//! the journal, and the pane's cursor. What changes them is in
+//! `update.rs` (and its parts `update/{form,steps,results}.rs`).
 //!
 //! A run is built from journal entries (the same path live and on
 //! replay): `PlaybookStarted` creates it, `StepStarted`/`StepFinished`/
@@ -9,20 +11,19 @@
 //! comes back as Interrupted: its outcome is unknown, and the responder
 //! decides (re-run, mark failed, skip).
 
-mod form;
-mod results;
-mod steps;
+mod update;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-pub use form::{on_form_key, on_typed_key, start_playbook, start_without_form, Form};
-pub use results::{not_recorded, on_msg, on_tick};
-pub use steps::{confirmed, on_action, on_global_action, open_from_palette, start_suggested};
+pub use update::{
+    confirmed, not_recorded, on_form_key, on_msg, on_tick, open_from_palette, start_playbook,
+    start_suggested, start_without_form, Form,
+};
+pub(crate) use update::{hints, on_action, run_view_shown, start_from_palette};
 
 use super::lists::ListView;
-use super::palette::{Command, Item};
 use super::State;
 use crate::domain::{Entry, Event};
 use crate::playbook::exec::StepOutcome;
@@ -464,44 +465,4 @@ pub fn suggestions<'a>(state: &'a State, labels: &BTreeMap<String, String>) -> V
         .iter()
         .filter(|p| p.applies(labels))
         .collect()
-}
-
-/// Palette items: every playbook, every run.
-pub fn palette_items(state: &State) -> Vec<Item> {
-    let labels = state
-        .selected_alert()
-        .map(|a| a.labels.clone())
-        .unwrap_or_default();
-    let mut out = Vec::new();
-    for p in &state.playbooks.catalog {
-        out.push(Item {
-            kind: "playbook",
-            label: format!("Run playbook {}: {}", p.name, p.title),
-            hint: if p.applies(&labels) {
-                "suggested".into()
-            } else {
-                p.tags.join(" ")
-            },
-            command: Command::Playbook(p.name.clone()),
-        });
-    }
-    for r in state.playbooks.runs.iter().rev() {
-        let (done, _, skipped, total) = r.counts();
-        out.push(Item {
-            kind: "run",
-            label: format!(
-                "Open run {} of {} ({}/{total} steps settled)",
-                r.id,
-                r.playbook,
-                done + skipped
-            ),
-            hint: if r.is_active() {
-                "in progress".into()
-            } else {
-                "finished".into()
-            },
-            command: Command::PlaybookRun(r.id.clone()),
-        });
-    }
-    out
 }

@@ -5,102 +5,21 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
-use super::update::{record, require_incident};
-use super::{Effect, Level, Mode, Pane, Pending, PromptKind, State};
+use super::super::{Effect, Level, Mode, Pane, Pending, PromptKind, State};
+use super::{default_matchers, parse_prompt};
+use crate::action::Action;
 use crate::domain::Event;
 use crate::domain::SYSTEM_ACTOR;
 use crate::sources::matcher;
 use crate::sources::poller::Polled;
-use crate::sources::silence::{
-    format_duration, matchers_text, parse_duration, NewSilence, Silence, SilenceMatcher,
-};
+use crate::sources::silence::{format_duration, matchers_text, NewSilence, Silence};
 use crate::sources::Alert;
-
-/// How far ahead "expires soon" looks, and how far back "expired recently".
-pub const SOON: i64 = 15;
-pub const RECENT: i64 = 60;
-
-/// Matchers that select the alert's group: its `group_by` labels (those it
-/// has), or every label when it has none of them.
-pub fn default_matchers(a: &Alert, group_by: &[String]) -> Vec<SilenceMatcher> {
-    let pick: Vec<SilenceMatcher> = group_by
-        .iter()
-        .filter_map(|l| a.labels.get(l).map(|v| (l, v)))
-        .map(|(l, v)| SilenceMatcher {
-            name: l.clone(),
-            value: v.clone(),
-            is_regex: false,
-            is_equal: true,
-        })
-        .collect();
-    if !pick.is_empty() {
-        return pick;
-    }
-    a.labels
-        .iter()
-        .map(|(l, v)| SilenceMatcher {
-            name: l.clone(),
-            value: v.clone(),
-            is_regex: false,
-            is_equal: true,
-        })
-        .collect()
-}
-
-/// Sort alerts into groups (by `group_by` labels): groups by their worst
-/// severity then oldest alert; inside a group by severity then age.
-pub fn sort_grouped(alerts: &mut [Alert], group_by: &[String]) {
-    use std::collections::HashMap;
-    let mut groups: HashMap<String, (u8, DateTime<Utc>)> = HashMap::new();
-    for a in alerts.iter() {
-        let e = groups
-            .entry(a.group_key(group_by))
-            .or_insert((u8::MAX, a.starts_at));
-        e.0 = e.0.min(a.severity_rank());
-        e.1 = e.1.min(a.starts_at);
-    }
-    alerts.sort_by_cached_key(|a| {
-        let k = a.group_key(group_by);
-        let (rank, oldest) = groups.get(&k).copied().unwrap_or((u8::MAX, a.starts_at));
-        (
-            rank,
-            oldest,
-            k,
-            a.severity_rank(),
-            a.starts_at,
-            a.fingerprint.clone(),
-        )
-    });
-}
-
-/// Silences worth showing: (expiring within SOON minutes, expired within
-/// RECENT minutes).
-pub fn notable(silences: &[Silence], now: DateTime<Utc>) -> (Vec<&Silence>, Vec<&Silence>) {
-    let soon = silences
-        .iter()
-        .filter(|s| s.expires_soon(now, Duration::minutes(SOON)))
-        .collect();
-    let recent = silences
-        .iter()
-        .filter(|s| s.expired_recently(now, Duration::minutes(RECENT)))
-        .collect();
-    (soon, recent)
-}
-
-/// The silences that silence this alert.
-pub fn silencing<'a>(state: &'a State, a: &Alert) -> Vec<&'a Silence> {
-    state
-        .silences
-        .iter()
-        .filter(|s| a.detail.silenced_by.contains(&s.id))
-        .collect()
-}
 
 /// The selected alert, when silencing is possible; otherwise explain.
 fn target(state: &mut State, now: DateTime<Utc>) -> Option<(Alert, String)> {
-    let Some(source) = state.alert_prefs.silence_source.clone() else {
+    let Some(source) = state.silences.prefs.silence_source.clone() else {
         state.notify(
             Level::Warning,
             "Silences need an Alertmanager source ([alertmanager] in the config)",
@@ -129,19 +48,33 @@ fn target(state: &mut State, now: DateTime<Utc>) -> Option<(Alert, String)> {
         );
         return None;
     }
-    require_incident(state, now).then_some((a, source))
+    state.require_incident(now).then_some((a, source))
+}
+
+/// Actions on silences (from the alerts pane or the alert details).
+pub(crate) fn on_action(
+    state: &mut State,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Option<Vec<Effect>> {
+    Some(match action {
+        Action::SilenceAlert => silence_action(state, now),
+        Action::AckAlert => ack_action(state, now),
+        Action::ExpireSilence => expire_action(state, now),
+        _ => return None,
+    })
 }
 
 /// `silence_alert`: ask for matchers, duration and comment.
-pub(super) fn silence_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+fn silence_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if let Some((a, _)) = target(state, now) {
-        let ms = default_matchers(&a, &state.alert_prefs.group_by);
+        let ms = default_matchers(&a, &state.silences.prefs.group_by);
         state.mode = Mode::Prompt {
             kind: PromptKind::Silence,
             input: format!(
                 "{} {} ",
                 matchers_text(&ms),
-                format_duration(state.alert_prefs.silence)
+                format_duration(state.silences.prefs.silence)
             ),
             error: None,
         };
@@ -150,15 +83,16 @@ pub(super) fn silence_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effec
 }
 
 /// Parse `{matchers} DURATION comment...` and ask for confirmation.
-pub(super) fn submit(state: &mut State, input: String, now: DateTime<Utc>) -> Vec<Effect> {
+pub(crate) fn submit(state: &mut State, input: String, now: DateTime<Utc>) -> Vec<Effect> {
     match parse_prompt(&input) {
         Ok((matchers, duration, comment)) => {
-            let Some(source) = state.alert_prefs.silence_source.clone() else {
+            let Some(source) = state.silences.prefs.silence_source.clone() else {
                 return Vec::new();
             };
             let compiled: Vec<_> = matchers.iter().filter_map(|m| m.compile().ok()).collect();
             let n = state
                 .alerts
+                .items
                 .iter()
                 .filter(|a| matcher::all_match(&compiled, &a.labels))
                 .count();
@@ -195,42 +129,11 @@ pub(super) fn submit(state: &mut State, input: String, now: DateTime<Utc>) -> Ve
     Vec::new()
 }
 
-/// `{a="b"} 2h comment words` -> (matchers, duration, comment).
-pub fn parse_prompt(input: &str) -> Result<(Vec<SilenceMatcher>, Duration, String), String> {
-    let input = input.trim();
-    let (head, rest) = match input
-        .strip_prefix('{')
-        .and_then(|s| s.find('}').map(|i| (&input[..i + 2], &s[i + 1..])))
-    {
-        Some(x) => x,
-        None => return Err("Start with the matchers in braces: {alertname=\"X\"} 2h why".into()),
-    };
-    let ms = matcher::parse(head).map_err(|e| e.to_string())?;
-    if ms.is_empty() {
-        return Err("At least one matcher, please (an empty silence would mute everything)".into());
-    }
-    let rest = rest.trim();
-    let (dur, comment) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    if dur.is_empty() {
-        return Err("After the matchers: a duration (15m, 2h, 1d), then a comment".into());
-    }
-    let d = parse_duration(dur)?;
-    let comment = comment.trim();
-    if comment.is_empty() {
-        return Err("Add a comment after the duration: why is it silenced?".into());
-    }
-    Ok((
-        ms.iter().map(SilenceMatcher::from).collect(),
-        d,
-        comment.to_string(),
-    ))
-}
-
 /// `ack_alert`: a short silence of the selected alert's group.
-pub(super) fn ack_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+fn ack_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if let Some((a, source)) = target(state, now) {
-        let ms = default_matchers(&a, &state.alert_prefs.group_by);
-        let d = state.alert_prefs.ack;
+        let ms = default_matchers(&a, &state.silences.prefs.group_by);
+        let d = state.silences.prefs.ack;
         let who = state.settings.responder.clone();
         let silence = NewSilence {
             matchers: ms,
@@ -258,7 +161,7 @@ pub(super) fn ack_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
 }
 
 /// `expire_silence`: expire the silence(s) silencing the selected alert.
-pub(super) fn expire_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+fn expire_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let Some((a, source)) = target(state, now) else {
         return Vec::new();
     };
@@ -273,15 +176,17 @@ pub(super) fn expire_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect
     }
     let what: Vec<String> = ids
         .iter()
-        .map(|id| match state.silences.iter().find(|s| &s.id == id) {
-            Some(s) => format!(
-                "{} by {} ({})",
-                matchers_text(&s.matchers),
-                s.created_by,
-                short(id)
-            ),
-            None => short(id).to_string(),
-        })
+        .map(
+            |id| match state.silences.items.iter().find(|s| &s.id == id) {
+                Some(s) => format!(
+                    "{} by {} ({})",
+                    matchers_text(&s.matchers),
+                    s.created_by,
+                    short(id)
+                ),
+                None => short(id).to_string(),
+            },
+        )
         .collect();
     state.mode = Mode::Confirm {
         question: format!(
@@ -300,7 +205,7 @@ pub(super) fn expire_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect
 }
 
 /// The user confirmed a silence, ack or expiry: record, then do it.
-pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>) -> Vec<Effect> {
+pub(crate) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>) -> Vec<Effect> {
     let actor = state.settings.responder.clone();
     match pending {
         Pending::Silence {
@@ -370,7 +275,7 @@ pub(super) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
 }
 
 /// A silence action finished: say so, record the result, refresh.
-pub(super) fn done(
+pub(crate) fn done(
     state: &mut State,
     action: String,
     target: String,
@@ -396,47 +301,46 @@ pub(super) fn done(
         }
     };
     vec![
-        record(
-            state,
-            Event::ActionFinished {
-                action,
-                target,
-                ok,
-                detail,
-            },
-        ),
+        state.record(Event::ActionFinished {
+            action,
+            target,
+            ok,
+            detail,
+        }),
         Effect::RefreshAll,
     ]
 }
 
 /// New silences from the source (errors keep the last known list).
-pub(super) fn on_silences(state: &mut State, p: Polled<Vec<Silence>>) {
+pub(crate) fn on_silences(state: &mut State, p: Polled<Vec<Silence>>) {
     match p.result {
-        Ok(list) => state.silences = list,
+        Ok(list) => state.silences.items = list,
         Err(e) => tracing::debug!("silences from {}: {e}", p.source),
     }
 }
 
 /// Record "silenced" once for alerts recorded as firing that a silence now
 /// mutes; forget it when they fire again (so a new silence is recorded).
-pub(super) fn transitions(state: &mut State, alerts: &[Alert]) -> Vec<Effect> {
+pub(crate) fn transitions(state: &mut State, alerts: &[Alert]) -> Vec<Effect> {
     let mut fx = Vec::new();
     let mut now_silenced = BTreeSet::new();
     for a in alerts.iter().filter(|a| a.is_silenced()) {
         now_silenced.insert(a.fingerprint.clone());
-        if state.recorded_firing.contains_key(&a.fingerprint)
-            && !state.recorded_silenced.contains(&a.fingerprint)
+        if state.alerts.recorded_firing.contains_key(&a.fingerprint)
+            && !state.silences.recorded.contains(&a.fingerprint)
         {
-            state.recorded_silenced.insert(a.fingerprint.clone());
+            state.silences.recorded.insert(a.fingerprint.clone());
             // Silences not loaded yet are named by id.
             let comment = a
                 .detail
                 .silenced_by
                 .iter()
-                .map(|id| match state.silences.iter().find(|s| &s.id == id) {
-                    Some(s) => format!("{} by {}", s.comment, s.created_by),
-                    None => format!("silence {}", short(id)),
-                })
+                .map(
+                    |id| match state.silences.items.iter().find(|s| &s.id == id) {
+                        Some(s) => format!("{} by {}", s.comment, s.created_by),
+                        None => format!("silence {}", short(id)),
+                    },
+                )
                 .collect::<Vec<_>>()
                 .join("; ");
             fx.push(Effect::Record {
@@ -452,7 +356,8 @@ pub(super) fn transitions(state: &mut State, alerts: &[Alert]) -> Vec<Effect> {
         }
     }
     state
-        .recorded_silenced
+        .silences
+        .recorded
         .retain(|fp| now_silenced.contains(fp));
     fx
 }
@@ -486,6 +391,7 @@ fn capitalize(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     #[test]
     fn prompt_needs_matchers_duration_and_comment() {

@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
-use super::super::update::record;
-use super::super::{Effect, Level, Mode, Pane, State};
 use crate::action::Action;
 use crate::domain::Event;
 use crate::playbook;
+use crate::state::{Effect, Level, Mode, Pane, State};
 
 /// The input form shown before a run starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,8 +21,6 @@ pub struct Form {
     pub selected: usize,
     pub error: Option<String>,
 }
-
-use super::super::update::require_incident;
 
 impl Form {
     /// A form for `pb` with every input prefilled (explicit values, alert
@@ -65,14 +62,14 @@ pub fn start_playbook(
     fingerprint: Option<&str>,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    if !require_incident(state, now) {
+    if !state.require_incident(now) {
         return Vec::new();
     }
     let Some(pb) = state.playbooks.get(name).cloned() else {
         state.notify(Level::Error, format!("No playbook named {name}"), now);
         return Vec::new();
     };
-    let alert = fingerprint.and_then(|f| state.alerts.iter().find(|a| a.fingerprint == f));
+    let alert = fingerprint.and_then(|f| state.alerts.items.iter().find(|a| a.fingerprint == f));
     let alert_name = alert.map(|a| a.name().to_string());
     let labels = alert.map(|a| a.labels.clone()).unwrap_or_default();
     if let Some(r) = state
@@ -106,7 +103,7 @@ pub fn start_without_form(state: &mut State, name: &str, now: DateTime<Utc>) -> 
     let Some(pb) = state.playbooks.get(name).cloned() else {
         return Vec::new();
     };
-    let alert = state.alerts.first();
+    let alert = state.alerts.items.first();
     let alert_name = alert.map(|a| a.name().to_string());
     let labels = alert.map(|a| a.labels.clone()).unwrap_or_default();
     let form = Form::prefilled(&pb, alert_name, labels, state.settings.demo);
@@ -139,22 +136,19 @@ fn begin_run(state: &mut State, form: Form, now: DateTime<Utc>) -> Vec<Effect> {
         ),
         now,
     );
-    vec![record(
-        state,
-        Event::PlaybookStarted {
-            run_id,
-            playbook: pb.name.clone(),
-            title: pb.title.clone(),
-            inputs,
-            alert: form.alert,
-            labels: form.labels,
-            steps: pb.step_titles(),
-            not_applicable: playbook::not_applicable_steps(&pb, &vars),
-        },
-    )]
+    vec![state.record(Event::PlaybookStarted {
+        run_id,
+        playbook: pb.name.clone(),
+        title: pb.title.clone(),
+        inputs,
+        alert: form.alert,
+        labels: form.labels,
+        steps: pb.step_titles(),
+        not_applicable: playbook::not_applicable_steps(&pb, &vars),
+    })]
 }
 
-pub(super) fn open(state: &mut State, id: &str) {
+pub(crate) fn open(state: &mut State, id: &str) {
     state.playbooks.open = Some(id.to_string());
     state.focus = Pane::Playbooks;
 }
@@ -163,7 +157,8 @@ pub(super) fn open(state: &mut State, id: &str) {
 pub fn on_form_key(
     state: &mut State,
     mut form: Form,
-    key: KeyEvent,
+    action: Option<Action>,
+    key: &KeyEvent,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
     let n = form.fields.len();
@@ -172,9 +167,9 @@ pub fn on_form_key(
         .get(&form.playbook)
         .and_then(|p| p.inputs.get(form.selected))
         .cloned();
-    match key.code {
-        KeyCode::Esc => return Vec::new(),
-        KeyCode::Enter => {
+    match action {
+        Some(Action::Cancel) => return Vec::new(),
+        Some(Action::Submit) => {
             let values: BTreeMap<String, String> = form.fields.iter().cloned().collect();
             let Some(pb) = state.playbooks.get(&form.playbook) else {
                 return Vec::new();
@@ -191,11 +186,9 @@ pub fn on_form_key(
                 }
             }
         }
-        KeyCode::Up | KeyCode::BackTab => form.selected = form.selected.saturating_sub(1),
-        KeyCode::Down | KeyCode::Tab => {
-            form.selected = (form.selected + 1).min(n.saturating_sub(1))
-        }
-        KeyCode::Left | KeyCode::Right => {
+        Some(Action::PrevField) => form.selected = form.selected.saturating_sub(1),
+        Some(Action::NextField) => form.selected = (form.selected + 1).min(n.saturating_sub(1)),
+        Some(a @ (Action::PrevChoice | Action::NextChoice)) => {
             if let (Some(i), Some((_, v))) = (input, form.fields.get_mut(form.selected)) {
                 let opts: Vec<String> = match i.ty {
                     crate::playbook::model::InputType::Choice => i.choices.clone(),
@@ -204,7 +197,7 @@ pub fn on_form_key(
                 };
                 if !opts.is_empty() {
                     let cur = opts.iter().position(|o| o == v);
-                    let next = match (cur, key.code == KeyCode::Right) {
+                    let next = match (cur, a == Action::NextChoice) {
                         (Some(c), true) => (c + 1) % opts.len(),
                         (Some(c), false) => (c + opts.len() - 1) % opts.len(),
                         (None, _) => 0,
@@ -216,7 +209,7 @@ pub fn on_form_key(
         }
         _ => {
             if let Some((_, v)) = form.fields.get_mut(form.selected) {
-                if super::super::input::edit(v, &key) {
+                if crate::state::keys::edit(v, action, key) {
                     form.error = None;
                 }
             }
@@ -224,56 +217,4 @@ pub fn on_form_key(
     }
     state.mode = Mode::PlaybookForm(form);
     Vec::new()
-}
-
-/// Keys of the typed confirmation.
-pub fn on_typed_key(
-    state: &mut State,
-    mode: Mode,
-    key: KeyEvent,
-    now: DateTime<Utc>,
-) -> Vec<Effect> {
-    let Mode::TypedConfirm {
-        question,
-        expect,
-        mut input,
-        pending,
-        error,
-    } = mode
-    else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc => {
-            state.notify(Level::Info, "Not confirmed: nothing was done", now);
-            Vec::new()
-        }
-        KeyCode::Enter if input.trim() == expect => {
-            super::super::update::confirmed(state, pending, now)
-        }
-        KeyCode::Enter => {
-            state.mode = Mode::TypedConfirm {
-                question,
-                error: Some(format!(
-                    "That is not `{expect}`: type it exactly, or Esc to cancel"
-                )),
-                expect,
-                input,
-                pending,
-            };
-            Vec::new()
-        }
-        _ => {
-            let changed = !(key.modifiers.contains(KeyModifiers::ALT))
-                && super::super::input::edit(&mut input, &key);
-            state.mode = Mode::TypedConfirm {
-                question,
-                expect,
-                input,
-                pending,
-                error: if changed { None } else { error },
-            };
-            Vec::new()
-        }
-    }
 }

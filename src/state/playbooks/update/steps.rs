@@ -3,15 +3,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::update::record;
-use super::super::{Effect, Level, Mode, Pane, Pending, State};
 use super::form::{open, start_playbook};
-use super::{suggestions, Row, StepStatus};
 use crate::action::Action;
 use crate::domain::Event;
 use crate::playbook::exec::{StepAction, StepJob};
 use crate::playbook::model::{ReleaseOp, StepKind};
 use crate::playbook::{self, Confirm};
+use crate::state::playbooks::{suggestions, Row, StepStatus};
+use crate::state::{Effect, Level, Mode, Pane, Pending, State};
 
 /// Actions while the playbooks pane has focus. None: not handled here.
 pub fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -> Option<Vec<Effect>> {
@@ -107,7 +106,12 @@ pub fn on_global_action(state: &mut State, action: Action, now: DateTime<Utc>) -
 
 /// Start the first playbook suggested for an alert.
 pub fn start_suggested(state: &mut State, fingerprint: &str, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(alert) = state.alerts.iter().find(|a| a.fingerprint == fingerprint) else {
+    let Some(alert) = state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.fingerprint == fingerprint)
+    else {
         return Vec::new();
     };
     let first = suggestions(state, &alert.labels)
@@ -228,13 +232,14 @@ fn request(state: &mut State, ri: usize, si: usize, now: DateTime<Utc>) -> Vec<E
             let flag_env = match &action {
                 StepAction::SetFlag { flag, .. } => state
                     .flags
+                    .items
                     .iter()
                     .find(|f| f.name == *flag)
                     .and_then(|f| f.env.clone()),
                 _ => None,
             };
             if let StepAction::SetFlag { flag, wanted, .. } = &action {
-                if state.flips_in_flight.contains(flag) {
+                if state.flags.in_flight.contains(flag) {
                     state.notify(
                         Level::Info,
                         format!("{flag} is already being changed; wait for the result"),
@@ -242,7 +247,7 @@ fn request(state: &mut State, ri: usize, si: usize, now: DateTime<Utc>) -> Vec<E
                     );
                     return Vec::new();
                 }
-                if let Some(f) = state.flags.iter().find(|f| f.name == *flag) {
+                if let Some(f) = state.flags.items.iter().find(|f| f.name == *flag) {
                     // Read before write: show the state being changed.
                     let text = format!(
                         "{flag} is {} now; this turns it {}",
@@ -252,8 +257,7 @@ fn request(state: &mut State, ri: usize, si: usize, now: DateTime<Utc>) -> Vec<E
                     state.notify(Level::Info, text, now);
                 }
             }
-            if matches!(action, StepAction::Release(ReleaseOp::Rollback))
-                && state.rollback_in_flight
+            if matches!(action, StepAction::Release(ReleaseOp::Rollback)) && state.release.in_flight
             {
                 state.notify(Level::Info, "A rollback is already running", now);
                 return Vec::new();
@@ -364,9 +368,9 @@ fn start_io(
     let (title, attempt, detail) = (s.title.clone(), s.attempts, s.detail.clone());
     match &action {
         StepAction::SetFlag { flag, .. } => {
-            state.flips_in_flight.insert(flag.clone());
+            state.flags.in_flight.insert(flag.clone());
         }
-        StepAction::Release(ReleaseOp::Rollback) => state.rollback_in_flight = true,
+        StepAction::Release(ReleaseOp::Rollback) => state.release.in_flight = true,
         _ => {}
     }
     state.notify(Level::Info, format!("Running \"{title}\"…"), now);
@@ -418,7 +422,7 @@ fn begin_timer(
         attempt: s.attempts,
         detail,
     };
-    vec![record(state, ev)]
+    vec![state.record(ev)]
 }
 
 /// Settle a step firebreak does not run itself.
@@ -456,14 +460,14 @@ fn finish_manual(
         output_tail: String::new(),
         detail: s.detail.clone(),
     };
-    let mut fx = vec![record(state, ev)];
+    let mut fx = vec![state.record(ev)];
     fx.extend(settled(state, ri, si, ok, now));
     fx
 }
 
 /// After a step settles: move on, say what to do on failure, finish the
 /// run when everything is done or skipped.
-pub(super) fn settled(
+pub(crate) fn settled(
     state: &mut State,
     ri: usize,
     si: usize,
@@ -509,7 +513,7 @@ pub(super) fn settled(
         if ok {
             state.notify(Level::Success, text, now);
         }
-        return vec![record(state, ev)];
+        return vec![state.record(ev)];
     }
     Vec::new()
 }
@@ -565,7 +569,7 @@ fn step_command(state: &mut State, ri: usize, action: Action, now: DateTime<Utc>
                     title: s.title.clone(),
                     reason: s.detail.clone(),
                 };
-                let mut fx = vec![record(state, ev)];
+                let mut fx = vec![state.record(ev)];
                 fx.extend(settled(state, ri, si, true, now));
                 fx
             }

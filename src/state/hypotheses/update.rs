@@ -1,11 +1,11 @@
-//! Key and tick handling for quick hypotheses (the model is in
-//! `hypotheses.rs`). Pure like the rest of `update`.
+//! Keys, prompts, choosers and ticks of quick hypotheses (the fold is
+//! `crate::domain::hypotheses`).
 
 use chrono::{DateTime, Utc};
 
-use super::timeparse::parse_duration;
-use super::update::{record, require_incident};
-use super::{ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
+use super::super::timeparse::parse_duration;
+use super::super::{ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
+use crate::action::Action;
 use crate::domain::hypotheses::Outcome;
 use crate::domain::incident::fmt_duration;
 use crate::domain::Event;
@@ -13,20 +13,33 @@ use crate::domain::Event;
 /// The playbook that becomes the checklist on the systematic path.
 pub const SYSTEMATIC_PLAYBOOK: &str = "systematic-diagnosis";
 
+/// Actions of quick hypotheses.
+pub(crate) fn on_action(
+    state: &mut State,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Option<Vec<Effect>> {
+    match action {
+        Action::Hypothesis => Some(on_hypothesis_key(state, now)),
+        Action::SystematicPath => Some(on_systematic_key(state, now)),
+        _ => None,
+    }
+}
+
 /// `h`: start a hypothesis, or (one is active) choose its outcome.
-pub(super) fn on_hypothesis_key(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
-    if !require_incident(state, now) {
+fn on_hypothesis_key(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    if !state.require_incident(now) {
         return Vec::new();
     }
-    if state.hyp.active().is_some() {
+    if state.hyp.fold.active().is_some() {
         state.mode = Mode::Choose {
             kind: ChooseKind::Outcome,
             selected: 0,
         };
         return Vec::new();
     }
-    let spent = state.hyp.budget_spent(&state.settings.timebox, now);
-    if state.hyp.systematic.is_some() || state.switch_pending || spent.is_some() {
+    let spent = state.hyp.fold.budget_spent(&state.settings.timebox, now);
+    if state.hyp.fold.systematic.is_some() || state.hyp.switch_pending || spent.is_some() {
         state.mode = Mode::Confirm {
             question:
                 "You are on the systematic path (reproduce, find the cause, fix, test, roll out). \
@@ -36,17 +49,17 @@ pub(super) fn on_hypothesis_key(state: &mut State, now: DateTime<Utc>) -> Vec<Ef
         };
         return Vec::new();
     }
-    state.hyp_draft = Some((String::new(), String::new(), None));
+    state.hyp.draft = Some((String::new(), String::new(), None));
     prompt(state, PromptKind::HypothesisText, String::new());
     Vec::new()
 }
 
 /// `H`: leave the quick phase.
-pub(super) fn on_systematic_key(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
-    if !require_incident(state, now) {
+fn on_systematic_key(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    if !state.require_incident(now) {
         return Vec::new();
     }
-    if state.hyp.systematic.is_some() || state.switch_pending {
+    if state.hyp.fold.systematic.is_some() || state.hyp.switch_pending {
         state.notify(Level::Info, "Already on the systematic path", now);
         return Vec::new();
     }
@@ -57,32 +70,29 @@ pub(super) fn on_systematic_key(state: &mut State, now: DateTime<Utc>) -> Vec<Ef
     Vec::new()
 }
 
-pub(super) fn confirmed_override(state: &mut State) -> Vec<Effect> {
+pub(crate) fn confirmed_override(state: &mut State) -> Vec<Effect> {
     prompt(state, PromptKind::OverrideReason, String::new());
     Vec::new()
 }
 
-pub(super) fn confirmed_systematic(state: &mut State) -> Vec<Effect> {
+pub(crate) fn confirmed_systematic(state: &mut State) -> Vec<Effect> {
     // A hypothesis still being tested ends here, on the record.
     let mut fx = Vec::new();
-    if let Some(h) = state.hyp.active() {
+    if let Some(h) = state.hyp.fold.active() {
         let id = h.id;
-        fx.push(record(
-            state,
-            Event::HypothesisClosed {
-                id,
-                outcome: Outcome::Abandoned,
-                note: "left for the systematic path".into(),
-            },
-        ));
+        fx.push(state.record(Event::HypothesisClosed {
+            id,
+            outcome: Outcome::Abandoned,
+            note: "left for the systematic path".into(),
+        }));
     }
     fx.extend(switch(state, "chosen by the responder".into()));
     fx
 }
 
 fn switch(state: &mut State, reason: String) -> Vec<Effect> {
-    state.switch_pending = true;
-    vec![record(state, Event::SystematicPath { reason })]
+    state.hyp.switch_pending = true;
+    vec![state.record(Event::SystematicPath { reason })]
 }
 
 fn prompt(state: &mut State, kind: PromptKind, input: String) {
@@ -94,7 +104,7 @@ fn prompt(state: &mut State, kind: PromptKind, input: String) {
 }
 
 /// Enter in one of the hypothesis prompts.
-pub(super) fn submit(
+pub(crate) fn submit(
     state: &mut State,
     kind: PromptKind,
     input: String,
@@ -114,7 +124,7 @@ pub(super) fn submit(
             if text.is_empty() {
                 return retry(state, "A reason, please: it goes on the record");
             }
-            state.hyp_draft = Some((String::new(), String::new(), Some(text)));
+            state.hyp.draft = Some((String::new(), String::new(), Some(text)));
             prompt(state, PromptKind::HypothesisText, String::new());
             Vec::new()
         }
@@ -122,24 +132,25 @@ pub(super) fn submit(
             if text.is_empty() {
                 return retry(state, "One line: what do you think is wrong?");
             }
-            if let Some(d) = &mut state.hyp_draft {
+            if let Some(d) = &mut state.hyp.draft {
                 d.0 = text;
             }
             prompt(state, PromptKind::HypothesisAction, String::new());
             Vec::new()
         }
         PromptKind::HypothesisAction => {
-            if let Some(d) = &mut state.hyp_draft {
+            if let Some(d) = &mut state.hyp.draft {
                 d.1 = text;
             }
             // Never offer more than what is left of the quick-phase budget.
             let rules = &state.settings.timebox;
-            let left = rules.budget - state.hyp.quick_spent(now);
-            let suggested = if state.hyp.systematic.is_none() && left > chrono::Duration::zero() {
-                rules.default_box.min(left)
-            } else {
-                rules.default_box
-            };
+            let left = rules.budget - state.hyp.fold.quick_spent(now);
+            let suggested =
+                if state.hyp.fold.systematic.is_none() && left > chrono::Duration::zero() {
+                    rules.default_box.min(left)
+                } else {
+                    rules.default_box
+                };
             let default = fmt_duration(suggested);
             prompt(state, PromptKind::HypothesisBox, default);
             Vec::new()
@@ -150,10 +161,10 @@ pub(super) fn submit(
                 Ok(_) => return retry(state, "The time box must be longer than zero"),
                 Err(e) => return retry(state, &e),
             };
-            let Some((text, planned, override_reason)) = state.hyp_draft.take() else {
+            let Some((text, planned, override_reason)) = state.hyp.draft.take() else {
                 return Vec::new();
             };
-            let id = state.hyp.next_id();
+            let id = state.hyp.fold.next_id();
             if state.settings.demo {
                 let rules = &state.settings.timebox;
                 let note = format!(
@@ -164,30 +175,25 @@ pub(super) fn submit(
                 );
                 state.notify(Level::Info, note, now);
             }
-            vec![record(
-                state,
-                Event::HypothesisStarted {
-                    id,
-                    text,
-                    planned,
-                    box_secs: d.num_seconds(),
-                    override_reason,
-                },
-            )]
+            vec![state.record(Event::HypothesisStarted {
+                id,
+                text,
+                planned,
+                box_secs: d.num_seconds(),
+                override_reason,
+            })]
         }
         PromptKind::HypothesisLearned => {
-            let (Some(outcome), Some(h)) = (state.hyp_outcome.take(), state.hyp.active()) else {
+            let (Some(outcome), Some(h)) = (state.hyp.outcome.take(), state.hyp.fold.active())
+            else {
                 return Vec::new();
             };
             let id = h.id;
-            vec![record(
-                state,
-                Event::HypothesisClosed {
-                    id,
-                    outcome,
-                    note: text,
-                },
-            )]
+            vec![state.record(Event::HypothesisClosed {
+                id,
+                outcome,
+                note: text,
+            })]
         }
         PromptKind::HypothesisExtend => {
             if text.is_empty() {
@@ -196,19 +202,16 @@ pub(super) fn submit(
                     "Say why: an extension is an exception and goes on the record",
                 );
             }
-            let Some(h) = state.hyp.active() else {
+            let Some(h) = state.hyp.fold.active() else {
                 return Vec::new();
             };
             let id = h.id;
             let extra = state.settings.timebox.extension.num_seconds();
-            vec![record(
-                state,
-                Event::HypothesisExtended {
-                    id,
-                    extra_secs: extra,
-                    reason: text,
-                },
-            )]
+            vec![state.record(Event::HypothesisExtended {
+                id,
+                extra_secs: extra,
+                reason: text,
+            })]
         }
         _ => Vec::new(),
     }
@@ -220,7 +223,11 @@ pub fn outcome_rows(state: &State) -> Vec<(String, String)> {
         .iter()
         .map(|o| (o.label().to_string(), o.meaning().to_string()))
         .collect();
-    let can_extend = state.hyp.active().is_some_and(|h| h.extension.is_none());
+    let can_extend = state
+        .hyp
+        .fold
+        .active()
+        .is_some_and(|h| h.extension.is_none());
     if can_extend {
         rows.push((
             "extend once".into(),
@@ -234,14 +241,14 @@ pub fn outcome_rows(state: &State) -> Vec<(String, String)> {
 }
 
 /// A row of the outcome chooser was picked.
-pub(super) fn chose_outcome(state: &mut State, row: usize) -> Vec<Effect> {
-    let Some(h) = state.hyp.active() else {
+pub(crate) fn chose_outcome(state: &mut State, row: usize) -> Vec<Effect> {
+    let Some(h) = state.hyp.fold.active() else {
         return Vec::new();
     };
     match Outcome::ALL.get(row) {
         Some(outcome) => {
             // Refuted ideas are knowledge: ask what was learned (optional).
-            state.hyp_outcome = Some(*outcome);
+            state.hyp.outcome = Some(*outcome);
             prompt(state, PromptKind::HypothesisLearned, String::new());
             Vec::new()
         }
@@ -255,25 +262,25 @@ pub(super) fn chose_outcome(state: &mut State, row: usize) -> Vec<Effect> {
 
 /// Every second: announce an expired box once; switch to the systematic
 /// path when the quick-phase budget is spent.
-pub(super) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if !state.incident_open() {
         return Vec::new();
     }
     // On the systematic path, its playbook is the working checklist: open
     // it once (a run already in the journal, finished or not, counts).
-    if state.hyp.systematic.is_some() && !state.checklist_opened {
-        state.checklist_opened = true;
+    if state.hyp.fold.systematic.is_some() && !state.hyp.checklist_opened {
+        state.hyp.checklist_opened = true;
         let exists = state
             .playbooks
             .runs
             .iter()
             .any(|r| r.playbook == SYSTEMATIC_PLAYBOOK);
         if !exists && state.playbooks.get(SYSTEMATIC_PLAYBOOK).is_some() {
-            return super::playbooks::start_without_form(state, SYSTEMATIC_PLAYBOOK, now);
+            return super::super::playbooks::start_without_form(state, SYSTEMATIC_PLAYBOOK, now);
         }
     }
-    if let Some(h) = state.hyp.active() {
-        if h.expired(now) && state.expiry_announced != Some(h.id) {
+    if let Some(h) = state.hyp.fold.active() {
+        if h.expired(now) && state.hyp.expiry_announced != Some(h.id) {
             let text = format!(
                 "Time box for H{} is spent: record the outcome (h): supported, refuted{}",
                 h.id,
@@ -283,15 +290,15 @@ pub(super) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                     ""
                 }
             );
-            state.expiry_announced = Some(h.id);
+            state.hyp.expiry_announced = Some(h.id);
             state.notify(Level::Warning, text, now);
         }
         return Vec::new();
     }
-    if state.switch_pending {
+    if state.hyp.switch_pending {
         return Vec::new();
     }
-    match state.hyp.budget_spent(&state.settings.timebox, now) {
+    match state.hyp.fold.budget_spent(&state.settings.timebox, now) {
         Some(reason) => {
             state.notify(
                 Level::Warning,

@@ -1,5 +1,9 @@
 //! The command palette: fuzzy search over every action, setting, alert
-//! and flag.
+//! and flag. Its keys are in `update.rs`.
+
+mod update;
+
+pub(super) use update::on_key;
 
 use fuzzy_matcher::skim::SkimMatcherV2;
 use fuzzy_matcher::FuzzyMatcher;
@@ -98,7 +102,7 @@ impl PaletteState {
 /// Every palette item for the current state.
 pub fn items(state: &State) -> Vec<Item> {
     let mut out = Vec::new();
-    for a in Action::ALL {
+    for a in Action::all() {
         if matches!(
             a,
             Action::Up
@@ -110,14 +114,27 @@ pub fn items(state: &State) -> Vec<Item> {
                 | Action::Back
                 | Action::OpenPalette
                 | Action::Quit
+                // The keys of other input modes act on what those show.
+                | Action::Submit
+                | Action::Cancel
+                | Action::ClearLine
+                | Action::DeleteWord
+                | Action::NextField
+                | Action::PrevField
+                | Action::NextChoice
+                | Action::PrevChoice
+                | Action::OpenLink
+                | Action::OpenGeneratorLink
+                | Action::CopyLink
+                | Action::CopyGeneratorLink
         ) {
             continue;
         }
         out.push(Item {
             kind: "action",
             label: a.description().to_string(),
-            hint: state.keymap.hint(*a).unwrap_or_default(),
-            command: Command::Action(*a),
+            hint: state.keymap.hint(a).unwrap_or_default(),
+            command: Command::Action(a),
         });
     }
     for s in Severity::ALL {
@@ -136,7 +153,7 @@ pub fn items(state: &State) -> Vec<Item> {
             command: Command::SetStatus(s),
         });
     }
-    for a in &state.alerts {
+    for a in &state.alerts.items {
         out.push(Item {
             kind: "alert",
             label: format!("{} {} {}", a.name(), a.service(), a.summary()),
@@ -144,7 +161,7 @@ pub fn items(state: &State) -> Vec<Item> {
             command: Command::Alert(a.fingerprint.clone()),
         });
     }
-    for f in &state.flags {
+    for f in &state.flags.items {
         out.push(Item {
             kind: "flag",
             label: format!("Flag {} ({})", f.name, if f.enabled { "on" } else { "off" }),
@@ -152,7 +169,7 @@ pub fn items(state: &State) -> Vec<Item> {
             command: Command::Flag(f.name.clone()),
         });
     }
-    out.extend(super::playbooks::palette_items(state));
+    out.extend(playbook_items(state));
     // Last, so that `:` Enter never quits by accident.
     out.push(Item {
         kind: "action",
@@ -160,6 +177,46 @@ pub fn items(state: &State) -> Vec<Item> {
         hint: state.keymap.hint(Action::Quit).unwrap_or_default(),
         command: Command::Action(Action::Quit),
     });
+    out
+}
+
+/// Palette items: every playbook, every run.
+fn playbook_items(state: &State) -> Vec<Item> {
+    let labels = state
+        .selected_alert()
+        .map(|a| a.labels.clone())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for p in &state.playbooks.catalog {
+        out.push(Item {
+            kind: "playbook",
+            label: format!("Run playbook {}: {}", p.name, p.title),
+            hint: if p.applies(&labels) {
+                "suggested".into()
+            } else {
+                p.tags.join(" ")
+            },
+            command: Command::Playbook(p.name.clone()),
+        });
+    }
+    for r in state.playbooks.runs.iter().rev() {
+        let (done, _, skipped, total) = r.counts();
+        out.push(Item {
+            kind: "run",
+            label: format!(
+                "Open run {} of {} ({}/{total} steps settled)",
+                r.id,
+                r.playbook,
+                done + skipped
+            ),
+            hint: if r.is_active() {
+                "in progress".into()
+            } else {
+                "finished".into()
+            },
+            command: Command::PlaybookRun(r.id.clone()),
+        });
+    }
     out
 }
 

@@ -1,0 +1,117 @@
+//! Alerts: what the alert sources report, grouped and filtered for the
+//! alerts pane, and which firing alerts the timeline already recorded.
+//! The keys and messages that change them are in `update.rs`.
+
+mod update;
+
+pub(super) use update::{hints, on_action, on_alerts, on_detail_key, show_detail};
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::health::Health;
+use super::lists::ListView;
+use super::State;
+use crate::domain::{Entry, Event};
+use crate::sources::matcher;
+use crate::sources::Alert;
+
+/// Everything the alerts pane shows.
+#[derive(Debug, Clone)]
+pub struct Alerts {
+    pub items: Vec<Alert>,
+    /// Search text of each alert (cached for the per-keystroke filter).
+    pub text: Vec<String>,
+    /// Each alert's group (by the silences' `group_by`) and the group's size.
+    pub group: Vec<(String, usize)>,
+    pub health: Health,
+    pub list: ListView,
+    /// Alerts recorded as firing on the timeline (fingerprint -> name).
+    pub recorded_firing: BTreeMap<String, String>,
+}
+
+impl Alerts {
+    pub fn new(health: Health) -> Alerts {
+        Alerts {
+            items: Vec::new(),
+            text: Vec::new(),
+            group: Vec::new(),
+            health,
+            list: ListView::default(),
+            recorded_firing: BTreeMap::new(),
+        }
+    }
+
+    /// Fold a journal entry in (live and replay).
+    pub fn apply(&mut self, entry: &Entry) {
+        match &entry.event {
+            Event::IncidentDeclared { .. } => self.recorded_firing.clear(),
+            Event::AlertFiring {
+                fingerprint, name, ..
+            } => {
+                self.recorded_firing
+                    .insert(fingerprint.clone(), name.clone());
+            }
+            Event::AlertResolved { fingerprint, .. } => {
+                self.recorded_firing.remove(fingerprint);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl State {
+    /// Replace the alerts and their cached search texts.
+    pub(crate) fn set_alerts(&mut self, alerts: Vec<Alert>) {
+        self.alerts.text = alerts.iter().map(Alert::search_text).collect();
+        let keys: Vec<String> = alerts
+            .iter()
+            .map(|a| a.group_key(&self.silences.prefs.group_by))
+            .collect();
+        let mut sizes: HashMap<&str, usize> = HashMap::new();
+        for k in &keys {
+            *sizes.entry(k.as_str()).or_default() += 1;
+        }
+        let sized: Vec<(String, usize)> = keys
+            .iter()
+            .map(|k| (k.clone(), sizes.get(k.as_str()).copied().unwrap_or(1)))
+            .collect();
+        self.alerts.group = sized;
+        self.alerts.items = alerts;
+        self.refilter_alerts();
+    }
+
+    /// The alert under the cursor in the alerts pane.
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        self.alerts
+            .list
+            .selected_index()
+            .and_then(|i| self.alerts.items.get(i))
+    }
+
+    /// The alerts filter is fuzzy text, Alertmanager matchers
+    /// (`severity="critical" service=~"check.*"`), or both.
+    pub fn refilter_alerts(&mut self) {
+        let a = &mut self.alerts;
+        let full = std::mem::take(&mut a.list.filter);
+        let (matchers, rest, _) = matcher::split_filter(&full);
+        if matchers.is_empty() {
+            a.list.filter = full;
+            a.list.refilter(&a.text);
+            return;
+        }
+        a.list.filter = rest;
+        a.list.refilter(&a.text);
+        a.list.filter = full;
+        let items = &a.items;
+        let keep = a.list.selected_index();
+        a.list.view.retain(|i| {
+            items
+                .get(*i)
+                .is_some_and(|x| matcher::all_match(&matchers, &x.labels))
+        });
+        let last = a.list.view.len().saturating_sub(1);
+        a.list.selected = keep
+            .and_then(|k| a.list.view.iter().position(|i| *i == k))
+            .unwrap_or(a.list.selected.min(last));
+    }
+}

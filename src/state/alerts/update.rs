@@ -1,0 +1,213 @@
+//! Alert messages and keys: polls (firing / resolved transitions are
+//! recorded once each), the details overlay and its links.
+
+use chrono::{DateTime, Utc};
+
+use super::super::{health, silences, Effect, Level, Mode, Pane, State};
+use crate::action::Action;
+use crate::domain::Event;
+use crate::sources::poller::Polled;
+use crate::sources::{Alert, AlertState};
+
+pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect> {
+    let mut fx = health::health_change(state, |s| &mut s.alerts.health, &p);
+    let Ok(mut alerts) = p.result else {
+        // Keep the last known alerts; the pane marks them stale.
+        return fx;
+    };
+    // Grouped (alertname+service by default), worst group first.
+    silences::sort_grouped(&mut alerts, &state.silences.prefs.group_by);
+    if state.incident_open() {
+        for a in alerts.iter().filter(|a| a.state == AlertState::Active) {
+            if !state.alerts.recorded_firing.contains_key(&a.fingerprint) {
+                state
+                    .alerts
+                    .recorded_firing
+                    .insert(a.fingerprint.clone(), a.name().to_string());
+                fx.push(State::record_system(Event::AlertFiring {
+                    fingerprint: a.fingerprint.clone(),
+                    name: a.name().to_string(),
+                    severity: a.severity().to_string(),
+                    summary: a.summary().to_string(),
+                    labels: a.labels.clone(),
+                    since: Some(a.starts_at),
+                }));
+            }
+        }
+        // Resolved = no longer reported. A silenced or inhibited alert is
+        // still there (its silence is recorded below), not resolved.
+        let present: std::collections::HashSet<&str> =
+            alerts.iter().map(|a| a.fingerprint.as_str()).collect();
+        let gone: Vec<(String, String)> = state
+            .alerts
+            .recorded_firing
+            .iter()
+            .filter(|(fp, _)| !present.contains(fp.as_str()))
+            .map(|(fp, n)| (fp.clone(), n.clone()))
+            .collect();
+        for (fingerprint, name) in gone {
+            state.alerts.recorded_firing.remove(&fingerprint);
+            fx.push(State::record_system(Event::AlertResolved {
+                fingerprint,
+                name,
+            }));
+        }
+        fx.extend(silences::transitions(state, &alerts));
+    }
+    state.set_alerts(alerts);
+    fx
+}
+
+/// Open or copy a link of an alert (the runbook, else the generator URL;
+/// or the generator URL). Only http(s) links are opened.
+fn alert_link(
+    state: &mut State,
+    fingerprint: &str,
+    link: Action,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(a) = state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.fingerprint == fingerprint)
+    else {
+        return Vec::new();
+    };
+    let runbook = a
+        .annotations
+        .get("runbook_url")
+        .or_else(|| a.annotations.get("runbook"))
+        .cloned();
+    let generator = a.generator_url.clone();
+    let url = match link {
+        Action::OpenLink | Action::CopyLink => runbook.or(generator),
+        _ => generator,
+    };
+    let Some(url) = url.filter(|u| !u.trim().is_empty()) else {
+        state.notify(Level::Info, "This alert has no such link", now);
+        return Vec::new();
+    };
+    if matches!(link, Action::CopyLink | Action::CopyGeneratorLink) {
+        state.notify(
+            Level::Success,
+            format!("Copied to the clipboard: {url}"),
+            now,
+        );
+        return vec![Effect::Copy(url)];
+    }
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        state.notify(
+            Level::Warning,
+            format!("Not opening {url}: only http(s) links are opened (y copies it)"),
+            now,
+        );
+        return Vec::new();
+    }
+    state.notify(Level::Info, format!("Opening {url}"), now);
+    vec![Effect::OpenUrl(url)]
+}
+
+/// Actions the alerts pane owns.
+pub(crate) fn on_action(
+    state: &mut State,
+    action: Action,
+    _now: DateTime<Utc>,
+) -> Option<Vec<Effect>> {
+    match action {
+        Action::Select if state.focus == Pane::Alerts => {
+            if let Some(a) = state.selected_alert() {
+                state.mode = Mode::AlertDetail {
+                    fingerprint: a.fingerprint.clone(),
+                    scroll: 0,
+                };
+            }
+            Some(Vec::new())
+        }
+        _ => None,
+    }
+}
+
+/// Keys of the alert details (their keymap layer).
+pub(crate) fn on_detail_key(
+    state: &mut State,
+    fingerprint: String,
+    scroll: u16,
+    action: Option<Action>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let scroll = match action {
+        // The suggested playbook starts from the detail view.
+        Some(Action::OpenPlaybook) => {
+            return super::super::playbooks::start_suggested(state, &fingerprint, now)
+        }
+        Some(
+            a @ (Action::OpenLink
+            | Action::OpenGeneratorLink
+            | Action::CopyLink
+            | Action::CopyGeneratorLink),
+        ) => {
+            let fx = alert_link(state, &fingerprint, a, now);
+            state.mode = Mode::AlertDetail {
+                fingerprint,
+                scroll,
+            };
+            return fx;
+        }
+        // Silence, ack and expire work from the detail view too.
+        Some(a @ (Action::SilenceAlert | Action::AckAlert | Action::ExpireSilence)) => {
+            return silences::on_action(state, a, now).unwrap_or_default()
+        }
+        Some(Action::Cancel) => return Vec::new(),
+        Some(Action::Down) => scroll.saturating_add(1),
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll.saturating_add(10),
+        Some(Action::PageUp) => scroll.saturating_sub(10),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => u16::MAX,
+        _ => scroll,
+    };
+    state.mode = Mode::AlertDetail {
+        fingerprint,
+        scroll,
+    };
+    Vec::new()
+}
+
+/// Open an alert's details from the palette.
+pub(crate) fn show_detail(state: &mut State, fp: String) -> Vec<Effect> {
+    state.focus = Pane::Alerts;
+    state.alerts.list.filter.clear();
+    state.refilter_alerts();
+    if let Some(pos) = state.alerts.list.view.iter().position(|i| {
+        state
+            .alerts
+            .items
+            .get(*i)
+            .is_some_and(|a| a.fingerprint == fp)
+    }) {
+        state.alerts.list.selected = pos;
+        state.alerts.list.follow = false;
+        state.mode = Mode::AlertDetail {
+            fingerprint: fp,
+            scroll: 0,
+        };
+    }
+    Vec::new()
+}
+
+/// Footer hints while the alerts pane has focus, or its details are open.
+pub(crate) fn hints(state: &State) -> Vec<Action> {
+    match state.mode {
+        Mode::AlertDetail { .. } => vec![
+            Action::OpenLink,
+            Action::CopyLink,
+            Action::OpenPlaybook,
+            Action::AckAlert,
+            Action::SilenceAlert,
+            Action::Cancel,
+        ],
+        _ => vec![Action::Select, Action::Filter, Action::Rollback],
+    }
+}

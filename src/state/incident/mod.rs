@@ -1,0 +1,125 @@
+//! The incident and its timeline: the entries of the journal as the
+//! timeline pane shows them, chart markers for actions, journal problems,
+//! and the entries whose write failed (kept, shown, retried, never
+//! dropped). The incident itself is the domain fold
+//! ([`crate::domain::Incident`]). Keys and messages in `update.rs`.
+
+mod update;
+
+pub(super) use update::{
+    confirmed_resolve, declare, hints, on_action, on_exported, on_record_failed, on_recorded,
+    retry_unsaved, set_severity, set_status, submit,
+};
+
+use chrono::{DateTime, Utc};
+
+use super::lists::ListView;
+use super::State;
+use crate::domain::incident::{Incident, Severity, Status};
+use crate::domain::{Entry, Event};
+use crate::timeline::journal::Problem;
+
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    pub entries: Vec<Entry>,
+    /// Search text of each entry (cached: the journal may be long).
+    pub text: Vec<String>,
+    pub list: ListView,
+    /// Chart markers: when actions happened.
+    pub marks: Vec<(DateTime<Utc>, String)>,
+    pub problems: Vec<Problem>,
+    /// Events whose write failed: shown, retried, never dropped.
+    pub unsaved: Vec<(String, Event)>,
+    pub journal_error: Option<String>,
+}
+
+impl Default for Timeline {
+    fn default() -> Timeline {
+        Timeline {
+            entries: Vec::new(),
+            text: Vec::new(),
+            list: ListView::following(),
+            marks: Vec::new(),
+            problems: Vec::new(),
+            unsaved: Vec::new(),
+            journal_error: None,
+        }
+    }
+}
+
+impl Timeline {
+    /// Fold a journal entry in (live and replay).
+    pub fn apply(&mut self, entry: Entry) {
+        if let Event::IncidentDeclared { .. } = entry.event {
+            self.entries.clear();
+            self.text.clear();
+            self.marks.clear();
+            self.problems.clear();
+        }
+        if let Some(mark) = action_mark(&entry) {
+            self.marks.push(mark);
+        }
+        self.text.push(search_text(&entry));
+        self.entries.push(entry);
+    }
+
+    /// Show the newest entry in the filtered view without rescanning the
+    /// whole journal.
+    pub(crate) fn appended(&mut self) {
+        let i = self.entries.len().saturating_sub(1);
+        if let Some(text) = self.text.get(i) {
+            self.list.push(i, text);
+        }
+    }
+}
+
+impl State {
+    pub fn refilter_timeline(&mut self) {
+        self.timeline.list.refilter(&self.timeline.text);
+    }
+
+    /// Times at which actions happened (for chart markers).
+    pub fn action_marks(&self) -> &[(DateTime<Utc>, String)] {
+        &self.timeline.marks
+    }
+
+    pub fn incident_open(&self) -> bool {
+        self.incident.as_ref().is_some_and(Incident::is_open)
+    }
+
+    /// Status and severity helpers for choosers.
+    pub fn current_status(&self) -> Status {
+        self.incident
+            .as_ref()
+            .map_or(Status::Investigating, |i| i.status)
+    }
+
+    pub fn current_severity(&self) -> Severity {
+        self.incident
+            .as_ref()
+            .map_or(self.settings.default_severity, |i| i.severity)
+    }
+}
+
+/// What the timeline filter matches an entry against.
+fn search_text(e: &Entry) -> String {
+    format!("{} {} {}", e.event.category(), e.actor, e.event.describe())
+}
+
+/// A chart marker for a successful action (flag flip, rollback, release
+/// step), if the entry is one.
+fn action_mark(e: &Entry) -> Option<(DateTime<Utc>, String)> {
+    match &e.event {
+        Event::FlagChanged { flag, ok: true, .. } => Some((e.ts, flag.clone())),
+        Event::StepFinished {
+            step_kind,
+            title,
+            ok: true,
+            ..
+        } if step_kind == "release" => Some((e.ts, title.clone())),
+        Event::ActionFinished {
+            action, ok: true, ..
+        } => Some((e.ts, action.clone())),
+        _ => None,
+    }
+}

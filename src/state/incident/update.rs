@@ -1,0 +1,313 @@
+//! Incident messages and keys: what the journal confirmed or refused,
+//! exports, and the responder's own entries (declare, rename, note,
+//! severity, status, impact start, export).
+
+use chrono::{DateTime, Utc};
+
+use super::super::timeparse::parse_when;
+use super::super::{playbooks, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
+use crate::action::Action;
+use crate::domain::incident::{Severity, Status};
+use crate::domain::{Entry, Event};
+use crate::sources::AlertState;
+use crate::timeline::export::Format;
+
+/// An entry is durable: fold it in, then run what waited for it.
+pub(crate) fn on_recorded(state: &mut State, entry: Entry, then: Vec<Effect>) -> Vec<Effect> {
+    state.apply_entry(entry);
+    state.timeline.appended();
+    if state.timeline.unsaved.is_empty() {
+        state.timeline.journal_error = None;
+    }
+    then
+}
+
+/// A write failed: keep the event, say so, and do not take the action.
+pub(crate) fn on_record_failed(
+    state: &mut State,
+    actor: String,
+    event: Event,
+    error: String,
+    then: Vec<Effect>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let not_taken = if then.is_empty() {
+        ""
+    } else {
+        " The action was NOT taken."
+    };
+    state.notify(
+        Level::Error,
+        format!("NOT RECORDED: {error}.{not_taken} Kept in memory; r retries."),
+        now,
+    );
+    // An action that was not recorded was not run: release its guard.
+    for fx in &then {
+        match fx {
+            Effect::FlipFlag { flag, .. } => {
+                state.flags.in_flight.remove(flag);
+            }
+            Effect::Rollback => state.release.in_flight = false,
+            Effect::PlaybookStep(_) => playbooks::not_recorded(state, fx),
+            _ => {}
+        }
+    }
+    state.timeline.journal_error = Some(error);
+    state.timeline.unsaved.push((actor, event));
+    Vec::new()
+}
+
+pub(crate) fn on_exported(
+    state: &mut State,
+    result: Result<(Format, std::path::PathBuf), String>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    match result {
+        Ok((format, path)) => {
+            let path = path.display().to_string();
+            state.notify(
+                Level::Success,
+                format!("Exported {} to {path}", format_name(format)),
+                now,
+            );
+            vec![state.record(Event::Exported {
+                format: format_name(format).into(),
+                path,
+            })]
+        }
+        Err(e) => {
+            state.notify(Level::Error, format!("Export failed: {e}"), now);
+            Vec::new()
+        }
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Markdown => "markdown",
+        Format::Json => "json",
+    }
+}
+
+/// Actions on the incident itself.
+pub(crate) fn on_action(
+    state: &mut State,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Option<Vec<Effect>> {
+    match action {
+        Action::AddNote => prompt_if_incident(state, PromptKind::Note, String::new(), now),
+        Action::RenameIncident => {
+            let title = state
+                .incident
+                .as_ref()
+                .map(|i| i.title.clone())
+                .unwrap_or_default();
+            prompt_if_incident(state, PromptKind::Rename, title, now);
+        }
+        Action::DeclareIncident => {
+            if let Some(i) = state.incident.as_ref().filter(|i| i.is_open()) {
+                let text = format!(
+                    "\"{}\" is still open: resolve it first (S) or rename it (R)",
+                    i.title
+                );
+                state.notify(Level::Warning, text, now);
+            } else {
+                state.prompt(PromptKind::Declare, String::new());
+            }
+        }
+        Action::MarkImpactStart => {
+            prompt_if_incident(state, PromptKind::ImpactStart, String::new(), now);
+        }
+        Action::SetSeverity => {
+            if state.require_incident(now) {
+                let cur = state.current_severity();
+                state.mode = Mode::Choose {
+                    kind: ChooseKind::Severity,
+                    selected: Severity::ALL.iter().position(|s| *s == cur).unwrap_or(0),
+                };
+            }
+        }
+        Action::SetStatus => {
+            if state.require_incident(now) {
+                let cur = state.current_status();
+                state.mode = Mode::Choose {
+                    kind: ChooseKind::Status,
+                    selected: Status::ALL.iter().position(|s| *s == cur).unwrap_or(0),
+                };
+            }
+        }
+        Action::ExportMarkdown | Action::ExportJson => {
+            let Some(id) = state.incident.as_ref().map(|i| i.id.clone()) else {
+                state.notify(Level::Warning, "Nothing to export: no incident yet", now);
+                return Some(Vec::new());
+            };
+            let format = if action == Action::ExportMarkdown {
+                Format::Markdown
+            } else {
+                Format::Json
+            };
+            return Some(vec![Effect::Export { format, id }]);
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+fn prompt_if_incident(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>) {
+    if state.require_incident(now) {
+        state.prompt(kind, input);
+    }
+}
+
+pub(crate) fn declare(state: &State, title: String, now: DateTime<Utc>) -> Effect {
+    state.record(Event::IncidentDeclared {
+        id: crate::timeline::journal::new_incident_id(now),
+        title,
+        severity: state.settings.default_severity,
+        demo: state.settings.demo,
+    })
+}
+
+pub(crate) fn set_severity(state: &mut State, to: Severity, now: DateTime<Utc>) -> Vec<Effect> {
+    if !state.require_incident(now) {
+        return Vec::new();
+    }
+    let from = state.current_severity();
+    if from == to {
+        state.notify(Level::Info, format!("Severity is already {to}"), now);
+        return Vec::new();
+    }
+    vec![state.record(Event::SeverityChanged { from, to })]
+}
+
+pub(crate) fn set_status(state: &mut State, to: Status, now: DateTime<Utc>) -> Vec<Effect> {
+    if !state.require_incident(now) {
+        return Vec::new();
+    }
+    let from = state.current_status();
+    if from == to {
+        state.notify(Level::Info, format!("Status is already {to}"), now);
+        return Vec::new();
+    }
+    if to == Status::Resolved {
+        let open = still_open(state);
+        if !open.is_empty() {
+            state.mode = Mode::Confirm {
+                question: format!("Resolve the incident although {}?", open.join("; ")),
+                pending: Pending::Resolve,
+            };
+            return Vec::new();
+        }
+    }
+    vec![state.record(Event::StatusChanged { from, to })]
+}
+
+/// What is still going on, before an incident is declared resolved.
+fn still_open(state: &State) -> Vec<String> {
+    let mut open = Vec::new();
+    let firing = state
+        .alerts
+        .items
+        .iter()
+        .filter(|a| a.state == AlertState::Active && a.severity_rank() < 2)
+        .count();
+    if firing > 0 {
+        open.push(format!("{firing} critical/warning alert(s) still firing"));
+    }
+    let runs = state
+        .playbooks
+        .runs
+        .iter()
+        .filter(|r| r.is_active())
+        .count();
+    if runs > 0 {
+        open.push(format!("{runs} playbook run(s) unfinished"));
+    }
+    if let Some(h) = state.hyp.fold.active() {
+        open.push(format!("hypothesis H{} has no outcome", h.id));
+    }
+    open
+}
+
+/// The user confirmed resolving although things are open.
+pub(crate) fn confirmed_resolve(state: &mut State) -> Vec<Effect> {
+    let from = state.current_status();
+    vec![state.record(Event::StatusChanged {
+        from,
+        to: Status::Resolved,
+    })]
+}
+
+/// Retry journal writes that failed.
+pub(crate) fn retry_unsaved(state: &mut State) -> Vec<Effect> {
+    std::mem::take(&mut state.timeline.unsaved)
+        .into_iter()
+        .map(|(actor, event)| Effect::Record {
+            actor,
+            event,
+            then: Vec::new(),
+        })
+        .collect()
+}
+
+pub(crate) fn submit(
+    state: &mut State,
+    kind: PromptKind,
+    input: String,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let text = input.trim().to_string();
+    match kind {
+        PromptKind::Note => {
+            if text.is_empty() {
+                return Vec::new();
+            }
+            vec![state.record(Event::Note { text })]
+        }
+        PromptKind::Rename => {
+            let same = state.incident.as_ref().is_some_and(|i| i.title == text);
+            if text.is_empty() || same {
+                return Vec::new();
+            }
+            vec![state.record(Event::TitleChanged { title: text })]
+        }
+        PromptKind::Declare => {
+            if text.is_empty() {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some("A title, please: what is broken, for whom?".into()),
+                };
+                return Vec::new();
+            }
+            vec![declare(state, text, now)]
+        }
+        PromptKind::ImpactStart => match parse_when(&text, now, state.settings.local_offset) {
+            Ok(at) if at > now => {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some("That is in the future".into()),
+                };
+                Vec::new()
+            }
+            Ok(at) => vec![state.record(Event::ImpactStarted { at })],
+            Err(e) => {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some(e),
+                };
+                Vec::new()
+            }
+        },
+        // Other prompts belong to other features (see keys.rs).
+        _ => Vec::new(),
+    }
+}
+
+/// Footer hints while the timeline has focus.
+pub(crate) fn hints(_state: &State) -> Vec<Action> {
+    vec![Action::Filter, Action::ExportMarkdown]
+}

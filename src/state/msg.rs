@@ -1,0 +1,114 @@
+//! The messages that drive `update`, and the effects it asks for.
+//!
+//! A [`Msg`] is everything that can happen to the app: a key, a tick, a
+//! poll result, the result of an effect. An [`Effect`] is work for the
+//! effect runner (`crate::effects`), where all I/O happens; its results
+//! come back as messages.
+
+use std::path::PathBuf;
+
+use chrono::Duration;
+use crossterm::event::KeyEvent;
+
+use super::playbooks::PlaybookMsg;
+use super::screen::Level;
+use crate::domain::{Entry, Event};
+use crate::flags::{Flag, FlipError, FlipOutcome};
+use crate::sources::poller::Polled;
+use crate::sources::{Alert, Panel};
+use crate::timeline::export::Format;
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The terminal's size (at start and on every resize).
+    Resize(u16, u16),
+    /// A clock tick (visible clocks advance).
+    Tick,
+    Alerts(Polled<Vec<Alert>>),
+    Metrics(Polled<Vec<Panel>>),
+    Flags(Polled<Vec<Flag>>),
+    FlipDone {
+        provider: String,
+        flag: String,
+        wanted: bool,
+        result: Result<FlipOutcome, FlipError>,
+    },
+    /// An entry is durably in the journal; run `then` now.
+    Recorded {
+        entry: Entry,
+        then: Vec<Effect>,
+    },
+    /// Writing to the journal failed; `then` was NOT run.
+    RecordFailed {
+        actor: String,
+        event: Event,
+        error: String,
+        then: Vec<Effect>,
+    },
+    RollbackDone(Result<String, String>),
+    /// Feedback from an effect that has nothing to record.
+    Notice(Level, String),
+    /// What the release control says is deployed ("checkout v2.14.0").
+    Release(Polled<String>),
+    Exported(Result<(Format, PathBuf), String>),
+    /// Live output and results of playbook steps.
+    Playbook(PlaybookMsg),
+    /// Silences from an alert source (Alertmanager).
+    Silences(Polled<Vec<crate::sources::Silence>>),
+    /// A silence, ack or expiry finished: a description, or the error.
+    SilenceDone {
+        action: String,
+        target: String,
+        result: Result<String, String>,
+    },
+}
+
+/// Work for the effect runner (all I/O happens there).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append to the journal (fsync'd), then run `then`. An
+    /// `IncidentDeclared` event starts a new journal.
+    Record {
+        actor: String,
+        event: Event,
+        then: Vec<Effect>,
+    },
+    /// Poll every source now.
+    RefreshAll,
+    /// Re-read the flags (after a flip).
+    RefreshFlags,
+    FlipFlag {
+        provider: String,
+        flag: String,
+        wanted: bool,
+    },
+    Rollback,
+    Export {
+        format: Format,
+        id: String,
+    },
+    /// Open a web link in the desktop's browser (argv, never a shell).
+    OpenUrl(String),
+    /// Put text on the clipboard (OSC 52, through the terminal).
+    Copy(String),
+    /// Change the metrics window.
+    SetWindow(Duration),
+    /// Carry out a playbook step (command, flag, release control).
+    PlaybookStep(crate::playbook::exec::StepJob),
+    /// Create a silence (or an ack) on the alert source named `source`.
+    CreateSilence {
+        source: String,
+        silence: crate::sources::NewSilence,
+        action: String,
+        target: String,
+    },
+    /// Expire silences on the alert source named `source`.
+    ExpireSilence {
+        source: String,
+        ids: Vec<String>,
+        target: String,
+    },
+    Quit,
+}

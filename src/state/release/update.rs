@@ -1,0 +1,88 @@
+//! Rollback: confirmed, recorded before it runs, one at a time; and what
+//! the release control says is deployed.
+
+use chrono::{DateTime, Utc};
+
+use super::super::{Effect, Level, Mode, Pending, State};
+use crate::action::Action;
+use crate::domain::Event;
+use crate::sources::poller::Polled;
+
+pub(crate) fn on_release(state: &mut State, p: Polled<String>) -> Vec<Effect> {
+    if let Ok(current) = p.result {
+        state.release.current = Some((current, p.source));
+    }
+    Vec::new()
+}
+
+pub(crate) fn on_rollback_done(
+    state: &mut State,
+    result: Result<String, String>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    state.release.in_flight = false;
+    let (ok, detail) = match result {
+        Ok(d) => {
+            state.notify(Level::Success, format!("Rollback: {d}"), now);
+            (true, d)
+        }
+        Err(e) => {
+            state.notify(Level::Error, format!("Rollback failed: {e}"), now);
+            (false, e)
+        }
+    };
+    let ev = Event::ActionFinished {
+        action: "rollback".into(),
+        target: "last release".into(),
+        ok,
+        detail,
+    };
+    vec![state.record(ev), Effect::RefreshAll]
+}
+
+pub(crate) fn on_action(
+    state: &mut State,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Option<Vec<Effect>> {
+    if action != Action::Rollback {
+        return None;
+    }
+    if !state.settings.can_rollback {
+        state.notify(
+            Level::Warning,
+            "No rollback is configured here: use your deploy tool, then add a note",
+            now,
+        );
+    } else if state.release.in_flight {
+        state.notify(Level::Info, "A rollback is already running", now);
+    } else if state.require_incident(now) {
+        state.mode = Mode::Confirm {
+            question: match &state.release.current {
+                Some((current, via)) => {
+                    format!("Roll back {current} to the previous release (via {via})?")
+                }
+                None => "Roll back the last release? (the deploy system reverts to the previous version)".into(),
+            },
+            pending: Pending::Rollback,
+        };
+    }
+    Some(Vec::new())
+}
+
+/// The user confirmed: record the rollback, then run it (once).
+pub(crate) fn confirmed_rollback(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    if state.release.in_flight {
+        return Vec::new();
+    }
+    state.release.in_flight = true;
+    state.notify(Level::Info, "Rolling back...", now);
+    vec![state.record_then(
+        Event::ActionStarted {
+            action: "rollback".into(),
+            target: "last release".into(),
+            detail: String::new(),
+        },
+        vec![Effect::Rollback],
+    )]
+}

@@ -1,0 +1,162 @@
+//! Keys that move around the screen: panes, lists, help, the palette,
+//! filters, refresh, theme, and quitting.
+
+use chrono::{DateTime, Utc};
+
+use super::super::palette::{self, PaletteState};
+use super::super::{incident, Effect, Level, Mode, Pending, PromptKind, State};
+use super::Pane;
+use crate::action::Action;
+
+/// Rows a page key moves.
+const PAGE: isize = 10;
+
+pub(crate) fn on_action(
+    state: &mut State,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Option<Vec<Effect>> {
+    match action {
+        Action::Quit => return Some(quit(state)),
+        Action::ToggleHelp => state.mode = Mode::Help { scroll: 0 },
+        Action::OpenPalette => {
+            state.mode = Mode::Palette(PaletteState::open(palette::items(state)));
+        }
+        Action::Filter => {
+            if state.focus == Pane::Metrics {
+                state.focus = Pane::Alerts;
+            }
+            let input = state
+                .list(state.focus)
+                .map(|l| l.filter.clone())
+                .unwrap_or_default();
+            state.prompt(PromptKind::Filter(state.focus), input);
+        }
+        Action::NextPane | Action::PrevPane => {
+            let n = Pane::ORDER.len();
+            let i = Pane::ORDER
+                .iter()
+                .position(|p| *p == state.focus)
+                .unwrap_or(0);
+            let next = if action == Action::NextPane {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            state.focus = Pane::ORDER[next];
+        }
+        Action::FocusAlerts => state.focus = Pane::Alerts,
+        Action::FocusMetrics => state.focus = Pane::Metrics,
+        Action::FocusTimeline => state.focus = Pane::Timeline,
+        Action::FocusSide => state.focus = Pane::Flags,
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
+            let delta = match action {
+                Action::Up => -1,
+                Action::Down => 1,
+                Action::PageUp => -PAGE,
+                _ => PAGE,
+            };
+            if let Some(l) = state.list_mut(state.focus) {
+                l.move_by(delta);
+            }
+        }
+        Action::Top => {
+            if let Some(l) = state.list_mut(state.focus) {
+                l.top();
+            }
+        }
+        Action::Bottom => {
+            if let Some(l) = state.list_mut(state.focus) {
+                l.bottom();
+            }
+        }
+        Action::Back => {
+            let pane = state.focus;
+            if let Some(l) = state.list_mut(pane) {
+                if !l.filter.is_empty() {
+                    l.filter.clear();
+                    state.refilter(pane);
+                }
+            }
+        }
+        Action::Refresh => {
+            let mut fx = vec![Effect::RefreshAll];
+            fx.extend(incident::retry_unsaved(state));
+            state.notify(Level::Info, "Refreshing all sources", now);
+            return Some(fx);
+        }
+        Action::CycleTheme => {
+            let themes = &state.settings.themes;
+            if !themes.is_empty() {
+                let i = themes
+                    .iter()
+                    .position(|t| *t == state.theme_name)
+                    .map_or(0, |i| (i + 1) % themes.len());
+                state.theme_name = themes[i].clone();
+                let text = format!("Theme: {}", state.theme_name);
+                state.notify(Level::Info, text, now);
+            }
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    if state.incident_open() {
+        let status = state.current_status();
+        state.mode = Mode::Confirm {
+            question: format!(
+                "The incident is still open ({status}). Quit anyway? It is saved; firebreak resumes it next time."
+            ),
+            pending: Pending::Quit,
+        };
+        Vec::new()
+    } else {
+        confirmed_quit(state)
+    }
+}
+
+pub(crate) fn confirmed_quit(state: &mut State) -> Vec<Effect> {
+    state.quit = true;
+    vec![Effect::Quit]
+}
+
+/// Keys of the help overlay (its keymap layer): scroll, or close.
+pub(crate) fn on_help_key(state: &mut State, scroll: u16, action: Option<Action>) {
+    // The help text is one line per binding plus headings.
+    let last = state
+        .keymap
+        .listing()
+        .iter()
+        .map(|(_, b)| b.len() as u16 + 2)
+        .sum::<u16>()
+        + 6;
+    let scroll = match action {
+        Some(Action::Cancel) => return,
+        Some(Action::Down) => scroll.saturating_add(1),
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::PageDown) => scroll.saturating_add(10),
+        Some(Action::PageUp) => scroll.saturating_sub(10),
+        Some(Action::Top) => 0,
+        Some(Action::Bottom) => u16::MAX,
+        _ => scroll,
+    };
+    state.mode = Mode::Help {
+        scroll: scroll.min(last),
+    };
+}
+
+/// Footer hints of the screen itself (shown after the focused feature's).
+pub(crate) fn hints(_state: &State) -> Vec<Action> {
+    vec![
+        Action::ToggleHelp,
+        Action::OpenPalette,
+        Action::NextPane,
+        Action::AddNote,
+        Action::SetSeverity,
+        Action::SetStatus,
+        Action::MarkImpactStart,
+        Action::Quit,
+    ]
+}
