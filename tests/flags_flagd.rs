@@ -357,6 +357,30 @@ fn unusual_but_valid_text_is_kept_byte_for_byte() {
 }
 
 #[test]
+fn a_very_deeply_nested_file_is_refused_not_a_crash() {
+    // 100,000 levels used to pass validation and overflow the stack.
+    let rt = rt();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("deep.json");
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let text = format!(
+        "{{\n  \"flags\": {{\"f\": {{\"state\": \"ENABLED\", \"variants\": {{\"on\": true}}}}}},\n  \"x\": {deep}\n}}\n"
+    );
+    std::fs::write(&path, &text).unwrap();
+    let p = Flagd::new("files", &path, Mode::State);
+    let e = rt.block_on(p.list()).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        format!(
+            "{}:3: flag file nested deeper than 64 levels at line 3, column 71",
+            path.display()
+        )
+    );
+    assert!(rt.block_on(p.set("f", false)).is_err());
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "untouched");
+}
+
+#[test]
 fn a_symlinked_file_stays_a_symlink() {
     let rt = rt();
     let tmp = tempfile::tempdir().unwrap();

@@ -141,6 +141,9 @@ pub fn parse(file: &Path, text: &str) -> Result<FlagdFile, FlagdError> {
         ));
     }
     let root = tree::parse(text).map_err(|e| {
+        if e.kind == tree::ErrorKind::TooDeep {
+            return fail(Some(e.line), None, e.message);
+        }
         let yaml = matches!(
             file.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
