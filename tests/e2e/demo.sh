@@ -3,6 +3,7 @@
 # run the demo, note, severity, impact start, turn the guilty flag off,
 # watch the alerts resolve, quit, restart to find the incident resumed,
 # export a postmortem whose timeline matches.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 start
@@ -10,25 +11,34 @@ wait_for "DEMO"
 wait_for "HighErrorRate"
 wait_for "Alert firing: HighErrorRate"
 
-keys n; typ "errors started right after the deploy"; keys Enter
+keys n
+answer "Note " "errors started right after the deploy"
 wait_for "Note: errors started right after the deploy"
 
-keys s; keys 1
+keys s
+wait_for "critical: major customer impact" # the severity chooser is open
+keys 1
 wait_for "Severity SEV2 -> SEV1"
 
-keys i; typ "-10m"; keys Enter
+keys i
+answer "Impact started at (" "-10m"
 wait_for "Impact started at"
 
 # Flags pane, find the guilty flag with the filter, turn it off.
-keys 4; keys /; typ "new-checkout"; keys Enter
+keys 4
+wait_for "┏ 4 Flags" # the focused pane has the heavy border
+keys /
+answer "Filter flags" "new-checkout"
 keys x
 wait_for "Turn flag new-checkout-flow OFF"
 keys y
 wait_for "Flag new-checkout-flow (demo) turned off: was on,"
 
 # The simulated world recovers; alerts resolve after their delay.
-wait_for "Alert resolved: HighErrorRate" 120
-keys S; keys 3
+wait_for "Alert resolved: HighErrorRate" 300
+keys S
+wait_for "mitigation applied, watching" # the status chooser is open
+keys 3
 wait_for "Status investigating -> monitoring"
 
 # Quit asks while open; say yes.
@@ -38,12 +48,14 @@ keys y
 wait_for "EXITED-0"
 pass "demo incident handled and quit"
 
-tmux kill-server
+stop
 start
 wait_for "Resumed incident"
 wait_for "Note: errors started right after the deploy"
 refute "No open incident"
-keys q; keys y
+keys q
+wait_for "Quit anyway?"
+keys y
 wait_for "EXITED-0"
 pass "incident resumed after restart"
 

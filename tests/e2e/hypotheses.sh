@@ -2,6 +2,7 @@
 # Quick hypotheses in a real terminal, with 6-second time boxes from the
 # config: two tries expire, firebreak moves to the systematic path, and the
 # exported postmortem tells the story.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$WORK/config/firebreak"
@@ -19,28 +20,39 @@ start
 wait_for "DEMO"
 wait_for "quick 0/2"
 
-keys h; typ "pool too small after deploy"; keys Enter
-typ "raise pool size"; keys Enter
-keys Enter # default box (6s)
+keys h
+answer "Quick hypothesis: what do you think is wrong?" "pool too small after deploy"
+answer "Quick action you will try" "raise pool size"
+answer "Time box (5m, 10m" # the default box (6s)
+# The one check bound to the clock: the countdown shows during the 6s box.
 wait_for "H1 "
 wait_for "left"
 wait_for "Hypothesis H1: pool too small after deploy"
-wait_for "Time box for H1" 20
+wait_for "Time box for H1"
 wait_for "OVER by"
-keys h; keys 2
-wait_for "What did we learn"
-typ "pool was fine"; keys Enter
+keys h
+wait_for "it was wrong (kept as knowledge)" # the outcome chooser is open
+keys 2
+answer "What did we learn" "pool was fine"
 wait_for "H1 refuted: pool was fine"
 
-keys h; typ "stale price cache"; keys Enter; keys Enter; keys Enter
+keys h
+answer "Quick hypothesis: what do you think is wrong?" "stale price cache"
+answer "Quick action you will try"
+answer "Time box (5m, 10m"
 wait_for "Hypothesis H2: stale price cache"
-wait_for "Time box for H2" 20
-keys h; keys 2; keys Enter
+wait_for "Time box for H2"
+keys h
+wait_for "it was wrong (kept as knowledge)"
+keys 2
+answer "What did we learn"
 wait_for "H2 refuted"
-wait_for "SYSTEMATIC" 10
+wait_for "SYSTEMATIC"
 wait_for "Switched to the SYSTEMATIC path"
 
-keys q; keys y
+keys q
+wait_for "Quit anyway?"
+keys y
 wait_for "EXITED-0"
 pass "two time boxes spent, switched to the systematic path"
 
