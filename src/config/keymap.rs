@@ -4,6 +4,8 @@
 //! `[form]`). The built-in map (assets/keymap.toml) is overlaid by the
 //! user's file; every key of every mode is here, so help, the footer and
 //! `firebreak keys` show them all and users can rebind any of them.
+//!
+//! Why one file of this length: key names, layers and bindings read together; past 500 lines because of its tests.
 
 use std::collections::BTreeMap;
 use std::path::Path;

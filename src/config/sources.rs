@@ -3,6 +3,8 @@
 //!
 //! Secrets are never written in the config: a token or password is read
 //! from an environment variable (`*_env`) or a file (`*_file`).
+//!
+//! Why one file of this length: the [alertmanager] and [prometheus] sections: fields, defaults and checks side by side with their tests.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! with unknown keys as errors) and the validated form the rest of
 //! firebreak uses ([`Playbook`]). Validation lives in
 //! [`super::loader`].
+//!
+//! Why one file of this length: the playbook format: every TOML type with its serde attributes, to be read next to the README's format section.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

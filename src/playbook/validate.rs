@@ -1,5 +1,7 @@
 //! Validation of a parsed playbook file: every rule that TOML types
 //! cannot express, each error naming the file, the line and the field.
+//!
+//! Why one file of this length: every rule of the playbook format, one function per rule, in the order the README documents the format.
 
 use std::path::Path;
 use std::sync::OnceLock;

@@ -8,6 +8,8 @@
 //! Only failures that are quick and safe to repeat are retried (connection
 //! refused or reset, 429, 502, 503, 504); a timeout is not (its budget is
 //! spent, and the next poll tries again).
+//!
+//! Why one file of this length: the rules of every remote call in one place: timeouts, retries with backoff and jitter, auth, TLS, body limits.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

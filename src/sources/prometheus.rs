@@ -5,6 +5,8 @@
 //! they are kept as they came (NaN and infinities survive). Errors the API
 //! reports (`bad_data`, `execution`, `timeout`...), a proxy answering with
 //! HTML and timeouts all end up as the panel's error text, never swallowed.
+//!
+//! Why one file of this length: the Prometheus client and its panel queries; past 500 lines because of its tests.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -19,6 +19,8 @@
 //! [`Journal::open`] repairs a torn last line (crash mid-write) by copying
 //! its bytes to `<id>.jsonl.torn-<UTC time>` before truncating it away: no
 //! byte is ever thrown away, and no complete entry is ever lost.
+//!
+//! Why one file of this length: the durability rules (append, fsync, torn tail, hash chain, listing) must be read together; verification is in journal/verify.rs.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Write};

@@ -1,6 +1,8 @@
 //! Playbooks: the side pane's Playbooks tab (runs and playbooks), the run
 //! view (every step with its state and the selected step's output), the
 //! input form and the typed confirmation.
+//!
+//! Why one file of this length: one pane drawn three ways (list, run view, input form) that share its layout helpers.
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};

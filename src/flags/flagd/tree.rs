@@ -29,6 +29,8 @@
 //! is still needed for the messages). json-spanned-value and
 //! spanned_json_parser drop duplicate keys or key order (and the latter
 //! gives no byte offsets); json-syntax 0.13 needs Rust 1.96.
+//!
+//! Why one file of this length: a small span-keeping JSON reader; past 500 lines because of its tests.
 
 use std::ops::Range;
 

@@ -8,6 +8,8 @@
 //! label values are sometimes not strings. All of that is accepted. What
 //! cannot be used (not JSON, not a list of alerts, an API v1 envelope) is an
 //! error that says what came instead.
+//!
+//! Why one file of this length: lenient parsing of Alertmanager's payloads field by field, checked against the shared real-world fixtures.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

@@ -1,4 +1,6 @@
 //! The Markdown postmortem draft (Google SRE book template).
+//!
+//! Why one file of this length: the postmortem template, section by section, in the order it is written.
 
 use std::fmt::Write as _;
 

@@ -1,5 +1,7 @@
 //! Carrying out steps: keys in the run view, confirmations, effect
 //! results, timers (waits and queries), and settling a run.
+//!
+//! Why one file of this length: one flow, read top to bottom: the run view's keys, request, confirm, start, and settle a step.
 
 use chrono::{DateTime, Utc};
 
