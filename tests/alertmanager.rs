@@ -13,6 +13,7 @@ mod support;
 use std::time::Duration;
 
 use assert_cmd::Command;
+
 use chrono::Utc;
 use firebreak::sources::alertmanager::Alertmanager;
 use firebreak::sources::http::{HttpClient, HttpSettings};
@@ -572,14 +573,26 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
 
     // Ack: confirm, then it is recorded before it runs.
     d.keys("a");
-    let Mode::Confirm { question, .. } = &d.state.mode else {
+    let Mode::TypedConfirm { question, .. } = &d.state.mode else {
         panic!("no confirmation: {:?}", d.state.mode)
     };
+    let question = question.clone();
     assert!(
         question.contains("Ack TuiAlert") && question.contains("for 10m"),
         "{question}"
     );
-    d.keys("y");
+    // A critical alert: silencing it is a change to production, so its
+    // name is typed; a plain yes is not enough.
+    assert!(
+        matches!(&d.state.mode, Mode::TypedConfirm { expect, .. } if expect == "TuiAlert"),
+        "{:?}",
+        d.state.mode
+    );
+    // Answer as a person would, after reading (real time: the server
+    // compares the silence's start with its own clock).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    d.now = Utc::now();
+    d.type_confirmation();
     assert!(
         matches!(events(&d).last(), Some(Event::ActionStarted { action, .. }) if action == "ack")
     );
@@ -638,6 +651,10 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
         "{:?}",
         d.state.mode
     );
+    // Answer as a person would, after reading (in real time: the server's
+    // clock judges the silences made after this).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    d.now = Utc::now();
     d.keys("y");
     run(&mut d, &c).await;
     assert!(
@@ -671,14 +688,22 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
         d.send(key(ch));
     }
     d.send(code(KeyCode::Enter));
-    let Mode::Confirm { question, .. } = &d.state.mode else {
+    let Mode::TypedConfirm {
+        question, expect, ..
+    } = &d.state.mode
+    else {
         panic!("{:?}", d.state.mode)
     };
     assert!(
         question.contains("Silence 1 alert(s)") && question.contains("rollback running"),
         "{question}"
     );
-    d.keys("y");
+    assert_eq!(expect, "TuiAlert", "it silences a critical alert");
+    // Answer as a person would, after reading (real time: the server
+    // compares the silence's start with its own clock).
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    d.now = Utc::now();
+    d.type_confirmation();
     run(&mut d, &c).await;
     assert!(
         matches!(events(&d).last(), Some(Event::ActionFinished { ok: true, action, .. }) if action == "silence")

@@ -117,14 +117,25 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
         .unwrap();
     d.state.flags.list.selected = pos;
     d.keys("x");
+    // A change to production: the flag's name must be typed.
     assert!(matches!(
-        d.state.mode,
-        Mode::Confirm {
+        &d.state.mode,
+        Mode::TypedConfirm {
             pending: Pending::FlipFlag { wanted: false, .. },
+            expect,
             ..
-        }
+        } if expect == "new-checkout-flow"
     ));
+    // A plain yes does not do it.
     d.keys("y");
+    d.send(code(KeyCode::Enter));
+    assert!(
+        matches!(&d.state.mode, Mode::TypedConfirm { error: Some(_), .. }),
+        "y is not the flag's name: still asking"
+    );
+    assert!(d.take_outbox().is_empty());
+    d.send(ctrl('u'));
+    d.type_confirmation();
     // Recorded before it runs: the ActionStarted entry is already durable.
     assert!(matches!(
         events(&d).last(),
@@ -206,16 +217,21 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
     d.send(Msg::Release(polled(current, t0)));
     d.keys("B");
     match &d.state.mode {
-        Mode::Confirm {
+        Mode::TypedConfirm {
             question,
+            expect,
             pending: Pending::Rollback,
-        } => assert!(
-            question.contains("Roll back checkout v2.14.0"),
-            "names what is deployed: {question}"
-        ),
-        m => panic!("expected a confirmation, got {m:?}"),
+            ..
+        } => {
+            assert!(
+                question.contains("Roll back checkout v2.14.0"),
+                "names what is deployed: {question}"
+            );
+            assert_eq!(expect, "checkout", "the service's name is typed");
+        }
+        m => panic!("expected a typed confirmation, got {m:?}"),
     }
-    d.keys("y");
+    d.type_confirmation();
     // A second press while it runs does nothing.
     d.keys("B");
     assert_eq!(d.state.mode, Mode::Normal);
@@ -250,14 +266,16 @@ fn a_flag_cannot_be_flipped_twice_while_a_flip_is_in_flight() {
         changed_at: None,
     };
     d.send(Msg::Flags(polled(Ok(vec![flag]), now)));
-    d.keys("4xy");
+    d.keys("4x");
+    d.type_confirmation();
     assert_eq!(d.take_outbox().len(), 1);
     // Same key again, and via the palette: both refused while in flight.
-    d.keys("xy");
+    d.keys("x");
+    assert_eq!(d.state.mode, Mode::Normal, "no second question");
     d.keys(":");
     d.keys("new-checkout");
     d.send(code(KeyCode::Enter));
-    d.keys("y");
+    assert_eq!(d.state.mode, Mode::Normal, "no second question");
     assert!(d.take_outbox().is_empty(), "no second flip");
     assert!(d
         .state
@@ -662,4 +680,104 @@ fn alert_links_open_as_argv_only_for_http_and_copy_always() {
     let fx = update(&mut s, key('o'), now);
     assert!(fx.is_empty(), "only http(s) is opened");
     assert!(s.notice.as_ref().unwrap().text.contains("only http(s)"));
+}
+
+/// The 3 a.m. accident: two lines pasted into the note prompt. A paste is
+/// text: it is typed into the prompt as one line and never submits,
+/// confirms or runs a binding (here `B`, rollback, and `y`, yes).
+#[test]
+fn a_pasted_text_is_typed_into_the_prompt_and_never_acts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(dir.path(), t("2026-11-27T14:00:00Z"));
+    d.take_outbox();
+    let entries = d.state.timeline.entries.len();
+    d.keys("n");
+    d.send(Msg::Paste(
+        "checkout errors since 14:02\nBy the way\r\ny\x1b[31m\tok".into(),
+    ));
+    assert!(
+        d.take_outbox().is_empty(),
+        "a paste started nothing (no rollback, no flip)"
+    );
+    assert_eq!(
+        d.state.timeline.entries.len(),
+        entries,
+        "nothing recorded yet"
+    );
+    match &d.state.mode {
+        firebreak::state::Mode::Prompt { input, .. } => assert_eq!(
+            input, "checkout errors since 14:02 By the way y [31m ok",
+            "one line, control characters as spaces"
+        ),
+        m => panic!("still in the note prompt, not {m:?}"),
+    }
+    // Only the responder's Enter records it, as a note.
+    d.send(code(KeyCode::Enter));
+    let last = d.state.timeline.entries.last().unwrap();
+    assert!(
+        matches!(&last.event, Event::Note { text } if text.starts_with("checkout errors since 14:02 By")),
+        "{:?}",
+        last.event
+    );
+    assert!(!d.state.release.in_flight);
+    assert!(matches!(d.state.mode, firebreak::state::Mode::Normal));
+}
+
+#[test]
+fn a_paste_outside_a_prompt_is_ignored_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(dir.path(), t("2026-11-27T14:00:00Z"));
+    d.take_outbox();
+    let entries = d.state.timeline.entries.len();
+    // "B" then "y" would ask for a rollback and confirm it, were they keys.
+    d.send(Msg::Paste("By".into()));
+    assert!(d.take_outbox().is_empty());
+    assert_eq!(d.state.timeline.entries.len(), entries);
+    assert!(matches!(d.state.mode, firebreak::state::Mode::Normal));
+    let notice = d.state.notice.as_ref().unwrap();
+    assert!(
+        notice.text.contains("Pasted text ignored"),
+        "{}",
+        notice.text
+    );
+    // Nor does a paste answer an open confirmation: it is typed into the
+    // name field, and only Enter would submit it.
+    d.keys("B");
+    assert!(matches!(
+        d.state.mode,
+        firebreak::state::Mode::TypedConfirm { .. }
+    ));
+    d.send(Msg::Paste("checkout\n".into()));
+    assert!(d.take_outbox().is_empty(), "the paste did not confirm");
+    assert!(!d.state.release.in_flight);
+    assert!(matches!(
+        &d.state.mode,
+        firebreak::state::Mode::TypedConfirm { input, .. } if input == "checkout"
+    ));
+}
+
+/// Keys right behind the one that opened a confirmation (a burst, a
+/// paste arriving as keys) never answer it.
+#[test]
+fn a_key_within_150ms_of_a_confirmation_never_answers_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), now);
+    d.take_outbox();
+    let at = d.now;
+    update(&mut d.state, key('q'), at);
+    assert!(matches!(
+        d.state.mode,
+        firebreak::state::Mode::Confirm { .. }
+    ));
+    let soon = at + Duration::milliseconds(100);
+    assert!(update(&mut d.state, key('y'), soon).is_empty());
+    assert!(!d.state.quit, "the y 100 ms later did not quit");
+    assert!(matches!(
+        d.state.mode,
+        firebreak::state::Mode::Confirm { .. }
+    ));
+    let later = at + Duration::milliseconds(400);
+    let fx = update(&mut d.state, key('y'), later);
+    assert!(d.state.quit, "a y after reading the question does: {fx:?}");
 }

@@ -75,8 +75,27 @@ impl Driver {
     }
 
     pub fn send(&mut self, msg: Msg) {
+        // A responder reads a confirmation before answering it: keys
+        // come no sooner than the guard allows (tests of the guard itself
+        // call `update` directly).
+        if let (Msg::Key(_), Some(since)) = (&msg, self.state.confirm_since) {
+            let ready = since + chrono::Duration::milliseconds(firebreak::state::CONFIRM_GUARD_MS);
+            if self.now < ready {
+                self.now = ready;
+            }
+        }
         let fx = update(&mut self.state, msg, self.now);
         self.run(fx);
+    }
+
+    /// Answer a typed confirmation: type the name it asks for, then Enter.
+    pub fn type_confirmation(&mut self) {
+        let firebreak::state::Mode::TypedConfirm { expect, .. } = &self.state.mode else {
+            panic!("no typed confirmation open: {:?}", self.state.mode);
+        };
+        let name = expect.clone();
+        self.keys(&name);
+        self.send(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     }
 
     pub fn keys(&mut self, s: &str) {

@@ -43,6 +43,18 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             return Vec::new();
         }
     }
+    // A key right behind the one that opened a confirmation is not an
+    // answer to it (a burst of keys, a paste arriving as keys).
+    if let Some(since) = state.confirm_since {
+        if now - since < chrono::Duration::milliseconds(super::CONFIRM_GUARD_MS) {
+            state.notify(
+                Level::Warning,
+                "That key came before the question could be read: ignored. Read it, then answer",
+                now,
+            );
+            return Vec::new();
+        }
+    }
     let layer = layer_of(state);
     let action = layer.and_then(|l| state.keymap.action_in(l, &key));
     let mode = std::mem::replace(&mut state.mode, Mode::Normal);
@@ -95,6 +107,85 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             on_prompt_key(state, kind, input, error, action, &key, now)
         }
     }
+}
+
+/// Pasted text (bracketed paste). In a text field it is inserted as one
+/// line: newlines, tabs and other control characters become spaces (so a
+/// pasted escape sequence cannot reach the terminal or the journal as
+/// one). It never submits, confirms or triggers a binding; outside a text
+/// field it is ignored, and the notice says so.
+pub(super) fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec<Effect> {
+    let clean = paste_text(text);
+    let field: Option<&mut String> = match &mut state.mode {
+        Mode::Prompt { input, error, .. } | Mode::TypedConfirm { input, error, .. } => {
+            *error = None;
+            Some(input)
+        }
+        Mode::Palette(p) => Some(&mut p.query),
+        Mode::PlaybookForm(form) => {
+            form.error = None;
+            let i = form.selected;
+            form.fields.get_mut(i).map(|(_, v)| v)
+        }
+        _ => None,
+    };
+    let Some(field) = field else {
+        let key = state
+            .keymap
+            .hint(Action::AddNote)
+            .unwrap_or_else(|| "n".into());
+        state.notify(
+            Level::Warning,
+            format!("Pasted text ignored: a paste never acts. Open a prompt first (a note: {key})"),
+            now,
+        );
+        return Vec::new();
+    };
+    let room = MAX_FIELD.saturating_sub(field.chars().count());
+    field.extend(clean.chars().take(room));
+    let truncated = clean.chars().count() > room;
+    match &mut state.mode {
+        Mode::Palette(p) => p.research(),
+        Mode::Prompt {
+            kind: PromptKind::Filter(pane),
+            input,
+            ..
+        } => {
+            let (pane, filter) = (*pane, input.clone());
+            if let Some(l) = state.list_mut(pane) {
+                l.filter = filter;
+            }
+            state.refilter(pane);
+        }
+        _ => {}
+    }
+    if truncated {
+        state.notify(
+            Level::Warning,
+            format!("Pasted text cut at {MAX_FIELD} characters"),
+            now,
+        );
+    }
+    Vec::new()
+}
+
+/// The longest text a field takes.
+const MAX_FIELD: usize = 2000;
+
+/// Pasted text as one line of printable characters.
+fn paste_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_control() {
+            // One space for a run of line breaks, tabs and controls.
+            if !out.ends_with(' ') {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The keymap layer of the current mode (None: fixed keys only).
@@ -229,7 +320,7 @@ pub(crate) fn edit(text: &mut String, action: Option<Action>, key: &KeyEvent) ->
     match key.code {
         KeyCode::Char(_) if ctrl || alt => false,
         KeyCode::Char(c) => {
-            if text.chars().count() < 2000 {
+            if text.chars().count() < MAX_FIELD {
                 text.push(c);
             }
             true

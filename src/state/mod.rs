@@ -87,6 +87,9 @@ pub struct State {
     pub quit: bool,
     /// Terminal size; keys act only when the full screen can be drawn.
     pub viewport: (u16, u16),
+    /// When the open confirmation was opened (keys within
+    /// [`CONFIRM_GUARD_MS`] of it never answer it).
+    pub confirm_since: Option<DateTime<Utc>>,
 
     // The features.
     pub incident: Option<Incident>,
@@ -116,6 +119,7 @@ impl State {
             notice: None,
             quit: false,
             viewport: (u16::MAX, u16::MAX),
+            confirm_since: None,
             incident: None,
             timeline: incident::Timeline::default(),
             silences: silences::Silences::default(),
@@ -196,6 +200,24 @@ impl State {
         false
     }
 
+    /// Ask a yes/no question before doing `pending`.
+    pub(crate) fn confirm(&mut self, question: String, pending: Pending) {
+        self.mode = Mode::Confirm { question, pending };
+    }
+
+    /// Ask for the target's name to be typed before doing `pending`: for
+    /// changes to production (rollback, flag flips, silencing critical
+    /// alerts), where a yes is one keystroke too few.
+    pub(crate) fn confirm_typed(&mut self, question: String, expect: String, pending: Pending) {
+        self.mode = Mode::TypedConfirm {
+            question,
+            expect,
+            input: String::new(),
+            pending,
+            error: None,
+        };
+    }
+
     /// Open a text prompt.
     pub(crate) fn prompt(&mut self, kind: PromptKind, input: String) {
         self.mode = Mode::Prompt {
@@ -205,6 +227,10 @@ impl State {
         };
     }
 }
+
+/// Keys that arrive this soon after a confirmation opened never answer
+/// it: they were typed (or pasted) before the question could be read.
+pub const CONFIRM_GUARD_MS: i64 = 150;
 
 /// A flag state in words.
 pub(crate) fn on_off(v: bool) -> &'static str {

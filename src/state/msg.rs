@@ -22,6 +22,9 @@ use crate::timeline::export::Format;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): it is text, never
+    /// keys, so it can only ever be typed into a text field.
+    Paste(String),
     /// The terminal's size (at start and on every resize).
     Resize(u16, u16),
     /// A clock tick (visible clocks advance).

@@ -5,14 +5,28 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences, Effect, Msg,
-    State,
+    alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences, Effect, Mode,
+    Msg, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
 pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
+    let fx = route(state, msg, now);
+    // When a confirmation opened, so that keys right behind the one that
+    // opened it cannot answer it (keys.rs).
+    let confirming = matches!(state.mode, Mode::Confirm { .. } | Mode::TypedConfirm { .. });
+    state.confirm_since = match (confirming, state.confirm_since) {
+        (true, Some(t)) => Some(t),
+        (true, None) => Some(now),
+        (false, _) => None,
+    };
+    fx
+}
+
+fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => keys::on_key(state, key, now),
+        Msg::Paste(text) => keys::on_paste(state, &text, now),
         Msg::Resize(w, h) => {
             state.viewport = (w, h);
             Vec::new()

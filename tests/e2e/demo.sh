@@ -31,7 +31,7 @@ keys /
 answer "Filter flags" "new-checkout"
 keys x
 wait_for "Turn flag new-checkout-flow OFF"
-keys y
+confirm_typed new-checkout-flow
 wait_for "Flag new-checkout-flow (demo) turned off: was on,"
 
 # The simulated world recovers; alerts resolve after their delay.
@@ -43,8 +43,7 @@ wait_for "Status investigating -> monitoring"
 
 # Quit asks while open; say yes.
 keys q
-wait_for "Quit anyway?"
-keys y
+say_yes "Quit anyway?"
 wait_for "EXITED-0"
 pass "demo incident handled and quit"
 
@@ -54,8 +53,7 @@ wait_for "Resumed incident"
 wait_for "Note: errors started right after the deploy"
 refute "No open incident"
 keys q
-wait_for "Quit anyway?"
-keys y
+say_yes "Quit anyway?"
 wait_for "EXITED-0"
 pass "incident resumed after restart"
 

@@ -51,8 +51,7 @@ wait_for "SYSTEMATIC"
 wait_for "Switched to the SYSTEMATIC path"
 
 keys q
-wait_for "Quit anyway?"
-keys y
+say_yes "Quit anyway?"
 wait_for "EXITED-0"
 pass "two time boxes spent, switched to the systematic path"
 

@@ -204,4 +204,23 @@ answer() {
   fi
   keys Enter
 }
+# say_yes QUESTION: answer a yes/no confirmation once it is on screen. firebreak
+# ignores keys that arrive within 150 ms of a confirmation opening (a burst
+# of keys is not an answer), so this waits that long after seeing it, as a
+# person reading the question would: a deliberate pause, not a readiness
+# guess (the question is already on screen).
+say_yes() {
+  wait_for "$1"
+  sleep 0.2
+  keys y
+}
+# confirm_typed NAME: answer a typed confirmation (changes to production)
+# by typing the target's name, then Enter.
+confirm_typed() {
+  wait_for "Type $1 to confirm"
+  sleep 0.2
+  typ "$1"
+  wait_for "> $1"
+  keys Enter
+}
 pass() { echo "e2e: $1: ok"; }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{health, on_off, Effect, Level, Mode, Pane, Pending, State};
+use super::super::{health, on_off, Effect, Level, Pane, Pending, State};
 use crate::action::Action;
 use crate::domain::Event;
 use crate::flags::{Flag, FlipError, FlipOutcome};
@@ -136,20 +136,22 @@ pub(crate) fn flag_action(
         .as_deref()
         .map(|e| format!(" in {e}"))
         .unwrap_or_default();
-    state.mode = Mode::Confirm {
-        question: format!(
-            "Turn flag {} {} (now {}){env} via {}?",
-            flag.name,
-            on_off(wanted).to_uppercase(),
-            on_off(flag.enabled),
-            flag.provider
-        ),
-        pending: Pending::FlipFlag {
+    let question = format!(
+        "Turn flag {} {} (now {}){env} via {}?",
+        flag.name,
+        on_off(wanted).to_uppercase(),
+        on_off(flag.enabled),
+        flag.provider
+    );
+    state.confirm_typed(
+        question,
+        flag.name.clone(),
+        Pending::FlipFlag {
             provider: flag.provider.clone(),
             flag: flag.name.clone(),
             wanted,
         },
-    };
+    );
     Vec::new()
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{Effect, Level, Mode, Pending, State};
+use super::super::{Effect, Level, Pending, State};
 use crate::action::Action;
 use crate::domain::Event;
 use crate::sources::poller::Polled;
@@ -57,15 +57,23 @@ pub(crate) fn on_action(
     } else if state.release.in_flight {
         state.notify(Level::Info, "A rollback is already running", now);
     } else if state.require_incident(now) {
-        state.mode = Mode::Confirm {
-            question: match &state.release.current {
-                Some((current, via)) => {
-                    format!("Roll back {current} to the previous release (via {via})?")
-                }
-                None => "Roll back the last release? (the deploy system reverts to the previous version)".into(),
-            },
-            pending: Pending::Rollback,
+        let (question, expect) = match &state.release.current {
+            Some((current, via)) => (
+                format!("Roll back {current} to the previous release (via {via})?"),
+                // The service's name: "checkout" of "checkout v2.14.0".
+                current
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("rollback")
+                    .to_string(),
+            ),
+            None => (
+                "Roll back the last release? (the deploy system reverts to the previous version)"
+                    .to_string(),
+                "rollback".to_string(),
+            ),
         };
+        state.confirm_typed(question, expect, Pending::Rollback);
     }
     Some(Vec::new())
 }

@@ -90,12 +90,19 @@ pub(crate) fn submit(state: &mut State, input: String, now: DateTime<Utc>) -> Ve
                 return Vec::new();
             };
             let compiled: Vec<_> = matchers.iter().filter_map(|m| m.compile().ok()).collect();
-            let n = state
+            let matched: Vec<&Alert> = state
                 .alerts
                 .items
                 .iter()
                 .filter(|a| matcher::all_match(&compiled, &a.labels))
-                .count();
+                .collect();
+            let n = matched.len();
+            // Silencing a critical alert is a change to production: the
+            // responder types its name.
+            let critical = matched
+                .iter()
+                .find(|a| a.severity_rank() == 0)
+                .map(|a| a.name().to_string());
             let silence = NewSilence {
                 matchers,
                 starts_at: now,
@@ -103,20 +110,22 @@ pub(crate) fn submit(state: &mut State, input: String, now: DateTime<Utc>) -> Ve
                 created_by: state.settings.responder.clone(),
                 comment,
             };
-            state.mode = Mode::Confirm {
-                question: format!(
-                    "Silence {n} alert(s) matching {} for {} (until {})? Comment: \"{}\"",
-                    matchers_text(&silence.matchers),
-                    format_duration(duration),
-                    local(state, silence.ends_at),
-                    silence.comment
-                ),
-                pending: Pending::Silence {
-                    source,
-                    silence,
-                    ack: false,
-                },
+            let question = format!(
+                "Silence {n} alert(s) matching {} for {} (until {})? Comment: \"{}\"",
+                matchers_text(&silence.matchers),
+                format_duration(duration),
+                local(state, silence.ends_at),
+                silence.comment
+            );
+            let pending = Pending::Silence {
+                source,
+                silence,
+                ack: false,
             };
+            match critical {
+                Some(name) => state.confirm_typed(question, name, pending),
+                None => state.confirm(question, pending),
+            }
         }
         Err(e) => {
             state.mode = Mode::Prompt {
@@ -142,20 +151,23 @@ fn ack_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             created_by: who.clone(),
             comment: crate::sources::silence::ack_comment(&who, None),
         };
-        state.mode = Mode::Confirm {
-            question: format!(
-                "Ack {}: silence {} for {} (until {})?",
-                a.name(),
-                matchers_text(&silence.matchers),
-                format_duration(d),
-                local(state, silence.ends_at)
-            ),
-            pending: Pending::Silence {
-                source,
-                silence,
-                ack: true,
-            },
+        let question = format!(
+            "Ack {}: silence {} for {} (until {})?",
+            a.name(),
+            matchers_text(&silence.matchers),
+            format_duration(d),
+            local(state, silence.ends_at)
+        );
+        let pending = Pending::Silence {
+            source,
+            silence,
+            ack: true,
         };
+        if a.severity_rank() == 0 {
+            state.confirm_typed(question, a.name().to_string(), pending);
+        } else {
+            state.confirm(question, pending);
+        }
     }
     Vec::new()
 }
