@@ -1,17 +1,16 @@
 //! firebreak against a real Alertmanager (Debian's prometheus-alertmanager,
-//! started by tests/support): alerts pushed with POST /api/v2/alerts and
+//! started by tests/it/support): alerts pushed with POST /api/v2/alerts and
 //! fired by a Prometheus rule are read back, an HA pair is deduplicated,
 //! silences are created, seen and expired, a killed server is reported and
 //! recovery is automatic, and the headless commands do the same.
 //!
-//! One Alertmanager is shared by the tests of this file; each test labels
-//! its alerts with a unique `test` value and filters on it.
-
-mod common_state;
-mod support;
+//! One Alertmanager is shared by every test of the binary (this module's
+//! and `prometheus`'s); each test labels its alerts with a unique `test`
+//! value and filters on it.
 
 use std::time::Duration;
 
+use crate::support::servers::{self, eventually, unique, Server};
 use assert_cmd::Command;
 
 use chrono::Utc;
@@ -21,7 +20,6 @@ use firebreak::sources::matcher;
 use firebreak::sources::silence::{NewSilence, SilenceMatcher, SilenceState};
 use firebreak::sources::{AlertSource, AlertState};
 use serde_json::json;
-use support::servers::{self, eventually, unique, Server};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -440,7 +438,7 @@ fn headless_silence_commands_round_trip_using_the_config_file() {
 /// matchers.
 #[tokio::test]
 async fn tui_ack_silence_and_expire_land_on_the_timeline() {
-    use common_state::{code, key, new_state, Driver};
+    use crate::support::state::{code, key, new_state, Driver};
     use crossterm::event::KeyCode;
     use firebreak::domain::Event;
     use firebreak::sources::poller::Polled;

@@ -5,17 +5,15 @@
 //! Timing assertions are generous (within 3x the timeout) so they never
 //! flake on a loaded machine.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::support::fault::{FaultServer, SLOW, TOKEN};
 use firebreak::sources::alertmanager::Alertmanager;
 use firebreak::sources::http::{AuthRef, HttpClient, HttpSettings, SecretRef};
 use firebreak::sources::poller;
 use firebreak::sources::prometheus::{PanelQuery, Prometheus};
 use firebreak::sources::{AlertSource, MetricSource, PanelSpec};
-use support::fault::{FaultServer, SLOW, TOKEN};
 
 fn settings(timeout_ms: u64) -> HttpSettings {
     HttpSettings {
@@ -108,7 +106,7 @@ async fn unavailable_is_retried_a_bounded_number_of_times() {
 
 #[tokio::test]
 async fn refused_connection_is_retried_quickly_then_reported() {
-    let port = support::servers::free_port();
+    let port = crate::support::servers::free_port();
     let url = format!("http://127.0.0.1:{port}/");
     let (e, took) = fail(&url, settings(3000)).await;
     assert!(e.contains("connection refused"), "{e}");

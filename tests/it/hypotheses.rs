@@ -1,10 +1,8 @@
 //! Time-boxed quick hypotheses, then the systematic path: driven through
 //! `update` with an injected clock and a real journal.
 
-mod common_state;
-
+use crate::support::state::*;
 use chrono::{DateTime, Duration, Utc};
-use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::config::theme::Theme;
 use firebreak::domain::hypotheses::{Outcome, Timebox};

@@ -3,9 +3,10 @@
 //! Each server runs on 127.0.0.1 on a free high port with its storage in a
 //! temp dir, `--web.external-url` set, and (Alertmanager) clustering off.
 //! A tiny `sh` watchdog owns the server process and kills it when the test
-//! binary exits, so the per-binary shared servers ([`alertmanager`],
-//! [`prometheus`]) never outlive the tests; [`Server`]s owned by one test
-//! are killed on drop.
+//! binary exits, then removes its temp dir, so the servers shared by the
+//! whole binary ([`alertmanager`], [`prometheus`]: statics, never dropped)
+//! neither outlive the tests nor leave their data behind; [`Server`]s
+//! owned by one test are killed on drop (and their dir removed with it).
 //!
 //! A missing binary FAILS the test with a message to run tests/setup.sh:
 //! tests never skip silently.
@@ -63,6 +64,8 @@ kill "$c" 2>/dev/null
 sleep 2
 kill -9 "$c" 2>/dev/null
 wait
+# The test binary is gone, so the TempDir is never dropped: remove it here.
+kill -0 "$FB_PARENT" 2>/dev/null || rm -rf "$FB_DIR"
 "#;
 
 impl Server {
@@ -106,6 +109,7 @@ impl Server {
             .env("FB_LOG", self.log_path())
             .env("FB_PIDFILE", self.pid_path())
             .env("FB_PARENT", std::process::id().to_string())
+            .env("FB_DIR", self.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -141,10 +145,11 @@ impl Server {
                 return;
             }
             if Instant::now() > deadline {
-                let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
                 panic!(
-                    "{} did not become ready on port {} within {within:?}; its log:\n{log}",
-                    self.name, self.port
+                    "{} did not become ready on port {} within {within:?}; its log:\n{}",
+                    self.name,
+                    self.port,
+                    self.log()
                 );
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -153,12 +158,6 @@ impl Server {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
-    }
-
-    /// Blocking GET of a path; (status, body).
-    pub fn get(&self, path: &str) -> (u16, String) {
-        http(self.port, "GET", path, None)
-            .unwrap_or_else(|| panic!("GET {}{path} failed", self.url))
     }
 
     /// Blocking POST of JSON; (status, body).
@@ -281,14 +280,15 @@ scrape_configs:
     Server::spawn("prometheus", bin, port, dir, args)
 }
 
-/// The Alertmanager shared by every test of this binary.
+/// The Alertmanager shared by every test of the binary (started by the
+/// first test that asks for it).
 pub fn alertmanager() -> &'static Server {
     static AM: OnceLock<Server> = OnceLock::new();
     AM.get_or_init(start_alertmanager)
 }
 
-/// The Prometheus shared by every test of this binary (alerting to the
-/// shared Alertmanager).
+/// The Prometheus shared by every test of the binary (started by the first
+/// test that asks for it), alerting to the shared Alertmanager.
 pub fn prometheus() -> &'static Server {
     static PROM: OnceLock<Server> = OnceLock::new();
     PROM.get_or_init(|| start_prometheus(alertmanager().port))

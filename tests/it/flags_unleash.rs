@@ -1,19 +1,17 @@
 //! firebreak's Unleash provider and `firebreak flag` against a real
-//! Unleash 7.5.1 on PostgreSQL 15 (started by tests/support/unleash.rs;
+//! Unleash 7.5.1 on PostgreSQL 15 (started by tests/it/support/unleash.rs;
 //! run tests/setup.sh first). Flags are created and read back through
 //! Unleash's own admin API; firebreak only flips them.
-
-mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::support::unleash::{server, Unleash as Server};
 use assert_cmd::Command;
 use firebreak::flags::unleash::{Unleash, UnleashSettings};
 use firebreak::flags::{self, FlagProvider};
 use firebreak::sources::http::SecretRef;
 use serde_json::{json, Value};
-use support::unleash::{server, Unleash as Server};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 

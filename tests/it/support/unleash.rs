@@ -1,4 +1,5 @@
-//! A real Unleash 7.5.1 on PostgreSQL 15, started once per test binary.
+//! A real Unleash 7.5.1 on PostgreSQL 15, started once per test binary
+//! (by the first test that calls [`server()`]).
 //!
 //! [`server()`] starts, on 127.0.0.1 high ports and in a temp dir:
 //! PostgreSQL 15 (`initdb` + `postgres`, as the `postgres` user when the
@@ -26,7 +27,6 @@ pub struct Unleash {
     pub token: String,
     /// How long PostgreSQL + Unleash took to become ready.
     pub startup: Duration,
-    pub dir: PathBuf,
 }
 
 struct Procs {
@@ -309,7 +309,6 @@ fn start() -> Result<Unleash, String> {
         url,
         token,
         startup,
-        dir,
     })
 }
 

@@ -1,17 +1,15 @@
 //! firebreak against a real Prometheus (Debian's package, started by
-//! tests/support, scraping itself every second): instant and range
+//! tests/it/support, scraping itself every second): instant and range
 //! queries, NaN and infinities, API errors on the panel, the metric source
 //! and the `firebreak query` command.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::servers::{self, eventually};
 use assert_cmd::Command;
 use firebreak::sources::http::{HttpClient, HttpSettings};
 use firebreak::sources::prometheus::{PanelQuery, Prometheus, QueryError, QueryResult};
 use firebreak::sources::{MetricSource, PanelSpec};
-use support::servers::{self, eventually};
 
 const WAIT: Duration = Duration::from_secs(20);
 

@@ -1,5 +1,5 @@
-// Shared by tests/app.rs and tests/ui.rs (included with `mod`).
-#![allow(dead_code)]
+//! The app's state driven headless: settings, keys, a [`Driver`] that runs
+//! `update` and carries out journal effects for real, the demo world.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

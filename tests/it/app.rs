@@ -2,12 +2,10 @@
 //! out, with a real journal on disk and the demo world behind the same
 //! interfaces the real sources use. No terminal, no network, no clock.
 
-mod common_state;
-
 use std::time::Duration as StdDuration;
 
+use crate::support::state::*;
 use chrono::Duration;
-use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::demo::{Scenario, World};
 use firebreak::domain::incident::{Severity, Status};

@@ -4,16 +4,14 @@
 //! headless Driver (demo world behind the real interfaces), restart and
 //! resume from the journal, double presses, and the CLI.
 
-mod common_state;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use crate::support::state::*;
 use assert_cmd::Command;
 use chrono::{DateTime, Duration, Utc};
-use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::domain::Event;
 use firebreak::flags::FlagProvider;

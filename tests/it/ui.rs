@@ -1,10 +1,8 @@
 //! Snapshot tests of the screen on a TestBackend with a fixed clock, at
 //! 80x24 and 120x40, plus the help overlay and tiny terminals.
 
-mod common_state;
-
+use crate::support::state::*;
 use chrono::Duration;
-use common_state::*;
 use crossterm::event::KeyCode;
 use firebreak::config::theme::Theme;
 use firebreak::demo::{Scenario, World};

@@ -3,8 +3,6 @@
 //! refused with file:line and what is wrong, concurrent flips (threads and
 //! processes) do not lose or corrupt anything.
 
-mod common_state;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -580,7 +578,7 @@ fn service_modes_follow_their_flags() {
     use firebreak::flags::Flag;
     use firebreak::state::{ServiceMode, State};
     let mut state = State::new(
-        common_state::settings(false),
+        crate::support::state::settings(false),
         firebreak::config::keymap::Keymap::builtin(),
         "dark",
     );

@@ -1,0 +1,15 @@
+//! Shared helpers of the integration tests (`crate::support::…`).
+//!
+//! - [`servers`]: real Prometheus and Alertmanager, started on 127.0.0.1
+//!   high ports in temp dirs, shared by the whole test binary (started by
+//!   the first test that needs one), killed when it ends.
+//! - [`fault`]: a tiny HTTP server that misbehaves on purpose.
+//! - [`unleash`]: a real Unleash 7.5.1 on PostgreSQL 15, shared by the
+//!   whole test binary, stopped when it ends (run tests/setup.sh first).
+//! - [`state`]: the app's state driven headless (keys, [`state::Driver`],
+//!   the demo world).
+
+pub mod fault;
+pub mod servers;
+pub mod state;
+pub mod unleash;
