@@ -16,6 +16,7 @@ pub mod flags;
 pub mod playbook;
 pub mod sources;
 pub mod state;
+pub mod text;
 pub mod timeline;
 pub mod tui;
 pub mod ui;

@@ -517,3 +517,53 @@ fn a_flip_started_and_finished_is_one_action_row() {
     );
     assert!(!actions.contains("no result recorded"));
 }
+
+/// Hostile remote text (an alert's name, summary and labels full of
+/// terminal escapes, a forged table row, a right-to-left override) never
+/// leaves the export as itself: `cat postmortem.md` is safe, and the text
+/// stays readable as evidence.
+#[test]
+fn hostile_alert_text_is_made_visible_in_the_markdown_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = Journal::create(dir.path(), ID).unwrap();
+    j.append(
+        at("2024-05-01T14:03:00Z"),
+        "ann",
+        Event::IncidentDeclared {
+            id: ID.into(),
+            title: "Title \x1b]0;owned\x07".into(),
+            severity: Severity::Sev2,
+            demo: false,
+        },
+    )
+    .unwrap();
+    let mut labels = std::collections::BTreeMap::new();
+    labels.insert("service".to_string(), "check\u{202e}tuo".to_string());
+    j.append(
+        at("2024-05-01T14:04:00Z"),
+        SYSTEM_ACTOR,
+        Event::AlertFiring {
+            fingerprint: "f1".into(),
+            name: "Evil\x1b[2J".into(),
+            severity: "critical".into(),
+            summary: "row\n| 14:00 | forged | row |\x1b]52;c;cm0gLXJmIC8=\x07".into(),
+            labels,
+            since: Some(at("2024-05-01T14:04:00Z")),
+        },
+    )
+    .unwrap();
+    let path = journal::journal_path(dir.path(), ID);
+    let replay = journal::read(&path).unwrap();
+    let inc = Incident::replay(&replay.entries).unwrap();
+    let md = export::render(Format::Markdown, &inc, &replay, now());
+    for bad in ['\x1b', '\x07', '\u{202e}'] {
+        assert!(!md.contains(bad), "{bad:?} reached the export:\n{md}");
+    }
+    assert!(md.contains("Evil\\x1b[2J"), "{md}");
+    assert!(md.contains("\\x1b]52;c;cm0gLXJmIC8=\\x07"), "{md}");
+    // The newline did not start a forged table row.
+    assert!(
+        !md.lines().any(|l| l.starts_with("| 14:00 | forged")),
+        "{md}"
+    );
+}

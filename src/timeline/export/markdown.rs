@@ -65,7 +65,9 @@ pub fn markdown(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Str
             "hash chain NOT verified, see warning above"
         }
     );
-    out
+    // Remote text (alert labels, summaries, comments, command output) is
+    // in here: no control or invisible character leaves as itself.
+    crate::text::visible_lines(&out).into_owned()
 }
 
 fn todo(out: &mut String, hint: &str) {
@@ -600,6 +602,7 @@ pub fn cell(s: &str) -> String {
                 }
             }
             '\n' => out.push_str("<br>"),
+            c if crate::text::is_hazard(c) => out.push_str(&crate::text::visible(&c.to_string())),
             c => out.push(c),
         }
     }
@@ -608,7 +611,7 @@ pub fn cell(s: &str) -> String {
 
 /// Text safe on one Markdown line (titles, list items): line breaks as spaces.
 fn one_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
+    crate::text::visible(&s.replace(['\r', '\n'], " ")).into_owned()
 }
 
 #[cfg(test)]
