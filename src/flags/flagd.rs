@@ -59,7 +59,7 @@ impl Flagd {
     /// Read and validate the file now (blocking).
     pub fn load(&self) -> Result<FlagdFile, FlagdError> {
         let text = read(&self.path)?;
-        model::parse(&self.path, &text)
+        schema::parse(&self.path, &text)
     }
 
     fn flags_blocking(&self) -> anyhow::Result<Vec<Flag>> {
@@ -110,7 +110,7 @@ impl Flagd {
         let _lock = DirLock::acquire(&dir, self.lock_wait)?;
         let meta = fs::metadata(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let text = read(&path)?;
-        let before = model::parse(&self.path, &text)?;
+        let before = schema::parse(&self.path, &text)?;
         let flag = before
             .flag(name)
             .ok_or_else(|| anyhow::anyhow!("no flag `{name}` in {}", self.path.display()))?;
@@ -126,7 +126,7 @@ impl Flagd {
         new_text.push_str(&text[span.end..]);
         // The result must be a valid flag file in which this flag now
         // reads as wanted; anything else is a bug, and nothing is written.
-        let after = model::parse(&self.path, &new_text).map_err(|e| {
+        let after = schema::parse(&self.path, &new_text).map_err(|e| {
             anyhow::anyhow!(
                 "refusing to write {}: the edited text would be invalid: {e}",
                 self.path.display()

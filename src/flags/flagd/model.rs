@@ -3,12 +3,11 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::schema;
-use super::tree::{self, Node, Value};
+use super::tree::{Node, Value};
 
 /// How "on"/"off" maps onto a flagd flag. The default is [`Mode::State`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -118,55 +117,6 @@ impl FlagdFile {
     }
 }
 
-/// Parse and validate a flag file.
-pub fn parse(file: &Path, text: &str) -> Result<FlagdFile, FlagdError> {
-    let fail = |line, location, message: String| FlagdError {
-        file: file.to_path_buf(),
-        line,
-        location,
-        message,
-    };
-    if text.starts_with('\u{feff}') {
-        return Err(fail(
-            Some(1),
-            None,
-            "starts with a byte-order mark; flagd expects plain UTF-8 JSON".into(),
-        ));
-    }
-    if text.trim().is_empty() {
-        return Err(fail(
-            None,
-            None,
-            "the file is empty; a flagd flag file is a JSON object with a `flags` member".into(),
-        ));
-    }
-    let root = tree::parse(text).map_err(|e| {
-        if e.kind == tree::ErrorKind::TooDeep {
-            return fail(Some(e.line), None, e.message);
-        }
-        let yaml = matches!(
-            file.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        );
-        let hint = if yaml {
-            " (YAML flag files are not supported: convert it to JSON)"
-        } else {
-            ""
-        };
-        fail(
-            Some(e.line),
-            None,
-            format!("not valid JSON: {} at column {}{hint}", e.message, e.column),
-        )
-    })?;
-    schema::validate(&root).map_err(|i| {
-        fail(
-            Some(tree::line_of(text, i.offset)),
-            Some(i.location),
-            i.message,
-        )
-    })
-}
 
 impl FlagEntry {
     /// The variant names whose value is `true` / `false` (boolean flags),

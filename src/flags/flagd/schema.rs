@@ -1,8 +1,61 @@
-//! Validation of a flag file against the flagd schemas (flags.json for
-//! providers, flagd.json for the daemon): what flagd itself would refuse.
+//! Parsing a flag file ([`parse`]) and validating it against the flagd
+//! schemas (flags.json for providers, flagd.json for the daemon): what
+//! flagd itself would refuse, with the line of each problem.
 
-use super::model::{DefaultVariant, FlagEntry, FlagdFile, Kind, Layout};
-use super::tree::{Node, Value};
+use std::path::Path;
+
+use super::model::{DefaultVariant, FlagEntry, FlagdError, FlagdFile, Kind, Layout};
+use super::tree::{self, Node, Value};
+
+/// Parse and validate a flag file.
+pub fn parse(file: &Path, text: &str) -> Result<FlagdFile, FlagdError> {
+    let fail = |line, location, message: String| FlagdError {
+        file: file.to_path_buf(),
+        line,
+        location,
+        message,
+    };
+    if text.starts_with('\u{feff}') {
+        return Err(fail(
+            Some(1),
+            None,
+            "starts with a byte-order mark; flagd expects plain UTF-8 JSON".into(),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(fail(
+            None,
+            None,
+            "the file is empty; a flagd flag file is a JSON object with a `flags` member".into(),
+        ));
+    }
+    let root = tree::parse(text).map_err(|e| {
+        if e.kind == tree::ErrorKind::TooDeep {
+            return fail(Some(e.line), None, e.message);
+        }
+        let yaml = matches!(
+            file.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        let hint = if yaml {
+            " (YAML flag files are not supported: convert it to JSON)"
+        } else {
+            ""
+        };
+        fail(
+            Some(e.line),
+            None,
+            format!("not valid JSON: {} at column {}{hint}", e.message, e.column),
+        )
+    })?;
+    validate(&root).map_err(|i| {
+        fail(
+            Some(tree::line_of(text, i.offset)),
+            Some(i.location),
+            i.message,
+        )
+    })
+}
 
 /// A problem inside the document: where and what.
 pub(super) struct Invalid {

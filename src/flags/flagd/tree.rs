@@ -544,14 +544,15 @@ mod tests {
 
     #[test]
     fn replacing_one_span_keeps_every_other_byte() {
-        use crate::flags::flagd::model::{self, Mode};
+        use crate::flags::flagd::model::Mode;
+        use crate::flags::flagd::schema;
         let text = "{\r\n\t\"$comment\" : \"keep [me] {as} is\",\r\n  \"flags\":{\"f\" : {\n\
              \"state\":\"ENABLED\", \"x-unknown\": [1.0, 1e3, -0.0, {\"deep\": {\"er\": []}}],\n\
              \"variants\": { \"off\" : false, \"on\":true },\n\
              \"defaultVariant\" :  \"on\"  , \"targeting\": {}},\n\
              \"g\": {\"state\": \"DISABLED\", \"variants\": {\"\\u00e9\": 1.50}}}}\n";
         let path = std::path::Path::new("flags.json");
-        let file = model::parse(path, text).unwrap();
+        let file = schema::parse(path, text).unwrap();
         let f = file.flag("f").unwrap();
         let (span, new) = f.edit(Mode::DefaultVariant, false).unwrap().unwrap();
         assert_eq!(&text[span.clone()], "\"on\"");
@@ -559,7 +560,7 @@ mod tests {
         assert_eq!(&out[..span.start], &text[..span.start]);
         assert_eq!(&out[span.start + new.len()..], &text[span.end..]);
         assert_eq!(out.replacen(":  \"off\"", ":  \"on\"", 1), text);
-        let after = model::parse(path, &out).unwrap();
+        let after = schema::parse(path, &out).unwrap();
         assert_eq!(
             after.flag("f").unwrap().enabled(Mode::DefaultVariant),
             Ok(false)
