@@ -25,6 +25,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
     if let Some(n) = &state.notice {
         if n.level != Level::Error && now - n.at > chrono::Duration::milliseconds(1500) {
             state.notice = None;
+            state.redraw = true;
         }
     }
     // A screen too small to show what is going on must not act blindly:
@@ -52,11 +53,18 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
                 "That key came before the question could be read: ignored. Read it, then answer",
                 now,
             );
+            state.redraw = true;
             return Vec::new();
         }
     }
     let layer = layer_of(state);
     let action = layer.and_then(|l| state.keymap.action_in(l, &key));
+    // An unbound key in normal mode changes nothing: no frame is drawn
+    // for it. Every other key may change what is visible.
+    if state.mode == Mode::Normal && action.is_none() {
+        return Vec::new();
+    }
+    state.redraw = true;
     let mode = std::mem::replace(&mut state.mode, Mode::Normal);
     match mode {
         Mode::Normal => match action {

@@ -90,6 +90,9 @@ pub struct State {
     /// When the open confirmation was opened (keys within
     /// [`CONFIRM_GUARD_MS`] of it never answer it).
     pub confirm_since: Option<DateTime<Utc>>,
+    /// Something visible may have changed since the last frame: the loop
+    /// draws only then (and clears it).
+    pub redraw: bool,
 
     // The features.
     pub incident: Option<Incident>,
@@ -120,6 +123,7 @@ impl State {
             quit: false,
             viewport: (u16::MAX, u16::MAX),
             confirm_since: None,
+            redraw: true,
             incident: None,
             timeline: incident::Timeline::default(),
             silences: silences::Silences::default(),
@@ -157,6 +161,15 @@ impl State {
         self.hyp.apply(&entry);
         self.playbooks.apply(&entry);
         self.timeline.apply(entry);
+    }
+
+    /// Is a clock on screen that moves every second (time since the
+    /// incident began, source ages, countdowns)?
+    pub fn shows_clock(&self) -> bool {
+        self.incident.is_some()
+            || self.alerts.health.configured
+            || self.metrics.health.configured
+            || self.flags.health.configured
     }
 
     /// Record `event` as the responder.

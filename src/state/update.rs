@@ -11,7 +11,16 @@ use super::{
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
 pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
+    // What needs a new frame (the loop draws only then, once per batch):
+    // keys say for themselves (keys.rs); a tick only when a clock is on
+    // screen or it changed something; every other message changes data.
+    let msg_redraws = match &msg {
+        Msg::Key(_) => false,
+        Msg::Tick => state.shows_clock() || state.notice.is_some(),
+        _ => true,
+    };
     let fx = route(state, msg, now);
+    state.redraw |= msg_redraws || !fx.is_empty();
     // When a confirmation opened, so that keys right behind the one that
     // opened it cannot answer it (keys.rs).
     let confirming = matches!(state.mode, Mode::Confirm { .. } | Mode::TypedConfirm { .. });

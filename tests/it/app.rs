@@ -12,7 +12,7 @@ use firebreak::domain::incident::{Severity, Status};
 use firebreak::domain::Event;
 use firebreak::flags::{self, FlagProvider};
 use firebreak::sources::{AlertSource, MetricSource, ReleaseControl};
-use firebreak::state::{update, Effect, Mode, Msg, Pane, Pending};
+use firebreak::state::{update, Effect, Mode, Msg, Pane, Pending, Settings, State};
 use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal;
 
@@ -778,4 +778,38 @@ fn a_key_within_150ms_of_a_confirmation_never_answers_it() {
     let later = at + Duration::milliseconds(400);
     let fx = update(&mut d.state, key('y'), later);
     assert!(d.state.quit, "a y after reading the question does: {fx:?}");
+}
+
+/// The loop draws only when something visible may have changed: not for
+/// a key bound to nothing, not for a tick with no clock on screen.
+#[test]
+fn only_what_changes_the_screen_asks_for_a_frame() {
+    let now = t("2026-11-27T14:00:00Z");
+    let mut s = State::new(
+        Settings {
+            alerts_configured: false,
+            metrics_configured: false,
+            flags_configured: false,
+            ..settings(false)
+        },
+        firebreak::config::keymap::Keymap::builtin(),
+        "dark",
+    );
+    s.viewport = (120, 40);
+    s.redraw = false;
+    update(&mut s, Msg::Tick, now);
+    assert!(!s.redraw, "no incident, no source: no clock on screen");
+    update(&mut s, key('%'), now);
+    assert!(!s.redraw, "an unbound key changes nothing");
+    update(&mut s, key('?'), now);
+    assert!(s.redraw, "help opens");
+    s.redraw = false;
+    update(&mut s, key('j'), now);
+    assert!(s.redraw, "help scrolls");
+    // With an incident, the elapsed clock moves every second.
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(dir.path(), now);
+    d.state.redraw = false;
+    update(&mut d.state, Msg::Tick, now + Duration::seconds(1));
+    assert!(d.state.redraw);
 }

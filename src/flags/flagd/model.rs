@@ -117,7 +117,6 @@ impl FlagdFile {
     }
 }
 
-
 impl FlagEntry {
     /// The variant names whose value is `true` / `false` (boolean flags),
     /// preferring the conventional names.
