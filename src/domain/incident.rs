@@ -105,10 +105,22 @@ pub struct Incident {
     pub detected_at: Option<DateTime<Utc>>,
     /// First human action after declaration (note, action, flag, status).
     pub acknowledged_at: Option<DateTime<Utc>>,
-    /// First time the status went to monitoring (mitigation in place).
+    /// When the impact stopped: the first successful mitigation action
+    /// (flag flip, rollback, release or flag step) after which every
+    /// firing alert resolved; without one, the first time the status went
+    /// to monitoring (or resolved).
     pub mitigated_at: Option<DateTime<Utc>>,
     /// When the status went to resolved.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Critical and warning alerts firing now (fingerprints).
+    firing: std::collections::BTreeSet<String>,
+    /// The first successful mitigation while alerts were firing, waiting
+    /// for them to resolve.
+    mitigation: Option<DateTime<Utc>>,
+    /// A mitigation action after which the alerts did resolve.
+    mitigated_by_action: Option<DateTime<Utc>>,
+    /// The first status monitoring / resolved (the fallback).
+    mitigated_by_status: Option<DateTime<Utc>>,
 }
 
 impl Incident {
@@ -132,6 +144,10 @@ impl Incident {
                 acknowledged_at: None,
                 mitigated_at: None,
                 resolved_at: None,
+                firing: Default::default(),
+                mitigation: None,
+                mitigated_by_action: None,
+                mitigated_by_status: None,
             }),
             _ => None,
         }
@@ -158,11 +174,11 @@ impl Incident {
                 self.status = *to;
                 match to {
                     Status::Monitoring => {
-                        self.mitigated_at.get_or_insert(entry.ts);
+                        self.mitigated_by_status.get_or_insert(entry.ts);
                         self.resolved_at = None;
                     }
                     Status::Resolved => {
-                        self.mitigated_at.get_or_insert(entry.ts);
+                        self.mitigated_by_status.get_or_insert(entry.ts);
                         self.resolved_at = Some(entry.ts);
                     }
                     _ => self.resolved_at = None,
@@ -180,9 +196,24 @@ impl Incident {
             {
                 let at = since.map_or(entry.ts, |s| s.min(entry.ts));
                 self.detected_at = Some(self.detected_at.map_or(at, |d| d.min(at)));
+                if let Event::AlertFiring { fingerprint, .. } = &entry.event {
+                    self.firing.insert(fingerprint.clone());
+                }
+            }
+            Event::AlertResolved { fingerprint, .. } => {
+                let was_firing = self.firing.remove(fingerprint);
+                if was_firing && self.firing.is_empty() && self.mitigated_by_action.is_none() {
+                    // The alerts recovered after a mitigation: that action
+                    // is when the impact stopped.
+                    self.mitigated_by_action = self.mitigation;
+                }
+            }
+            _ if is_mitigation(&entry.event) && !self.firing.is_empty() => {
+                self.mitigation.get_or_insert(entry.ts);
             }
             _ => {}
         }
+        self.mitigated_at = self.mitigated_by_action.or(self.mitigated_by_status);
         if human
             && self.acknowledged_at.is_none()
             && !matches!(entry.event, Event::IncidentDeclared { .. })
@@ -199,6 +230,20 @@ impl Incident {
     /// The zero of the T+ clock: impact start if known, else declaration.
     pub fn t0(&self) -> DateTime<Utc> {
         self.impact_started.unwrap_or(self.declared_at)
+    }
+}
+
+/// A successful action that can stop the impact: a flag flip (kill
+/// switch, read-only, maintenance), a rollback, or a playbook step that
+/// rolls back or flips a flag.
+fn is_mitigation(e: &Event) -> bool {
+    match e {
+        Event::FlagChanged { ok, .. } => *ok,
+        Event::ActionFinished { action, ok, .. } => *ok && action == "rollback",
+        Event::StepFinished { step_kind, ok, .. } => {
+            *ok && matches!(step_kind.as_str(), "release" | "flag")
+        }
+        _ => false,
     }
 }
 
@@ -239,4 +284,104 @@ mod tests {
         assert_eq!(fmt_duration(chrono::Duration::seconds(3723)), "1h02m03s");
         assert_eq!(fmt_duration(chrono::Duration::seconds(-65)), "-1m05s");
     }
+
+    fn entry(ts: &str, actor: &str, event: Event) -> Entry {
+        Entry {
+            seq: 0,
+            ts: DateTime::parse_from_rfc3339(ts).unwrap().to_utc(),
+            prev: String::new(),
+            actor: actor.into(),
+            event,
+            hash: String::new(),
+        }
+    }
+
+    fn firing(fp: &str) -> Event {
+        Event::AlertFiring {
+            fingerprint: fp.into(),
+            name: fp.into(),
+            severity: "critical".into(),
+            summary: String::new(),
+            labels: Default::default(),
+            since: None,
+        }
+    }
+
+    fn resolved(fp: &str) -> Event {
+        Event::AlertResolved {
+            fingerprint: fp.into(),
+            name: fp.into(),
+        }
+    }
+
+    fn flag_off(ok: bool) -> Event {
+        Event::FlagChanged {
+            provider: "demo".into(),
+            flag: "f".into(),
+            before: Some(true),
+            after: Some(!ok),
+            wanted: false,
+            ok,
+            detail: String::new(),
+        }
+    }
+
+    fn status(to: Status) -> Event {
+        Event::StatusChanged {
+            from: Status::Investigating,
+            to,
+        }
+    }
+
+    fn declared() -> Entry {
+        entry(
+            "2026-11-27T14:00:00Z",
+            "ann",
+            Event::IncidentDeclared {
+                id: "i".into(),
+                title: "t".into(),
+                severity: Severity::Sev2,
+                demo: false,
+            },
+        )
+    }
+
+    fn mitigated(rest: Vec<Entry>) -> Option<String> {
+        let mut all = vec![declared()];
+        all.extend(rest);
+        Incident::replay(&all)
+            .unwrap()
+            .mitigated_at
+            .map(|t| t.format("%H:%M").to_string())
+    }
+
+    #[test]
+    fn mitigated_is_the_action_after_which_the_alerts_resolved_not_the_status_click() {
+        // The issue's own case: flag off, alerts resolve, then monitoring.
+        let m = mitigated(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:02:00Z", SYS, firing("b")),
+            entry("2026-11-27T14:05:00Z", "ann", flag_off(false)), // failed: not it
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+            entry("2026-11-27T14:12:00Z", "ann", status(Status::Monitoring)),
+            entry("2026-11-27T14:13:00Z", SYS, resolved("b")),
+        ]);
+        assert_eq!(m.as_deref(), Some("14:10"));
+    }
+
+    #[test]
+    fn without_a_mitigation_that_worked_the_status_is_the_fallback() {
+        // The flag flip did not bring the alerts back: monitoring counts.
+        let m = mitigated(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:15:00Z", "ann", status(Status::Monitoring)),
+        ]);
+        assert_eq!(m.as_deref(), Some("14:15"));
+        // Nothing at all: not mitigated.
+        assert_eq!(mitigated(vec![]), None);
+    }
+
+    const SYS: &str = crate::domain::SYSTEM_ACTOR;
 }

@@ -19,7 +19,7 @@
 //!     "impact_started": "..." | null, // as the responder said (may be backdated)
 //!     "detected_at": "..." | null,    // first alert seen firing
 //!     "acknowledged_at": "..." | null,// first human action after declaration
-//!     "mitigated_at": "..." | null,   // first status monitoring (or resolved)
+//!     "mitigated_at": "..." | null,   // the mitigation after which alerts resolved, else first monitoring
 //!     "resolved_at": "..." | null     // status resolved (null if reopened)
 //!   },
 //!   "durations_seconds": {            // whole seconds; null when an end is missing

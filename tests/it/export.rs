@@ -31,8 +31,10 @@ fn alert_since() -> DateTime<Utc> {
 fn first_human() -> DateTime<Utc> {
     at("2024-05-01T14:03:30Z") // acknowledgement
 }
-fn monitoring() -> DateTime<Utc> {
-    at("2024-05-01T14:12:00Z") // mitigation
+fn flag_off() -> DateTime<Utc> {
+    // Mitigation: the flag turned off, after which the alert resolved
+    // (not the later status click).
+    at("2024-05-01T14:09:00Z")
 }
 fn resolved() -> DateTime<Utc> {
     at("2024-05-01T14:31:05Z")
@@ -212,7 +214,7 @@ fn key_times_and_durations_match_the_recorded_times() {
         ("Impact started", impact()),
         ("Detected (first alert)", alert_since()),
         ("Acknowledged (first human action)", first_human()),
-        ("Mitigated", monitoring()),
+        ("Mitigated", flag_off()),
         ("Resolved", resolved()),
     ] {
         let row = format!(
@@ -225,7 +227,7 @@ fn key_times_and_durations_match_the_recorded_times() {
     let expect = [
         ("Time to detect", alert_since() - impact()),
         ("Time to acknowledge", first_human() - alert_since()),
-        ("Time to mitigate", monitoring() - impact()),
+        ("Time to mitigate", flag_off() - impact()),
         ("Time to resolve", resolved() - impact()),
     ];
     for (name, d) in expect {
@@ -235,7 +237,7 @@ fn key_times_and_durations_match_the_recorded_times() {
     // The same figures, spelled out, as a check on the arithmetic above.
     assert!(keys.contains("**Time to detect:** 3m00s"));
     assert!(keys.contains("**Time to acknowledge:** 5m30s"));
-    assert!(keys.contains("**Time to mitigate:** 17m00s"));
+    assert!(keys.contains("**Time to mitigate:** 14m00s"));
     assert!(keys.contains("**Time to resolve:** 36m05s"));
 }
 
@@ -332,7 +334,7 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
     assert_eq!(i["impact_started"], "2024-05-01T13:55:00Z");
     assert_eq!(i["detected_at"], "2024-05-01T13:58:00Z");
     assert_eq!(i["acknowledged_at"], "2024-05-01T14:03:30Z");
-    assert_eq!(i["mitigated_at"], "2024-05-01T14:12:00Z");
+    assert_eq!(i["mitigated_at"], "2024-05-01T14:09:00Z");
     assert_eq!(i["resolved_at"], "2024-05-01T14:31:05Z");
     let d = &v["durations_seconds"];
     assert_eq!(d["measured_from"], "impact_started");
@@ -341,10 +343,7 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
         (alert_since() - impact()).num_seconds()
     );
     assert_eq!(d["time_to_acknowledge"], 330);
-    assert_eq!(
-        d["time_to_mitigate"],
-        (monitoring() - impact()).num_seconds()
-    );
+    assert_eq!(d["time_to_mitigate"], (flag_off() - impact()).num_seconds());
     assert_eq!(d["time_to_resolve"], 2165);
     assert_eq!(v["integrity"]["chain_ok"], true);
     assert_eq!(v["integrity"]["problems"].as_array().unwrap().len(), 0);
