@@ -46,7 +46,8 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
     }
     // A key right behind the one that opened a confirmation is not an
     // answer to it (a burst of keys, a paste arriving as keys).
-    if let Some(since) = state.confirm_since {
+    let confirming = matches!(state.mode, Mode::Confirm { .. } | Mode::TypedConfirm { .. });
+    if let Some(since) = state.confirm_since.filter(|_| confirming) {
         if now - since < chrono::Duration::milliseconds(super::CONFIRM_GUARD_MS) {
             state.notify(
                 Level::Warning,

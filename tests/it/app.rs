@@ -317,6 +317,15 @@ fn a_journal_write_failure_is_shown_kept_and_retried_and_blocks_the_action() {
         "errors stay on screen: {}",
         notice.text
     );
+    // Quitting now says what would be lost, and never "saved".
+    s.viewport = (120, 40);
+    update(&mut s, key('q'), now);
+    let Mode::Confirm { question, .. } = &s.mode else {
+        panic!("quitting with unsaved entries asks: {:?}", s.mode)
+    };
+    assert!(question.contains("1 entry is NOT saved"), "{question}");
+    assert!(!question.contains("It is saved"), "{question}");
+    s.mode = Mode::Normal;
     // `r` retries the unsaved entry.
     let fx = update(&mut s, key('r'), now);
     assert!(fx.iter().any(|e| matches!(

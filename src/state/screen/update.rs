@@ -103,14 +103,24 @@ pub(crate) fn on_action(
 }
 
 fn quit(state: &mut State) -> Vec<Effect> {
+    let unsaved = state.timeline.unsaved.len();
+    // Never claim "saved" when something is not.
+    let saved = match unsaved {
+        0 => "It is saved; firebreak resumes it next time.".to_string(),
+        n => format!(
+            "{n} entr{} NOT saved (the journal failed; r retries) and will be lost.",
+            if n == 1 { "y is" } else { "ies are" }
+        ),
+    };
     if state.incident_open() {
         let status = state.current_status();
-        state.mode = Mode::Confirm {
-            question: format!(
-                "The incident is still open ({status}). Quit anyway? It is saved; firebreak resumes it next time."
-            ),
-            pending: Pending::Quit,
-        };
+        state.confirm(
+            format!("The incident is still open ({status}). Quit anyway? {saved}"),
+            Pending::Quit,
+        );
+        Vec::new()
+    } else if unsaved > 0 {
+        state.confirm(format!("Quit anyway? {saved}"), Pending::Quit);
         Vec::new()
     } else {
         confirmed_quit(state)
