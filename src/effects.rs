@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::deadline::within;
 use crate::domain::Event;
 use crate::flags::{self, FlagProvider};
 use crate::sources::ReleaseControl;
@@ -147,13 +148,12 @@ impl Runner {
                 let release = self.release.clone();
                 tokio::spawn(async move {
                     let result = match release {
-                        Some(r) => match tokio::time::timeout(timeout, r.rollback()).await {
-                            Ok(Ok(s)) => Ok(s),
-                            Ok(Err(e)) => Err(format!("{e:#}")),
-                            Err(_) => Err(format!(
-                                "timed out after {timeout:?}; check the deploy system"
-                            )),
-                        },
+                        Some(r) => {
+                            within(timeout, r.rollback(), |t| {
+                                format!("timed out after {t:?}; check the deploy system")
+                            })
+                            .await
+                        }
                         None => Err("no rollback is configured".into()),
                     };
                     let _ = tx.send(Msg::RollbackDone(result)).await;
@@ -183,18 +183,16 @@ impl Runner {
                 let (tx, timeout) = (self.tx.clone(), self.timeout);
                 tokio::spawn(async move {
                     let result = match src {
-                        Some(s) => {
-                            match tokio::time::timeout(timeout, s.create_silence(&silence)).await {
-                                Ok(Ok((id, via))) => Ok(format!(
-                                    "silence {id} via {via}, until {}",
-                                    silence.ends_at.format("%Y-%m-%d %H:%MZ")
-                                )),
-                                Ok(Err(e)) => Err(format!("{e:#}")),
-                                Err(_) => Err(format!(
-                                "timed out after {timeout:?}; check the silences before retrying"
-                            )),
-                            }
-                        }
+                        Some(s) => within(timeout, s.create_silence(&silence), |t| {
+                            format!("timed out after {t:?}; check the silences before retrying")
+                        })
+                        .await
+                        .map(|(id, via)| {
+                            format!(
+                                "silence {id} via {via}, until {}",
+                                silence.ends_at.format("%Y-%m-%d %H:%MZ")
+                            )
+                        }),
                         None => Err(format!("no alert source named `{source}` is configured")),
                     };
                     let _ = tx
@@ -223,12 +221,10 @@ impl Runner {
                             let mut done = Vec::new();
                             let mut errors = Vec::new();
                             for id in &ids {
-                                match tokio::time::timeout(timeout, s.expire_silence(id)).await {
-                                    Ok(Ok(via)) => done.push(format!("{id} via {via}")),
-                                    Ok(Err(e)) => errors.push(format!("{id}: {e:#}")),
-                                    Err(_) => {
-                                        errors.push(format!("{id}: timed out after {timeout:?}"))
-                                    }
+                                let late = |t| format!("timed out after {t:?}");
+                                match within(timeout, s.expire_silence(id), late).await {
+                                    Ok(via) => done.push(format!("{id} via {via}")),
+                                    Err(e) => errors.push(format!("{id}: {e}")),
                                 }
                             }
                             if errors.is_empty() {

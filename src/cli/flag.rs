@@ -221,10 +221,9 @@ async fn bounded<T>(
     what: &str,
     f: impl std::future::Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<T> {
-    match tokio::time::timeout(timeout, f).await {
-        Ok(r) => r,
-        Err(_) => anyhow::bail!("{what}: timed out after {timeout:?}"),
-    }
+    crate::deadline::within(timeout, f, |t| format!("{what}: timed out after {t:?}"))
+        .await
+        .map_err(anyhow::Error::msg)
 }
 
 /// Find the provider holding `name`: the only one, or the one whose list
