@@ -470,10 +470,7 @@ fn interactive(
     if let Some(n) = th_notice {
         notices.push(n);
     }
-    let responder = cfg
-        .responder
-        .clone()
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()));
+    let responder = firebreak::wiring::responder(cfg);
     if responder.is_none() && !demo_mode {
         notices.push(
             "Your entries are signed `responder`: set `responder = \"your name\"` in the config"
@@ -482,7 +479,7 @@ fn interactive(
     }
     let settings = Settings {
         demo: demo_mode,
-        responder: responder.unwrap_or_else(|| "responder".into()),
+        responder: responder.unwrap_or_else(|| firebreak::wiring::UNNAMED_RESPONDER.into()),
         default_severity: if demo_mode {
             demo_severity
         } else {

@@ -88,12 +88,7 @@ async fn run_async(cmd: FlagCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> 
     // The providers' own deadline is request_timeout_secs; ours is a little
     // longer so that their clearer errors (naming the URL) win.
     let timeout = Duration::from_secs(setup.config.request_timeout_secs.max(1) + 2);
-    let actor = setup
-        .config
-        .responder
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "responder".into());
+    let actor = crate::wiring::responder_or_unnamed(setup.config);
     match cmd {
         FlagCmd::List { opts } => {
             let sel = select(setup, &opts)?;

@@ -181,12 +181,7 @@ pub(super) async fn run_playbook(
     for w in warnings {
         eprintln!("firebreak: warning: {w}");
     }
-    let actor = setup
-        .config
-        .responder
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "responder".into());
+    let actor = crate::wiring::responder_or_unnamed(setup.config);
     let mut rec = Recorder {
         journal: None,
         actor,
