@@ -1,23 +1,24 @@
 //! firebreak: command line. With no subcommand, the interactive cockpit.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Local, Offset, Utc};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use firebreak::app::{self, Wiring};
+use firebreak::config::flags::ActiveWhen;
 use firebreak::config::keymap::Keymap;
 use firebreak::config::theme::{self, Theme};
 use firebreak::config::{self, Dirs};
-use firebreak::demo::systems::{system_clock, Demo};
-use firebreak::demo::{self, Scenario};
-use firebreak::state::{Settings, State};
+use firebreak::demo::Scenario;
+use firebreak::state::{Level, Notice, ServiceMode, Settings, State};
 use firebreak::timeline::export::{self, Format};
-use firebreak::timeline::journal::{self, Journal};
+use firebreak::timeline::journal;
+use firebreak::wiring::{self, Setup, Want, World};
 
 /// A calm terminal cockpit for the on-call engineer in the middle of an
 /// outage: alerts, metrics, flags, playbooks and a timeline that is never
@@ -143,21 +144,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dirs = Dirs::discover();
     let loaded = config::load(cli.config.as_deref(), &dirs).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let cfg = &loaded.config;
-    let data_dir = cli
-        .data_dir
-        .clone()
-        .or_else(|| cfg.data_dir.clone())
-        .unwrap_or_else(|| dirs.state_dir.clone());
-    let config_dir = loaded
-        .path
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dirs.config_dir.clone());
+    let setup = Setup::new(&loaded, cli.data_dir.clone(), cli.demo, &dirs);
+    let cfg = setup.config;
+    let data_dir = setup.data_dir.as_path();
+    let config_dir = setup.config_dir.as_path();
 
     match cli.command {
-        None => interactive(&cli, &loaded, &data_dir, &config_dir),
+        None => interactive(&cli, &setup),
         Some(Command::Timeline {
             command:
                 TimelineCmd::Export {
@@ -170,7 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExportFormat::Markdown => Format::Markdown,
                 ExportFormat::Json => Format::Json,
             };
-            let text = export::export_incident(&data_dir, incident.as_deref(), format, Utc::now())?;
+            let text = export::export_incident(data_dir, incident.as_deref(), format, Utc::now())?;
             match output {
                 Some(path) => {
                     std::fs::write(&path, text)
@@ -184,7 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Incident {
             command: IncidentCmd::List { format },
         }) => {
-            let list = journal::list(&data_dir)?;
+            let list = journal::list(data_dir)?;
             match format {
                 ListFormat::Json => {
                     let v: Vec<serde_json::Value> = list
@@ -210,7 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if list.is_empty() {
                         eprintln!(
                             "no incidents recorded in {}",
-                            journal::incidents_dir(&data_dir).display()
+                            journal::incidents_dir(data_dir).display()
                         );
                     } else {
                         println!(
@@ -235,29 +228,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Flag { command }) => firebreak::cli::flag::run(
-            command,
-            &firebreak::cli::flag::Setup {
-                config: cfg,
-                config_dir: &config_dir,
-                data_dir: &data_dir,
-                demo_mode: cli.demo || loaded.path.is_none() || cfg.demo,
-            },
-        ),
+        Some(Command::Flag { command }) => firebreak::cli::flag::run(command, &setup),
         Some(Command::Alerts(args)) => firebreak::cli::alerts::run(&args, cfg),
         Some(Command::Query(args)) => firebreak::cli::query::run(&args, cfg),
         Some(Command::Silence { command }) => firebreak::cli::silence::run(&command, cfg),
-        Some(Command::Playbook { command }) => firebreak::cli::playbook::run(
-            command,
-            &firebreak::cli::playbook::Setup {
-                config: cfg,
-                config_dir: &config_dir,
-                data_dir: &data_dir,
-                demo_mode: cli.demo || loaded.path.is_none() || cfg.demo,
-            },
-        ),
+        Some(Command::Playbook { command }) => firebreak::cli::playbook::run(command, &setup),
         Some(Command::Keys) => {
-            let (km, notice) = Keymap::load(Some(&keymap_path(cfg, &config_dir)));
+            let (km, notice) = Keymap::load(Some(&setup.keymap_path()));
             if let Some(n) = notice {
                 eprintln!("firebreak: {n} (showing the built-in keymap)");
             }
@@ -274,11 +251,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Check) => {
             let mut ok = true;
-            match &loaded.path {
+            match setup.config_path {
                 Some(p) => println!("config   {}: ok", p.display()),
                 None => println!("config   none (built-in demo defaults)"),
             }
-            let kp = keymap_path(cfg, &config_dir);
+            let kp = setup.keymap_path();
             match Keymap::load(Some(&kp)) {
                 (_, Some(e)) => {
                     ok = false;
@@ -294,14 +271,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ),
             }
             let name = cli.theme.clone().unwrap_or_else(|| cfg.theme.clone());
-            match Theme::load(&name, Some(&config_dir.join("themes")), false) {
+            match Theme::load(&name, Some(&setup.themes_dir()), false) {
                 (_, Some(n)) => {
                     ok = false;
                     println!("theme    {n}");
                 }
                 (t, None) => println!("theme    {}: ok", t.name),
             }
-            for (good, line) in firebreak::cli::flag::check(cfg, &config_dir) {
+            for (good, line) in firebreak::cli::flag::check(cfg, config_dir) {
                 ok &= good;
                 println!("flags    {line}");
             }
@@ -323,154 +300,61 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn keymap_path(cfg: &config::Config, config_dir: &Path) -> PathBuf {
-    cfg.keymap
-        .clone()
-        .unwrap_or_else(|| config_dir.join("keymap.toml"))
-}
-
-/// Create `dir` (0700) or explain why not.
-fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))
-}
-
-fn interactive(
-    cli: &Cli,
-    loaded: &config::Loaded,
-    data_dir: &Path,
-    config_dir: &Path,
-) -> anyhow::Result<ExitCode> {
-    let cfg = &loaded.config;
-    let demo_mode = cli.demo || loaded.path.is_none() || cfg.demo;
-    ensure_dir(data_dir)?;
+fn interactive(cli: &Cli, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
+    let cfg = setup.config;
+    let demo_mode = setup.demo_mode;
+    let data_dir = setup.data_dir.as_path();
+    wiring::ensure_dir(data_dir)?;
     let _log_guard = init_logging(data_dir);
     tracing::info!(data_dir = %data_dir.display(), demo = demo_mode, "firebreak starting");
 
-    // Resume the open incident of this mode (a demo never resumes a real
-    // incident, nor the other way round).
+    // Resume the open incident of this mode.
     let mut notices = Vec::new();
-    let open = journal::list(data_dir)?
-        .into_iter()
-        .find(|s| s.incident.is_open() && s.incident.demo == demo_mode);
-    let (journal, replay) = match open {
-        Some(summary) => {
-            let (mut j, mut r) = Journal::open(&summary.path)?;
-            if let Some(aside) = &r.set_aside {
-                let text = format!(
-                    "journal repaired on start: a torn last line (crash?) was set aside in {}",
-                    aside.display()
-                );
-                notices.push(text.clone());
-                // The repair is evidence too: record it in the journal itself.
-                match j.append(
-                    Utc::now(),
-                    firebreak::domain::SYSTEM_ACTOR,
-                    firebreak::domain::Event::Note { text },
-                ) {
-                    Ok(entry) => r.entries.push(entry),
-                    Err(e) => notices.push(format!("could not record the repair: {e}")),
-                }
-            }
-            (Some(j), Some(r))
+    let (journal, replay) = match wiring::resume(setup, Utc::now())? {
+        Some(r) => {
+            notices.extend(r.notices);
+            (Some(r.journal), Some(r.replay))
         }
         None => (None, None),
     };
-    let resumed_demo = demo_mode && replay.is_some();
 
     let scenario = Scenario::builtin()?;
     let now = Utc::now();
-    let interval = Duration::from_secs(cfg.poll_interval_secs);
-    let timeout = Duration::from_secs(cfg.request_timeout_secs);
-    let mut wiring = Wiring {
-        alert_sources: Vec::new(),
-        metric_sources: Vec::new(),
-        flag_providers: Vec::new(),
-        release: None,
+    let want = Want {
+        // A resumed demo incident keeps its world; a new one starts fresh.
+        fresh_demo: replay.is_none(),
+        polled_sources: true,
+    };
+    let world = World::build(setup, want, now)?;
+    notices.extend(world.notices.iter().cloned());
+    let wiring = Wiring {
+        alert_sources: world.alert_sources.clone(),
+        metric_sources: world.metric_sources.clone(),
+        flag_providers: world.flag_providers.clone(),
+        release: world.release.clone(),
         journal: None,
         data_dir: data_dir.to_path_buf(),
-        export_dir: cfg
-            .export_dir
-            .clone()
-            .unwrap_or_else(|| data_dir.join("exports")),
-        poll_interval: interval,
-        timeout,
-        user_theme_dir: Some(config_dir.join("themes")),
+        export_dir: setup.export_dir(),
+        poll_interval: Duration::from_secs(cfg.poll_interval_secs),
+        timeout: world.timeout,
+        user_theme_dir: Some(setup.themes_dir()),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
-    let demo_title = scenario.incident.title.clone();
-    let demo_severity = scenario.incident.severity;
-    if demo_mode {
-        // A resumed demo incident keeps its world; a new one starts fresh.
-        let world = demo::load_or_new(scenario, data_dir, !resumed_demo, now);
-        if let Err(e) = demo::save(&world, data_dir) {
-            notices.push(format!("demo world not saved: {e}"));
-        }
-        let d = Demo::new(world, Some(data_dir.to_path_buf()), system_clock());
-        wiring.alert_sources.push(Arc::new(d.clone()));
-        wiring.metric_sources.push(Arc::new(d.clone()));
-        wiring.flag_providers.push(Arc::new(d.clone()));
-        wiring.release = Some(Arc::new(d));
-    }
-    // Configured flag providers ([[flags]]); the demo one is already in.
-    let flag_ctx = firebreak::wiring::flags::Context {
-        config_dir,
-        timeout,
-        env_override: None,
-        demo: None,
-    };
-    let flag_configs: Vec<_> = cfg
-        .flags
-        .iter()
-        .filter(|c| !(demo_mode && c.kind == config::flags::ProviderKind::Demo))
-        .cloned()
-        .collect();
-    let (providers, errors) = firebreak::wiring::flags::providers(&flag_configs, &flag_ctx);
-    if !providers.is_empty() {
-        // Flips and polls wait a little longer than the providers' own
-        // deadlines (a read is a flag plus its last change), so their
-        // clearer errors win.
-        wiring.timeout = wiring.timeout.max(timeout + Duration::from_secs(2));
-    }
-    wiring.flag_providers.extend(providers);
-    notices.extend(errors);
-    // Real alert and metric sources ([alertmanager], [prometheus]).
-    let wired = config::sources::wire(cfg);
-    if demo_mode {
-        if wired.alerts.is_some() || wired.metrics.is_some() {
-            notices.push(
-                "Demo mode: [alertmanager] and [prometheus] are not used (set demo = false)".into(),
-            );
-        }
-    } else {
-        wiring.alert_sources.extend(wired.alerts.clone());
-        wiring.metric_sources.extend(wired.metrics.clone());
-        // Pollers wait a little longer than the clients' own deadlines, so
-        // the clients' clearer errors win.
-        wiring.timeout = wiring
-            .timeout
-            .max(wired.max_timeout + Duration::from_secs(1));
-        notices.extend(wired.notices.iter().cloned());
-    }
 
-    let (keymap, km_notice) = Keymap::load(Some(&keymap_path(cfg, config_dir)));
+    let (keymap, km_notice) = Keymap::load(Some(&setup.keymap_path()));
     if let Some(e) = km_notice {
         notices.push(format!("keymap error, using built-in keys: {e}"));
     }
-    let theme_name = cli.theme.clone().unwrap_or_else(|| cfg.theme.clone());
+    let theme_name = cli.theme.as_deref().unwrap_or(&cfg.theme);
     let (theme, th_notice) = Theme::load(
-        &theme_name,
+        theme_name,
         wiring.user_theme_dir.as_deref(),
         wiring.no_color,
     );
     if let Some(n) = th_notice {
         notices.push(n);
     }
-    let responder = firebreak::wiring::responder(cfg);
+    let responder = wiring::responder(cfg);
     if responder.is_none() && !demo_mode {
         notices.push(
             "Your entries are signed `responder`: set `responder = \"your name\"` in the config"
@@ -479,43 +363,42 @@ fn interactive(
     }
     let settings = Settings {
         demo: demo_mode,
-        responder: responder.unwrap_or_else(|| firebreak::wiring::UNNAMED_RESPONDER.into()),
+        responder: responder.unwrap_or_else(|| wiring::UNNAMED_RESPONDER.into()),
         default_severity: if demo_mode {
-            demo_severity
+            scenario.incident.severity
         } else {
             cfg.incident.default_severity
         },
-        demo_title: Some(demo_title),
+        demo_title: Some(scenario.incident.title.clone()),
         local_offset: Local::now().offset().fix(),
         themes: theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
-        alerts_configured: !wiring.alert_sources.is_empty(),
-        metrics_configured: !wiring.metric_sources.is_empty(),
-        flags_configured: !wiring.flag_providers.is_empty(),
-        poll_interval: chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::seconds(5)),
-        can_rollback: wiring.release.is_some(),
+        alerts_configured: !world.alert_sources.is_empty(),
+        metrics_configured: !world.metric_sources.is_empty(),
+        flags_configured: !world.flag_providers.is_empty(),
+        poll_interval: chrono::Duration::from_std(wiring.poll_interval)
+            .unwrap_or(chrono::Duration::seconds(5)),
+        can_rollback: world.release.is_some(),
         timebox: cfg.hypotheses.timebox(demo_mode),
     };
     let mut state = State::new(settings, keymap, &theme.name);
     // Playbooks first: replaying the journal attaches runs to them.
-    let catalog = firebreak::playbook::loader::load_all(&firebreak::cli::playbook::user_dirs(
-        cfg, config_dir,
-    ));
+    let catalog = firebreak::playbook::loader::load_all(&setup.playbook_dirs());
     for e in &catalog.errors {
         notices.push(format!("playbook skipped: {e}"));
     }
     state.playbooks.load(catalog);
     if !demo_mode {
-        state.alert_prefs = wired.prefs.clone();
+        state.alert_prefs = world.alert_prefs.clone();
     }
     state.service_modes = cfg
         .service_modes
         .bindings()
         .into_iter()
-        .map(|(label, b)| firebreak::state::ServiceMode {
+        .map(|(label, b)| ServiceMode {
             label: label.into(),
             provider: b.provider.clone(),
             flag: b.flag.clone(),
-            active_when: b.active_when == config::flags::ActiveWhen::On,
+            active_when: b.active_when == ActiveWhen::On,
         })
         .collect();
     if let Some(r) = replay {
@@ -533,8 +416,8 @@ fn interactive(
         for n in &notices {
             tracing::warn!("{n}");
         }
-        state.notice = Some(firebreak::state::Notice {
-            level: firebreak::state::Level::Warning,
+        state.notice = Some(Notice {
+            level: Level::Warning,
             text: notices.join(" · "),
             at: now,
         });
