@@ -328,17 +328,12 @@ fn interactive(cli: &Cli, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
     let world = World::build(setup, want, now)?;
     notices.extend(world.notices.iter().cloned());
     let wiring = Wiring {
-        alert_sources: world.alert_sources.clone(),
-        metric_sources: world.metric_sources.clone(),
-        flag_providers: world.flag_providers.clone(),
-        release: world.release.clone(),
-        journal: None,
         data_dir: data_dir.to_path_buf(),
         export_dir: setup.export_dir(),
         poll_interval: Duration::from_secs(cfg.poll_interval_secs),
-        timeout: world.timeout,
         user_theme_dir: Some(setup.themes_dir()),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        world,
     };
 
     let (keymap, km_notice) = Keymap::load(Some(&setup.keymap_path()));
@@ -361,6 +356,7 @@ fn interactive(cli: &Cli, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                 .into(),
         );
     }
+    let world = &wiring.world;
     let settings = Settings {
         demo: demo_mode,
         responder: responder.unwrap_or_else(|| wiring::UNNAMED_RESPONDER.into()),
@@ -428,9 +424,9 @@ fn interactive(cli: &Cli, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let (runner, rx) = app::start(&wiring, state.window_duration(), journal);
+        let started = app::start(&wiring, state.window_duration(), journal);
         let mut guard = firebreak::tui::TerminalGuard::enter()?;
-        let result = app::run(&mut guard.terminal, &mut state, theme, runner, rx, &wiring).await;
+        let result = app::run(&mut guard.terminal, &mut state, theme, started).await;
         drop(guard);
         result
     })?;
