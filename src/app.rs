@@ -12,24 +12,22 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 
 use crate::config::theme::Theme;
-use crate::effects::Runner;
+use crate::effects::{self, Runner};
 use crate::flags::FlagProvider;
 use crate::sources::poller;
 use crate::sources::{AlertSource, MetricSource, ReleaseControl};
 use crate::state::{self, Msg, State};
 use crate::timeline::journal::Journal;
+use crate::tui::Screen;
+use crate::wiring::World;
 
-/// What the loop needs from the world.
+/// What the loop needs: the world (see [`crate::wiring`]) and where
+/// files and themes are.
 pub struct Wiring {
-    pub alert_sources: Vec<Arc<dyn AlertSource>>,
-    pub metric_sources: Vec<Arc<dyn MetricSource>>,
-    pub flag_providers: Vec<Arc<dyn FlagProvider>>,
-    pub release: Option<Arc<dyn ReleaseControl>>,
-    pub journal: Option<Journal>,
+    pub world: World,
     pub data_dir: PathBuf,
     pub export_dir: PathBuf,
     pub poll_interval: Duration,
-    pub timeout: Duration,
     pub user_theme_dir: Option<PathBuf>,
     pub no_color: bool,
 }
@@ -37,36 +35,36 @@ pub struct Wiring {
 /// Capacity of the message channel (bounded: a flood cannot eat memory).
 const CHANNEL: usize = 1024;
 
-/// Start sources and the effect runner. Returns the runner and the
-/// receiving end of the message channel.
-pub fn start(
-    w: &Wiring,
-    window: chrono::Duration,
-    journal: Option<Journal>,
-) -> (Runner, mpsc::Receiver<Msg>) {
-    let (tx, rx) = mpsc::channel(CHANNEL);
+/// The pollers are running and the effect runner is ready: what
+/// [`run`] takes over.
+pub struct Started {
+    runner: Runner,
+    messages: mpsc::Receiver<Msg>,
+    themes: mpsc::Receiver<Theme>,
+    screen: Screen,
+}
+
+/// Start the pollers and the effect runner (with `journal`, the resumed
+/// incident's, if any).
+pub fn start(w: &Wiring, window: chrono::Duration, journal: Option<Journal>) -> Started {
+    let world = &w.world;
+    let (tx, messages) = mpsc::channel(CHANNEL);
     let (window_tx, window_rx) = watch::channel(window);
-    let mut runner = Runner::new(
-        tx.clone(),
-        journal,
-        w.data_dir.clone(),
-        w.export_dir.clone(),
-        w.timeout,
-        window_tx,
-    );
     let every = |n: u32| w.poll_interval * n;
-    for s in &w.alert_sources {
+    let mut refresh = Vec::new();
+    let mut flags_refresh = Vec::new();
+    for s in &world.alert_sources {
         let fetch = |s: Arc<dyn AlertSource>| async move { s.alerts().await };
         let n = poller::watch(
             s.clone(),
             s.name(),
             every(1),
-            w.timeout,
+            world.timeout,
             &tx,
             fetch,
             Msg::Alerts,
         );
-        runner.refresh.push(n);
+        refresh.push(n);
         // Silences too, for the sources that have them.
         if s.can_silence() {
             let fetch = |s: Arc<dyn AlertSource>| async move { s.silences().await };
@@ -74,15 +72,15 @@ pub fn start(
                 s.clone(),
                 s.name(),
                 every(2),
-                w.timeout,
+                world.timeout,
                 &tx,
                 fetch,
                 Msg::Silences,
             );
-            runner.refresh.push(n);
+            refresh.push(n);
         }
     }
-    for s in &w.metric_sources {
+    for s in &world.metric_sources {
         let rx = window_rx.clone();
         let fetch = move |s: Arc<dyn MetricSource>| {
             let window = *rx.borrow();
@@ -92,44 +90,65 @@ pub fn start(
             s.clone(),
             s.name(),
             every(1),
-            w.timeout,
+            world.timeout,
             &tx,
             fetch,
             Msg::Metrics,
         );
-        runner.refresh.push(n);
+        refresh.push(n);
     }
-    for p in &w.flag_providers {
+    for p in &world.flag_providers {
         let fetch = |p: Arc<dyn FlagProvider>| async move { p.list().await };
         let n = poller::watch(
             p.clone(),
             p.name(),
             every(3),
-            w.timeout,
+            world.timeout,
             &tx,
             fetch,
             Msg::Flags,
         );
-        runner.flags_refresh.push(n);
-        runner.providers.push(p.clone());
+        flags_refresh.push(n);
     }
-    runner.alert_sources = w.alert_sources.clone();
-    runner.release = w.release.clone();
     // What is deployed, so the rollback confirmation can name it.
-    if let Some(r) = &w.release {
+    if let Some(r) = &world.release {
         let fetch = |r: Arc<dyn ReleaseControl>| async move { r.current().await };
         let n = poller::watch(
             r.clone(),
             r.name(),
             every(3),
-            w.timeout,
+            world.timeout,
             &tx,
             fetch,
             Msg::Release,
         );
-        runner.refresh.push(n);
+        refresh.push(n);
     }
-    (runner, rx)
+    let screen = Screen::default();
+    let (themes_tx, themes) = mpsc::channel(8);
+    let runner = Runner::new(effects::Parts {
+        tx,
+        journal,
+        refresh,
+        flags_refresh,
+        window: window_tx,
+        providers: world.flag_providers.clone(),
+        release: world.release.clone(),
+        alert_sources: world.alert_sources.clone(),
+        data_dir: w.data_dir.clone(),
+        export_dir: w.export_dir.clone(),
+        timeout: world.timeout,
+        screen: screen.clone(),
+        themes: themes_tx,
+        themes_dir: w.user_theme_dir.clone(),
+        no_color: w.no_color,
+    });
+    Started {
+        runner,
+        messages,
+        themes,
+        screen,
+    }
 }
 
 /// Run the interactive loop until the user quits.
@@ -137,10 +156,14 @@ pub async fn run(
     terminal: &mut ratatui::DefaultTerminal,
     state: &mut State,
     mut theme: Theme,
-    runner: Runner,
-    mut rx: mpsc::Receiver<Msg>,
-    wiring: &Wiring,
+    started: Started,
 ) -> anyhow::Result<()> {
+    let Started {
+        runner,
+        messages: mut rx,
+        mut themes,
+        screen,
+    } = started;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -151,13 +174,16 @@ pub async fn run(
     for fx in state::start(state, Utc::now()) {
         runner.run(fx);
     }
-    terminal.draw(|f| crate::ui::draw(f, state, &theme, Utc::now()))?;
+    draw(terminal, &screen, state, &theme)?;
+    state.redraw = false;
 
     loop {
         let first = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.kind != KeyEventKind::Release => Some(Msg::Key(k)),
                 Some(Ok(TermEvent::Resize(w, h))) => Some(Msg::Resize(w, h)),
+                // Bracketed paste: text, never keys (see state::keys::on_paste).
+                Some(Ok(TermEvent::Paste(text))) => Some(Msg::Paste(text)),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => {
                     tracing::error!("terminal event error: {e}");
@@ -166,6 +192,12 @@ pub async fn run(
                 None => break,
             },
             m = rx.recv() => m,
+            // A theme the runner loaded (Effect::SetTheme).
+            Some(t) = themes.recv() => {
+                theme = t;
+                draw(terminal, &screen, state, &theme)?;
+                continue;
+            }
             _ = tick.tick() => Some(Msg::Tick),
         };
         let Some(first) = first else { continue };
@@ -180,45 +212,34 @@ pub async fn run(
         for msg in batch {
             let now = Utc::now();
             for fx in state::update(state, msg, now) {
-                if let crate::state::Effect::Copy(text) = &fx {
-                    copy_to_clipboard(terminal, text);
-                }
                 runner.run(fx);
             }
         }
+        // The one place quitting happens: update sets `state.quit` (and
+        // emits Effect::Quit, which the runner leaves to us).
         if state.quit {
             break;
         }
-        if state.theme_name != theme.name {
-            let (t, notice) = Theme::load(
-                &state.theme_name,
-                wiring.user_theme_dir.as_deref(),
-                wiring.no_color,
-            );
-            theme = t;
-            if let Some(n) = notice {
-                state.notice = Some(state::Notice {
-                    level: state::Level::Warning,
-                    text: n,
-                    at: Utc::now(),
-                });
-            }
-            theme.name = state.theme_name.clone();
+        // Draw once per batch, and only when something visible may have
+        // changed (update sets `state.redraw`; an unbound key or a tick
+        // with no clock on screen does not).
+        if state.redraw {
+            draw(terminal, &screen, state, &theme)?;
+            state.redraw = false;
         }
-        terminal.draw(|f| crate::ui::draw(f, state, &theme, Utc::now()))?;
     }
     Ok(())
 }
 
-/// Put `text` on the clipboard with the OSC 52 escape sequence, which the
-/// terminal (and tmux with `set-clipboard on`) turns into a copy, also
-/// over ssh. Written by the loop, which owns the terminal, between frames.
-fn copy_to_clipboard(terminal: &mut ratatui::DefaultTerminal, text: &str) {
-    use base64::Engine as _;
-    use std::io::Write as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
-    let out = terminal.backend_mut();
-    if let Err(e) = write!(out, "\x1b]52;c;{b64}\x07").and_then(|_| out.flush()) {
-        tracing::warn!("clipboard: {e}");
-    }
+/// Draw a frame, holding the terminal so that no other sequence (the
+/// clipboard's) is written in the middle of it.
+fn draw(
+    terminal: &mut ratatui::DefaultTerminal,
+    screen: &Screen,
+    state: &State,
+    theme: &Theme,
+) -> std::io::Result<()> {
+    let _turn = screen.hold();
+    terminal.draw(|f| crate::ui::draw(f, state, theme, Utc::now()))?;
+    Ok(())
 }

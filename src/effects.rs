@@ -9,13 +9,16 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::config::theme::Theme;
+use crate::deadline::within;
 use crate::domain::Event;
 use crate::flags::{self, FlagProvider};
-use crate::sources::ReleaseControl;
+use crate::sources::{AlertSource, ReleaseControl};
 use crate::state::playbooks::PlaybookMsg;
-use crate::state::{Effect, Msg};
+use crate::state::{Effect, Level, Msg};
 use crate::timeline::export::{self, Format};
 use crate::timeline::journal::Journal;
+use crate::tui::{osc52, Screen};
 
 /// A request to the journal thread.
 struct Append {
@@ -24,34 +27,75 @@ struct Append {
     then: Vec<Effect>,
 }
 
-/// Runs effects. Cheap to call; all work happens elsewhere.
-pub struct Runner {
-    tx: mpsc::Sender<Msg>,
-    journal: std::sync::mpsc::Sender<Append>,
+/// Everything the runner acts through, handed to [`Runner::new`] whole.
+pub struct Parts {
+    /// Where results go, as messages.
+    pub tx: mpsc::Sender<Msg>,
+    /// The open incident's journal, if one was resumed.
+    pub journal: Option<Journal>,
+    /// Ask the pollers of alerts, silences, metrics and the release for a
+    /// poll now.
     pub refresh: Vec<Arc<Notify>>,
+    /// The same, for the flag providers' pollers.
     pub flags_refresh: Vec<Arc<Notify>>,
+    /// The metrics window the metric pollers read.
     pub window: watch::Sender<chrono::Duration>,
     pub providers: Vec<Arc<dyn FlagProvider>>,
     pub release: Option<Arc<dyn ReleaseControl>>,
     /// Alert sources, for silences (found by name).
-    pub alert_sources: Vec<Arc<dyn crate::sources::AlertSource>>,
+    pub alert_sources: Vec<Arc<dyn AlertSource>>,
     pub data_dir: PathBuf,
     pub export_dir: PathBuf,
+    /// Deadline of each remote call an effect makes.
     pub timeout: Duration,
+    /// The terminal, for the clipboard sequence (between frames).
+    pub screen: Screen,
+    /// Where loaded themes go: the loop draws with them.
+    pub themes: mpsc::Sender<Theme>,
+    /// The user's themes, and whether colour is off (NO_COLOR).
+    pub themes_dir: Option<PathBuf>,
+    pub no_color: bool,
+}
+
+/// Runs effects. Cheap to call; all work happens elsewhere.
+pub struct Runner {
+    tx: mpsc::Sender<Msg>,
+    journal: std::sync::mpsc::Sender<Append>,
+    refresh: Vec<Arc<Notify>>,
+    flags_refresh: Vec<Arc<Notify>>,
+    window: watch::Sender<chrono::Duration>,
+    providers: Vec<Arc<dyn FlagProvider>>,
+    release: Option<Arc<dyn ReleaseControl>>,
+    alert_sources: Vec<Arc<dyn AlertSource>>,
+    data_dir: PathBuf,
+    export_dir: PathBuf,
+    timeout: Duration,
+    screen: Screen,
+    themes: mpsc::Sender<Theme>,
+    themes_dir: Option<PathBuf>,
+    no_color: bool,
 }
 
 impl Runner {
-    /// Start the journal thread. `journal` is the open incident's journal,
-    /// if one was resumed.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        tx: mpsc::Sender<Msg>,
-        journal: Option<Journal>,
-        data_dir: PathBuf,
-        export_dir: PathBuf,
-        timeout: Duration,
-        window: watch::Sender<chrono::Duration>,
-    ) -> Runner {
+    /// Start the journal thread and take over `parts`.
+    pub fn new(parts: Parts) -> Runner {
+        let Parts {
+            tx,
+            journal,
+            refresh,
+            flags_refresh,
+            window,
+            providers,
+            release,
+            alert_sources,
+            data_dir,
+            export_dir,
+            timeout,
+            screen,
+            themes,
+            themes_dir,
+            no_color,
+        } = parts;
         let (jtx, jrx) = std::sync::mpsc::channel::<Append>();
         let thread_tx = tx.clone();
         let dir = data_dir.clone();
@@ -63,15 +107,19 @@ impl Runner {
         Runner {
             tx,
             journal: jtx,
-            refresh: Vec::new(),
-            flags_refresh: Vec::new(),
+            refresh,
+            flags_refresh,
             window,
-            providers: Vec::new(),
-            release: None,
-            alert_sources: Vec::new(),
+            providers,
+            release,
+            alert_sources,
             data_dir,
             export_dir,
             timeout,
+            screen,
+            themes,
+            themes_dir,
+            no_color,
         }
     }
 
@@ -147,13 +195,12 @@ impl Runner {
                 let release = self.release.clone();
                 tokio::spawn(async move {
                     let result = match release {
-                        Some(r) => match tokio::time::timeout(timeout, r.rollback()).await {
-                            Ok(Ok(s)) => Ok(s),
-                            Ok(Err(e)) => Err(format!("{e:#}")),
-                            Err(_) => Err(format!(
-                                "timed out after {timeout:?}; check the deploy system"
-                            )),
-                        },
+                        Some(r) => {
+                            within(timeout, r.rollback(), |t| {
+                                format!("timed out after {t:?}; check the deploy system")
+                            })
+                            .await
+                        }
                         None => Err("no rollback is configured".into()),
                     };
                     let _ = tx.send(Msg::RollbackDone(result)).await;
@@ -183,18 +230,16 @@ impl Runner {
                 let (tx, timeout) = (self.tx.clone(), self.timeout);
                 tokio::spawn(async move {
                     let result = match src {
-                        Some(s) => {
-                            match tokio::time::timeout(timeout, s.create_silence(&silence)).await {
-                                Ok(Ok((id, via))) => Ok(format!(
-                                    "silence {id} via {via}, until {}",
-                                    silence.ends_at.format("%Y-%m-%d %H:%MZ")
-                                )),
-                                Ok(Err(e)) => Err(format!("{e:#}")),
-                                Err(_) => Err(format!(
-                                "timed out after {timeout:?}; check the silences before retrying"
-                            )),
-                            }
-                        }
+                        Some(s) => within(timeout, s.create_silence(&silence), |t| {
+                            format!("timed out after {t:?}; check the silences before retrying")
+                        })
+                        .await
+                        .map(|(id, via)| {
+                            format!(
+                                "silence {id} via {via}, until {}",
+                                silence.ends_at.format("%Y-%m-%d %H:%MZ")
+                            )
+                        }),
                         None => Err(format!("no alert source named `{source}` is configured")),
                     };
                     let _ = tx
@@ -223,12 +268,10 @@ impl Runner {
                             let mut done = Vec::new();
                             let mut errors = Vec::new();
                             for id in &ids {
-                                match tokio::time::timeout(timeout, s.expire_silence(id)).await {
-                                    Ok(Ok(via)) => done.push(format!("{id} via {via}")),
-                                    Ok(Err(e)) => errors.push(format!("{id}: {e:#}")),
-                                    Err(_) => {
-                                        errors.push(format!("{id}: timed out after {timeout:?}"))
-                                    }
+                                let late = |t| format!("timed out after {t:?}");
+                                match within(timeout, s.expire_silence(id), late).await {
+                                    Ok(via) => done.push(format!("{id} via {via}")),
+                                    Err(e) => errors.push(format!("{id}: {e}")),
                                 }
                             }
                             if errors.is_empty() {
@@ -295,12 +338,39 @@ impl Runner {
                         )),
                     };
                     if let Some(m) = msg {
-                        let _ = tx.send(Msg::Notice(crate::state::Level::Warning, m)).await;
+                        let _ = tx.send(Msg::Notice(Level::Warning, m)).await;
                     }
                 });
             }
-            // The loop owns the terminal and writes the clipboard sequence.
-            Effect::Copy(_) => {}
+            Effect::Copy(text) => {
+                // OSC 52, which the terminal (and tmux with `set-clipboard
+                // on`) turns into a copy, also over ssh. The text goes
+                // base64-encoded: nothing in it (remote alert text
+                // included) reaches the terminal as control characters.
+                let sequence = osc52(&text);
+                let screen = self.screen.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(e) = screen.write(sequence.as_bytes()) {
+                        tracing::warn!("clipboard: {e}");
+                    }
+                });
+            }
+            Effect::SetTheme(name) => {
+                let (tx, themes) = (self.tx.clone(), self.themes.clone());
+                let (dir, no_color) = (self.themes_dir.clone(), self.no_color);
+                tokio::task::spawn_blocking(move || {
+                    let (mut theme, notice) = Theme::load(&name, dir.as_deref(), no_color);
+                    // Named as asked even when it fell back to the
+                    // default, so that the header shows what was chosen.
+                    theme.name = name;
+                    if let Some(n) = notice {
+                        let _ = tx.blocking_send(Msg::Notice(Level::Warning, n));
+                    }
+                    let _ = themes.blocking_send(theme);
+                });
+            }
+            // Quitting is handled in one place, the loop (app::run): it
+            // stops once update has set `state.quit`. Nothing to run.
             Effect::Quit => {}
         }
     }

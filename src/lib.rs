@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod demo;
 pub mod domain;
 pub mod effects;

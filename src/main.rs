@@ -1,23 +1,14 @@
-//! firebreak: command line. With no subcommand, the interactive cockpit.
+//! firebreak: the command line (clap) and dispatch. With no subcommand,
+//! the interactive cockpit; each command lives in `cli/`.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::{Local, Offset, Utc};
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use firebreak::app::{self, Wiring};
-use firebreak::config::keymap::Keymap;
-use firebreak::config::theme::{self, Theme};
+use firebreak::cli;
 use firebreak::config::{self, Dirs};
-use firebreak::demo::systems::{system_clock, Demo};
-use firebreak::demo::{self, Scenario};
-use firebreak::state::{Settings, State};
-use firebreak::timeline::export::{self, Format};
-use firebreak::timeline::journal::{self, Journal};
+use firebreak::wiring::Setup;
 
 /// A calm terminal cockpit for the on-call engineer in the middle of an
 /// outage: alerts, metrics, flags, playbooks and a timeline that is never
@@ -46,31 +37,31 @@ enum Command {
     /// Work with incident timelines
     Timeline {
         #[command(subcommand)]
-        command: TimelineCmd,
+        command: cli::timeline::TimelineCmd,
     },
     /// Recorded incidents
     Incident {
         #[command(subcommand)]
-        command: IncidentCmd,
+        command: cli::incident::IncidentCmd,
     },
     /// Read or flip feature flags (Unleash, flagd files, the demo) headless
     Flag {
         #[command(subcommand)]
-        command: firebreak::cli::flag::FlagCmd,
+        command: cli::flag::FlagCmd,
     },
     /// Print the current alerts from Alertmanager (HA members deduplicated)
-    Alerts(firebreak::cli::alerts::AlertsArgs),
+    Alerts(cli::alerts::AlertsArgs),
     /// Run a PromQL query (instant, or --range) against Prometheus
-    Query(firebreak::cli::query::QueryArgs),
+    Query(cli::query::QueryArgs),
     /// Create, acknowledge, list and expire Alertmanager silences
     Silence {
         #[command(subcommand)]
-        command: firebreak::cli::silence::SilenceCmd,
+        command: cli::silence::SilenceCmd,
     },
     /// List, show, validate and run playbooks (headless)
     Playbook {
         #[command(subcommand)]
-        command: firebreak::cli::playbook::PlaybookCmd,
+        command: cli::playbook::PlaybookCmd,
     },
     /// Print the key bindings (built-in + your keymap) and every action name
     Keys,
@@ -81,43 +72,6 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-}
-
-#[derive(Subcommand, Debug)]
-enum TimelineCmd {
-    /// Export an incident as a postmortem draft (Markdown) or JSON
-    Export {
-        /// Incident id [default: the most recently active incident]
-        #[arg(long)]
-        incident: Option<String>,
-        /// Output format
-        #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Markdown)]
-        format: ExportFormat,
-        /// Write to FILE instead of standard output
-        #[arg(long, short = 'o')]
-        output: Option<PathBuf>,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-enum IncidentCmd {
-    /// List recorded incidents, most recent first
-    List {
-        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
-        format: ListFormat,
-    },
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum ExportFormat {
-    Markdown,
-    Json,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-enum ListFormat {
-    Table,
-    Json,
 }
 
 fn main() -> ExitCode {
@@ -143,166 +97,20 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dirs = Dirs::discover();
     let loaded = config::load(cli.config.as_deref(), &dirs).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let cfg = &loaded.config;
-    let data_dir = cli
-        .data_dir
-        .clone()
-        .or_else(|| cfg.data_dir.clone())
-        .unwrap_or_else(|| dirs.state_dir.clone());
-    let config_dir = loaded
-        .path
-        .as_deref()
-        .and_then(Path::parent)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dirs.config_dir.clone());
-
+    let setup = Setup::new(&loaded, cli.data_dir, cli.demo, &dirs);
+    let theme = cli.theme.as_deref();
+    let cfg = setup.config;
     match cli.command {
-        None => interactive(&cli, &loaded, &data_dir, &config_dir),
-        Some(Command::Timeline {
-            command:
-                TimelineCmd::Export {
-                    incident,
-                    format,
-                    output,
-                },
-        }) => {
-            let format = match format {
-                ExportFormat::Markdown => Format::Markdown,
-                ExportFormat::Json => Format::Json,
-            };
-            let text = export::export_incident(&data_dir, incident.as_deref(), format, Utc::now())?;
-            match output {
-                Some(path) => {
-                    std::fs::write(&path, text)
-                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-                    eprintln!("wrote {}", path.display());
-                }
-                None => std::io::stdout().write_all(text.as_bytes())?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Incident {
-            command: IncidentCmd::List { format },
-        }) => {
-            let list = journal::list(&data_dir)?;
-            match format {
-                ListFormat::Json => {
-                    let v: Vec<serde_json::Value> = list
-                        .iter()
-                        .map(|s| {
-                            serde_json::json!({
-                                "id": s.id,
-                                "title": s.incident.title,
-                                "severity": s.incident.severity,
-                                "status": s.incident.status,
-                                "demo": s.incident.demo,
-                                "declared_at": s.incident.declared_at,
-                                "last_activity": s.last_ts,
-                                "entries": s.entries,
-                                "chain_ok": s.chain_ok,
-                                "path": s.path,
-                            })
-                        })
-                        .collect();
-                    println!("{}", serde_json::to_string_pretty(&v)?);
-                }
-                ListFormat::Table => {
-                    if list.is_empty() {
-                        eprintln!(
-                            "no incidents recorded in {}",
-                            journal::incidents_dir(&data_dir).display()
-                        );
-                    } else {
-                        println!(
-                            "{:<24} {:<5} {:<14} {:<17} {:>7}  TITLE",
-                            "ID", "SEV", "STATUS", "LAST ACTIVITY", "ENTRIES"
-                        );
-                        for s in list {
-                            println!(
-                                "{:<24} {:<5} {:<14} {:<17} {:>7}  {}{}{}",
-                                s.id,
-                                s.incident.severity.label(),
-                                s.incident.status.label(),
-                                s.last_ts.format("%Y-%m-%d %H:%MZ"),
-                                s.entries,
-                                s.incident.title,
-                                if s.incident.demo { " [demo]" } else { "" },
-                                if s.chain_ok { "" } else { " [JOURNAL DAMAGED]" },
-                            );
-                        }
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Flag { command }) => firebreak::cli::flag::run(
-            command,
-            &firebreak::cli::flag::Setup {
-                config: cfg,
-                config_dir: &config_dir,
-                data_dir: &data_dir,
-                demo_mode: cli.demo || loaded.path.is_none() || cfg.demo,
-            },
-        ),
-        Some(Command::Alerts(args)) => firebreak::cli::alerts::run(&args, cfg),
-        Some(Command::Query(args)) => firebreak::cli::query::run(&args, cfg),
-        Some(Command::Silence { command }) => firebreak::cli::silence::run(&command, cfg),
-        Some(Command::Playbook { command }) => firebreak::cli::playbook::run(
-            command,
-            &firebreak::cli::playbook::Setup {
-                config: cfg,
-                config_dir: &config_dir,
-                data_dir: &data_dir,
-                demo_mode: cli.demo || loaded.path.is_none() || cfg.demo,
-            },
-        ),
-        Some(Command::Keys) => {
-            let (km, notice) = Keymap::load(Some(&keymap_path(cfg, &config_dir)));
-            if let Some(n) = notice {
-                eprintln!("firebreak: {n} (showing the built-in keymap)");
-            }
-            print!("{}", firebreak::config::keymap::table(&km));
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(Command::Check) => {
-            let mut ok = true;
-            match &loaded.path {
-                Some(p) => println!("config   {}: ok", p.display()),
-                None => println!("config   none (built-in demo defaults)"),
-            }
-            let kp = keymap_path(cfg, &config_dir);
-            match Keymap::load(Some(&kp)) {
-                (_, Some(e)) => {
-                    ok = false;
-                    println!("keymap   {e}");
-                }
-                (_, None) => println!(
-                    "keymap   {}: ok",
-                    if kp.exists() {
-                        kp.display().to_string()
-                    } else {
-                        "built-in".into()
-                    }
-                ),
-            }
-            let name = cli.theme.clone().unwrap_or_else(|| cfg.theme.clone());
-            match Theme::load(&name, Some(&config_dir.join("themes")), false) {
-                (_, Some(n)) => {
-                    ok = false;
-                    println!("theme    {n}");
-                }
-                (t, None) => println!("theme    {}: ok", t.name),
-            }
-            for (good, line) in firebreak::cli::flag::check(cfg, &config_dir) {
-                ok &= good;
-                println!("flags    {line}");
-            }
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            })
-        }
+        None => cli::tui::run(&setup, theme),
+        Some(Command::Timeline { command }) => cli::timeline::run(command, &setup),
+        Some(Command::Incident { command }) => cli::incident::run(command, &setup),
+        Some(Command::Flag { command }) => cli::flag::run(command, &setup),
+        Some(Command::Alerts(args)) => cli::alerts::run(&args, cfg),
+        Some(Command::Query(args)) => cli::query::run(&args, cfg),
+        Some(Command::Silence { command }) => cli::silence::run(&command, cfg),
+        Some(Command::Playbook { command }) => cli::playbook::run(command, &setup),
+        Some(Command::Keys) => cli::keys::run(&setup),
+        Some(Command::Check) => cli::check::run(&setup, theme),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(
                 shell,
@@ -313,272 +121,4 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn keymap_path(cfg: &config::Config, config_dir: &Path) -> PathBuf {
-    cfg.keymap
-        .clone()
-        .unwrap_or_else(|| config_dir.join("keymap.toml"))
-}
-
-/// Create `dir` (0700) or explain why not.
-fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))
-}
-
-fn interactive(
-    cli: &Cli,
-    loaded: &config::Loaded,
-    data_dir: &Path,
-    config_dir: &Path,
-) -> anyhow::Result<ExitCode> {
-    let cfg = &loaded.config;
-    let demo_mode = cli.demo || loaded.path.is_none() || cfg.demo;
-    ensure_dir(data_dir)?;
-    let _log_guard = init_logging(data_dir);
-    tracing::info!(data_dir = %data_dir.display(), demo = demo_mode, "firebreak starting");
-
-    // Resume the open incident of this mode (a demo never resumes a real
-    // incident, nor the other way round).
-    let mut notices = Vec::new();
-    let open = journal::list(data_dir)?
-        .into_iter()
-        .find(|s| s.incident.is_open() && s.incident.demo == demo_mode);
-    let (journal, replay) = match open {
-        Some(summary) => {
-            let (mut j, mut r) = Journal::open(&summary.path)?;
-            if let Some(aside) = &r.set_aside {
-                let text = format!(
-                    "journal repaired on start: a torn last line (crash?) was set aside in {}",
-                    aside.display()
-                );
-                notices.push(text.clone());
-                // The repair is evidence too: record it in the journal itself.
-                match j.append(
-                    Utc::now(),
-                    firebreak::domain::SYSTEM_ACTOR,
-                    firebreak::domain::Event::Note { text },
-                ) {
-                    Ok(entry) => r.entries.push(entry),
-                    Err(e) => notices.push(format!("could not record the repair: {e}")),
-                }
-            }
-            (Some(j), Some(r))
-        }
-        None => (None, None),
-    };
-    let resumed_demo = demo_mode && replay.is_some();
-
-    let scenario = Scenario::builtin()?;
-    let now = Utc::now();
-    let interval = Duration::from_secs(cfg.poll_interval_secs);
-    let timeout = Duration::from_secs(cfg.request_timeout_secs);
-    let mut wiring = Wiring {
-        alert_sources: Vec::new(),
-        metric_sources: Vec::new(),
-        flag_providers: Vec::new(),
-        release: None,
-        journal: None,
-        data_dir: data_dir.to_path_buf(),
-        export_dir: cfg
-            .export_dir
-            .clone()
-            .unwrap_or_else(|| data_dir.join("exports")),
-        poll_interval: interval,
-        timeout,
-        user_theme_dir: Some(config_dir.join("themes")),
-        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-    };
-    let demo_title = scenario.incident.title.clone();
-    let demo_severity = scenario.incident.severity;
-    if demo_mode {
-        // A resumed demo incident keeps its world; a new one starts fresh.
-        let world = demo::load_or_new(scenario, data_dir, !resumed_demo, now);
-        if let Err(e) = demo::save(&world, data_dir) {
-            notices.push(format!("demo world not saved: {e}"));
-        }
-        let d = Demo::new(world, Some(data_dir.to_path_buf()), system_clock());
-        wiring.alert_sources.push(Arc::new(d.clone()));
-        wiring.metric_sources.push(Arc::new(d.clone()));
-        wiring.flag_providers.push(Arc::new(d.clone()));
-        wiring.release = Some(Arc::new(d));
-    }
-    // Configured flag providers ([[flags]]); the demo one is already in.
-    let flag_ctx = firebreak::wiring::flags::Context {
-        config_dir,
-        timeout,
-        env_override: None,
-        demo: None,
-    };
-    let flag_configs: Vec<_> = cfg
-        .flags
-        .iter()
-        .filter(|c| !(demo_mode && c.kind == config::flags::ProviderKind::Demo))
-        .cloned()
-        .collect();
-    let (providers, errors) = firebreak::wiring::flags::providers(&flag_configs, &flag_ctx);
-    if !providers.is_empty() {
-        // Flips and polls wait a little longer than the providers' own
-        // deadlines (a read is a flag plus its last change), so their
-        // clearer errors win.
-        wiring.timeout = wiring.timeout.max(timeout + Duration::from_secs(2));
-    }
-    wiring.flag_providers.extend(providers);
-    notices.extend(errors);
-    // Real alert and metric sources ([alertmanager], [prometheus]).
-    let wired = config::sources::wire(cfg);
-    if demo_mode {
-        if wired.alerts.is_some() || wired.metrics.is_some() {
-            notices.push(
-                "Demo mode: [alertmanager] and [prometheus] are not used (set demo = false)".into(),
-            );
-        }
-    } else {
-        wiring.alert_sources.extend(wired.alerts.clone());
-        wiring.metric_sources.extend(wired.metrics.clone());
-        // Pollers wait a little longer than the clients' own deadlines, so
-        // the clients' clearer errors win.
-        wiring.timeout = wiring
-            .timeout
-            .max(wired.max_timeout + Duration::from_secs(1));
-        notices.extend(wired.notices.iter().cloned());
-    }
-
-    let (keymap, km_notice) = Keymap::load(Some(&keymap_path(cfg, config_dir)));
-    if let Some(e) = km_notice {
-        notices.push(format!("keymap error, using built-in keys: {e}"));
-    }
-    let theme_name = cli.theme.clone().unwrap_or_else(|| cfg.theme.clone());
-    let (theme, th_notice) = Theme::load(
-        &theme_name,
-        wiring.user_theme_dir.as_deref(),
-        wiring.no_color,
-    );
-    if let Some(n) = th_notice {
-        notices.push(n);
-    }
-    let responder = cfg
-        .responder
-        .clone()
-        .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()));
-    if responder.is_none() && !demo_mode {
-        notices.push(
-            "Your entries are signed `responder`: set `responder = \"your name\"` in the config"
-                .into(),
-        );
-    }
-    let settings = Settings {
-        demo: demo_mode,
-        responder: responder.unwrap_or_else(|| "responder".into()),
-        default_severity: if demo_mode {
-            demo_severity
-        } else {
-            cfg.incident.default_severity
-        },
-        demo_title: Some(demo_title),
-        local_offset: Local::now().offset().fix(),
-        themes: theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
-        alerts_configured: !wiring.alert_sources.is_empty(),
-        metrics_configured: !wiring.metric_sources.is_empty(),
-        flags_configured: !wiring.flag_providers.is_empty(),
-        poll_interval: chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::seconds(5)),
-        can_rollback: wiring.release.is_some(),
-        timebox: cfg.hypotheses.timebox(demo_mode),
-    };
-    let mut state = State::new(settings, keymap, &theme.name);
-    // Playbooks first: replaying the journal attaches runs to them.
-    let catalog = firebreak::playbook::loader::load_all(&firebreak::cli::playbook::user_dirs(
-        cfg, config_dir,
-    ));
-    for e in &catalog.errors {
-        notices.push(format!("playbook skipped: {e}"));
-    }
-    state.playbooks.load(catalog);
-    if !demo_mode {
-        state.silences.prefs = wired.prefs.clone();
-    }
-    state.flags.service_modes = cfg
-        .service_modes
-        .bindings()
-        .into_iter()
-        .map(|(label, b)| firebreak::state::ServiceMode {
-            label: label.into(),
-            provider: b.provider.clone(),
-            flag: b.flag.clone(),
-            active_when: b.active_when == config::flags::ActiveWhen::On,
-        })
-        .collect();
-    if let Some(r) = replay {
-        let problems = r.problems.clone();
-        state.resume(r.entries, problems);
-        if let Some(inc) = &state.incident {
-            notices.push(format!(
-                "Resumed incident {} ({} entries)",
-                inc.id,
-                state.timeline.entries.len()
-            ));
-        }
-    }
-    if !notices.is_empty() {
-        for n in &notices {
-            tracing::warn!("{n}");
-        }
-        state.notice = Some(firebreak::state::Notice {
-            level: firebreak::state::Level::Warning,
-            text: notices.join(" · "),
-            at: now,
-        });
-    }
-
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
-        let (runner, rx) = app::start(&wiring, state.metrics.window_duration(), journal);
-        let mut guard = firebreak::tui::TerminalGuard::enter()?;
-        let result = app::run(&mut guard.terminal, &mut state, theme, runner, rx, &wiring).await;
-        drop(guard);
-        result
-    })?;
-    if let Some(inc) = &state.incident {
-        eprintln!(
-            "firebreak: incident {} is {} ({} timeline entries, journal in {}).",
-            inc.id,
-            inc.status,
-            state.timeline.entries.len(),
-            journal::incidents_dir(data_dir).display()
-        );
-    }
-    rt.shutdown_timeout(Duration::from_millis(200));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Log to `<data_dir>/firebreak.log`, never to the terminal.
-fn init_logging(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    // The log may name hosts and flags: readable by its owner only.
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let _ = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .mode(0o600)
-            .open(data_dir.join("firebreak.log"));
-    }
-    let appender = tracing_appender::rolling::never(data_dir, "firebreak.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FIREBREAK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(false)
-        .try_init()
-        .ok()?;
-    Some(guard)
 }

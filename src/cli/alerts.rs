@@ -7,11 +7,10 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
-use crate::config::sources::{AlertmanagerConfig, PrometheusConfig};
+use crate::config::sources::AlertmanagerConfig;
 use crate::config::Config;
 use crate::sources::alertmanager::{sort_alerts, Alertmanager};
 use crate::sources::matcher;
-use crate::sources::prometheus::Prometheus;
 use crate::sources::Alert;
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,66 +47,9 @@ pub struct AlertsArgs {
     pub format: Format,
 }
 
-/// The Alertmanager section to use: URLs from the command line override
-/// the config's (credentials are only sent to configured URLs).
-pub fn am_config(cfg: &Config, opts: &AmOpts) -> anyhow::Result<AlertmanagerConfig> {
-    let configured = cfg.alertmanager.clone();
-    let mut section = match (configured, opts.urls.is_empty()) {
-        (Some(c), true) => c,
-        (None, true) => anyhow::bail!(
-            "no Alertmanager configured: pass --alertmanager URL or add an [alertmanager] section to the config (see README: Real alert and metric sources)"
-        ),
-        (Some(mut c), false) => {
-            let known = c.all_urls();
-            let same = opts.urls.iter().all(|u| known.iter().any(|k| k.trim_end_matches('/') == u.trim_end_matches('/')));
-            if !same {
-                c.auth = Default::default();
-            }
-            c.url = None;
-            c.urls = opts.urls.clone();
-            c
-        }
-        (None, false) => AlertmanagerConfig::with_urls(opts.urls.clone()),
-    };
-    if let Some(t) = opts.timeout {
-        section.request_timeout_secs = Some(t.max(1));
-    }
-    Ok(section)
-}
-
+/// An Alertmanager client for one command, from the config and `opts`.
 pub fn build_am(cfg: &Config, opts: &AmOpts) -> anyhow::Result<(Alertmanager, AlertmanagerConfig)> {
-    let section = am_config(cfg, opts)?;
-    let am = section
-        .build(cfg.request_timeout_secs)
-        .map_err(anyhow::Error::msg)?;
-    Ok((am, section))
-}
-
-pub fn build_prom(
-    cfg: &Config,
-    url: Option<&str>,
-    timeout: Option<u64>,
-) -> anyhow::Result<Prometheus> {
-    let mut section = match (cfg.prometheus.clone(), url) {
-        (Some(c), None) => c,
-        (None, None) => anyhow::bail!(
-            "no Prometheus configured: pass --prometheus URL or add a [prometheus] section to the config (see README: Real alert and metric sources)"
-        ),
-        (Some(mut c), Some(u)) => {
-            if c.url.trim_end_matches('/') != u.trim_end_matches('/') {
-                c.auth = Default::default();
-            }
-            c.url = u.to_string();
-            c
-        }
-        (None, Some(u)) => PrometheusConfig::with_url(u.to_string()),
-    };
-    if let Some(t) = timeout {
-        section.request_timeout_secs = Some(t.max(1));
-    }
-    section
-        .build(cfg.request_timeout_secs)
-        .map_err(anyhow::Error::msg)
+    crate::wiring::sources::alertmanager(cfg, &opts.urls, opts.timeout)
 }
 
 /// A small runtime for one command.

@@ -15,6 +15,7 @@ use crate::config::flags::ProviderKind;
 use crate::config::Config;
 use crate::flags::{self, Flag, FlagProvider};
 use crate::wiring::flags as build;
+use crate::wiring::Setup;
 
 #[derive(Subcommand, Debug)]
 pub enum FlagCmd {
@@ -62,15 +63,6 @@ pub enum Format {
     Json,
 }
 
-/// What the command needs from main.
-pub struct Setup<'a> {
-    pub config: &'a Config,
-    pub config_dir: &'a Path,
-    pub data_dir: &'a Path,
-    /// Include the demo provider (no config file, `demo = true`, --demo).
-    pub demo_mode: bool,
-}
-
 /// A provider with what the CLI needs to know about it.
 struct Entry {
     provider: Arc<dyn FlagProvider>,
@@ -87,13 +79,8 @@ pub fn run(cmd: FlagCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
 async fn run_async(cmd: FlagCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
     // The providers' own deadline is request_timeout_secs; ours is a little
     // longer so that their clearer errors (naming the URL) win.
-    let timeout = Duration::from_secs(setup.config.request_timeout_secs.max(1) + 2);
-    let actor = setup
-        .config
-        .responder
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "responder".into());
+    let timeout = setup.request_timeout() + Duration::from_secs(2);
+    let actor = crate::wiring::responder_or_unnamed(setup.config);
     match cmd {
         FlagCmd::List { opts } => {
             let sel = select(setup, &opts)?;
@@ -122,13 +109,17 @@ fn select(setup: &Setup<'_>, opts: &Opts) -> anyhow::Result<Selection> {
     let wants_demo = setup.demo_mode;
     let demo: Option<Arc<dyn FlagProvider>> =
         if wants_demo && opts.provider.as_deref().is_none_or(|p| p == "demo") {
-            Some(demo_provider(setup.data_dir)?)
+            let (d, unsaved) = crate::wiring::demo(&setup.data_dir, false, Utc::now())?;
+            if let Some(n) = unsaved {
+                eprintln!("firebreak: warning: {n}");
+            }
+            Some(Arc::new(d))
         } else {
             None
         };
     let ctx = build::Context {
-        config_dir: setup.config_dir,
-        timeout: Duration::from_secs(setup.config.request_timeout_secs.max(1)),
+        config_dir: &setup.config_dir,
+        timeout: setup.request_timeout(),
         env_override: opts.env.as_deref(),
         demo: demo.clone(),
     };
@@ -193,38 +184,14 @@ fn select(setup: &Setup<'_>, opts: &Opts) -> anyhow::Result<Selection> {
     Ok(Selection { entries, broken })
 }
 
-/// The demo world's flags, persisted in the data dir like the TUI's.
-fn demo_provider(data_dir: &Path) -> anyhow::Result<Arc<dyn FlagProvider>> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(data_dir)
-        .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", data_dir.display()))?;
-    let world = crate::demo::load_or_new(
-        crate::demo::Scenario::builtin()?,
-        data_dir,
-        false,
-        Utc::now(),
-    );
-    crate::demo::save(&world, data_dir)?;
-    let clock = crate::demo::systems::system_clock();
-    Ok(Arc::new(crate::demo::systems::Demo::new(
-        world,
-        Some(data_dir.to_path_buf()),
-        clock,
-    )))
-}
-
 async fn bounded<T>(
     timeout: Duration,
     what: &str,
     f: impl std::future::Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<T> {
-    match tokio::time::timeout(timeout, f).await {
-        Ok(r) => r,
-        Err(_) => anyhow::bail!("{what}: timed out after {timeout:?}"),
-    }
+    crate::deadline::within(timeout, f, |t| format!("{what}: timed out after {t:?}"))
+        .await
+        .map_err(anyhow::Error::msg)
 }
 
 /// Find the provider holding `name`: the only one, or the one whose list

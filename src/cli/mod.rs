@@ -1,7 +1,13 @@
-//! Headless subcommands whose logic is bigger than a match arm in main.rs.
+//! The commands: one module each (clap arguments and what they do);
+//! `tui` is the interactive cockpit. main.rs parses and dispatches.
 
 pub mod alerts;
+pub mod check;
 pub mod flag;
+pub mod incident;
+pub mod keys;
 pub mod playbook;
 pub mod query;
 pub mod silence;
+pub mod timeline;
+pub mod tui;

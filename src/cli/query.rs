@@ -9,7 +9,7 @@ use std::time::Duration;
 use clap::Args;
 use serde_json::json;
 
-use super::alerts::{build_prom, runtime, Format};
+use super::alerts::{runtime, Format};
 use crate::config::Config;
 use crate::sources::prometheus::{format_value, QueryResult, Series};
 use crate::sources::silence::parse_duration;
@@ -41,7 +41,7 @@ fn std_duration(s: &str, what: &str) -> anyhow::Result<Duration> {
 }
 
 pub fn run(args: &QueryArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
-    let prom = build_prom(cfg, args.prometheus.as_deref(), args.timeout)?;
+    let prom = crate::wiring::sources::prometheus(cfg, args.prometheus.as_deref(), args.timeout)?;
     let range = args
         .range
         .as_deref()

@@ -72,9 +72,7 @@ pub enum SilenceCmd {
 
 fn author(cfg: &Config, a: &Option<String>) -> String {
     a.clone()
-        .or_else(|| cfg.responder.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "firebreak".into())
+        .unwrap_or_else(|| crate::wiring::responder_or_unnamed(cfg))
 }
 
 pub fn run(cmd: &SilenceCmd, cfg: &Config) -> anyhow::Result<ExitCode> {

@@ -308,62 +308,6 @@ impl PrometheusConfig {
     }
 }
 
-/// The real sources a config asks for, ready to poll.
-pub struct Wired {
-    pub alerts: Option<std::sync::Arc<dyn crate::sources::AlertSource>>,
-    pub metrics: Option<std::sync::Arc<dyn crate::sources::MetricSource>>,
-    pub prefs: crate::sources::AlertPrefs,
-    /// Longest per-call deadline of the sources (pollers must wait longer).
-    pub max_timeout: Duration,
-    /// Problems to show (a source that cannot be built is still wired, as
-    /// one that is down with the reason, never as "not configured").
-    pub notices: Vec<String>,
-}
-
-/// Build `[alertmanager]` and `[prometheus]` from the config.
-pub fn wire(cfg: &super::Config) -> Wired {
-    use crate::sources::Unavailable;
-    use std::sync::Arc;
-    let mut w = Wired {
-        alerts: None,
-        metrics: None,
-        prefs: Default::default(),
-        max_timeout: Duration::from_secs(cfg.request_timeout_secs),
-        notices: Vec::new(),
-    };
-    if let Some(am) = &cfg.alertmanager {
-        w.max_timeout = w.max_timeout.max(Duration::from_secs(
-            am.request_timeout_secs.unwrap_or(cfg.request_timeout_secs),
-        ));
-        w.prefs.ack = am.ack();
-        w.prefs.silence = am.silence_default();
-        w.prefs.group_by = am.group_by.clone();
-        w.alerts = Some(match am.build(cfg.request_timeout_secs) {
-            Ok(c) => {
-                w.prefs.silence_source = Some(crate::sources::AlertSource::name(&c).to_string());
-                Arc::new(c)
-            }
-            Err(e) => {
-                w.notices.push(format!("alertmanager: {e}"));
-                Arc::new(Unavailable::new("alertmanager", e))
-            }
-        });
-    }
-    if let Some(p) = &cfg.prometheus {
-        w.max_timeout = w.max_timeout.max(Duration::from_secs(
-            p.request_timeout_secs.unwrap_or(cfg.request_timeout_secs),
-        ));
-        w.metrics = Some(match p.build(cfg.request_timeout_secs) {
-            Ok(c) => Arc::new(c),
-            Err(e) => {
-                w.notices.push(format!("prometheus: {e}"));
-                Arc::new(Unavailable::new("prometheus", e))
-            }
-        });
-    }
-    w
-}
-
 /// Check both sections; errors name file, line and field.
 pub fn validate(
     file: &Path,

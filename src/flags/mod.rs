@@ -10,6 +10,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::deadline::within;
+
 /// A feature flag as a provider reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flag {
@@ -87,17 +89,12 @@ pub async fn flip(
         after,
         message,
     };
-    let before = match tokio::time::timeout(timeout, provider.get(name)).await {
-        Ok(Ok(f)) => f.enabled,
-        Ok(Err(e)) => return Err(err(None, None, format!("reading {name}: {e:#}"))),
-        Err(_) => {
-            return Err(err(
-                None,
-                None,
-                format!("reading {name}: timed out after {timeout:?}"),
-            ))
-        }
-    };
+    let before = within(timeout, provider.get(name), |t| {
+        format!("timed out after {t:?}")
+    })
+    .await
+    .map_err(|e| err(None, None, format!("reading {name}: {e}")))?
+    .enabled;
     if before == wanted {
         return Ok(FlipOutcome {
             before,
@@ -105,34 +102,15 @@ pub async fn flip(
             changed: false,
         });
     }
-    match tokio::time::timeout(timeout, provider.set(name, wanted)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(err(Some(before), None, format!("changing {name}: {e:#}"))),
-        Err(_) => {
-            return Err(err(
-                Some(before),
-                None,
-                format!("changing {name}: timed out after {timeout:?}; state unknown, read it back before retrying"),
-            ))
-        }
-    }
-    let after = match tokio::time::timeout(timeout, provider.get(name)).await {
-        Ok(Ok(f)) => f.enabled,
-        Ok(Err(e)) => {
-            return Err(err(
-                Some(before),
-                None,
-                format!("reading back {name}: {e:#}"),
-            ))
-        }
-        Err(_) => {
-            return Err(err(
-                Some(before),
-                None,
-                format!("reading back {name}: timed out"),
-            ))
-        }
-    };
+    within(timeout, provider.set(name, wanted), |t| {
+        format!("timed out after {t:?}; state unknown, read it back before retrying")
+    })
+    .await
+    .map_err(|e| err(Some(before), None, format!("changing {name}: {e}")))?;
+    let after = within(timeout, provider.get(name), |_| "timed out".to_string())
+        .await
+        .map_err(|e| err(Some(before), None, format!("reading back {name}: {e}")))?
+        .enabled;
     if after != wanted {
         return Err(err(
             Some(before),

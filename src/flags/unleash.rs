@@ -205,9 +205,11 @@ impl Unleash {
     /// event log says (best effort: errors give None).
     async fn last_change(&self, name: &str) -> Option<DateTime<Utc>> {
         let url = self.url(&["events", name]).ok()?;
-        let ev: Events = tokio::time::timeout(self.events_budget, self.client.get_json(url))
+        let ev: Events =
+            crate::deadline::within(self.events_budget, self.client.get_json(url), |_| {
+                String::new()
+            })
             .await
-            .ok()?
             .ok()?;
         ev.events
             .into_iter()

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::model::ReleaseOp;
 use super::runner::{self, CommandSpec, Limits};
+use crate::deadline::within;
 use crate::flags::{self, FlagProvider};
 use crate::sources::ReleaseControl;
 
@@ -133,7 +134,10 @@ impl Ctx {
             [one] => Ok(one.clone()),
             many => {
                 for p in many {
-                    if let Ok(Ok(_)) = tokio::time::timeout(self.timeout, p.get(flag)).await {
+                    if within(self.timeout, p.get(flag), |_| String::new())
+                        .await
+                        .is_ok()
+                    {
                         return Ok(p.clone());
                     }
                 }
@@ -293,12 +297,14 @@ pub async fn execute(
                     None,
                 );
             };
-            let res = match op {
-                ReleaseOp::Current => tokio::time::timeout(ctx.timeout, r.current()).await,
-                ReleaseOp::Rollback => tokio::time::timeout(ctx.timeout, r.rollback()).await,
+            let work = match op {
+                ReleaseOp::Current => r.current(),
+                ReleaseOp::Rollback => r.rollback(),
             };
-            match res {
-                Ok(Ok(s)) => {
+            let late =
+                |t| format!("timed out after {t:?}; check the deploy system before retrying");
+            match within(ctx.timeout, work, late).await {
+                Ok(s) => {
                     let line = match op {
                         ReleaseOp::Current => format!("deployed now: {s}"),
                         ReleaseOp::Rollback => format!("rollback via {}: {s}", r.name()),
@@ -306,16 +312,7 @@ pub async fn execute(
                     on_lines(vec![line.clone()]);
                     done(true, line.clone(), vec![line], None)
                 }
-                Ok(Err(e)) => done(false, format!("{e:#}"), Vec::new(), None),
-                Err(_) => done(
-                    false,
-                    format!(
-                        "timed out after {:?}; check the deploy system before retrying",
-                        ctx.timeout
-                    ),
-                    Vec::new(),
-                    None,
-                ),
+                Err(e) => done(false, e, Vec::new(), None),
             }
         }
     }

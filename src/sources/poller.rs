@@ -38,11 +38,10 @@ where
     tokio::spawn(async move {
         loop {
             let started = Instant::now();
-            let result = match tokio::time::timeout(timeout, fetch()).await {
-                Ok(Ok(v)) => Ok(v),
-                Ok(Err(e)) => Err(format!("{e:#}")),
-                Err(_) => Err(format!("timed out after {}s", timeout.as_secs_f32())),
-            };
+            let result = crate::deadline::within(timeout, fetch(), |t| {
+                format!("timed out after {}s", t.as_secs_f32())
+            })
+            .await;
             if let Err(e) = &result {
                 tracing::warn!(source = %source, error = %e, "poll failed");
             }

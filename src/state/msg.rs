@@ -113,5 +113,7 @@ pub enum Effect {
         ids: Vec<String>,
         target: String,
     },
+    /// Load the theme of this name and draw with it (app::run).
+    SetTheme(String),
     Quit,
 }

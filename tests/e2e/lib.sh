@@ -171,6 +171,13 @@ snap() {
 }
 screen() { snap; cat "$SCREEN"; }
 keys() { TYPED=1; tmx send-keys -t "$TARGET" "$@"; }
+# paste TEXT: paste TEXT the way a terminal does (bracketed paste, as
+# tmux paste-buffer -p sends it when the app asked for it).
+paste() {
+  TYPED=1
+  tmx set-buffer -b e2e -- "$1"
+  tmx paste-buffer -p -d -b e2e -t "$TARGET"
+}
 # typ TEXT: send literal text.
 typ() { TYPED=1; tmx send-keys -t "$TARGET" -l -- "$1"; }
 

@@ -822,3 +822,13 @@ fn only_what_changes_the_screen_asks_for_a_frame() {
     update(&mut d.state, Msg::Tick, now + Duration::seconds(1));
     assert!(d.state.redraw);
 }
+
+#[test]
+fn cycling_the_theme_asks_the_loop_to_load_it() {
+    let now = t("2026-11-27T14:00:00Z");
+    let mut s = new_state(false);
+    s.viewport = (120, 40);
+    let fx = update(&mut s, key('T'), now);
+    assert_eq!(fx, vec![Effect::SetTheme("light".into())]);
+    assert_eq!(s.theme_name, "light");
+}

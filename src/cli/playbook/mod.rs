@@ -14,10 +14,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::config::Config;
 use crate::playbook::model::{Playbook, Source};
 use crate::playbook::template::Vars;
 use crate::playbook::{loader, Catalog};
+use crate::wiring::Setup;
 
 #[derive(Subcommand, Debug)]
 pub enum PlaybookCmd {
@@ -62,28 +62,6 @@ pub enum Format {
     Json,
 }
 
-/// What the command needs from main.
-pub struct Setup<'a> {
-    pub config: &'a Config,
-    pub config_dir: &'a Path,
-    pub data_dir: &'a Path,
-    pub demo_mode: bool,
-}
-
-/// The playbook directories: `<config dir>/playbooks` and the config's
-/// `playbook_dirs` (relative to the config dir).
-pub fn user_dirs(cfg: &Config, config_dir: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![config_dir.join("playbooks")];
-    for d in &cfg.playbook_dirs {
-        dirs.push(if d.is_absolute() {
-            d.clone()
-        } else {
-            config_dir.join(d)
-        });
-    }
-    dirs
-}
-
 pub fn run(cmd: PlaybookCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
     match cmd {
         PlaybookCmd::Check { paths } => Ok(check(&paths, setup)),
@@ -110,7 +88,7 @@ pub fn run(cmd: PlaybookCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
 }
 
 fn catalog(setup: &Setup<'_>) -> Catalog {
-    let cat = loader::load_all(&user_dirs(setup.config, setup.config_dir));
+    let cat = loader::load_all(&setup.playbook_dirs());
     for e in &cat.errors {
         eprintln!("firebreak: warning: {e} (playbook skipped)");
     }
@@ -135,10 +113,7 @@ fn check(paths: &[PathBuf], setup: &Setup<'_>) -> ExitCode {
                 Err(e) => errors.extend(e),
             }
         }
-        for d in user_dirs(setup.config, setup.config_dir)
-            .into_iter()
-            .filter(|d| d.is_dir())
-        {
+        for d in setup.playbook_dirs().into_iter().filter(|d| d.is_dir()) {
             let files = loader::expand_paths(std::slice::from_ref(&d));
             for f in files {
                 match loader::load_file(&f) {

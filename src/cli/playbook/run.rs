@@ -5,19 +5,19 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::Utc;
 
-use super::{RunArgs, Setup};
+use super::RunArgs;
 use crate::domain::Event;
-use crate::flags::FlagProvider;
 use crate::playbook::exec::{self, Ctx, StepAction};
 use crate::playbook::model::{Playbook, StepKind};
 use crate::playbook::template::Vars;
 use crate::playbook::Confirm;
-use crate::sources::{MetricSource, ReleaseControl};
-use crate::timeline::journal::{self, Journal};
+use crate::sources::MetricSource;
+use crate::timeline::journal::Journal;
+use crate::wiring::{self, Setup};
 
 fn parse_kv(list: &[String], what: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut m = BTreeMap::new();
@@ -37,60 +37,17 @@ struct World {
     prometheus: Option<crate::sources::prometheus::Prometheus>,
 }
 
+/// The same world as the cockpit's (the demo, flag providers, release
+/// control), less the polled sources; query steps use `[prometheus]`.
 fn world(setup: &Setup<'_>) -> anyhow::Result<(World, Vec<String>)> {
-    let cfg = setup.config;
-    let timeout = Duration::from_secs(cfg.request_timeout_secs.max(1));
-    let mut warnings = Vec::new();
-    let mut providers: Vec<Arc<dyn FlagProvider>> = Vec::new();
-    let mut release: Option<Arc<dyn ReleaseControl>> = None;
-    let mut metrics: Option<Arc<dyn MetricSource>> = None;
-    let mut demo_flags: Option<Arc<dyn FlagProvider>> = None;
-    if setup.demo_mode {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(setup.data_dir)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot create data directory {}: {e}",
-                    setup.data_dir.display()
-                )
-            })?;
-        let w = crate::demo::load_or_new(
-            crate::demo::Scenario::builtin()?,
-            setup.data_dir,
-            false,
-            Utc::now(),
-        );
-        crate::demo::save(&w, setup.data_dir)?;
-        let d = crate::demo::systems::Demo::new(
-            w,
-            Some(setup.data_dir.to_path_buf()),
-            crate::demo::systems::system_clock(),
-        );
-        providers.push(Arc::new(d.clone()));
-        demo_flags = Some(Arc::new(d.clone()));
-        metrics = Some(Arc::new(d.clone()));
-        release = Some(Arc::new(d));
-    }
-    let fctx = crate::wiring::flags::Context {
-        config_dir: setup.config_dir,
-        timeout,
-        env_override: None,
-        demo: demo_flags,
+    let want = wiring::Want {
+        fresh_demo: false,
+        polled_sources: false,
     };
-    let configs: Vec<_> = cfg
-        .flags
-        .iter()
-        .filter(|c| !(setup.demo_mode && c.kind == crate::config::flags::ProviderKind::Demo))
-        .cloned()
-        .collect();
-    let (ps, errs) = crate::wiring::flags::providers(&configs, &fctx);
-    providers.extend(ps);
-    warnings.extend(errs);
-    let prometheus = if cfg.prometheus.is_some() {
-        match crate::cli::alerts::build_prom(cfg, None, None) {
+    let built = wiring::World::build(setup, want, Utc::now())?;
+    let mut warnings = built.notices;
+    let prometheus = if setup.config.prometheus.is_some() {
+        match wiring::sources::prometheus(setup.config, None, None) {
             Ok(p) => Some(p),
             Err(e) => {
                 warnings.push(format!("prometheus: {e:#}"));
@@ -103,12 +60,12 @@ fn world(setup: &Setup<'_>) -> anyhow::Result<(World, Vec<String>)> {
     Ok((
         World {
             ctx: Ctx {
-                providers,
-                release,
-                timeout,
+                providers: built.flag_providers,
+                release: built.release,
+                timeout: built.request_timeout,
                 limits: Default::default(),
             },
-            metrics,
+            metrics: built.metric_sources.into_iter().next(),
             prometheus,
         },
         warnings,
@@ -181,26 +138,21 @@ pub(super) async fn run_playbook(
     for w in warnings {
         eprintln!("firebreak: warning: {w}");
     }
-    let actor = setup
-        .config
-        .responder
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "responder".into());
+    let actor = crate::wiring::responder_or_unnamed(setup.config);
     let mut rec = Recorder {
         journal: None,
         actor,
     };
     let run_id = format!("cli-{}", Utc::now().format("%H%M%S"));
     if args.record && !args.dry_run {
-        let open = journal::list(setup.data_dir)?
-            .into_iter()
-            .find(|s| s.incident.is_open() && s.incident.demo == setup.demo_mode);
-        match open {
-            Some(s) => {
-                let (j, _) = Journal::open(&s.path)?;
+        match wiring::resume(setup, Utc::now())? {
+            Some(r) => {
+                for n in &r.notices {
+                    eprintln!("firebreak: warning: {n}");
+                }
+                let s = &r.summary;
                 println!("recording on incident {} ({})", s.id, s.incident.title);
-                rec.journal = Some(j);
+                rec.journal = Some(r.journal);
             }
             None => anyhow::bail!("--record: no open incident in {}", setup.data_dir.display()),
         }

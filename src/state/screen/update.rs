@@ -95,6 +95,7 @@ pub(crate) fn on_action(
                 state.theme_name = themes[i].clone();
                 let text = format!("Theme: {}", state.theme_name);
                 state.notify(Level::Info, text, now);
+                return Some(vec![Effect::SetTheme(state.theme_name.clone())]);
             }
         }
         _ => return None,

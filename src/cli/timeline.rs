@@ -1,0 +1,55 @@
+//! `firebreak timeline export`: an incident as a postmortem draft
+//! (Markdown) or JSON, on standard output or into a file.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Subcommand, ValueEnum};
+
+use crate::timeline::export::{self, Format};
+use crate::wiring::Setup;
+
+#[derive(Subcommand, Debug)]
+pub enum TimelineCmd {
+    /// Export an incident as a postmortem draft (Markdown) or JSON
+    Export {
+        /// Incident id [default: the most recently active incident]
+        #[arg(long)]
+        incident: Option<String>,
+        /// Output format
+        #[arg(long, short = 'f', value_enum, default_value_t = ExportFormat::Markdown)]
+        format: ExportFormat,
+        /// Write to FILE instead of standard output
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+pub fn run(cmd: TimelineCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
+    let TimelineCmd::Export {
+        incident,
+        format,
+        output,
+    } = cmd;
+    let format = match format {
+        ExportFormat::Markdown => Format::Markdown,
+        ExportFormat::Json => Format::Json,
+    };
+    let text = export::export_incident(&setup.data_dir, incident.as_deref(), format, Utc::now())?;
+    match output {
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

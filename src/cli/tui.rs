@@ -1,0 +1,186 @@
+//! The interactive cockpit: resume the open incident, build the world
+//! ([`crate::wiring`]), set the state up and run the loop ([`crate::app`]).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::{Local, Offset, Utc};
+
+use crate::app::{self, Wiring};
+use crate::config::flags::ActiveWhen;
+use crate::config::keymap::Keymap;
+use crate::config::theme::{self, Theme};
+use crate::demo::Scenario;
+use crate::state::{Level, Notice, ServiceMode, Settings, State};
+use crate::timeline::journal;
+use crate::wiring::{self, Setup, Want, World};
+
+/// Run the cockpit until the user quits. `theme`: `--theme`, which wins
+/// over the config's.
+pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
+    let cfg = setup.config;
+    let demo_mode = setup.demo_mode;
+    let data_dir = setup.data_dir.as_path();
+    wiring::ensure_dir(data_dir)?;
+    let _log_guard = init_logging(data_dir);
+    tracing::info!(data_dir = %data_dir.display(), demo = demo_mode, "firebreak starting");
+
+    // Resume the open incident of this mode.
+    let mut notices = Vec::new();
+    let (journal, replay) = match wiring::resume(setup, Utc::now())? {
+        Some(r) => {
+            notices.extend(r.notices);
+            (Some(r.journal), Some(r.replay))
+        }
+        None => (None, None),
+    };
+
+    let scenario = Scenario::builtin()?;
+    let now = Utc::now();
+    let want = Want {
+        // A resumed demo incident keeps its world; a new one starts fresh.
+        fresh_demo: replay.is_none(),
+        polled_sources: true,
+    };
+    let world = World::build(setup, want, now)?;
+    notices.extend(world.notices.iter().cloned());
+    let wiring = Wiring {
+        data_dir: data_dir.to_path_buf(),
+        export_dir: setup.export_dir(),
+        poll_interval: Duration::from_secs(cfg.poll_interval_secs),
+        user_theme_dir: Some(setup.themes_dir()),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        world,
+    };
+
+    let (keymap, km_notice) = Keymap::load(Some(&setup.keymap_path()));
+    if let Some(e) = km_notice {
+        notices.push(format!("keymap error, using built-in keys: {e}"));
+    }
+    let theme_name = theme.unwrap_or(&cfg.theme);
+    let (theme, th_notice) = Theme::load(
+        theme_name,
+        wiring.user_theme_dir.as_deref(),
+        wiring.no_color,
+    );
+    if let Some(n) = th_notice {
+        notices.push(n);
+    }
+    let responder = wiring::responder(cfg);
+    if responder.is_none() && !demo_mode {
+        notices.push(
+            "Your entries are signed `responder`: set `responder = \"your name\"` in the config"
+                .into(),
+        );
+    }
+    let world = &wiring.world;
+    let settings = Settings {
+        demo: demo_mode,
+        responder: responder.unwrap_or_else(|| wiring::UNNAMED_RESPONDER.into()),
+        default_severity: if demo_mode {
+            scenario.incident.severity
+        } else {
+            cfg.incident.default_severity
+        },
+        demo_title: Some(scenario.incident.title.clone()),
+        local_offset: Local::now().offset().fix(),
+        themes: theme::BUILTIN.iter().map(|(n, _)| n.to_string()).collect(),
+        alerts_configured: !world.alert_sources.is_empty(),
+        metrics_configured: !world.metric_sources.is_empty(),
+        flags_configured: !world.flag_providers.is_empty(),
+        poll_interval: chrono::Duration::from_std(wiring.poll_interval)
+            .unwrap_or(chrono::Duration::seconds(5)),
+        can_rollback: world.release.is_some(),
+        timebox: cfg.hypotheses.timebox(demo_mode),
+    };
+    let mut state = State::new(settings, keymap, &theme.name);
+    // Playbooks first: replaying the journal attaches runs to them.
+    let catalog = crate::playbook::loader::load_all(&setup.playbook_dirs());
+    for e in &catalog.errors {
+        notices.push(format!("playbook skipped: {e}"));
+    }
+    state.playbooks.load(catalog);
+    if !demo_mode {
+        state.silences.prefs = world.alert_prefs.clone();
+    }
+    state.flags.service_modes = cfg
+        .service_modes
+        .bindings()
+        .into_iter()
+        .map(|(label, b)| ServiceMode {
+            label: label.into(),
+            provider: b.provider.clone(),
+            flag: b.flag.clone(),
+            active_when: b.active_when == ActiveWhen::On,
+        })
+        .collect();
+    if let Some(r) = replay {
+        let problems = r.problems.clone();
+        state.resume(r.entries, problems);
+        if let Some(inc) = &state.incident {
+            notices.push(format!(
+                "Resumed incident {} ({} entries)",
+                inc.id,
+                state.timeline.entries.len()
+            ));
+        }
+    }
+    if !notices.is_empty() {
+        for n in &notices {
+            tracing::warn!("{n}");
+        }
+        state.notice = Some(Notice {
+            level: Level::Warning,
+            text: notices.join(" · "),
+            at: now,
+        });
+    }
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let started = app::start(&wiring, state.metrics.window_duration(), journal);
+        let mut guard = crate::tui::TerminalGuard::enter()?;
+        let result = app::run(&mut guard.terminal, &mut state, theme, started).await;
+        drop(guard);
+        result
+    })?;
+    if let Some(inc) = &state.incident {
+        eprintln!(
+            "firebreak: incident {} is {} ({} timeline entries, journal in {}).",
+            inc.id,
+            inc.status,
+            state.timeline.entries.len(),
+            journal::incidents_dir(data_dir).display()
+        );
+    }
+    rt.shutdown_timeout(Duration::from_millis(200));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Log to `<data_dir>/firebreak.log`, never to the terminal.
+fn init_logging(data_dir: &Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    // The log may name hosts and flags: readable by its owner only.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(data_dir.join("firebreak.log"));
+    }
+    let appender = tracing_appender::rolling::never(data_dir, "firebreak.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FIREBREAK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
