@@ -101,7 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let theme = cli.theme.as_deref();
     let cfg = setup.config;
     match cli.command {
-        None => cli::tui::run(&setup, theme),
+        None => firebreak::app::cockpit::run(&setup, theme),
         Some(Command::Timeline { command }) => cli::timeline::run(command, &setup),
         Some(Command::Incident { command }) => cli::incident::run(command, &setup),
         Some(Command::Flag { command }) => cli::flag::run(command, &setup),

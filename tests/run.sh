@@ -18,6 +18,9 @@ bash tests/setup.sh
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
+# The floors of docs/ARCHITECTURE.md: no import circle, nothing below
+# state/ and ui/ imports them.
+python3 tests/tools/floors.py src
 
 step "tests"
 cargo test --locked --no-fail-fast

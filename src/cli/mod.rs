@@ -10,4 +10,3 @@ pub mod playbook;
 pub mod query;
 pub mod silence;
 pub mod timeline;
-pub mod tui;

@@ -1,6 +1,11 @@
 //! The event loop: terminal events, messages and a clock tick go through
 //! `update`; effects go to the runner; the screen is drawn at most once
 //! per batch of messages, and only when something changed.
+//!
+//! [`cockpit`] starts it: the state from the config and the resumed
+//! journal, the world from [`crate::wiring`].
+
+pub mod cockpit;
 
 use std::path::PathBuf;
 use std::sync::Arc;

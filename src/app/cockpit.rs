@@ -1,5 +1,5 @@
 //! The interactive cockpit: resume the open incident, build the world
-//! ([`crate::wiring`]), set the state up and run the loop ([`crate::app`]).
+//! ([`crate::wiring`]), set the state up and run the loop ([`super`]).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{Local, Offset, Utc};
 
-use crate::app::{self, Wiring};
+use super::{self as app, Wiring};
 use crate::config::flags::ActiveWhen;
 use crate::config::keymap::Keymap;
 use crate::config::theme::{self, Theme};
