@@ -832,3 +832,29 @@ fn cycling_the_theme_asks_the_loop_to_load_it() {
     assert_eq!(fx, vec![Effect::SetTheme("light".into())]);
     assert_eq!(s.theme_name, "light");
 }
+
+/// `G` in help shows the last page (it used to scroll past the end and
+/// show an empty box).
+#[test]
+fn help_scrolls_to_its_last_page_not_past_it() {
+    let now = t("2026-11-27T14:00:00Z");
+    let mut s = new_state(false);
+    s.viewport = (120, 40);
+    update(&mut s, key('?'), now);
+    update(&mut s, key('G'), now);
+    let Mode::Help { scroll } = s.mode else {
+        panic!("{:?}", s.mode)
+    };
+    let lines: usize = s
+        .keymap
+        .listing()
+        .iter()
+        .map(|(_, b)| b.len() + 2)
+        .sum::<usize>()
+        + 4;
+    assert_eq!(
+        usize::from(scroll),
+        lines - 36,
+        "the last line at the bottom of a 36-row box"
+    );
+}

@@ -135,14 +135,16 @@ pub(crate) fn confirmed_quit(state: &mut State) -> Vec<Effect> {
 
 /// Keys of the help overlay (its keymap layer): scroll, or close.
 pub(crate) fn on_help_key(state: &mut State, scroll: u16, action: Option<Action>) {
-    // The help text is one line per binding plus headings.
-    let last = state
-        .keymap
-        .listing()
-        .iter()
-        .map(|(_, b)| b.len() as u16 + 2)
-        .sum::<u16>()
-        + 6;
+    // The help text (ui/overlays.rs): two lines of header, one line per
+    // binding, a blank line and a heading before each other mode, then the
+    // confirmation keys (blank, heading, two lines). It is drawn in the
+    // screen's height less four (margins and borders): scrolling stops
+    // when the last line is at the bottom.
+    let listing = state.keymap.listing();
+    let bindings: usize = listing.iter().map(|(_, b)| b.len()).sum();
+    let lines = 2 + bindings + 2 * listing.len().saturating_sub(1) + 4;
+    let shown = usize::from(state.viewport.1.saturating_sub(4));
+    let last = u16::try_from(lines.saturating_sub(shown)).unwrap_or(u16::MAX);
     let scroll = match action {
         Some(Action::Cancel) => return,
         Some(Action::Down) => scroll.saturating_add(1),
