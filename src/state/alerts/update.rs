@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{health, silences, Effect, Level, Mode, Pane, State};
+use super::super::{health, screen, silences, Effect, Level, Mode, Pane, State};
 use crate::action::Action;
 use crate::domain::Event;
 use crate::sources::poller::Polled;
@@ -160,13 +160,7 @@ pub(crate) fn on_detail_key(
             return silences::on_action(state, a, now).unwrap_or_default()
         }
         Some(Action::Cancel) => return Vec::new(),
-        Some(Action::Down) => scroll.saturating_add(1),
-        Some(Action::Up) => scroll.saturating_sub(1),
-        Some(Action::PageDown) => scroll.saturating_add(10),
-        Some(Action::PageUp) => scroll.saturating_sub(10),
-        Some(Action::Top) => 0,
-        Some(Action::Bottom) => u16::MAX,
-        _ => scroll,
+        _ => screen::scrolled(scroll, action),
     };
     state.mode = Mode::AlertDetail {
         fingerprint,

@@ -3,7 +3,7 @@
 
 mod update;
 
-pub(super) use update::{confirmed_quit, hints, on_action, on_help_key};
+pub(super) use update::{confirmed_quit, hints, on_action, on_help_key, scrolled};
 
 use chrono::{DateTime, Duration, Utc};
 

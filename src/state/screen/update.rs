@@ -147,6 +147,16 @@ pub(crate) fn on_help_key(state: &mut State, scroll: u16, action: Option<Action>
     let last = u16::try_from(lines.saturating_sub(shown)).unwrap_or(u16::MAX);
     let scroll = match action {
         Some(Action::Cancel) => return,
+        _ => scrolled(scroll, action),
+    };
+    state.mode = Mode::Help {
+        scroll: scroll.min(last),
+    };
+}
+
+/// An overlay's scroll offset after a movement action (others keep it).
+pub(crate) fn scrolled(scroll: u16, action: Option<Action>) -> u16 {
+    match action {
         Some(Action::Down) => scroll.saturating_add(1),
         Some(Action::Up) => scroll.saturating_sub(1),
         Some(Action::PageDown) => scroll.saturating_add(10),
@@ -154,10 +164,7 @@ pub(crate) fn on_help_key(state: &mut State, scroll: u16, action: Option<Action>
         Some(Action::Top) => 0,
         Some(Action::Bottom) => u16::MAX,
         _ => scroll,
-    };
-    state.mode = Mode::Help {
-        scroll: scroll.min(last),
-    };
+    }
 }
 
 /// Footer hints of the screen itself (shown after the focused feature's).
