@@ -100,13 +100,13 @@ pub fn write_table(
     }
     let name_w = alerts
         .iter()
-        .map(|a| a.name().chars().count())
+        .map(|a| crate::text::visible(a.name()).chars().count())
         .max()
         .unwrap_or(9)
         .clamp(9, 40);
     let svc_w = alerts
         .iter()
-        .map(|a| a.service().chars().count())
+        .map(|a| crate::text::visible(a.service()).chars().count())
         .max()
         .unwrap_or(7)
         .clamp(7, 24);
@@ -137,8 +137,12 @@ pub fn write_table(
     Ok(())
 }
 
-/// At most `n` characters, with an ellipsis when cut.
+/// At most `n` characters, with an ellipsis when cut; remote text made
+/// visible first (an escape sequence or a newline in a label must not act
+/// on the terminal or forge a row).
 pub fn clip(s: &str, n: usize) -> String {
+    let s = crate::text::visible(s);
+    let s = s.as_ref();
     if s.chars().count() <= n {
         s.to_string()
     } else {

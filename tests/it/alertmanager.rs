@@ -711,3 +711,42 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
         && s.created_by == "alice"
         && s.state == SilenceState::Active));
 }
+
+/// A label or annotation full of terminal escapes (clear screen, window
+/// title, clipboard write) and a newline that would forge a row: the
+/// headless table shows them as visible escapes, never as themselves.
+#[test]
+fn the_alerts_table_shows_hostile_text_without_acting_on_it() {
+    let am = servers::alertmanager();
+    let id = unique("hostile");
+    push(
+        am,
+        &id,
+        json!([{"labels": {"alertname": "Hostile", "severity": "critical", "service": "svc\u{1b}[2J"},
+                "annotations": {"summary": "line one\nFORGED row | x\u{1b}]52;c;cm0gLXJmIC8=\u{7}"}}]),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let filter = format!("test=\"{id}\"");
+    let mut table = String::new();
+    for _ in 0..50 {
+        let out = fb(home.path())
+            .args(["alerts", "-a", &am.url, "-F", &filter])
+            .output()
+            .unwrap();
+        table = String::from_utf8(out.stdout).unwrap();
+        if table.contains("Hostile") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(table.contains("Hostile"), "{table}");
+    assert!(
+        !table.contains('\u{1b}') && !table.contains('\u{7}'),
+        "{table:?}"
+    );
+    assert!(table.contains("svc\\x1b[2J"), "{table}");
+    assert!(
+        !table.lines().any(|l| l.starts_with("FORGED")),
+        "a newline forged a row: {table}"
+    );
+}

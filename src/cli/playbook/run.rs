@@ -176,7 +176,7 @@ pub(super) async fn run_playbook(
     );
     if !values.is_empty() {
         let kv: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        println!("inputs: {}", kv.join(" "));
+        println!("inputs: {}", crate::text::visible(&kv.join(" ")));
     }
     let total = pb.steps.len();
     let (mut done, mut skipped) = (0, 0);
@@ -193,7 +193,7 @@ pub(super) async fn run_playbook(
             continue;
         }
         for l in crate::playbook::describe_step(step, &vars) {
-            println!("  {l}");
+            println!("  {}", crate::text::visible(&l));
         }
         let action = crate::playbook::action(step, &vars)
             .map_err(|e| anyhow::anyhow!("step {}: {e}", i + 1))?;
@@ -308,7 +308,7 @@ pub(super) async fn run_playbook(
                 });
                 let mut print = |lines: Vec<String>| {
                     for l in lines {
-                        println!("  | {l}");
+                        println!("  | {}", crate::text::visible(&l));
                     }
                 };
                 let o = exec::execute(&a, &world.ctx, &mut print).await;
@@ -342,7 +342,11 @@ pub(super) async fn run_playbook(
             }
             _ => (true, None, String::new(), String::new()),
         };
-        println!("  {}: {detail}", if ok { "ok" } else { "FAILED" });
+        println!(
+            "  {}: {}",
+            if ok { "ok" } else { "FAILED" },
+            crate::text::visible(&detail)
+        );
         finish(&mut rec, ok, exit_code, tail, detail);
         if !ok {
             if let Some(g) = guidance() {
