@@ -4,6 +4,9 @@
 //! the footer's hints. Only text entry (typed characters,
 //! backspace), the digits of choosers and the yes/no of confirmations
 //! are fixed here; every other key is in the keymap.
+//!
+//! Why one file of this length: every input mode's keys, the action owners,
+//! confirmations and hints are the one path a key takes; read together.
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
