@@ -858,3 +858,39 @@ fn help_scrolls_to_its_last_page_not_past_it() {
         "the last line at the bottom of a 36-row box"
     );
 }
+
+/// An empty impact-start answer is not "now", and a correction says what
+/// it replaces.
+#[test]
+fn impact_start_is_never_guessed_and_a_correction_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), now);
+    d.keys("i");
+    d.send(code(KeyCode::Enter));
+    assert!(
+        matches!(&d.state.mode, Mode::Prompt { error: Some(e), .. } if e.contains("When did impact start")),
+        "{:?}",
+        d.state.mode
+    );
+    assert!(d.state.incident.as_ref().unwrap().impact_started.is_none());
+    d.keys("-10m");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().impact_started,
+        Some(now - Duration::minutes(10))
+    );
+    d.keys("i");
+    d.keys("-20m");
+    d.send(code(KeyCode::Enter));
+    let n = d.state.notice.as_ref().unwrap();
+    assert!(
+        n.text.contains("13:40:00Z replaces 13:50:00Z"),
+        "{}",
+        n.text
+    );
+    assert_eq!(
+        d.state.incident.as_ref().unwrap().impact_started,
+        Some(now - Duration::minutes(20))
+    );
+}

@@ -283,6 +283,17 @@ pub(crate) fn submit(
             }
             vec![declare(state, text, now)]
         }
+        // An empty answer is not "now": it asks again.
+        PromptKind::ImpactStart if text.is_empty() => {
+            state.mode = Mode::Prompt {
+                kind,
+                input,
+                error: Some(
+                    "When did impact start? 14:02, -10m, 1h ago, or now (Esc cancels)".into(),
+                ),
+            };
+            Vec::new()
+        }
         PromptKind::ImpactStart => match parse_when(&text, now, state.settings.local_offset) {
             Ok(at) if at > now => {
                 state.mode = Mode::Prompt {
@@ -292,7 +303,22 @@ pub(crate) fn submit(
                 };
                 Vec::new()
             }
-            Ok(at) => vec![state.record(Event::ImpactStarted { at })],
+            Ok(at) => {
+                // A correction replaces the earlier value (the timeline
+                // keeps both; the export shows the current one).
+                if let Some(before) = state.incident.as_ref().and_then(|i| i.impact_started) {
+                    state.notify(
+                        Level::Info,
+                        format!(
+                            "Impact start corrected: {} replaces {}",
+                            at.format("%H:%M:%SZ"),
+                            before.format("%H:%M:%SZ")
+                        ),
+                        now,
+                    );
+                }
+                vec![state.record(Event::ImpactStarted { at })]
+            }
             Err(e) => {
                 state.mode = Mode::Prompt {
                     kind,
