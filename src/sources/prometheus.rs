@@ -287,12 +287,14 @@ impl MetricSource for Prometheus {
     async fn panels(&self, window: chrono::Duration) -> anyhow::Result<Vec<Panel>> {
         let window = window.to_std().unwrap_or(Duration::from_secs(900));
         let results = self.fetch_panels(window).await;
-        // The source is down only when no panel could reach it.
-        if !results.is_empty()
-            && results
-                .iter()
-                .all(|(_, e)| e.as_ref().is_some_and(QueryError::is_transport))
-        {
+        // The source is down when no query got an answer from Prometheus
+        // itself: unreachable, HTTP 500, a proxy's HTML page, truncated
+        // JSON. A header saying "metrics ✓" over panels that all show such
+        // errors would be the "all quiet" lie. Prometheus refusing a query
+        // (bad_data: the panel's PromQL is wrong) is an answer: the source
+        // is up and the panel says why. Each panel keeps its own error.
+        let unanswered = |e: &Option<QueryError>| matches!(e, Some(QueryError::Http(_)));
+        if !results.is_empty() && results.iter().all(|(_, e)| unanswered(e)) {
             if let Some((_, Some(e))) = results.into_iter().next() {
                 return Err(e.into());
             }

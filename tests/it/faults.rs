@@ -205,13 +205,18 @@ async fn prometheus_errors_land_on_the_panel_and_down_is_down() {
         got[0].error.as_deref(),
         Some("bad_data: invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis")
     );
-    // A proxy's HTML: on the panel.
+    // A proxy's HTML page instead of Prometheus for every query: the
+    // source is DOWN (not "metrics ✓"), and the reason says what came.
     let p = Prometheus::new(&f.url("html"), http(), panels.clone()).unwrap();
-    let got = p.panels(chrono::Duration::minutes(15)).await.unwrap();
-    assert!(
-        got[0].error.as_deref().unwrap_or("").contains("HTML page"),
-        "{got:?}"
-    );
+    let e = p.panels(chrono::Duration::minutes(15)).await.unwrap_err();
+    assert!(format!("{e:#}").contains("HTML page"), "{e:#}");
+    // Every query answered 500: DOWN too, with the status.
+    let p = Prometheus::new(&f.url("500"), http(), panels.clone()).unwrap();
+    let e = p.panels(chrono::Duration::minutes(15)).await.unwrap_err();
+    assert!(format!("{e:#}").contains("500"), "{e:#}");
+    // Truncated JSON: DOWN, not "metrics ✓".
+    let p = Prometheus::new(&f.url("truncated"), http(), panels.clone()).unwrap();
+    assert!(p.panels(chrono::Duration::minutes(15)).await.is_err());
     // Hanging: the whole source is down, with the reason.
     let p = Prometheus::new(&f.url("hang"), http(), panels).unwrap();
     let started = Instant::now();
