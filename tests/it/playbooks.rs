@@ -1132,3 +1132,38 @@ fn a_headless_run_without_a_terminal_or_yes_stops_at_a_check() {
             "must be one of kubectl, helm, command, firebreak",
         ));
 }
+
+/// The playbooks pane's cursor follows the row it is on: a run added
+/// above it (a second window, a run started from an alert) must not move
+/// it onto another playbook, which Enter would then start.
+#[test]
+fn the_playbook_cursor_follows_its_row_when_a_run_is_added_above() {
+    use firebreak::state::playbooks::Row;
+    let mut pb = firebreak::state::playbooks::Playbooks::default();
+    pb.load(loader::builtin());
+    pb.list.selected = 2;
+    pb.refilter();
+    let before = pb.selected_row();
+    assert!(matches!(before, Some(Row::Playbook(2))), "{before:?}");
+    let name = pb.catalog[0].name.clone();
+    let steps = pb.catalog[0].step_titles();
+    pb.apply(&firebreak::domain::Entry {
+        seq: 2,
+        ts: t("2026-11-27T14:00:00Z"),
+        prev: String::new(),
+        actor: "bob".into(),
+        event: Event::PlaybookStarted {
+            run_id: "r1".into(),
+            playbook: name,
+            title: String::new(),
+            inputs: BTreeMap::new(),
+            alert: None,
+            labels: BTreeMap::new(),
+            steps,
+            not_applicable: Vec::new(),
+        },
+        hash: String::new(),
+    });
+    assert_eq!(pb.runs.len(), 1, "the run is listed (above the playbooks)");
+    assert_eq!(pb.selected_row(), before, "still on the same playbook");
+}

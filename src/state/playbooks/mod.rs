@@ -202,6 +202,9 @@ pub struct Playbooks {
     pub open: Option<String>,
     /// Steps whose effect is running: (run id, step).
     pub in_flight: BTreeSet<(String, usize)>,
+    /// The rows as the pane last showed them (the cursor follows its row,
+    /// not its position, when a run is added above it).
+    shown: Vec<Row>,
 }
 
 impl Playbooks {
@@ -251,9 +254,14 @@ impl Playbooks {
     }
 
     pub fn refilter(&mut self) {
-        let texts: Vec<String> = self
-            .rows()
-            .into_iter()
+        let keep = self
+            .list
+            .selected_index()
+            .and_then(|i| self.shown.get(i).copied());
+        let rows = self.rows();
+        let texts: Vec<String> = rows
+            .iter()
+            .copied()
             .map(|r| match r {
                 Row::Run(i) => format!(
                     "{} {} {}",
@@ -272,6 +280,15 @@ impl Playbooks {
             })
             .collect();
         self.list.refilter(&texts);
+        // The same row stays selected, wherever it moved: Enter must open
+        // what the responder was looking at.
+        if let Some(at) = keep
+            .and_then(|k| rows.iter().position(|r| *r == k))
+            .and_then(|ri| self.list.view.iter().position(|i| *i == ri))
+        {
+            self.list.selected = at;
+        }
+        self.shown = rows;
     }
 
     pub fn selected_row(&self) -> Option<Row> {
