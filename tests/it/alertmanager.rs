@@ -52,6 +52,37 @@ fn push(am: &Server, id: &str, alerts: serde_json::Value) {
     assert_eq!(status, 200, "push failed: {body}");
 }
 
+/// `firebreak alerts` for the test's alerts, polled until its output shows
+/// `want` (Alertmanager takes a moment to show pushed alerts).
+fn alerts_output(
+    home: &std::path::Path,
+    url: &str,
+    id: &str,
+    extra: &[&str],
+    want: &str,
+) -> String {
+    let filter = format!("test=\"{id}\"");
+    let mut text = String::new();
+    for _ in 0..50 {
+        let out = fb(home)
+            .args(["alerts", "--alertmanager", url, "--filter", &filter])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text = String::from_utf8(out.stdout).unwrap();
+        if text.contains(want) {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("{want} never showed: {text}")
+}
+
 fn fb(cfg_home: &std::path::Path) -> Command {
     let mut c = Command::cargo_bin("firebreak").unwrap();
     c.env_remove("FIREBREAK_CONFIG")
@@ -280,31 +311,7 @@ fn headless_alerts_command_prints_table_and_json() {
     );
     let home = tempfile::tempdir().unwrap();
     let filter = format!("test=\"{id}\"");
-    let mut json_out = String::new();
-    for _ in 0..50 {
-        let out = fb(home.path())
-            .args([
-                "alerts",
-                "--alertmanager",
-                &am.url,
-                "--filter",
-                &filter,
-                "--format",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        json_out = String::from_utf8(out.stdout).unwrap();
-        if json_out.contains("CliAlert") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let json_out = alerts_output(home.path(), &am.url, &id, &["--format", "json"], "CliAlert");
     let v: serde_json::Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
     assert_eq!(v[0]["labels"]["alertname"], "CliAlert");
@@ -726,20 +733,7 @@ fn the_alerts_table_shows_hostile_text_without_acting_on_it() {
                 "annotations": {"summary": "line one\nFORGED row | x\u{1b}]52;c;cm0gLXJmIC8=\u{7}"}}]),
     );
     let home = tempfile::tempdir().unwrap();
-    let filter = format!("test=\"{id}\"");
-    let mut table = String::new();
-    for _ in 0..50 {
-        let out = fb(home.path())
-            .args(["alerts", "-a", &am.url, "-F", &filter])
-            .output()
-            .unwrap();
-        table = String::from_utf8(out.stdout).unwrap();
-        if table.contains("Hostile") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(table.contains("Hostile"), "{table}");
+    let table = alerts_output(home.path(), &am.url, &id, &[], "Hostile");
     assert!(
         !table.contains('\u{1b}') && !table.contains('\u{7}'),
         "{table:?}"
