@@ -20,11 +20,21 @@
 //! its bytes to `<id>.jsonl.torn-<UTC time>` before truncating it away: no
 //! byte is ever thrown away, and no complete entry is ever lost.
 //!
-//! Why one file of this length: the durability rules (append, fsync, torn tail, hash chain, listing) must be read together; verification is in journal/verify.rs.
+//!
+//! # More than one writer
+//!
+//! One cockpit writes an incident (it holds the writer lock,
+//! [`lock::claim`]); a second one follows it read-only ([`Follower`]).
+//! Headless commands append too. Every append takes the append lock on the
+//! file, reads what others appended since ([`Journal::take_foreign`]) and
+//! continues the chain after it, so the lines of two processes never
+//! interleave and the chain stays whole.
+//!
+//! Why one file of this length: the durability rules (append, fsync, torn tail, hash chain, listing) must be read together; verification is in journal/verify.rs, locks in journal/lock.rs, following in journal/follow.rs.
 
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::domain::incident::Incident;
@@ -32,9 +42,14 @@ use crate::domain::{Entry, Event};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+mod follow;
+pub mod lock;
 mod verify;
 
-use verify::{hash_body, scan, Tail};
+pub use follow::Follower;
+use lock::{lock_append, WriterLock, APPEND_WAIT};
+pub use lock::{Claim, Holder};
+use verify::{continue_chain, hash_body, scan, Tail};
 
 /// The `prev` of the first entry of every journal.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -47,13 +62,15 @@ const HASH_SUFFIX_LEN: usize = 9 + 64 + 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("{path}: {source}")]
+    // The cause first, then the path: a message cut to the width of a
+    // notice still says what went wrong.
+    #[error("{source}: {path}")]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: {message}")]
+    #[error("{message}: {path}")]
     Invalid { path: PathBuf, message: String },
 }
 
@@ -64,7 +81,7 @@ impl JournalError {
     }
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
+pub(super) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
     move |source| JournalError::Io {
         path: path.to_path_buf(),
         source,
@@ -119,10 +136,16 @@ pub struct Journal {
     file: File,
     /// Length of the file after the last complete line we know of.
     len: u64,
+    /// Lines in those `len` bytes (to name a line in an error).
+    lines: usize,
     last_seq: u64,
     last_hash: String,
     /// A failed append could not be rolled back: retry before writing.
     needs_truncate: bool,
+    /// Entries other processes appended, read before our own append.
+    foreign: Vec<Entry>,
+    /// The writer lock, when this is the cockpit that writes the incident.
+    writer: Option<WriterLock>,
 }
 
 /// The entry as hashed: every field but `hash`, in file order.
@@ -156,6 +179,7 @@ impl Journal {
             .create(&dir)
             .map_err(io_err(&dir))?;
         let file = OpenOptions::new()
+            .read(true)
             .append(true)
             .create_new(true)
             .mode(0o600)
@@ -166,9 +190,12 @@ impl Journal {
             path,
             file,
             len: 0,
+            lines: 0,
             last_seq: 0,
             last_hash: GENESIS_HASH.to_string(),
             needs_truncate: false,
+            foreign: Vec::new(),
+            writer: None,
         })
     }
 
@@ -195,12 +222,23 @@ impl Journal {
     /// copied to `<file>.torn-<UTC time>` (0600) and truncated away; the
     /// returned [`Replay`] records where (`set_aside`) and has a
     /// [`Problem`] describing it. Appends continue the chain after the last
-    /// entry that was read.
+    /// entry that was read. Waits (briefly) for another process's append
+    /// to finish first.
     pub fn open(path: &Path) -> Result<(Journal, Replay), JournalError> {
         let file = OpenOptions::new()
+            .read(true)
             .append(true)
             .open(path)
             .map_err(io_err(path))?;
+        lock_append(&file, path, APPEND_WAIT)?;
+        let opened = Journal::open_locked(path, file);
+        if let Ok((j, _)) = &opened {
+            let _ = j.file.unlock();
+        }
+        opened
+    }
+
+    fn open_locked(path: &Path, file: File) -> Result<(Journal, Replay), JournalError> {
         let bytes = read_bytes(path)?;
         let mut scan = scan(&bytes);
         let mut len = bytes.len() as u64;
@@ -241,26 +279,48 @@ impl Journal {
             Some(e) => (e.seq, e.hash.clone()),
             None => (0, GENESIS_HASH.to_string()),
         };
+        let lines = bytes[..len.min(bytes.len() as u64) as usize]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         let journal = Journal {
             path: path.to_path_buf(),
             file,
             len,
+            lines,
             last_seq,
             last_hash,
             needs_truncate: false,
+            foreign: Vec::new(),
+            writer: None,
         };
         Ok((journal, scan.replay))
     }
 
     /// Append one entry and fsync it. On error nothing is advanced (and a
     /// partly written line is truncated away, best effort): retrying is safe.
+    ///
+    /// Under the append lock: what other processes appended since is read
+    /// first (see [`Journal::take_foreign`]) and the entry follows it.
     pub fn append(
         &mut self,
         ts: DateTime<Utc>,
         actor: &str,
         event: Event,
     ) -> Result<Entry, JournalError> {
-        self.check_len()?;
+        lock_append(&self.file, &self.path, APPEND_WAIT)?;
+        let appended = self.append_locked(ts, actor, event);
+        let _ = self.file.unlock();
+        appended
+    }
+
+    fn append_locked(
+        &mut self,
+        ts: DateTime<Utc>,
+        actor: &str,
+        event: Event,
+    ) -> Result<Entry, JournalError> {
+        self.absorb()?;
         let seq = self.last_seq + 1;
         let body = serde_json::to_string(&Body {
             seq,
@@ -295,6 +355,7 @@ impl Journal {
             });
         }
         self.len += line.len() as u64;
+        self.lines += 1;
         self.last_seq = seq;
         let entry = Entry {
             seq,
@@ -315,26 +376,103 @@ impl Journal {
         Ok(())
     }
 
-    /// Before writing: finish an earlier failed rollback, and refuse to write
-    /// if something else changed the file since we last wrote it.
-    fn check_len(&mut self) -> Result<(), JournalError> {
+    /// Under the append lock, before writing: finish an earlier failed
+    /// rollback, then take in what other writers appended since (a torn
+    /// line of one that crashed is set aside). Refuse to write after
+    /// anything that does not continue the chain.
+    fn absorb(&mut self) -> Result<(), JournalError> {
         if self.needs_truncate {
             self.rollback().map_err(io_err(&self.path))?;
             self.needs_truncate = false;
         }
         let meta = self.file.metadata().map_err(io_err(&self.path))?;
-        if meta.is_file() && meta.len() != self.len {
-            return Err(JournalError::Invalid {
-                path: self.path.clone(),
-                message: format!(
-                    "changed by something else since it was opened (expected {} bytes, \
-                     found {}); not appending, reopen it",
-                    self.len,
-                    meta.len()
-                ),
-            });
+        if !meta.is_file() || meta.len() == self.len {
+            return Ok(());
+        }
+        if meta.len() < self.len {
+            return Err(self.changed(format!(
+                "shortened by something else since it was opened (expected {} bytes, found {})",
+                self.len,
+                meta.len()
+            )));
+        }
+        let mut new = vec![0; usize::try_from(meta.len() - self.len).unwrap_or(0)];
+        self.file
+            .read_exact_at(&mut new, self.len)
+            .map_err(io_err(&self.path))?;
+        let prev = (self.last_seq > 0).then(|| (self.last_seq, self.last_hash.clone()));
+        let found = continue_chain(&new, prev);
+        self.len += found.consumed as u64;
+        self.lines += found.entries.len();
+        if let Some(last) = found.entries.last() {
+            self.last_seq = last.seq;
+            self.last_hash = last.hash.clone();
+        }
+        self.foreign.extend(found.entries);
+        if let Some(problem) = found.problem {
+            return Err(self.changed(format!("line {}: {problem}", self.lines + 1)));
+        }
+        if found.consumed < new.len() {
+            // Nobody is writing (we hold the lock): a writer died mid-line.
+            let torn = &new[found.consumed..];
+            let aside = set_aside(&self.path, torn)?;
+            tracing::warn!(
+                "{}: a torn line ({} bytes) of another writer set aside to {}",
+                self.path.display(),
+                torn.len(),
+                aside.display()
+            );
+            self.rollback().map_err(io_err(&self.path))?;
         }
         Ok(())
+    }
+
+    fn changed(&self, what: String) -> JournalError {
+        JournalError::Invalid {
+            path: self.path.clone(),
+            message: format!(
+                "{what}; not appending (something other than firebreak wrote to it): \
+                 `firebreak incident list` shows whether its chain is intact"
+            ),
+        }
+    }
+
+    /// Read what other processes appended since our last look (cheap when
+    /// nothing was: one `fstat`). The entries are also those of the next
+    /// [`Journal::take_foreign`].
+    pub fn catch_up(&mut self) -> Result<Vec<Entry>, JournalError> {
+        let len = self.file.metadata().map_err(io_err(&self.path))?.len();
+        if len != self.len {
+            lock_append(&self.file, &self.path, APPEND_WAIT)?;
+            let absorbed = self.absorb();
+            let _ = self.file.unlock();
+            absorbed?;
+        }
+        Ok(self.take_foreign())
+    }
+
+    /// Entries other processes appended that an append or
+    /// [`Journal::catch_up`] read, in order, since the last call.
+    pub fn take_foreign(&mut self) -> Vec<Entry> {
+        std::mem::take(&mut self.foreign)
+    }
+
+    /// Become the one cockpit that writes this incident: take its writer
+    /// lock and say who we are in it. `Ok(Some(holder))` when someone else
+    /// holds it.
+    pub fn hold(&mut self, me: &Holder) -> Result<Option<Option<Holder>>, JournalError> {
+        match lock::claim(&self.path, me)? {
+            Claim::Won(l) => {
+                self.writer = Some(l);
+                Ok(None)
+            }
+            Claim::Held(h) => Ok(Some(h)),
+        }
+    }
+
+    /// Is this the cockpit that holds the writer lock?
+    pub fn holds_writer_lock(&self) -> bool {
+        self.writer.is_some()
     }
 
     pub fn path(&self) -> &Path {
@@ -573,7 +711,8 @@ mod tests {
             .unwrap();
         let err = j.append(Utc::now(), "ann", note("two")).unwrap_err();
         assert!(
-            err.to_string().contains("changed by something else"),
+            err.to_string()
+                .contains("something other than firebreak wrote to it"),
             "{err}"
         );
     }

@@ -320,17 +320,17 @@ fn full_disk_append_fails_naming_the_file_and_the_cause() {
 }
 
 #[test]
-fn unusable_journal_path_is_an_error_naming_it() {
+fn unusable_journal_path_is_an_error_naming_it_after_the_cause() {
     let dir = tempfile::tempdir().unwrap();
     let path = journal_path(dir.path(), "inc-dir");
     fs::create_dir_all(&path).unwrap();
     let shown = path.display().to_string();
     let err = Journal::create(dir.path(), "inc-dir").unwrap_err();
-    assert!(err.to_string().starts_with(&shown), "{err}");
+    assert!(err.to_string().ends_with(&shown), "{err}");
     let err = Journal::open(&path).unwrap_err();
-    assert!(err.to_string().starts_with(&shown), "{err}");
+    assert!(err.to_string().ends_with(&shown), "{err}");
     let err = journal::read(&path).unwrap_err();
-    assert!(err.to_string().starts_with(&shown), "{err}");
+    assert!(err.to_string().ends_with(&shown), "{err}");
     let missing = journal_path(dir.path(), "inc-none");
     let err = Journal::open(&missing).unwrap_err();
     assert!(err.to_string().contains("No such file"), "{err}");

@@ -193,3 +193,50 @@ pub(super) fn split_hash(line: &[u8]) -> Option<(&[u8], &str)> {
         .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         .then_some((head, hash))
 }
+
+/// What [`continue_chain`] found in bytes appended after a known entry.
+pub(super) struct Continued {
+    /// Valid entries that continue the chain, in order.
+    pub(super) entries: Vec<Entry>,
+    /// Bytes they take, each line with its `\n`.
+    pub(super) consumed: usize,
+    /// Why it stopped before the last complete line, if it did.
+    pub(super) problem: Option<String>,
+}
+
+/// Read the complete lines of `bytes`, written after the entry `prev`
+/// (seq and hash; `None` at the start of the journal), as long as each is
+/// a valid next entry. An unfinished last line is left alone: its writer
+/// may be writing it now.
+pub(super) fn continue_chain(bytes: &[u8], mut prev: Option<(u64, String)>) -> Continued {
+    let mut out = Continued {
+        entries: Vec::new(),
+        consumed: 0,
+        problem: None,
+    };
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        let Some(body) = line.strip_suffix(b"\n") else {
+            break; // unfinished
+        };
+        match parse_line(body).map(|(entry, problems)| chain(entry, problems, prev.as_ref())) {
+            Ok((entry, problems)) if problems.is_empty() => {
+                prev = Some((entry.seq, entry.hash.clone()));
+                out.consumed += line.len();
+                out.entries.push(entry);
+            }
+            Ok((_, problems)) => {
+                out.problem = Some(problems.join("; "));
+                break;
+            }
+            Err(message) if message.is_empty() => {
+                out.problem = Some("empty line (firebreak never writes one)".into());
+                break;
+            }
+            Err(message) => {
+                out.problem = Some(message);
+                break;
+            }
+        }
+    }
+    out
+}
