@@ -199,6 +199,11 @@ pub enum Action {
     )]
     CopyGeneratorLink,
     #[strum(
+        message = "take over",
+        detailed_message = "Read-only: write this incident yourself once its writer has quit"
+    )]
+    TakeOver,
+    #[strum(
         message = "accept",
         detailed_message = "Accept: submit the text, or pick the highlighted entry"
     )]
@@ -250,6 +255,35 @@ impl Action {
     /// What it does, for the help overlay and the palette.
     pub fn description(self) -> &'static str {
         self.get_detailed_message().unwrap_or("")
+    }
+
+    /// Does it write to the incident (so a read-only cockpit, following
+    /// another's, must refuse it)? Moving around, looking, exporting and
+    /// copying do not.
+    pub fn writes(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            AddNote
+                | DeclareIncident
+                | RenameIncident
+                | SetSeverity
+                | SetStatus
+                | MarkImpactStart
+                | ToggleFlag
+                | FlagOff
+                | FlagOn
+                | Rollback
+                | OpenPlaybook
+                | FailStep
+                | SkipStep
+                | RerunStep
+                | Hypothesis
+                | SystematicPath
+                | SilenceAlert
+                | AckAlert
+                | ExpireSilence
+        )
     }
 
     /// The short label next to its key in the footer.

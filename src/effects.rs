@@ -17,22 +17,39 @@ use crate::sources::{AlertSource, ReleaseControl};
 use crate::state::playbooks::PlaybookMsg;
 use crate::state::{Effect, Level, Msg};
 use crate::timeline::export::{self, Format};
-use crate::timeline::journal::Journal;
+use crate::timeline::journal::{self, Follower, Holder, Journal};
 use crate::tui::{osc52, Screen};
 
 /// A request to the journal thread.
+enum Request {
+    Append(Box<Append>),
+    /// Become the writer of this journal (its writer quit).
+    TakeOver(PathBuf),
+}
+
 struct Append {
     actor: String,
     event: Event,
     then: Vec<Effect>,
 }
 
+/// How often the journal is checked for what other processes appended:
+/// the follower's "live", and a headless note reaching the writer's
+/// screen.
+const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+
 /// Everything the runner acts through, handed to [`Runner::new`] whole.
 pub struct Parts {
     /// Where results go, as messages.
     pub tx: mpsc::Sender<Msg>,
-    /// The open incident's journal, if one was resumed.
+    /// The open incident's journal, if one was resumed and this cockpit
+    /// writes it.
     pub journal: Option<Journal>,
+    /// The open incident's journal, when another cockpit writes it.
+    pub follower: Option<Follower>,
+    /// Who this cockpit is, for the writer lock of the incidents it
+    /// declares or takes over.
+    pub holder: Holder,
     /// Ask the pollers of alerts, silences, metrics and the release for a
     /// poll now.
     pub refresh: Vec<Arc<Notify>>,
@@ -60,7 +77,7 @@ pub struct Parts {
 /// Runs effects. Cheap to call; all work happens elsewhere.
 pub struct Runner {
     tx: mpsc::Sender<Msg>,
-    journal: std::sync::mpsc::Sender<Append>,
+    journal: std::sync::mpsc::Sender<Request>,
     refresh: Vec<Arc<Notify>>,
     flags_refresh: Vec<Arc<Notify>>,
     window: watch::Sender<chrono::Duration>,
@@ -82,6 +99,8 @@ impl Runner {
         let Parts {
             tx,
             journal,
+            follower,
+            holder,
             refresh,
             flags_refresh,
             window,
@@ -96,12 +115,28 @@ impl Runner {
             themes_dir,
             no_color,
         } = parts;
-        let (jtx, jrx) = std::sync::mpsc::channel::<Append>();
+        let (jtx, jrx) = std::sync::mpsc::channel::<Request>();
         let thread_tx = tx.clone();
         let dir = data_dir.clone();
+        // Set when this cockpit took over: the follower thread stops.
+        let following = Arc::new(std::sync::atomic::AtomicBool::new(follower.is_some()));
+        if let Some(f) = follower {
+            let (tx, on) = (tx.clone(), following.clone());
+            std::thread::Builder::new()
+                .name("follower".into())
+                .spawn(move || follow_thread(f, tx, on))
+                .map_err(|e| tracing::error!("cannot start follower thread: {e}"))
+                .ok();
+        }
+        let writer = Writer {
+            journal,
+            holder,
+            data_dir: dir,
+            following,
+        };
         std::thread::Builder::new()
             .name("journal".into())
-            .spawn(move || journal_thread(jrx, thread_tx, journal, dir))
+            .spawn(move || journal_thread(jrx, thread_tx, writer))
             .map_err(|e| tracing::error!("cannot start journal thread: {e}"))
             .ok();
         Runner {
@@ -126,18 +161,31 @@ impl Runner {
     pub fn run(&self, effect: Effect) {
         match effect {
             Effect::Record { actor, event, then } => {
-                if let Err(std::sync::mpsc::SendError(a)) =
-                    self.journal.send(Append { actor, event, then })
+                let request = Request::Append(Box::new(Append { actor, event, then }));
+                if let Err(std::sync::mpsc::SendError(Request::Append(a))) =
+                    self.journal.send(request)
                 {
+                    let Append { actor, event, then } = *a;
                     let tx = self.tx.clone();
                     tokio::spawn(async move {
                         let _ = tx
                             .send(Msg::RecordFailed {
-                                actor: a.actor,
-                                event: a.event,
+                                actor,
+                                event,
                                 error: "journal thread stopped".into(),
-                                then: a.then,
+                                then,
                             })
+                            .await;
+                    });
+                }
+            }
+            Effect::TakeOver { id } => {
+                let path = journal::journal_path(&self.data_dir, &id);
+                if self.journal.send(Request::TakeOver(path)).is_err() {
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        let _ = tx
+                            .send(Msg::TookOver(Err("journal thread stopped".into())))
                             .await;
                     });
                 }
@@ -428,49 +476,175 @@ fn spawn_step(
     });
 }
 
-fn journal_thread(
-    rx: std::sync::mpsc::Receiver<Append>,
-    tx: mpsc::Sender<Msg>,
-    mut journal: Option<Journal>,
+/// The journal thread's own: the journal it writes, and who it is.
+struct Writer {
+    journal: Option<Journal>,
+    holder: Holder,
     data_dir: PathBuf,
-) {
-    while let Ok(Append { actor, event, then }) = rx.recv() {
-        if let Event::IncidentDeclared { id, .. } = &event {
-            match Journal::create(&data_dir, id) {
-                Ok(j) => journal = Some(j),
-                Err(e) => {
-                    let _ = tx.blocking_send(Msg::RecordFailed {
-                        actor,
-                        event,
-                        error: e.to_string(),
-                        then,
-                    });
+    /// Cleared on taking over: the follower thread stops.
+    following: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Appends, one at a time, in order; and, while a journal is open, a look
+/// every [`FOLLOW_EVERY`] for what headless commands appended to it.
+fn journal_thread(rx: std::sync::mpsc::Receiver<Request>, tx: mpsc::Sender<Msg>, mut w: Writer) {
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut last_error = None;
+    loop {
+        let request = if w.journal.is_some() {
+            match rx.recv_timeout(FOLLOW_EVERY) {
+                Ok(r) => r,
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(j) = w.journal.as_mut() {
+                        let msg = match j.catch_up() {
+                            Ok(entries) if entries.is_empty() => None,
+                            Ok(entries) => Some(Msg::Followed(entries)),
+                            Err(e) => {
+                                let e = e.to_string();
+                                // Once per distinct error, not twice a second.
+                                (last_error.as_ref() != Some(&e)).then(|| {
+                                    last_error = Some(e.clone());
+                                    Msg::Notice(Level::Error, format!("JOURNAL ERROR: {e}"))
+                                })
+                            }
+                        };
+                        if let Some(m) = msg {
+                            if tx.blocking_send(m).is_err() {
+                                break;
+                            }
+                        }
+                    }
                     continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(r) => r,
+                Err(_) => break,
+            }
+        };
+        let msgs = match request {
+            Request::Append(a) => append(&mut w, *a),
+            Request::TakeOver(path) => vec![take_over(&mut w, &path)],
+        };
+        for m in msgs {
+            if tx.blocking_send(m).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn append(w: &mut Writer, Append { actor, event, then }: Append) -> Vec<Msg> {
+    if let Event::IncidentDeclared { id, .. } = &event {
+        let created = Journal::create(&w.data_dir, id).and_then(|mut j| {
+            // A new journal: nobody else can hold it.
+            j.hold(&w.holder).map(|_| j)
+        });
+        match created {
+            Ok(j) => w.journal = Some(j),
+            Err(e) => {
+                return vec![Msg::RecordFailed {
+                    actor,
+                    event,
+                    error: e.to_string(),
+                    then,
+                }]
+            }
+        }
+    }
+    let Some(j) = w.journal.as_mut() else {
+        return vec![Msg::RecordFailed {
+            actor,
+            event,
+            error: "no incident journal is open".into(),
+            then,
+        }];
+    };
+    let appended = j.append(Utc::now(), &actor, event.clone());
+    // What headless commands appended comes first: it is earlier.
+    let foreign = j.take_foreign();
+    let mut out = Vec::new();
+    if !foreign.is_empty() {
+        out.push(Msg::Followed(foreign));
+    }
+    out.push(match appended {
+        Ok(entry) => Msg::Recorded { entry, then },
+        Err(e) => {
+            tracing::error!("journal append failed: {e}");
+            Msg::RecordFailed {
+                actor,
+                event,
+                error: e.to_string(),
+                then,
+            }
+        }
+    });
+    out
+}
+
+fn take_over(w: &mut Writer, path: &std::path::Path) -> Msg {
+    let result = Journal::open(path).and_then(|(mut j, replay)| {
+        Ok(match j.hold(&w.holder)? {
+            None => Ok((j, replay)),
+            Some(h) => Err(match h {
+                Some(h) => format!("{h} took it first"),
+                None => "another firebreak took it first".into(),
+            }),
+        })
+    });
+    match result {
+        Ok(Ok((j, replay))) => {
+            w.following
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+            w.journal = Some(j);
+            Msg::TookOver(Ok(replay.entries))
+        }
+        Ok(Err(why)) => Msg::TookOver(Err(why)),
+        Err(e) => Msg::TookOver(Err(e.to_string())),
+    }
+}
+
+/// Follow a journal another cockpit writes: new entries every
+/// [`FOLLOW_EVERY`], and whether its writer is still there every other
+/// look.
+fn follow_thread(mut f: Follower, tx: mpsc::Sender<Msg>, on: Arc<std::sync::atomic::AtomicBool>) {
+    let mut was_held: Option<bool> = None;
+    let mut looks = 0u64;
+    let mut failed = false;
+    while on.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(FOLLOW_EVERY);
+        if !on.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        let mut msgs = Vec::new();
+        if !failed {
+            match f.poll() {
+                Ok(entries) if entries.is_empty() => {}
+                Ok(entries) => msgs.push(Msg::Followed(entries)),
+                Err(e) => {
+                    failed = true;
+                    msgs.push(Msg::FollowFailed(e.to_string()));
                 }
             }
         }
-        let msg = match journal.as_mut() {
-            Some(j) => match j.append(Utc::now(), &actor, event.clone()) {
-                Ok(entry) => Msg::Recorded { entry, then },
-                Err(e) => {
-                    tracing::error!("journal append failed: {e}");
-                    Msg::RecordFailed {
-                        actor,
-                        event,
-                        error: e.to_string(),
-                        then,
+        looks += 1;
+        if looks % 2 == 1 {
+            match journal::lock::holder(f.path()) {
+                Ok(now) => {
+                    if was_held != Some(now.is_some()) {
+                        was_held = Some(now.is_some());
+                        msgs.push(Msg::WriterSeen(now));
                     }
                 }
-            },
-            None => Msg::RecordFailed {
-                actor,
-                event,
-                error: "no incident journal is open".into(),
-                then,
-            },
-        };
-        if tx.blocking_send(msg).is_err() {
-            break;
+                Err(e) => tracing::warn!("cannot look at the writer lock: {e}"),
+            }
+        }
+        for m in msgs {
+            if tx.blocking_send(m).is_err() {
+                return;
+            }
         }
     }
 }

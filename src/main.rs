@@ -49,6 +49,13 @@ enum Command {
         #[command(subcommand)]
         command: cli::flag::FlagCmd,
     },
+    /// Add a note to the open incident's timeline (a cockpit showing it
+    /// sees it within a second)
+    Note {
+        /// The note (several words are joined with spaces)
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
     /// Print the current alerts from Alertmanager (HA members deduplicated)
     Alerts(cli::alerts::AlertsArgs),
     /// Run a PromQL query (instant, or --range) against Prometheus
@@ -107,7 +114,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Flag { command }) => cli::flag::run(command, &setup),
         Some(Command::Alerts(args)) => cli::alerts::run(&args, cfg),
         Some(Command::Query(args)) => cli::query::run(&args, cfg),
-        Some(Command::Silence { command }) => cli::silence::run(&command, cfg),
+        Some(Command::Note { text }) => cli::record::note(&text, &setup),
+        Some(Command::Silence { command }) => cli::silence::run(&command, &setup),
         Some(Command::Playbook { command }) => cli::playbook::run(command, &setup),
         Some(Command::Keys) => cli::keys::run(&setup),
         Some(Command::Check) => cli::check::run(&setup, theme),

@@ -14,7 +14,7 @@ use crate::config::theme::{self, Theme};
 use crate::demo::Scenario;
 use crate::state::{Level, Notice, ServiceMode, Settings, State};
 use crate::timeline::journal;
-use crate::wiring::{self, Setup, Want, World};
+use crate::wiring::{self, Access, Setup, Want, World};
 
 /// Run the cockpit until the user quits. `theme`: `--theme`, which wins
 /// over the config's.
@@ -26,14 +26,29 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
     let _log_guard = init_logging(data_dir);
     tracing::info!(data_dir = %data_dir.display(), demo = demo_mode, "firebreak starting");
 
-    // Resume the open incident of this mode.
+    // Resume the open incident of this mode: as its writer, or following
+    // the cockpit that writes it.
     let mut notices = Vec::new();
-    let (journal, replay) = match wiring::resume(setup, Utc::now())? {
-        Some(r) => {
+    let holder = wiring::holder(setup, Utc::now());
+    let mut opened = app::Opened::default();
+    let mut follows = None;
+    let replay = match wiring::resume_cockpit(setup, &holder, Utc::now())? {
+        Some(Access::Writer(r)) => {
             notices.extend(r.notices);
-            (Some(r.journal), Some(r.replay))
+            opened.journal = Some(r.journal);
+            Some(r.replay)
         }
-        None => (None, None),
+        Some(Access::Follower {
+            follower,
+            replay,
+            holder,
+            ..
+        }) => {
+            opened.follower = Some(follower);
+            follows = Some(holder);
+            Some(replay)
+        }
+        None => None,
     };
 
     let scenario = Scenario::builtin()?;
@@ -52,6 +67,7 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
         user_theme_dir: Some(setup.themes_dir()),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         world,
+        holder,
     };
 
     let (keymap, km_notice) = Keymap::load(Some(&setup.keymap_path()));
@@ -118,7 +134,9 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
     if let Some(r) = replay {
         let problems = r.problems.clone();
         state.resume(r.entries, problems);
-        if let Some(inc) = &state.incident {
+        if let Some(holder) = follows {
+            state.follow(holder);
+        } else if let Some(inc) = &state.incident {
             notices.push(format!(
                 "Resumed incident {} ({} entries)",
                 inc.id,
@@ -142,13 +160,24 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let started = app::start(&wiring, state.metrics.window_duration(), journal);
+        let started = app::start(&wiring, state.metrics.window_duration(), opened);
         let mut guard = crate::tui::TerminalGuard::enter()?;
         let result = app::run(&mut guard.terminal, &mut state, theme, started).await;
         drop(guard);
         result
     })?;
-    if let Some(inc) = &state.incident {
+    if let (Some(inc), Some(f)) = (&state.incident, &state.access.following) {
+        let who = f
+            .holder
+            .as_ref()
+            .map_or_else(|| "another firebreak".to_string(), |h| h.to_string());
+        eprintln!(
+            "firebreak: followed incident {} read-only ({} writes it; journal in {}).",
+            inc.id,
+            who,
+            journal::incidents_dir(data_dir).display()
+        );
+    } else if let Some(inc) = &state.incident {
         eprintln!(
             "firebreak: incident {} is {} ({} timeline entries, journal in {}).",
             inc.id,

@@ -22,7 +22,7 @@ use crate::flags::FlagProvider;
 use crate::sources::poller;
 use crate::sources::{AlertSource, MetricSource, ReleaseControl};
 use crate::state::{self, Msg, State};
-use crate::timeline::journal::Journal;
+use crate::timeline::journal::{Follower, Holder, Journal};
 use crate::tui::Screen;
 use crate::wiring::World;
 
@@ -35,6 +35,8 @@ pub struct Wiring {
     pub poll_interval: Duration,
     pub user_theme_dir: Option<PathBuf>,
     pub no_color: bool,
+    /// Who this cockpit is, in the writer lock of the incident it writes.
+    pub holder: Holder,
 }
 
 /// Capacity of the message channel (bounded: a flood cannot eat memory).
@@ -49,9 +51,17 @@ pub struct Started {
     screen: Screen,
 }
 
-/// Start the pollers and the effect runner (with `journal`, the resumed
-/// incident's, if any).
-pub fn start(w: &Wiring, window: chrono::Duration, journal: Option<Journal>) -> Started {
+/// The resumed incident's journal: to write (this cockpit holds its
+/// writer lock), or to follow (another cockpit writes it).
+#[derive(Default)]
+pub struct Opened {
+    pub journal: Option<Journal>,
+    pub follower: Option<Follower>,
+}
+
+/// Start the pollers and the effect runner (with the resumed incident's
+/// journal, if any).
+pub fn start(w: &Wiring, window: chrono::Duration, opened: Opened) -> Started {
     let world = &w.world;
     let (tx, messages) = mpsc::channel(CHANNEL);
     let (window_tx, window_rx) = watch::channel(window);
@@ -133,7 +143,9 @@ pub fn start(w: &Wiring, window: chrono::Duration, journal: Option<Journal>) -> 
     let (themes_tx, themes) = mpsc::channel(8);
     let runner = Runner::new(effects::Parts {
         tx,
-        journal,
+        journal: opened.journal,
+        follower: opened.follower,
+        holder: w.holder.clone(),
         refresh,
         flags_refresh,
         window: window_tx,

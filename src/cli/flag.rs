@@ -11,8 +11,10 @@ use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
+use super::record::OnIncident;
 use crate::config::flags::ProviderKind;
 use crate::config::Config;
+use crate::domain::Event;
 use crate::flags::{self, Flag, FlagProvider};
 use crate::wiring::flags as build;
 use crate::wiring::Setup;
@@ -381,7 +383,38 @@ async fn flip(
         None => format!("`{name}` ({})", p.name()),
     };
     let at = Utc::now();
-    match flags::flip(p.as_ref(), name, wanted, timeout).await {
+    let mut rec = OnIncident::open(setup)?;
+    rec.before(Event::ActionStarted {
+        action: format!("flag {}", on_off(wanted)),
+        target: name.to_string(),
+        detail: format!("via {} · headless (firebreak flag)", p.name()),
+    })?;
+    let flipped = flags::flip(p.as_ref(), name, wanted, timeout).await;
+    rec.after(match &flipped {
+        Ok(o) => Event::FlagChanged {
+            provider: p.name().to_string(),
+            flag: name.to_string(),
+            before: Some(o.before),
+            after: Some(o.after),
+            wanted,
+            ok: true,
+            detail: if o.changed {
+                "verified by reading it back".into()
+            } else {
+                format!("already {}: nothing changed", on_off(o.after))
+            },
+        },
+        Err(err) => Event::FlagChanged {
+            provider: p.name().to_string(),
+            flag: name.to_string(),
+            before: err.before,
+            after: err.after,
+            wanted,
+            ok: false,
+            detail: err.message.clone(),
+        },
+    });
+    match flipped {
         Ok(o) => {
             match opts.format {
                 Format::Json => println!(

@@ -8,5 +8,6 @@ pub mod incident;
 pub mod keys;
 pub mod playbook;
 pub mod query;
+pub mod record;
 pub mod silence;
 pub mod timeline;

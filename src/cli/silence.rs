@@ -8,12 +8,15 @@ use chrono::Utc;
 use clap::Subcommand;
 
 use super::alerts::{age, build_am, clip, runtime, AmOpts, Format};
+use super::record::OnIncident;
 use crate::config::Config;
+use crate::domain::Event;
 use crate::sources::matcher;
 use crate::sources::silence::{
     ack_comment, format_duration, matchers_text, parse_duration, NewSilence, Silence,
     SilenceMatcher, SilenceState,
 };
+use crate::wiring::Setup;
 
 #[derive(Subcommand, Debug)]
 pub enum SilenceCmd {
@@ -75,7 +78,8 @@ fn author(cfg: &Config, a: &Option<String>) -> String {
         .unwrap_or_else(|| crate::wiring::responder_or_unnamed(cfg))
 }
 
-pub fn run(cmd: &SilenceCmd, cfg: &Config) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: &SilenceCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
+    let cfg = setup.config;
     match cmd {
         SilenceCmd::Add {
             matchers,
@@ -89,7 +93,15 @@ pub fn run(cmd: &SilenceCmd, cfg: &Config) -> anyhow::Result<ExitCode> {
                 Some(d) => parse_duration(d).map_err(|e| anyhow::anyhow!("--duration: {e}"))?,
                 None => section.silence_default(),
             };
-            create(&client, matchers, d, author(cfg, who), comment.clone())
+            let mut rec = OnIncident::open(setup)?;
+            create(
+                &client,
+                matchers,
+                d,
+                author(cfg, who),
+                comment.clone(),
+                ("silence", &mut rec),
+            )
         }
         SilenceCmd::Ack {
             matchers,
@@ -100,7 +112,15 @@ pub fn run(cmd: &SilenceCmd, cfg: &Config) -> anyhow::Result<ExitCode> {
             let (client, section) = build_am(cfg, am)?;
             let who = author(cfg, who);
             let text = ack_comment(&who, comment.as_deref());
-            create(&client, matchers, section.ack(), who, text)
+            let mut rec = OnIncident::open(setup)?;
+            create(
+                &client,
+                matchers,
+                section.ack(),
+                who,
+                text,
+                ("ack", &mut rec),
+            )
         }
         SilenceCmd::List {
             expired,
@@ -141,15 +161,32 @@ pub fn run(cmd: &SilenceCmd, cfg: &Config) -> anyhow::Result<ExitCode> {
         SilenceCmd::Expire { ids, am } => {
             let (client, _) = build_am(cfg, am)?;
             let rt = runtime()?;
+            let mut rec = OnIncident::open(setup)?;
             let mut failed = 0;
             for id in ids {
-                match rt.block_on(client.delete_silence(id)) {
-                    Ok(inst) => println!("expired {id} (via {inst})"),
+                let (action, target) = ("expire silence".to_string(), id.clone());
+                rec.before(Event::ActionStarted {
+                    action: action.clone(),
+                    target: target.clone(),
+                    detail: HEADLESS.into(),
+                })?;
+                let (ok, detail) = match rt.block_on(client.delete_silence(id)) {
+                    Ok(inst) => {
+                        println!("expired {id} (via {inst})");
+                        (true, format!("via {inst}"))
+                    }
                     Err(e) => {
                         failed += 1;
                         eprintln!("firebreak: cannot expire {id}: {e:#}");
+                        (false, format!("{e:#}"))
                     }
-                }
+                };
+                rec.after(Event::ActionFinished {
+                    action,
+                    target,
+                    ok,
+                    detail,
+                });
             }
             Ok(if failed == 0 {
                 ExitCode::SUCCESS
@@ -160,12 +197,16 @@ pub fn run(cmd: &SilenceCmd, cfg: &Config) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Where a headless action came from, on the timeline.
+const HEADLESS: &str = "headless (firebreak silence)";
+
 fn create(
     client: &crate::sources::alertmanager::Alertmanager,
     matchers: &[String],
     d: chrono::Duration,
     created_by: String,
     comment: String,
+    (action, rec): (&str, &mut OnIncident),
 ) -> anyhow::Result<ExitCode> {
     let ms = matcher::parse_args(matchers).map_err(anyhow::Error::msg)?;
     if ms.is_empty() {
@@ -179,7 +220,33 @@ fn create(
         created_by,
         comment,
     };
-    let (id, inst) = runtime()?.block_on(client.post_silence(&s))?;
+    let target = matchers_text(&s.matchers);
+    rec.before(Event::ActionStarted {
+        action: action.into(),
+        target: target.clone(),
+        detail: format!("for {}: {} · {HEADLESS}", format_duration(d), s.comment),
+    })?;
+    let (id, inst) = match runtime()?.block_on(client.post_silence(&s)) {
+        Ok(done) => done,
+        Err(e) => {
+            rec.after(Event::ActionFinished {
+                action: action.into(),
+                target,
+                ok: false,
+                detail: format!("{e:#}"),
+            });
+            return Err(e);
+        }
+    };
+    rec.after(Event::ActionFinished {
+        action: action.into(),
+        target,
+        ok: true,
+        detail: format!(
+            "silence {id} via {inst}, until {}",
+            s.ends_at.format("%Y-%m-%d %H:%MZ")
+        ),
+    });
     println!("{id}");
     eprintln!(
         "silenced {} for {} (until {}) via {inst}",

@@ -129,11 +129,13 @@ pub(crate) fn health_change<T>(
     let changed = health.record(p.at, p.took, err.clone());
     let name = format!("{} ({})", health.name, p.source);
     match changed {
-        Some(healthy) if state.incident_open() => vec![State::record_system(Event::SourceHealth {
-            source: name,
-            healthy,
-            detail: err.unwrap_or_default(),
-        })],
+        Some(healthy) if state.incident_open() && !state.access.read_only() => {
+            vec![State::record_system(Event::SourceHealth {
+                source: name,
+                healthy,
+                detail: err.unwrap_or_default(),
+            })]
+        }
         _ => Vec::new(),
     }
 }

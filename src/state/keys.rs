@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{
-    alerts, flags, hypotheses, incident, metrics, palette, playbooks, release, screen, silences,
-    ChooseKind, Effect, Level, Mode, Pending, PromptKind, State, MIN_HEIGHT, MIN_WIDTH,
+    access, alerts, flags, hypotheses, incident, metrics, palette, playbooks, release, screen,
+    silences, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State, MIN_HEIGHT, MIN_WIDTH,
 };
 use crate::action::Action;
 use crate::config::keymap::Layer;
@@ -396,6 +396,8 @@ type ActionHandler = fn(&mut State, Action, DateTime<Utc>) -> Option<Vec<Effect>
 /// focus (its run view rebinds select, back and the step keys), then
 /// each feature.
 const OWNERS: &[ActionHandler] = &[
+    // Read-only refuses what would write, before anything changes.
+    access::on_action,
     playbooks::on_action,
     screen::on_action,
     incident::on_action,
@@ -442,6 +444,14 @@ pub(crate) fn run_command(
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
     use palette::Command;
+    let writes = matches!(
+        cmd,
+        Command::SetSeverity(_) | Command::SetStatus(_) | Command::Playbook(_) | Command::Flag(_)
+    );
+    if writes && state.access.read_only() {
+        access::refuse(state, now);
+        return Vec::new();
+    }
     match cmd {
         Command::Action(a) => {
             // Chosen explicitly: flag actions apply to the flag selected
@@ -502,5 +512,10 @@ pub fn hints(state: &State) -> (Option<Layer>, Vec<Action>) {
         (Mode::Normal, Pane::Playbooks) => playbooks::hints(state),
     };
     out.extend(screen::hints(state));
+    if state.access.read_only() {
+        // Keys that would be refused are not offered.
+        out.retain(|a| !a.writes());
+        out.insert(0, Action::TakeOver);
+    }
     (layer, out)
 }

@@ -17,6 +17,7 @@
 //! on [`State`]; no feature imports another feature's `update.rs` except
 //! through the re-exports of its `mod.rs`.
 
+pub mod access;
 pub mod alerts;
 pub mod flags;
 pub mod health;
@@ -95,6 +96,8 @@ pub struct State {
     pub redraw: bool,
 
     // The features.
+    /// Whether this cockpit writes the incident or follows another's.
+    pub access: access::Access,
     pub incident: Option<Incident>,
     pub timeline: incident::Timeline,
     pub alerts: alerts::Alerts,
@@ -124,6 +127,7 @@ impl State {
             viewport: (u16::MAX, u16::MAX),
             confirm_since: None,
             redraw: true,
+            access: access::Access::default(),
             incident: None,
             timeline: incident::Timeline::default(),
             silences: silences::Silences::default(),
@@ -145,6 +149,15 @@ impl State {
         self.playbooks.after_replay();
         self.timeline.problems = problems;
         self.refilter_timeline();
+    }
+
+    /// Open the incident read-only: another cockpit (`holder`) writes it
+    /// and this one follows its journal.
+    pub fn follow(&mut self, holder: Option<crate::timeline::journal::Holder>) {
+        self.access.following = Some(access::Following {
+            holder,
+            ..Default::default()
+        });
     }
 
     /// Fold one durable entry into every feature (the same path live and

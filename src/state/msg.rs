@@ -17,6 +17,7 @@ use crate::flags::{Flag, FlipError, FlipOutcome};
 use crate::sources::poller::Polled;
 use crate::sources::{Alert, Panel};
 use crate::timeline::export::Format;
+use crate::timeline::journal::Holder;
 
 /// Everything that can happen to the app.
 #[derive(Debug)]
@@ -60,6 +61,17 @@ pub enum Msg {
     Playbook(PlaybookMsg),
     /// Silences from an alert source (Alertmanager).
     Silences(Polled<Vec<crate::sources::Silence>>),
+    /// Entries another process appended to the incident's journal: the
+    /// cockpit that writes it (when this one follows) or a headless
+    /// command (`firebreak note`, `silence`, `flag`).
+    Followed(Vec<Entry>),
+    /// Following the journal stopped: why.
+    FollowFailed(String),
+    /// The follower looked at the writer lock: `Some` while it is held (by
+    /// whom, if the lock file says), `None` once its holder exited.
+    WriterSeen(Option<Option<Holder>>),
+    /// Taking over finished: every entry of the journal, or why not.
+    TookOver(Result<Vec<Entry>, String>),
     /// A silence, ack or expiry finished: a description, or the error.
     SilenceDone {
         action: String,
@@ -77,6 +89,11 @@ pub enum Effect {
         actor: String,
         event: Event,
         then: Vec<Effect>,
+    },
+    /// Become the writer of incident `id` (its writer has quit): take its
+    /// writer lock and open its journal for appending.
+    TakeOver {
+        id: String,
     },
     /// Poll every source now.
     RefreshAll,

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences, Effect, Mode,
-    Msg, State,
+    access, alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences,
+    Effect, Mode, Msg, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
@@ -20,6 +20,8 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         _ => true,
     };
     let fx = route(state, msg, now);
+    // Read-only (another cockpit writes the incident): nothing is written.
+    let fx = access::guard(state, fx, now);
     state.redraw |= msg_redraws || !fx.is_empty();
     // When a confirmation opened, so that keys right behind the one that
     // opened it cannot answer it (keys.rs).
@@ -73,6 +75,10 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             silences::on_silences(state, p);
             Vec::new()
         }
+        Msg::Followed(entries) => access::on_followed(state, entries),
+        Msg::FollowFailed(e) => access::on_follow_failed(state, e, now),
+        Msg::WriterSeen(seen) => access::on_writer_seen(state, seen, now),
+        Msg::TookOver(result) => access::on_took_over(state, result, now),
         Msg::SilenceDone {
             action,
             target,

@@ -273,6 +273,25 @@ pub(crate) fn mode_slot<'a>(
 }
 
 /// A prominent, non-modal line when a time box is spent.
+/// Read-only: who writes the incident this cockpit follows, and how to
+/// take over once they quit.
+pub(crate) fn access_banner<'a>(state: &State, theme: &Theme) -> Option<Line<'a>> {
+    let f = state.access.following.as_ref()?;
+    let key = state
+        .keymap
+        .hint(crate::action::Action::TakeOver)
+        .unwrap_or_else(|| "the palette".into());
+    let style = if f.writer_gone || f.error.is_some() {
+        theme.warning
+    } else {
+        theme.info
+    };
+    Some(Line::from(Span::styled(
+        format!(" {} ", f.banner(&key)),
+        style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+    )))
+}
+
 pub(crate) fn timebox_banner<'a>(
     state: &State,
     theme: &Theme,

@@ -36,17 +36,24 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
         );
         return;
     }
-    let banner = header::timebox_banner(state, theme, now);
+    // Read-only (another cockpit writes), then the quick-fix time box.
+    let banners: Vec<_> = [
+        header::access_banner(state, theme),
+        header::timebox_banner(state, theme, now),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let [header_area, banner_area, body, footer_area] = Layout::vertical([
         Constraint::Length(2),
-        Constraint::Length(u16::from(banner.is_some())),
+        Constraint::Length(banners.len() as u16),
         Constraint::Min(6),
         Constraint::Length(1),
     ])
     .areas(area);
     header::draw(frame, header_area, state, theme, now);
-    if let Some(b) = banner {
-        frame.render_widget(Paragraph::new(b), banner_area);
+    if !banners.is_empty() {
+        frame.render_widget(Paragraph::new(banners), banner_area);
     }
     footer::draw(frame, footer_area, state, theme, now);
 

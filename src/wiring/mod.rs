@@ -18,7 +18,7 @@ use crate::demo::systems::{system_clock, Demo};
 use crate::demo::Scenario;
 use crate::flags::FlagProvider;
 use crate::sources::{AlertPrefs, AlertSource, MetricSource, ReleaseControl};
-use crate::timeline::journal::{self, IncidentSummary, Journal, Replay};
+use crate::timeline::journal::{self, Follower, Holder, IncidentSummary, Journal, Replay};
 
 /// Where and how firebreak runs: the config and the places it points at,
 /// resolved once from the command line, the config file and XDG.
@@ -135,16 +135,30 @@ pub struct Resumed {
 }
 
 /// Open the most recently active open incident of this mode (a demo never
-/// resumes a real incident, nor the other way round). A torn last line
-/// (a crash) is set aside, and that repair recorded in the journal.
+/// resumes a real incident, nor the other way round), to append to it
+/// (headless writers: each append goes through the journal's append lock,
+/// so it lands on the timeline of a cockpit that has it open). A torn last
+/// line (a crash) is set aside, and that repair recorded in the journal.
 pub fn resume(setup: &Setup<'_>, now: DateTime<Utc>) -> anyhow::Result<Option<Resumed>> {
-    let open = journal::list(&setup.data_dir)?
-        .into_iter()
-        .find(|s| s.incident.is_open() && s.incident.demo == setup.demo_mode);
-    let Some(summary) = open else {
+    let Some(summary) = open_incident(setup)? else {
         return Ok(None);
     };
-    let (mut journal, mut replay) = Journal::open(&summary.path)?;
+    let (journal, replay) = Journal::open(&summary.path)?;
+    Ok(Some(repaired(summary, journal, replay, now)))
+}
+
+fn open_incident(setup: &Setup<'_>) -> anyhow::Result<Option<IncidentSummary>> {
+    Ok(journal::list(&setup.data_dir)?
+        .into_iter()
+        .find(|s| s.incident.is_open() && s.incident.demo == setup.demo_mode))
+}
+
+fn repaired(
+    summary: IncidentSummary,
+    mut journal: Journal,
+    mut replay: Replay,
+    now: DateTime<Utc>,
+) -> Resumed {
     let mut notices = Vec::new();
     if let Some(aside) = &replay.set_aside {
         let text = format!(
@@ -158,16 +172,92 @@ pub fn resume(setup: &Setup<'_>, now: DateTime<Utc>) -> anyhow::Result<Option<Re
             crate::domain::SYSTEM_ACTOR,
             crate::domain::Event::Note { text },
         ) {
-            Ok(entry) => replay.entries.push(entry),
+            Ok(entry) => {
+                replay.entries.extend(journal.take_foreign());
+                replay.entries.push(entry);
+            }
             Err(e) => notices.push(format!("could not record the repair: {e}")),
         }
     }
-    Ok(Some(Resumed {
+    Resumed {
         summary,
         journal,
         replay,
         notices,
+    }
+}
+
+/// How the cockpit has the open incident.
+pub enum Access {
+    /// It writes it: the journal, with its writer lock held.
+    Writer(Resumed),
+    /// Another cockpit writes it: follow it read-only.
+    Follower {
+        summary: IncidentSummary,
+        follower: Follower,
+        replay: Replay,
+        /// Who writes it, if their lock file says.
+        holder: Option<Holder>,
+    },
+}
+
+/// Tries at the writer lock before following: a follower that just let go
+/// of it after looking ([`journal::lock::holder`]) must not make a
+/// starting cockpit a follower.
+const CLAIM_TRIES: u32 = 3;
+
+/// Open the open incident of this mode for the cockpit: as its one writer
+/// when nobody else writes it, else read-only, following the writer.
+pub fn resume_cockpit(
+    setup: &Setup<'_>,
+    me: &Holder,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<Access>> {
+    let Some(summary) = open_incident(setup)? else {
+        return Ok(None);
+    };
+    let mut held = None;
+    for attempt in 0..CLAIM_TRIES {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let (mut journal, replay) = Journal::open(&summary.path)?;
+        match journal.hold(me)? {
+            None => {
+                return Ok(Some(Access::Writer(repaired(
+                    summary, journal, replay, now,
+                ))))
+            }
+            Some(h) => held = Some(h),
+        }
+    }
+    let (follower, replay) = Follower::open(&summary.path)?;
+    Ok(Some(Access::Follower {
+        summary,
+        follower,
+        replay,
+        holder: held.flatten(),
     }))
+}
+
+/// Who this process is, for the writer lock: the responder, this host and
+/// pid.
+pub fn holder(setup: &Setup<'_>, now: DateTime<Utc>) -> Holder {
+    Holder {
+        responder: responder_or_unnamed(setup.config),
+        host: hostname(),
+        pid: std::process::id(),
+        since: now,
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown host".into())
 }
 
 /// What to build.

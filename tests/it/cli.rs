@@ -302,3 +302,66 @@ fn help_and_completions() {
             .stdout(predicate::str::contains("firebreak"));
     }
 }
+
+/// An open incident (demo: no config file means demo mode) to write to.
+fn open_demo_incident(data: &Path) -> std::path::PathBuf {
+    let mut j = Journal::create(data, "inc-open").unwrap();
+    j.append(
+        Utc::now(),
+        "alice",
+        Event::IncidentDeclared {
+            id: "inc-open".into(),
+            title: "Checkout errors".into(),
+            severity: Severity::Sev2,
+            demo: true,
+        },
+    )
+    .unwrap();
+    j.path().to_path_buf()
+}
+
+#[test]
+fn headless_note_and_flag_flip_land_on_the_open_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    fb(dir.path())
+        .args(["note", "disk", "full"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no open incident"));
+
+    let path = open_demo_incident(dir.path());
+    fb(dir.path())
+        .env("USER", "bob")
+        .args(["note", "disk", "full", "on", "db-2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "noted on incident inc-open (entry 2, by bob)",
+        ));
+    fb(dir.path())
+        .env("USER", "bob")
+        .args(["flag", "off", "new-checkout-flow"])
+        .assert()
+        .success();
+    let replay = firebreak::timeline::journal::read(&path).unwrap();
+    assert!(replay.chain_ok(), "{:?}", replay.problems);
+    let events: Vec<(&str, &Event)> = replay
+        .entries
+        .iter()
+        .map(|e| (e.actor.as_str(), &e.event))
+        .collect();
+    assert!(matches!(
+        events[1],
+        ("bob", Event::Note { text }) if text == "disk full on db-2"
+    ));
+    assert!(
+        matches!(events[2], ("bob", Event::ActionStarted { action, target, .. })
+            if action == "flag off" && target == "new-checkout-flow"),
+        "{events:?}"
+    );
+    assert!(
+        matches!(events[3], ("bob", Event::FlagChanged { flag, after: Some(false), ok: true, .. })
+            if flag == "new-checkout-flow"),
+        "{events:?}"
+    );
+}

@@ -24,3 +24,4 @@ mod journal;
 mod playbooks;
 mod prometheus;
 mod ui;
+mod writers;

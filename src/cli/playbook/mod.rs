@@ -50,8 +50,8 @@ pub struct RunArgs {
     /// Confirm every check and every dangerous step (non-interactive use)
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Record the run on the open incident's timeline (do not use while
-    /// the TUI has that incident open: one writer per journal)
+    /// Record the run on the open incident's timeline (a cockpit showing
+    /// that incident sees it within a second)
     #[arg(long)]
     pub record: bool,
 }

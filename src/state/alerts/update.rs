@@ -17,7 +17,8 @@ pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect>
     };
     // Grouped (alertname+service by default), worst group first.
     silences::sort_grouped(&mut alerts, &state.silences.prefs.group_by);
-    if state.incident_open() {
+    // Read-only: the cockpit that writes the incident records transitions.
+    if state.incident_open() && !state.access.read_only() {
         for a in alerts.iter().filter(|a| a.state == AlertState::Active) {
             if !state.alerts.recorded_firing.contains_key(&a.fingerprint) {
                 state
