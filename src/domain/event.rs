@@ -36,6 +36,21 @@ pub struct Entry {
     pub hash: String,
 }
 
+impl Entry {
+    /// When what it records happened: an alert started firing when its
+    /// source says (its `startsAt`, usually before firebreak saw it; never
+    /// later than that, whatever a skewed clock claims); anything else
+    /// when it was recorded.
+    pub fn happened_at(&self) -> DateTime<Utc> {
+        match &self.event {
+            Event::AlertFiring {
+                since: Some(since), ..
+            } => (*since).min(self.ts),
+            _ => self.ts,
+        }
+    }
+}
+
 /// Everything that can happen during an incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

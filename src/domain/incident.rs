@@ -187,14 +187,8 @@ impl Incident {
             Event::ImpactStarted { at } => self.impact_started = Some(*at),
             // Detection: the first critical or warning alert. Informational
             // alerts (often long-standing and unrelated) do not count.
-            Event::AlertFiring {
-                since, severity, ..
-            } if !matches!(
-                severity.to_ascii_lowercase().as_str(),
-                "info" | "none" | "informational" | ""
-            ) =>
-            {
-                let at = since.map_or(entry.ts, |s| s.min(entry.ts));
+            Event::AlertFiring { severity, .. } if signals_impact(severity) => {
+                let at = entry.happened_at();
                 self.detected_at = Some(self.detected_at.map_or(at, |d| d.min(at)));
                 if let Event::AlertFiring { fingerprint, .. } = &entry.event {
                     self.firing.insert(fingerprint.clone());
@@ -231,6 +225,59 @@ impl Incident {
     pub fn t0(&self) -> DateTime<Utc> {
         self.impact_started.unwrap_or(self.declared_at)
     }
+
+    /// Where the postmortem's durations start: the impact start the
+    /// responder recorded; without one (the usual case) the earliest sign
+    /// of impact: the first critical or warning alert if it fired before
+    /// the declaration (normal: alerts are why people declare), else the
+    /// declaration.
+    pub fn measured_from(&self) -> (DateTime<Utc>, MeasuredFrom) {
+        if let Some(at) = self.impact_started {
+            return (at, MeasuredFrom::ImpactStarted);
+        }
+        match self.detected_at {
+            Some(at) if at < self.declared_at => (at, MeasuredFrom::FirstAlert),
+            _ => (self.declared_at, MeasuredFrom::DeclaredAt),
+        }
+    }
+}
+
+/// The start of the postmortem's durations (see [`Incident::measured_from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeasuredFrom {
+    ImpactStarted,
+    FirstAlert,
+    DeclaredAt,
+}
+
+impl MeasuredFrom {
+    /// The name in the JSON export: the field of `incident` it is.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::ImpactStarted => "impact_started",
+            Self::FirstAlert => "detected_at",
+            Self::DeclaredAt => "declared_at",
+        }
+    }
+
+    /// In a sentence: "from {phrase}".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::ImpactStarted => "the recorded impact start",
+            Self::FirstAlert => "the first alert (impact start not recorded)",
+            Self::DeclaredAt => "the declaration (impact start not recorded, no alert before it)",
+        }
+    }
+}
+
+/// Whether an alert of this severity is a sign of impact: critical and
+/// warning are; informational alerts (often long-standing and unrelated)
+/// are not.
+pub fn signals_impact(severity: &str) -> bool {
+    !matches!(
+        severity.to_ascii_lowercase().as_str(),
+        "info" | "none" | "informational" | ""
+    )
 }
 
 /// A successful action that can stop the impact: a flag flip (kill

@@ -22,11 +22,16 @@
 //!     "mitigated_at": "..." | null,   // the mitigation after which alerts resolved, else first monitoring
 //!     "resolved_at": "..." | null     // status resolved (null if reopened)
 //!   },
-//!   "durations_seconds": {            // whole seconds; null when an end is missing
-//!     "measured_from": "impact_started" | "declared_at",
-//!                                     // the start used below: impact start,
-//!                                     //   or declaration when not recorded
-//!     "time_to_detect": 120 | null,      // detected_at - start
+//!   "durations_seconds": {            // whole seconds, never negative; null
+//!                                     //   when an end is missing
+//!     "measured_from": "impact_started" | "detected_at" | "declared_at",
+//!                                     // the start used below (and for T+), a
+//!                                     //   field of `incident`: the recorded
+//!                                     //   impact start; without one the first
+//!                                     //   alert if it fired before the
+//!                                     //   declaration, else the declaration
+//!     "time_to_detect": 120 | null,      // detected_at - start; null when
+//!                                     //   measured from detected_at itself
 //!     "time_to_acknowledge": 60 | null,  // acknowledged_at - detected_at
 //!     "time_to_mitigate": 900 | null,    // mitigated_at - start
 //!     "time_to_resolve": 1800 | null     // resolved_at - start
@@ -54,8 +59,9 @@
 //! }
 //! ```
 //!
-//! Durations may be negative (e.g. an alert that fired before the backdated
-//! impact start).
+//! No duration is negative: an end recorded before its start (an alert
+//! that fired before the recorded impact start, a human who acted before
+//! the first alert) counts as 0, and the Markdown says which time to check.
 
 use std::path::Path;
 
@@ -64,7 +70,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use super::journal::{self, Replay};
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, MeasuredFrom};
 
 mod markdown;
 
@@ -143,31 +149,66 @@ pub fn export_incident(
     Ok(render(format, &incident, &replay, now))
 }
 
-/// The key durations, shared by both formats.
+/// The key durations, shared by both formats. None is negative: an end
+/// recorded before its start counts as zero, and says by how much.
 struct Durations {
-    /// True when impact start was not recorded and declaration is used.
-    from_declaration: bool,
-    detect: Option<Duration>,
-    acknowledge: Option<Duration>,
-    mitigate: Option<Duration>,
-    resolve: Option<Duration>,
+    /// Where they are measured from, and which time that is.
+    start: DateTime<Utc>,
+    from: MeasuredFrom,
+    /// `None` when measured from the first alert: detection is then the
+    /// start itself, and how long the impact went unseen is not known.
+    detect: Option<Span>,
+    acknowledge: Option<Span>,
+    mitigate: Option<Span>,
+    resolve: Option<Span>,
+}
+
+/// One duration: `length` is never negative; `early` is how long before
+/// its start the end was recorded (zero when it was not).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    length: Duration,
+    early: Duration,
+}
+
+fn span(start: DateTime<Utc>, end: DateTime<Utc>) -> Span {
+    let d = end - start;
+    if d < Duration::zero() {
+        Span {
+            length: Duration::zero(),
+            early: -d,
+        }
+    } else {
+        Span {
+            length: d,
+            early: Duration::zero(),
+        }
+    }
 }
 
 fn durations(inc: &Incident) -> Durations {
-    let start = inc.t0();
+    let (start, from) = inc.measured_from();
+    let detect = match from {
+        MeasuredFrom::FirstAlert => None,
+        _ => inc.detected_at.map(|t| span(start, t)),
+    };
     Durations {
-        from_declaration: inc.impact_started.is_none(),
-        detect: inc.detected_at.map(|t| t - start),
-        acknowledge: inc.acknowledged_at.zip(inc.detected_at).map(|(a, d)| a - d),
-        mitigate: inc.mitigated_at.map(|t| t - start),
-        resolve: inc.resolved_at.map(|t| t - start),
+        start,
+        from,
+        detect,
+        acknowledge: inc
+            .acknowledged_at
+            .zip(inc.detected_at)
+            .map(|(a, d)| span(d, a)),
+        mitigate: inc.mitigated_at.map(|t| span(start, t)),
+        resolve: inc.resolved_at.map(|t| span(start, t)),
     }
 }
 
 /// The machine-readable export; schema in the module documentation.
 pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
     let d = durations(incident);
-    let secs = |d: Option<Duration>| d.map(|d| d.num_seconds());
+    let secs = |d: Option<Span>| d.map(|d| d.length.num_seconds());
     json!({
         "schema": "firebreak.incident",
         "version": 1,
@@ -186,7 +227,7 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "resolved_at": incident.resolved_at,
         },
         "durations_seconds": {
-            "measured_from": if d.from_declaration { "declared_at" } else { "impact_started" },
+            "measured_from": d.from.key(),
             "time_to_detect": secs(d.detect),
             "time_to_acknowledge": secs(d.acknowledge),
             "time_to_mitigate": secs(d.mitigate),

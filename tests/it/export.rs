@@ -387,7 +387,9 @@ fn without_an_impact_start_times_are_measured_from_declaration() {
     assert!(md.contains("| Detected (first alert) | not recorded | |"));
     assert!(md.contains("- **Time to detect:** not recorded"));
     assert!(
-        md.contains("- **Time to resolve:** 10m00s (from declaration (impact start not recorded)")
+        md.contains(
+            "- **Time to resolve:** 10m00s (from the declaration (impact start not recorded, no alert before it)"
+        )
     );
     assert!(md.contains("**Demo:**"));
     let v = export::json(&inc, &replay, now());
@@ -563,6 +565,213 @@ fn hostile_alert_text_is_made_visible_in_the_markdown_export() {
     // The newline did not start a forged table row.
     assert!(
         !md.lines().any(|l| l.starts_with("| 14:00 | forged")),
+        "{md}"
+    );
+}
+
+/// A journal of `(time, actor, event)`, read back as an export sees it.
+fn journal_of(dir: &Path, id: &str, entries: Vec<(&str, &str, Event)>) -> (Incident, Replay) {
+    let mut j = Journal::create(dir, id).unwrap();
+    for (ts, actor, event) in entries {
+        j.append(at(ts), actor, event).unwrap();
+    }
+    load(j.path())
+}
+
+fn declared(id: &str) -> Event {
+    Event::IncidentDeclared {
+        id: id.into(),
+        title: "Checkout errors".into(),
+        severity: Severity::Sev2,
+        demo: false,
+    }
+}
+
+fn alert(fp: &str, severity: &str, since: &str) -> Event {
+    Event::AlertFiring {
+        fingerprint: fp.into(),
+        name: format!("Alert{fp}"),
+        severity: severity.into(),
+        summary: String::new(),
+        labels: Default::default(),
+        since: Some(at(since)),
+    }
+}
+
+fn alert_resolved(fp: &str) -> Event {
+    Event::AlertResolved {
+        fingerprint: fp.into(),
+        name: format!("Alert{fp}"),
+    }
+}
+
+fn flag_turned_off() -> Event {
+    Event::FlagChanged {
+        provider: "unleash".into(),
+        flag: "new-checkout".into(),
+        before: Some(true),
+        after: Some(false),
+        wanted: false,
+        ok: true,
+        detail: String::new(),
+    }
+}
+
+fn status(from: Status, to: Status) -> Event {
+    Event::StatusChanged { from, to }
+}
+
+/// Every duration of the JSON export is a whole number of seconds, never
+/// below zero, or null.
+fn assert_no_negative_duration(v: &serde_json::Value) {
+    let d = v["durations_seconds"].as_object().unwrap();
+    for (k, x) in d {
+        if k.starts_with("time_to_") {
+            assert!(
+                x.is_null() || x.as_i64().is_some_and(|s| s >= 0),
+                "{k} = {x}"
+            );
+        }
+    }
+}
+
+/// The usual case: nobody recorded the impact start, and the alert fired
+/// 4m27s before anyone declared. Durations run from that alert; none is
+/// negative, and the draft never says an end came before its start.
+#[test]
+fn without_an_impact_start_durations_run_from_the_first_alert_and_are_never_negative() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-a",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-a")),
+            // Seen on the first poll after declaring; firing since 13:55:33.
+            (
+                "2024-05-01T14:00:05Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T13:55:33Z"),
+            ),
+            (
+                "2024-05-01T14:01:00Z",
+                "ann",
+                Event::Note {
+                    text: "looking".into(),
+                },
+            ),
+            ("2024-05-01T14:10:00Z", "ann", flag_turned_off()),
+            ("2024-05-01T14:12:00Z", SYSTEM_ACTOR, alert_resolved("a")),
+            (
+                "2024-05-01T14:30:00Z",
+                "ann",
+                status(Status::Investigating, Status::Resolved),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_no_negative_duration(&v);
+    let d = &v["durations_seconds"];
+    assert_eq!(d["measured_from"], "detected_at", "{d}");
+    assert_eq!(v["incident"]["detected_at"], "2024-05-01T13:55:33Z");
+    // Detection is the start itself: how long impact went unseen is unknown.
+    assert_eq!(d["time_to_detect"], serde_json::Value::Null);
+    assert_eq!(d["time_to_acknowledge"], 327); // 13:55:33 -> 14:01:00
+    assert_eq!(d["time_to_mitigate"], 867); // 13:55:33 -> 14:10:00
+
+    let md = export::markdown(&inc, &replay, now());
+    let keys = section(&md, "## Key times");
+    assert!(keys.contains("measured from the first alert (impact start not recorded)"));
+    assert!(
+        keys.contains("| Declared | 2024-05-01 14:00:00 UTC | T+4m27s |"),
+        "{keys}"
+    );
+    assert!(keys.contains("- **Time to detect:** not known"), "{keys}");
+    assert!(keys.contains("- **Time to acknowledge:** 5m27s "), "{keys}");
+    assert!(keys.contains("- **Time to mitigate:** 14m27s "), "{keys}");
+    assert!(!md.contains("BEFORE"), "{md}");
+    assert!(!md.contains("-4m27s"), "{md}");
+    assert!(
+        section(&md, "## Detection").contains("(T+0s); time to detect not known"),
+        "{md}"
+    );
+}
+
+/// A recorded impact start later than the first alert, and a human who
+/// acted before any alert: zero, with what to check, never negative.
+#[test]
+fn an_end_recorded_before_its_start_counts_as_zero_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-b",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-b")),
+            (
+                "2024-05-01T14:00:30Z",
+                "ann",
+                Event::Note {
+                    text: "customers report errors".into(),
+                },
+            ),
+            (
+                "2024-05-01T14:01:00Z",
+                "ann",
+                Event::ImpactStarted {
+                    at: at("2024-05-01T13:58:00Z"),
+                },
+            ),
+            // Firing since 13:57, a minute before the impact start said.
+            (
+                "2024-05-01T14:02:00Z",
+                SYSTEM_ACTOR,
+                alert("a", "warning", "2024-05-01T13:57:00Z"),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_no_negative_duration(&v);
+    assert_eq!(v["durations_seconds"]["measured_from"], "impact_started");
+    assert_eq!(v["durations_seconds"]["time_to_detect"], 0);
+    // The note (14:00:30) came after the alert started firing (13:57).
+    assert_eq!(v["durations_seconds"]["time_to_acknowledge"], 210);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains(
+            "- **Time to detect:** 0s (recorded 1m00s before the recorded impact start: \
+             check the recorded times)"
+        ),
+        "{md}"
+    );
+
+    // An alert that fires only after the declaration: measured from the
+    // declaration, and a human who acted first acknowledged it in 0s.
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-c",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-c")),
+            (
+                "2024-05-01T14:00:30Z",
+                "ann",
+                Event::Note {
+                    text: "customers report errors".into(),
+                },
+            ),
+            (
+                "2024-05-01T14:05:00Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T14:04:00Z"),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_no_negative_duration(&v);
+    assert_eq!(v["durations_seconds"]["measured_from"], "declared_at");
+    assert_eq!(v["durations_seconds"]["time_to_detect"], 240);
+    assert_eq!(v["durations_seconds"]["time_to_acknowledge"], 0);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains("- **Time to acknowledge:** 0s (recorded 3m30s before the first alert"),
         "{md}"
     );
 }

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::durations;
-use crate::domain::incident::{fmt_duration, t_plus, Incident};
+use super::{durations, Durations, Span};
+use crate::domain::incident::{fmt_duration, signals_impact, t_plus, Incident, MeasuredFrom};
 use crate::domain::{Entry, Event};
 use crate::timeline::journal::Replay;
 
@@ -16,6 +16,8 @@ struct Ctx<'a> {
     inc: &'a Incident,
     replay: &'a Replay,
     now: DateTime<Utc>,
+    /// The key durations and where they (and every T+) are measured from.
+    d: Durations,
 }
 
 type Section = fn(&Ctx, &mut String);
@@ -45,6 +47,7 @@ pub fn markdown(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Str
         inc: incident,
         replay,
         now,
+        d: durations(incident),
     };
     let mut out = String::new();
     header(&cx, &mut out);
@@ -129,8 +132,8 @@ fn integrity_warning(cx: &Ctx, out: &mut String) {
 fn summary(cx: &Ctx, out: &mut String) {
     let inc = cx.inc;
     let _ = writeln!(out, "## Summary\n");
-    let lasted = match inc.resolved_at {
-        Some(r) => format!("resolved after {}", fmt_duration(r - inc.t0())),
+    let lasted = match cx.d.resolve {
+        Some(r) => format!("resolved after {}", fmt_duration(r.length)),
         None => "not resolved when this draft was generated".to_string(),
     };
     let _ = writeln!(
@@ -162,8 +165,13 @@ fn impact(cx: &Ctx, out: &mut String) {
 
 fn key_times(cx: &Ctx, out: &mut String) {
     let inc = cx.inc;
-    let t0 = inc.t0();
+    let t0 = cx.d.start;
     let _ = writeln!(out, "## Key times\n");
+    let _ = writeln!(
+        out,
+        "T+ and the durations below are measured from {}.\n",
+        cx.d.from.phrase()
+    );
     let _ = writeln!(out, "| Milestone | UTC | T+ |\n|---|---|---|");
     let rows = [
         ("Impact started", inc.impact_started),
@@ -183,40 +191,48 @@ fn key_times(cx: &Ctx, out: &mut String) {
             }
         }
     }
-    let d = durations(inc);
-    let from = if d.from_declaration {
-        "declaration (impact start not recorded)"
-    } else {
-        "impact start"
-    };
-    let show = |d: Option<Duration>| match d {
+    let d = &cx.d;
+    let from = d.from.phrase();
+    // An end recorded before its start is not a negative time: it is zero,
+    // and the draft says which recorded time to check.
+    let show = |s: Option<Span>, start: &str| match s {
         None => "not recorded".to_string(),
-        Some(d) if d < Duration::zero() => format!(
-            "0s (the end came {} BEFORE the start: check the recorded impact start)",
-            fmt_duration(-d)
+        Some(s) if s.early > Duration::zero() => format!(
+            "0s (recorded {} before {start}: check the recorded times)",
+            fmt_duration(s.early)
         ),
-        Some(d) => fmt_duration(d),
+        Some(s) => fmt_duration(s.length),
+    };
+    let start = match d.from {
+        MeasuredFrom::ImpactStarted => "the recorded impact start",
+        MeasuredFrom::FirstAlert => "the first alert",
+        MeasuredFrom::DeclaredAt => "the declaration",
+    };
+    let detect = match d.from {
+        MeasuredFrom::FirstAlert => "not known (the first alert is the earliest sign of impact \
+             recorded; record the impact start to measure it)"
+            .to_string(),
+        _ => show(d.detect, start),
     };
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "- **Time to detect:** {} (from {from} to first alert)",
-        show(d.detect)
+        "- **Time to detect:** {detect} (from {from} to first alert)"
     );
     let _ = writeln!(
         out,
         "- **Time to acknowledge:** {} (from first alert to first human action)",
-        show(d.acknowledge)
+        show(d.acknowledge, "the first alert")
     );
     let _ = writeln!(
         out,
         "- **Time to mitigate:** {} (from {from} to mitigation)",
-        show(d.mitigate)
+        show(d.mitigate, start)
     );
     let _ = writeln!(
         out,
         "- **Time to resolve:** {} (from {from} to resolution)",
-        show(d.resolve)
+        show(d.resolve, start)
     );
 }
 
@@ -375,7 +391,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
 }
 
 fn actions_taken(cx: &Ctx, out: &mut String) {
-    let t0 = cx.inc.t0();
+    let t0 = cx.d.start;
     let _ = writeln!(out, "## Actions taken\n");
     let rows = action_rows(&cx.replay.entries, t0);
     if rows.is_empty() {
@@ -414,27 +430,41 @@ fn actions_taken(cx: &Ctx, out: &mut String) {
 }
 
 fn detection(cx: &Ctx, out: &mut String) {
-    let inc = cx.inc;
     let _ = writeln!(out, "## Detection\n");
-    let first_alert = cx.replay.entries.iter().find_map(|e| match &e.event {
-        Event::AlertFiring { name, since, .. } => Some((name, since.unwrap_or(e.ts).min(e.ts))),
-        _ => None,
-    });
+    // The alert that is the detection: the earliest critical or warning one.
+    let first_alert = cx
+        .replay
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::AlertFiring { name, severity, .. } if signals_impact(severity) => {
+                Some((name, e.happened_at()))
+            }
+            _ => None,
+        })
+        .min_by_key(|(_, at)| *at);
     match first_alert {
         Some((name, at)) => {
-            let ttd = inc
-                .detected_at
-                .map_or("not recorded".to_string(), |d| fmt_duration(d - inc.t0()));
+            let ttd = match (cx.d.from, cx.d.detect) {
+                (MeasuredFrom::FirstAlert, _) => {
+                    "time to detect not known (impact start not recorded)".to_string()
+                }
+                (_, Some(s)) => format!("time to detect {}", fmt_duration(s.length)),
+                (_, None) => "time to detect not recorded".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "First alert: **{}** firing since {} ({}); time to detect {ttd}.\n",
+                "First alert: **{}** firing since {} ({}); {ttd}.\n",
                 one_line(name),
                 utc(at),
-                t_plus(inc.t0(), at)
+                t_plus(cx.d.start, at)
             );
         }
         None => {
-            let _ = writeln!(out, "No alert was recorded firing during this incident.\n");
+            let _ = writeln!(
+                out,
+                "No critical or warning alert was recorded firing during this incident.\n"
+            );
         }
     }
     todo(
@@ -555,16 +585,12 @@ fn hypotheses_tried(cx: &Ctx, out: &mut String) {
 }
 
 fn timeline(cx: &Ctx, out: &mut String) {
-    let t0 = cx.inc.t0();
+    let t0 = cx.d.start;
     let _ = writeln!(out, "## Timeline\n");
     let _ = writeln!(
         out,
         "All times UTC; T+ is measured from {}.\n",
-        if cx.inc.impact_started.is_some() {
-            "the start of impact"
-        } else {
-            "the declaration (impact start not recorded)"
-        }
+        cx.d.from.phrase()
     );
     let _ = writeln!(out, "| UTC | T+ | Who | What |\n|---|---|---|---|");
     for e in &cx.replay.entries {
