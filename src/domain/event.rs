@@ -78,6 +78,11 @@ pub enum Event {
     ImpactStarted {
         at: DateTime<Utc>,
     },
+    /// The responder said when customer impact ended (a correction of
+    /// what the alerts said; the latest wins).
+    ImpactEnded {
+        at: DateTime<Utc>,
+    },
     Note {
         text: String,
     },
@@ -252,6 +257,9 @@ impl Event {
             Event::ImpactStarted { at } => {
                 format!("Impact started at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
             }
+            Event::ImpactEnded { at } => {
+                format!("Impact ended at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
             Event::Note { text } => format!("Note: {text}"),
             Event::AlertFiring {
                 name,
@@ -344,7 +352,8 @@ impl Event {
             | Event::TitleChanged { .. }
             | Event::SeverityChanged { .. }
             | Event::StatusChanged { .. }
-            | Event::ImpactStarted { .. } => "incident",
+            | Event::ImpactStarted { .. }
+            | Event::ImpactEnded { .. } => "incident",
             Event::Note { .. } => "note",
             Event::AlertFiring { .. }
             | Event::AlertResolved { .. }

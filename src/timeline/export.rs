@@ -20,7 +20,18 @@
 //!     "detected_at": "..." | null,    // first alert seen firing
 //!     "acknowledged_at": "..." | null,// first human action after declaration
 //!     "mitigated_at": "..." | null,   // the mitigation after which alerts resolved, else first monitoring
-//!     "resolved_at": "..." | null     // status resolved (null if reopened)
+//!     "resolved_at": "..." | null,    // status resolved (null if reopened)
+//!     "impact_ended": "..." | null,   // when the impact ended (see below)
+//!     "impact_ended_from": "recorded" | "alerts_resolved" | "metrics_verified"
+//!                        | "resolved_at" | null
+//!                                     // how that is known: the responder
+//!                                     //   recorded it (the latest correction
+//!                                     //   wins); else the firing critical and
+//!                                     //   warning alerts all resolved after a
+//!                                     //   mitigation; "metrics_verified" when
+//!                                     //   a playbook's metric check passed
+//!                                     //   after that, later; only else the
+//!                                     //   resolve (resolved_at)
 //!   },
 //!   "durations_seconds": {            // whole seconds, never negative; null
 //!                                     //   when an end is missing
@@ -34,7 +45,7 @@
 //!                                     //   measured from detected_at itself
 //!     "time_to_acknowledge": 60 | null,  // acknowledged_at - detected_at
 //!     "time_to_mitigate": 900 | null,    // mitigated_at - start
-//!     "time_to_resolve": 1800 | null     // resolved_at - start
+//!     "time_to_resolve": 1800 | null     // impact_ended - start
 //!   },
 //!   "integrity": {
 //!     "chain_ok": true,               // false if any problem below
@@ -201,7 +212,7 @@ fn durations(inc: &Incident) -> Durations {
             .zip(inc.detected_at)
             .map(|(a, d)| span(d, a)),
         mitigate: inc.mitigated_at.map(|t| span(start, t)),
-        resolve: inc.resolved_at.map(|t| span(start, t)),
+        resolve: inc.impact_ended.map(|e| span(start, e.at)),
     }
 }
 
@@ -225,6 +236,8 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "acknowledged_at": incident.acknowledged_at,
             "mitigated_at": incident.mitigated_at,
             "resolved_at": incident.resolved_at,
+            "impact_ended": incident.impact_ended.map(|e| e.at),
+            "impact_ended_from": incident.impact_ended.map(|e| e.source.key()),
         },
         "durations_seconds": {
             "measured_from": d.from.key(),

@@ -36,6 +36,11 @@ fn flag_off() -> DateTime<Utc> {
     // (not the later status click).
     at("2024-05-01T14:09:00Z")
 }
+fn alerts_recovered() -> DateTime<Utc> {
+    // The end of impact: the alert resolved after the flag flip (not the
+    // later resolve click).
+    at("2024-05-01T14:20:00Z")
+}
 fn resolved() -> DateTime<Utc> {
     at("2024-05-01T14:31:05Z")
 }
@@ -215,6 +220,7 @@ fn key_times_and_durations_match_the_recorded_times() {
         ("Detected (first alert)", alert_since()),
         ("Acknowledged (first human action)", first_human()),
         ("Mitigated", flag_off()),
+        ("Impact ended", alerts_recovered()),
         ("Resolved", resolved()),
     ] {
         let row = format!(
@@ -228,7 +234,7 @@ fn key_times_and_durations_match_the_recorded_times() {
         ("Time to detect", alert_since() - impact()),
         ("Time to acknowledge", first_human() - alert_since()),
         ("Time to mitigate", flag_off() - impact()),
-        ("Time to resolve", resolved() - impact()),
+        ("Time to resolve", alerts_recovered() - impact()),
     ];
     for (name, d) in expect {
         let line = format!("- **{name}:** {} ", fmt_duration(d));
@@ -238,7 +244,10 @@ fn key_times_and_durations_match_the_recorded_times() {
     assert!(keys.contains("**Time to detect:** 3m00s"));
     assert!(keys.contains("**Time to acknowledge:** 5m30s"));
     assert!(keys.contains("**Time to mitigate:** 14m00s"));
-    assert!(keys.contains("**Time to resolve:** 36m05s"));
+    assert!(keys.contains(
+        "**Time to resolve:** 25m00s (from the recorded impact start to the end of impact, \
+         when the firing alerts all resolved after the mitigation)"
+    ));
 }
 
 #[test]
@@ -336,6 +345,8 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
     assert_eq!(i["acknowledged_at"], "2024-05-01T14:03:30Z");
     assert_eq!(i["mitigated_at"], "2024-05-01T14:09:00Z");
     assert_eq!(i["resolved_at"], "2024-05-01T14:31:05Z");
+    assert_eq!(i["impact_ended"], "2024-05-01T14:20:00Z");
+    assert_eq!(i["impact_ended_from"], "alerts_resolved");
     let d = &v["durations_seconds"];
     assert_eq!(d["measured_from"], "impact_started");
     assert_eq!(
@@ -344,7 +355,7 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
     );
     assert_eq!(d["time_to_acknowledge"], 330);
     assert_eq!(d["time_to_mitigate"], (flag_off() - impact()).num_seconds());
-    assert_eq!(d["time_to_resolve"], 2165);
+    assert_eq!(d["time_to_resolve"], 1500);
     assert_eq!(v["integrity"]["chain_ok"], true);
     assert_eq!(v["integrity"]["problems"].as_array().unwrap().len(), 0);
     assert_eq!(v["integrity"]["set_aside"], serde_json::Value::Null);
@@ -386,11 +397,7 @@ fn without_an_impact_start_times_are_measured_from_declaration() {
     assert!(md.contains("| Impact started | not recorded | |"));
     assert!(md.contains("| Detected (first alert) | not recorded | |"));
     assert!(md.contains("- **Time to detect:** not recorded"));
-    assert!(
-        md.contains(
-            "- **Time to resolve:** 10m00s (from the declaration (impact start not recorded, no alert before it)"
-        )
-    );
+    assert!(md.contains("- **Time to resolve:** 10m00s (from the declaration to the end of impact"));
     assert!(md.contains("**Demo:**"));
     let v = export::json(&inc, &replay, now());
     assert_eq!(v["durations_seconds"]["measured_from"], "declared_at");
@@ -680,7 +687,10 @@ fn without_an_impact_start_durations_run_from_the_first_alert_and_are_never_nega
 
     let md = export::markdown(&inc, &replay, now());
     let keys = section(&md, "## Key times");
-    assert!(keys.contains("measured from the first alert (impact start not recorded)"));
+    assert!(
+        keys.contains("measured from the first alert (no impact start was recorded; "),
+        "{keys}"
+    );
     assert!(
         keys.contains("| Declared | 2024-05-01 14:00:00 UTC | T+4m27s |"),
         "{keys}"
@@ -772,6 +782,153 @@ fn an_end_recorded_before_its_start_counts_as_zero_and_says_so() {
     let md = export::markdown(&inc, &replay, now());
     assert!(
         md.contains("- **Time to acknowledge:** 0s (recorded 3m30s before the first alert"),
+        "{md}"
+    );
+}
+
+/// The issue's incident: flag off at T+10m42s, the alerts resolved at
+/// T+11m26s, resolve pressed at T+15m13s. The impact ended with the
+/// alerts, and the export says that is what it used.
+#[test]
+fn impact_end_is_when_the_alerts_recovered_not_when_resolve_was_pressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-d",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-d")),
+            (
+                "2024-05-01T14:00:01Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T14:00:00Z"),
+            ),
+            (
+                "2024-05-01T14:00:01Z",
+                SYSTEM_ACTOR,
+                alert("b", "warning", "2024-05-01T14:00:00Z"),
+            ),
+            ("2024-05-01T14:10:42Z", "ann", flag_turned_off()),
+            ("2024-05-01T14:11:10Z", SYSTEM_ACTOR, alert_resolved("a")),
+            ("2024-05-01T14:11:26Z", SYSTEM_ACTOR, alert_resolved("b")),
+            (
+                "2024-05-01T14:15:13Z",
+                "ann",
+                status(Status::Investigating, Status::Resolved),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended"], "2024-05-01T14:11:26Z");
+    assert_eq!(v["incident"]["impact_ended_from"], "alerts_resolved");
+    assert_eq!(v["incident"]["resolved_at"], "2024-05-01T14:15:13Z");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 686);
+    let md = export::markdown(&inc, &replay, now());
+    let keys = section(&md, "## Key times");
+    assert!(
+        keys.contains("| Impact ended | 2024-05-01 14:11:26 UTC | T+11m26s |"),
+        "{keys}"
+    );
+    assert!(
+        keys.contains(
+            "- **Time to resolve:** 11m26s (from the declaration to the end of impact, \
+             when the firing alerts all resolved after the mitigation)"
+        ),
+        "{keys}"
+    );
+    assert!(
+        section(&md, "## Impact").contains(
+            "to 2024-05-01 14:11:26 UTC (when the firing alerts all resolved after the mitigation)"
+        ),
+        "{md}"
+    );
+}
+
+/// A metric check that passed after the alerts resolved moves the end to
+/// it; with no recovery at all the resolve stands in, and says so; a
+/// responder's correction wins and the draft shows what firebreak saw.
+#[test]
+fn impact_end_says_where_it_comes_from_and_a_correction_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = |id: &'static str| {
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared(id)),
+            (
+                "2024-05-01T14:00:01Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T14:00:00Z"),
+            ),
+            ("2024-05-01T14:10:00Z", "ann", flag_turned_off()),
+        ]
+    };
+    let check_passed = Event::StepFinished {
+        run_id: "r1".into(),
+        step: 4,
+        title: "Error ratio under 1%".into(),
+        step_kind: "query".into(),
+        ok: true,
+        exit_code: None,
+        duration_ms: 90_000,
+        output_tail: String::new(),
+        detail: String::new(),
+    };
+
+    let mut verified = base("inc-e");
+    verified.push(("2024-05-01T14:11:00Z", SYSTEM_ACTOR, alert_resolved("a")));
+    verified.push(("2024-05-01T14:12:30Z", "ann", check_passed));
+    let (inc, replay) = journal_of(dir.path(), "inc-e", verified);
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended"], "2024-05-01T14:12:30Z");
+    assert_eq!(v["incident"]["impact_ended_from"], "metrics_verified");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 750);
+    assert_eq!(v["incident"]["resolved_at"], serde_json::Value::Null);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains("the impact lasted 12m30s; not resolved when this draft was generated"),
+        "{md}"
+    );
+
+    let mut unresolved = base("inc-f");
+    unresolved.push((
+        "2024-05-01T14:40:00Z",
+        "ann",
+        status(Status::Investigating, Status::Resolved),
+    ));
+    let (inc, replay) = journal_of(dir.path(), "inc-f", unresolved);
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended_from"], "resolved_at");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 2400);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains("when the status was set to resolved (no recovery of the alerts was recorded)"),
+        "{md}"
+    );
+
+    let mut corrected = base("inc-g");
+    corrected.push(("2024-05-01T14:11:00Z", SYSTEM_ACTOR, alert_resolved("a")));
+    corrected.push((
+        "2024-05-01T14:20:00Z",
+        "ann",
+        Event::ImpactEnded {
+            at: at("2024-05-01T14:16:00Z"),
+        },
+    ));
+    let (inc, replay) = journal_of(dir.path(), "inc-g", corrected);
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended"], "2024-05-01T14:16:00Z");
+    assert_eq!(v["incident"]["impact_ended_from"], "recorded");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 960);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains(
+            "- **Impact end corrected:** the responder recorded 2024-05-01 14:16:00 UTC; \
+             firebreak saw it end at 2024-05-01 14:11:00 UTC (when the firing alerts all \
+             resolved after the mitigation)."
+        ),
+        "{md}"
+    );
+    // The correction is on the timeline.
+    assert!(
+        section(&md, "## Timeline").contains("Impact ended at 2024-05-01 14:16:00 UTC"),
         "{md}"
     );
 }

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{durations, Durations, Span};
-use crate::domain::incident::{fmt_duration, signals_impact, t_plus, Incident, MeasuredFrom};
+use crate::domain::incident::{
+    fmt_duration, signals_impact, t_plus, ImpactEndSource, Incident, MeasuredFrom,
+};
 use crate::domain::{Entry, Event};
 use crate::timeline::journal::Replay;
 
@@ -132,9 +134,13 @@ fn integrity_warning(cx: &Ctx, out: &mut String) {
 fn summary(cx: &Ctx, out: &mut String) {
     let inc = cx.inc;
     let _ = writeln!(out, "## Summary\n");
-    let lasted = match cx.d.resolve {
-        Some(r) => format!("resolved after {}", fmt_duration(r.length)),
-        None => "not resolved when this draft was generated".to_string(),
+    let lasted = match (cx.d.resolve, inc.resolved_at) {
+        (Some(r), Some(_)) => format!("resolved; the impact lasted {}", fmt_duration(r.length)),
+        (Some(r), None) => format!(
+            "the impact lasted {}; not resolved when this draft was generated",
+            fmt_duration(r.length)
+        ),
+        (None, _) => "not resolved when this draft was generated".to_string(),
     };
     let _ = writeln!(
         out,
@@ -151,12 +157,16 @@ fn summary(cx: &Ctx, out: &mut String) {
 fn impact(cx: &Ctx, out: &mut String) {
     let inc = cx.inc;
     let _ = writeln!(out, "## Impact\n");
-    let end = inc.resolved_at.map_or("ongoing".to_string(), utc);
-    let start = match inc.impact_started {
-        Some(t) => utc(t),
-        None => format!("not recorded (declared {})", utc(inc.declared_at)),
+    let end = match inc.impact_ended {
+        Some(e) => format!("{} ({})", utc(e.at), e.source.phrase()),
+        None => "ongoing".to_string(),
     };
-    let _ = writeln!(out, "Recorded impact window: {start} to {end}.\n");
+    let start = match cx.d.from {
+        MeasuredFrom::ImpactStarted => utc(cx.d.start),
+        MeasuredFrom::FirstAlert => format!("start not recorded (first alert {})", utc(cx.d.start)),
+        MeasuredFrom::DeclaredAt => format!("start not recorded (declared {})", utc(cx.d.start)),
+    };
+    let _ = writeln!(out, "Impact window: {start} to {end}.\n");
     todo(
         out,
         "who and what was affected and how badly: users, requests failed, revenue, SLO error budget spent.",
@@ -169,8 +179,9 @@ fn key_times(cx: &Ctx, out: &mut String) {
     let _ = writeln!(out, "## Key times\n");
     let _ = writeln!(
         out,
-        "T+ and the durations below are measured from {}.\n",
-        cx.d.from.phrase()
+        "T+ and the durations below are measured from {}{}.\n",
+        cx.d.from.phrase(),
+        cx.d.from.why()
     );
     let _ = writeln!(out, "| Milestone | UTC | T+ |\n|---|---|---|");
     let rows = [
@@ -179,6 +190,7 @@ fn key_times(cx: &Ctx, out: &mut String) {
         ("Declared", Some(inc.declared_at)),
         ("Acknowledged (first human action)", inc.acknowledged_at),
         ("Mitigated", inc.mitigated_at),
+        ("Impact ended", inc.impact_ended.map(|e| e.at)),
         ("Resolved", inc.resolved_at),
     ];
     for (name, at) in rows {
@@ -203,16 +215,11 @@ fn key_times(cx: &Ctx, out: &mut String) {
         ),
         Some(s) => fmt_duration(s.length),
     };
-    let start = match d.from {
-        MeasuredFrom::ImpactStarted => "the recorded impact start",
-        MeasuredFrom::FirstAlert => "the first alert",
-        MeasuredFrom::DeclaredAt => "the declaration",
-    };
     let detect = match d.from {
         MeasuredFrom::FirstAlert => "not known (the first alert is the earliest sign of impact \
              recorded; record the impact start to measure it)"
             .to_string(),
-        _ => show(d.detect, start),
+        _ => show(d.detect, from),
     };
     let _ = writeln!(out);
     let _ = writeln!(
@@ -227,13 +234,29 @@ fn key_times(cx: &Ctx, out: &mut String) {
     let _ = writeln!(
         out,
         "- **Time to mitigate:** {} (from {from} to mitigation)",
-        show(d.mitigate, start)
+        show(d.mitigate, from)
     );
+    let end = match inc.impact_ended {
+        Some(e) => format!("the end of impact, {}", e.source.phrase()),
+        None => "the end of impact".to_string(),
+    };
     let _ = writeln!(
         out,
-        "- **Time to resolve:** {} (from {from} to resolution)",
-        show(d.resolve, start)
+        "- **Time to resolve:** {} (from {from} to {end})",
+        show(d.resolve, from)
     );
+    // A correction says what firebreak saw, so a reader can weigh both.
+    if let (Some(e), Some(seen)) = (inc.impact_ended, inc.impact_end_observed) {
+        if e.source == ImpactEndSource::Recorded && seen.at != e.at {
+            let _ = writeln!(
+                out,
+                "- **Impact end corrected:** the responder recorded {}; firebreak saw it end at {} ({}).",
+                utc(e.at),
+                utc(seen.at),
+                seen.source.phrase()
+            );
+        }
+    }
 }
 
 fn root_causes(_: &Ctx, out: &mut String) {
@@ -257,8 +280,9 @@ fn resolution(cx: &Ctx, out: &mut String) {
     let show = |t: Option<DateTime<Utc>>| t.map_or("not recorded".to_string(), utc);
     let _ = writeln!(
         out,
-        "Mitigated: {}. Resolved: {}. See *Actions taken* below.\n",
+        "Mitigated: {}. Impact ended: {}. Resolved: {}. See *Actions taken* below.\n",
         show(cx.inc.mitigated_at),
+        show(cx.inc.impact_ended.map(|e| e.at)),
         show(cx.inc.resolved_at)
     );
     todo(
@@ -589,8 +613,9 @@ fn timeline(cx: &Ctx, out: &mut String) {
     let _ = writeln!(out, "## Timeline\n");
     let _ = writeln!(
         out,
-        "All times UTC; T+ is measured from {}.\n",
-        cx.d.from.phrase()
+        "All times UTC; T+ is measured from {}{}.\n",
+        cx.d.from.phrase(),
+        cx.d.from.why()
     );
     let _ = writeln!(out, "| UTC | T+ | Who | What |\n|---|---|---|---|");
     for e in &cx.replay.entries {
