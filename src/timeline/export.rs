@@ -64,6 +64,15 @@
 //!                  "linked_seqs": [5, 6] } ],         // entries done while it was tested
 //!     "systematic": { "at": "...", "reason": "..." } | null
 //!   },
+//!   "timeline": [ { "seq": 3,         // the entry's seq
+//!                   "at": "...",      // when it happened: an alert when it
+//!                                     //   started firing (its startsAt),
+//!                                     //   anything else when recorded
+//!                   "recorded_at": "...", // when firebreak saw / recorded it
+//!                   "actor": "ann", "category": "alert",
+//!                   "what": "Alert firing: ..." } ],
+//!                                     // every entry, ordered by "at" (ties
+//!                                     //   in journal order)
 //!   "entries": [ ... ]                // every journal entry, in order, exactly
 //!                                     //   as in the journal: {seq, ts, prev,
 //!                                     //   actor, event: {kind, ...}, hash}
@@ -82,6 +91,7 @@ use serde_json::{json, Value};
 
 use super::journal::{self, Replay};
 use crate::domain::incident::{Incident, MeasuredFrom};
+use crate::domain::Entry;
 
 mod markdown;
 
@@ -216,6 +226,16 @@ fn durations(inc: &Incident) -> Durations {
     }
 }
 
+/// The entries in the order things happened: an alert when it started
+/// firing (its `startsAt`), everything else when it was recorded; entries
+/// of the same moment stay in journal order.
+fn chronological(entries: &[Entry]) -> Vec<(DateTime<Utc>, &Entry)> {
+    let mut rows: Vec<(DateTime<Utc>, &Entry)> =
+        entries.iter().map(|e| (e.happened_at(), e)).collect();
+    rows.sort_by_key(|(at, _)| *at);
+    rows
+}
+
 /// The machine-readable export; schema in the module documentation.
 pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
     let d = durations(incident);
@@ -254,6 +274,14 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "set_aside": replay.set_aside.as_ref().map(|p| p.display().to_string()),
         },
         "hypotheses": hypotheses_json(replay, now),
+        "timeline": chronological(&replay.entries).into_iter().map(|(at, e)| json!({
+            "seq": e.seq,
+            "at": at,
+            "recorded_at": e.ts,
+            "actor": e.actor,
+            "category": e.event.category(),
+            "what": e.event.describe(),
+        })).collect::<Vec<_>>(),
         "entries": replay.entries,
     })
 }

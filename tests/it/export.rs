@@ -251,7 +251,7 @@ fn key_times_and_durations_match_the_recorded_times() {
 }
 
 #[test]
-fn timeline_rows_follow_the_journal_with_t_plus_and_escaped_cells() {
+fn timeline_rows_follow_what_happened_with_t_plus_and_escaped_cells() {
     let dir = tempfile::tempdir().unwrap();
     let (inc, replay) = load(&record(dir.path()));
     let md = export::markdown(&inc, &replay, now());
@@ -262,18 +262,23 @@ fn timeline_rows_follow_the_journal_with_t_plus_and_escaped_cells() {
         .filter(|l| l.starts_with("| 2024-"))
         .collect();
     assert_eq!(rows.len(), replay.entries.len());
-    for (row, e) in rows.iter().zip(&replay.entries) {
+    // In the order things happened: the alert (firing since 13:58, seen
+    // at 14:04) comes first; the rest in journal order.
+    let mut order: Vec<&Entry> = replay.entries.iter().collect();
+    order.sort_by_key(|e| e.happened_at());
+    assert_eq!(order[0].seq, 3, "the alert");
+    for (row, e) in rows.iter().zip(order) {
         let want = format!(
             "| {} | {} | {} |",
-            e.ts.format("%Y-%m-%d %H:%M:%S"),
-            t_plus(impact(), e.ts),
+            e.happened_at().format("%Y-%m-%d %H:%M:%S"),
+            t_plus(impact(), e.happened_at()),
             e.actor
         );
         assert!(row.starts_with(&want), "{row} should start with {want}");
         assert_eq!(unescaped_pipes(row), 5, "4 cells exactly: {row}");
     }
-    assert!(rows[0].contains("| T+8m00s | ann | Incident declared: Checkout errors in EU"));
-    assert!(rows[2].contains("5xx ratio > 5% \\| checkout"));
+    assert!(rows[0].contains("5xx ratio > 5% \\| checkout"));
+    assert!(rows[1].contains("| T+8m00s | ann | Incident declared: Checkout errors in EU"));
     assert!(rows[3].contains("new checkout flow suspected<br>turning it off"));
     assert!(rows[9].contains("| T+36m05s | ann | Status monitoring -> resolved |"));
 }
@@ -931,4 +936,40 @@ fn impact_end_says_where_it_comes_from_and_a_correction_wins() {
         section(&md, "## Timeline").contains("Impact ended at 2024-05-01 14:16:00 UTC"),
         "{md}"
     );
+}
+
+/// An alert is on the timeline when it started firing (its startsAt),
+/// not when firebreak first polled it, and the time firebreak saw it is
+/// kept: in the Markdown row and in the JSON export's timeline.
+#[test]
+fn the_timeline_lists_an_alert_when_it_started_firing_and_keeps_when_it_was_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = load(&record(dir.path()));
+    let md = export::markdown(&inc, &replay, now());
+    let rows: Vec<&str> = section(&md, "## Timeline")
+        .lines()
+        .filter(|l| l.starts_with("| 2024-"))
+        .collect();
+    assert_eq!(
+        rows[0],
+        "| 2024-05-01 13:58:00 | T+3m00s | firebreak | Alert firing: HighErrorRate [critical] \
+         5xx ratio > 5% \\| checkout (firebreak saw it at 2024-05-01 14:04:00, T+9m00s) |"
+    );
+    // Declared at 14:03, after the alert started: it follows it.
+    assert!(rows[1].starts_with("| 2024-05-01 14:03:00 | T+8m00s | ann | Incident declared"));
+
+    let v = export::json(&inc, &replay, now());
+    let timeline = v["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), replay.entries.len());
+    let alert = &timeline[0];
+    assert_eq!(alert["seq"], 3);
+    assert_eq!(alert["at"], "2024-05-01T13:58:00Z");
+    assert_eq!(alert["recorded_at"], "2024-05-01T14:04:00Z");
+    assert_eq!(alert["category"], "alert");
+    assert_eq!(timeline[1]["seq"], 1);
+    assert_eq!(timeline[1]["at"], timeline[1]["recorded_at"]);
+    let ats: Vec<&str> = timeline.iter().map(|r| r["at"].as_str().unwrap()).collect();
+    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "{ats:?}");
+    // The journal's entries are still exported exactly as recorded.
+    assert_eq!(v["entries"][2]["ts"], "2024-05-01T14:04:00Z");
 }

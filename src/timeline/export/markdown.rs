@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{durations, Durations, Span};
+use super::{chronological, durations, Durations, Span};
 use crate::domain::incident::{
     fmt_duration, signals_impact, t_plus, ImpactEndSource, Incident, MeasuredFrom,
 };
@@ -618,14 +618,24 @@ fn timeline(cx: &Ctx, out: &mut String) {
         cx.d.from.why()
     );
     let _ = writeln!(out, "| UTC | T+ | Who | What |\n|---|---|---|---|");
-    for e in &cx.replay.entries {
+    // An alert is listed when it started firing, with when firebreak saw it.
+    for (at, e) in chronological(&cx.replay.entries) {
+        let mut what = e.event.describe();
+        if at != e.ts {
+            let _ = write!(
+                what,
+                " (firebreak saw it at {}, {})",
+                utc_cell(e.ts),
+                t_plus(t0, e.ts)
+            );
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
-            utc_cell(e.ts),
-            t_plus(t0, e.ts),
+            utc_cell(at),
+            t_plus(t0, at),
             cell(&e.actor),
-            cell(&e.event.describe())
+            cell(&what)
         );
     }
 }
