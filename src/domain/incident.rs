@@ -101,7 +101,8 @@ pub struct Incident {
     pub declared_at: DateTime<Utc>,
     /// When customer impact began, as the responder said (else: declared).
     pub impact_started: Option<DateTime<Utc>>,
-    /// First alert seen firing.
+    /// When the first critical or warning alert started firing (its
+    /// `startsAt`, never later than firebreak saw it).
     pub detected_at: Option<DateTime<Utc>>,
     /// First human action after declaration (note, action, flag, status).
     pub acknowledged_at: Option<DateTime<Utc>>,

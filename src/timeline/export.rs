@@ -17,7 +17,8 @@
 //!     "demo": false,                  // recorded in demo mode (nothing real)
 //!     "declared_at": "...",           // RFC 3339 UTC; always present
 //!     "impact_started": "..." | null, // as the responder said (may be backdated)
-//!     "detected_at": "..." | null,    // first alert seen firing
+//!     "detected_at": "..." | null,    // when the first critical or warning alert
+//!                                     //   started firing (its startsAt)
 //!     "acknowledged_at": "..." | null,// first human action after declaration
 //!     "mitigated_at": "..." | null,   // the mitigation after which alerts resolved, else first monitoring
 //!     "resolved_at": "..." | null,    // status resolved (null if reopened)
