@@ -96,6 +96,11 @@ pub enum Action {
     )]
     MarkImpactStart,
     #[strum(
+        message = "impact end",
+        detailed_message = "Mark or correct when impact ended (14:20, -5m, now)"
+    )]
+    MarkImpactEnd,
+    #[strum(
         message = "flip",
         detailed_message = "Flip the selected feature flag (confirm)"
     )]

@@ -36,6 +36,21 @@ pub struct Entry {
     pub hash: String,
 }
 
+impl Entry {
+    /// When what it records happened: an alert started firing when its
+    /// source says (its `startsAt`, usually before firebreak saw it; never
+    /// later than that, whatever a skewed clock claims); anything else
+    /// when it was recorded.
+    pub fn happened_at(&self) -> DateTime<Utc> {
+        match &self.event {
+            Event::AlertFiring {
+                since: Some(since), ..
+            } => (*since).min(self.ts),
+            _ => self.ts,
+        }
+    }
+}
+
 /// Everything that can happen during an incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -61,6 +76,11 @@ pub enum Event {
     },
     /// The responder said when customer impact began (may be backdated).
     ImpactStarted {
+        at: DateTime<Utc>,
+    },
+    /// The responder said when customer impact ended (a correction of
+    /// what the alerts said; the latest wins).
+    ImpactEnded {
         at: DateTime<Utc>,
     },
     Note {
@@ -237,6 +257,9 @@ impl Event {
             Event::ImpactStarted { at } => {
                 format!("Impact started at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
             }
+            Event::ImpactEnded { at } => {
+                format!("Impact ended at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
             Event::Note { text } => format!("Note: {text}"),
             Event::AlertFiring {
                 name,
@@ -329,7 +352,8 @@ impl Event {
             | Event::TitleChanged { .. }
             | Event::SeverityChanged { .. }
             | Event::StatusChanged { .. }
-            | Event::ImpactStarted { .. } => "incident",
+            | Event::ImpactStarted { .. }
+            | Event::ImpactEnded { .. } => "incident",
             Event::Note { .. } => "note",
             Event::AlertFiring { .. }
             | Event::AlertResolved { .. }

@@ -101,7 +101,8 @@ pub struct Incident {
     pub declared_at: DateTime<Utc>,
     /// When customer impact began, as the responder said (else: declared).
     pub impact_started: Option<DateTime<Utc>>,
-    /// First alert seen firing.
+    /// When the first critical or warning alert started firing (its
+    /// `startsAt`, never later than firebreak saw it).
     pub detected_at: Option<DateTime<Utc>>,
     /// First human action after declaration (note, action, flag, status).
     pub acknowledged_at: Option<DateTime<Utc>>,
@@ -112,6 +113,14 @@ pub struct Incident {
     pub mitigated_at: Option<DateTime<Utc>>,
     /// When the status went to resolved.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// When the impact ended, and how firebreak knows: as the responder
+    /// recorded it; else when the firing alerts all resolved after a
+    /// mitigation (later, if a verifying metric check passed after that);
+    /// else when the status went to resolved.
+    pub impact_ended: Option<ImpactEnd>,
+    /// What the alerts and metrics (or the status) say, whatever the
+    /// responder recorded: shown next to a correction.
+    pub impact_end_observed: Option<ImpactEnd>,
     /// Critical and warning alerts firing now (fingerprints).
     firing: std::collections::BTreeSet<String>,
     /// The first successful mitigation while alerts were firing, waiting
@@ -121,6 +130,61 @@ pub struct Incident {
     mitigated_by_action: Option<DateTime<Utc>>,
     /// The first status monitoring / resolved (the fallback).
     mitigated_by_status: Option<DateTime<Utc>>,
+    /// The latest impact end the responder recorded.
+    impact_end_recorded: Option<DateTime<Utc>>,
+    /// When the firing alerts all resolved after a mitigation (cleared
+    /// when one fires again).
+    recovered: Option<DateTime<Utc>>,
+    /// The latest metric check (a playbook query step) that passed after
+    /// the mitigation, while the incident was open.
+    verified: Option<DateTime<Utc>>,
+}
+
+/// When the impact ended and where that time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImpactEnd {
+    pub at: DateTime<Utc>,
+    pub source: ImpactEndSource,
+}
+
+/// Where an impact end comes from, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImpactEndSource {
+    /// The responder recorded it (`Event::ImpactEnded`).
+    Recorded,
+    /// The firing critical and warning alerts all resolved after a
+    /// mitigation.
+    AlertsResolved,
+    /// A verifying metric check passed after that, later.
+    MetricsVerified,
+    /// Nothing better known: the status went to resolved.
+    StatusResolved,
+}
+
+impl ImpactEndSource {
+    /// The name in the JSON export.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Recorded => "recorded",
+            Self::AlertsResolved => "alerts_resolved",
+            Self::MetricsVerified => "metrics_verified",
+            Self::StatusResolved => "resolved_at",
+        }
+    }
+
+    /// In a sentence: "impact ended {phrase}".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Recorded => "as the responder recorded it",
+            Self::AlertsResolved => "when the firing alerts all resolved after the mitigation",
+            Self::MetricsVerified => {
+                "when the verifying metric check passed, after the firing alerts resolved"
+            }
+            Self::StatusResolved => {
+                "when the status was set to resolved (no recovery of the alerts was recorded)"
+            }
+        }
+    }
 }
 
 impl Incident {
@@ -148,6 +212,11 @@ impl Incident {
                 mitigation: None,
                 mitigated_by_action: None,
                 mitigated_by_status: None,
+                impact_ended: None,
+                impact_end_observed: None,
+                impact_end_recorded: None,
+                recovered: None,
+                verified: None,
             }),
             _ => None,
         }
@@ -185,28 +254,33 @@ impl Incident {
                 }
             }
             Event::ImpactStarted { at } => self.impact_started = Some(*at),
+            Event::ImpactEnded { at } => self.impact_end_recorded = Some(*at),
             // Detection: the first critical or warning alert. Informational
             // alerts (often long-standing and unrelated) do not count.
-            Event::AlertFiring {
-                since, severity, ..
-            } if !matches!(
-                severity.to_ascii_lowercase().as_str(),
-                "info" | "none" | "informational" | ""
-            ) =>
-            {
-                let at = since.map_or(entry.ts, |s| s.min(entry.ts));
+            Event::AlertFiring { severity, .. } if signals_impact(severity) => {
+                let at = entry.happened_at();
                 self.detected_at = Some(self.detected_at.map_or(at, |d| d.min(at)));
                 if let Event::AlertFiring { fingerprint, .. } = &entry.event {
                     self.firing.insert(fingerprint.clone());
                 }
+                // The impact is back (or still on): it has not ended.
+                self.recovered = None;
+                self.verified = None;
             }
             Event::AlertResolved { fingerprint, .. } => {
                 let was_firing = self.firing.remove(fingerprint);
-                if was_firing && self.firing.is_empty() && self.mitigated_by_action.is_none() {
+                if was_firing && self.firing.is_empty() && self.mitigation.is_some() {
                     // The alerts recovered after a mitigation: that action
-                    // is when the impact stopped.
-                    self.mitigated_by_action = self.mitigation;
+                    // is when the impact stopped, this is when it ended.
+                    self.mitigated_by_action = self.mitigated_by_action.or(self.mitigation);
+                    self.recovered = Some(entry.ts);
                 }
+            }
+            // The metrics a playbook checks after the mitigation recovered.
+            Event::StepFinished { step_kind, ok, .. }
+                if *ok && step_kind == "query" && self.mitigation.is_some() && self.is_open() =>
+            {
+                self.verified = Some(entry.ts);
             }
             _ if is_mitigation(&entry.event) && !self.firing.is_empty() => {
                 self.mitigation.get_or_insert(entry.ts);
@@ -214,6 +288,29 @@ impl Incident {
             _ => {}
         }
         self.mitigated_at = self.mitigated_by_action.or(self.mitigated_by_status);
+        self.impact_end_observed = match self.recovered {
+            Some(r) => Some(match self.verified {
+                Some(v) if v > r => ImpactEnd {
+                    at: v,
+                    source: ImpactEndSource::MetricsVerified,
+                },
+                _ => ImpactEnd {
+                    at: r,
+                    source: ImpactEndSource::AlertsResolved,
+                },
+            }),
+            None => self.resolved_at.map(|at| ImpactEnd {
+                at,
+                source: ImpactEndSource::StatusResolved,
+            }),
+        };
+        self.impact_ended = match self.impact_end_recorded {
+            Some(at) => Some(ImpactEnd {
+                at,
+                source: ImpactEndSource::Recorded,
+            }),
+            None => self.impact_end_observed,
+        };
         if human
             && self.acknowledged_at.is_none()
             && !matches!(entry.event, Event::IncidentDeclared { .. })
@@ -231,6 +328,74 @@ impl Incident {
     pub fn t0(&self) -> DateTime<Utc> {
         self.impact_started.unwrap_or(self.declared_at)
     }
+
+    /// Where the postmortem's durations start: the impact start the
+    /// responder recorded; without one (the usual case) the earliest sign
+    /// of impact: the first critical or warning alert if it fired before
+    /// the declaration (normal: alerts are why people declare), else the
+    /// declaration.
+    pub fn measured_from(&self) -> (DateTime<Utc>, MeasuredFrom) {
+        if let Some(at) = self.impact_started {
+            return (at, MeasuredFrom::ImpactStarted);
+        }
+        match self.detected_at {
+            Some(at) if at < self.declared_at => (at, MeasuredFrom::FirstAlert),
+            _ => (self.declared_at, MeasuredFrom::DeclaredAt),
+        }
+    }
+}
+
+/// The start of the postmortem's durations (see [`Incident::measured_from`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeasuredFrom {
+    ImpactStarted,
+    FirstAlert,
+    DeclaredAt,
+}
+
+impl MeasuredFrom {
+    /// The name in the JSON export: the field of `incident` it is.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::ImpactStarted => "impact_started",
+            Self::FirstAlert => "detected_at",
+            Self::DeclaredAt => "declared_at",
+        }
+    }
+
+    /// In a sentence: "from {phrase}".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::ImpactStarted => "the recorded impact start",
+            Self::FirstAlert => "the first alert",
+            Self::DeclaredAt => "the declaration",
+        }
+    }
+
+    /// Why that start: "measured from {phrase}{why}".
+    pub fn why(self) -> &'static str {
+        match self {
+            Self::ImpactStarted => "",
+            Self::FirstAlert => {
+                " (no impact start was recorded; the first critical or warning alert \
+                 fired before the declaration)"
+            }
+            Self::DeclaredAt => {
+                " (no impact start was recorded, and no critical or warning alert \
+                 fired before the declaration)"
+            }
+        }
+    }
+}
+
+/// Whether an alert of this severity is a sign of impact: critical and
+/// warning are; informational alerts (often long-standing and unrelated)
+/// are not.
+pub fn signals_impact(severity: &str) -> bool {
+    !matches!(
+        severity.to_ascii_lowercase().as_str(),
+        "info" | "none" | "informational" | ""
+    )
 }
 
 /// A successful action that can stop the impact: a flag flip (kill
@@ -381,6 +546,127 @@ mod tests {
         assert_eq!(m.as_deref(), Some("14:15"));
         // Nothing at all: not mitigated.
         assert_eq!(mitigated(vec![]), None);
+    }
+
+    fn query_passed() -> Event {
+        Event::StepFinished {
+            run_id: "r1".into(),
+            step: 3,
+            title: "Error ratio back under 1%".into(),
+            step_kind: "query".into(),
+            ok: true,
+            exit_code: None,
+            duration_ms: 0,
+            output_tail: String::new(),
+            detail: String::new(),
+        }
+    }
+
+    /// The impact end and where it came from, as `HH:MM source`.
+    fn impact_end(rest: Vec<Entry>) -> Option<String> {
+        let mut all = vec![declared()];
+        all.extend(rest);
+        let inc = Incident::replay(&all).unwrap();
+        inc.impact_ended
+            .map(|e| format!("{} {}", e.at.format("%H:%M"), e.source.key()))
+    }
+
+    #[test]
+    fn impact_ends_when_the_alerts_recovered_after_the_mitigation_not_at_the_resolve_click() {
+        // The issue's case: flag off, the alerts resolve, resolve pressed later.
+        let e = impact_end(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:02:00Z", SYS, firing("b")),
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+            entry("2026-11-27T14:12:00Z", SYS, resolved("b")),
+            entry("2026-11-27T14:15:00Z", "ann", status(Status::Resolved)),
+        ]);
+        assert_eq!(e.as_deref(), Some("14:12 alerts_resolved"));
+    }
+
+    #[test]
+    fn a_metric_check_that_passed_later_extends_the_impact_end() {
+        let e = impact_end(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:05:00Z", "ann", query_passed()), // before: not it
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+            entry("2026-11-27T14:13:00Z", "ann", query_passed()),
+            entry("2026-11-27T14:20:00Z", "ann", status(Status::Resolved)),
+        ]);
+        assert_eq!(e.as_deref(), Some("14:13 metrics_verified"));
+        // A check that passed before the alerts resolved does not move it.
+        let e = impact_end(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:10:30Z", "ann", query_passed()),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+        ]);
+        assert_eq!(e.as_deref(), Some("14:11 alerts_resolved"));
+    }
+
+    #[test]
+    fn without_a_recovery_the_resolve_is_the_fallback() {
+        // Still firing when resolved: only the click is known.
+        let e = impact_end(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:20:00Z", "ann", status(Status::Resolved)),
+        ]);
+        assert_eq!(e.as_deref(), Some("14:20 resolved_at"));
+        // Resolved without any mitigation having been taken: not a recovery
+        // firebreak can vouch for.
+        let e = impact_end(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:05:00Z", SYS, resolved("a")),
+            entry("2026-11-27T14:20:00Z", "ann", status(Status::Resolved)),
+        ]);
+        assert_eq!(e.as_deref(), Some("14:20 resolved_at"));
+        // Recovered, then an alert fired again and still fires.
+        let e = impact_end(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+            entry("2026-11-27T14:14:00Z", SYS, firing("b")),
+            entry("2026-11-27T14:20:00Z", "ann", status(Status::Resolved)),
+        ]);
+        assert_eq!(e.as_deref(), Some("14:20 resolved_at"));
+        // Open, nothing recovered: no end yet.
+        assert_eq!(
+            impact_end(vec![entry("2026-11-27T14:01:00Z", SYS, firing("a"))]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_recorded_impact_end_wins_and_the_latest_correction_counts() {
+        let mut all = vec![
+            declared(),
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:10:00Z", "ann", flag_off(true)),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+        ];
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        for t in ["2026-11-27T14:30:00Z", "2026-11-27T14:25:00Z"] {
+            all.push(entry(
+                "2026-11-27T14:40:00Z",
+                "ann",
+                Event::ImpactEnded { at: at(t) },
+            ));
+        }
+        let inc = Incident::replay(&all).unwrap();
+        let end = inc.impact_ended.unwrap();
+        assert_eq!(
+            (end.at, end.source),
+            (at("2026-11-27T14:25:00Z"), ImpactEndSource::Recorded)
+        );
+        // What firebreak saw is kept beside it.
+        let seen = inc.impact_end_observed.unwrap();
+        assert_eq!(
+            (seen.at, seen.source),
+            (at("2026-11-27T14:11:00Z"), ImpactEndSource::AlertsResolved)
+        );
     }
 
     const SYS: &str = crate::domain::SYSTEM_ACTOR;

@@ -301,9 +301,11 @@ fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>
         | PromptKind::HypothesisExtend
         | PromptKind::HypothesisLearned
         | PromptKind::OverrideReason => hypotheses::submit(state, kind, input, now),
-        PromptKind::Note | PromptKind::Rename | PromptKind::Declare | PromptKind::ImpactStart => {
-            incident::submit(state, kind, input, now)
-        }
+        PromptKind::Note
+        | PromptKind::Rename
+        | PromptKind::Declare
+        | PromptKind::ImpactStart
+        | PromptKind::ImpactEnd => incident::submit(state, kind, input, now),
     }
 }
 

@@ -13,6 +13,8 @@ pub enum PromptKind {
     Rename,
     Declare,
     ImpactStart,
+    /// Offered with what firebreak saw; a correction wins.
+    ImpactEnd,
     Filter(Pane),
     /// `{matchers} DURATION comment` for a new silence.
     Silence,
@@ -37,6 +39,7 @@ impl PromptKind {
             PromptKind::Rename => "Rename incident",
             PromptKind::Declare => "Declare incident (title)",
             PromptKind::ImpactStart => "Impact started at (14:02, 14:02Z, -10m, 1h ago)",
+            PromptKind::ImpactEnd => "Impact ended at (14:20, 14:20Z, -5m, now)",
             PromptKind::Filter(Pane::Alerts) => {
                 "Filter alerts (fuzzy text and/or severity=\"critical\" matchers)"
             }

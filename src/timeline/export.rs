@@ -17,19 +17,36 @@
 //!     "demo": false,                  // recorded in demo mode (nothing real)
 //!     "declared_at": "...",           // RFC 3339 UTC; always present
 //!     "impact_started": "..." | null, // as the responder said (may be backdated)
-//!     "detected_at": "..." | null,    // first alert seen firing
+//!     "detected_at": "..." | null,    // when the first critical or warning alert
+//!                                     //   started firing (its startsAt)
 //!     "acknowledged_at": "..." | null,// first human action after declaration
 //!     "mitigated_at": "..." | null,   // the mitigation after which alerts resolved, else first monitoring
-//!     "resolved_at": "..." | null     // status resolved (null if reopened)
+//!     "resolved_at": "..." | null,    // status resolved (null if reopened)
+//!     "impact_ended": "..." | null,   // when the impact ended (see below)
+//!     "impact_ended_from": "recorded" | "alerts_resolved" | "metrics_verified"
+//!                        | "resolved_at" | null
+//!                                     // how that is known: the responder
+//!                                     //   recorded it (the latest correction
+//!                                     //   wins); else the firing critical and
+//!                                     //   warning alerts all resolved after a
+//!                                     //   mitigation; "metrics_verified" when
+//!                                     //   a playbook's metric check passed
+//!                                     //   after that, later; only else the
+//!                                     //   resolve (resolved_at)
 //!   },
-//!   "durations_seconds": {            // whole seconds; null when an end is missing
-//!     "measured_from": "impact_started" | "declared_at",
-//!                                     // the start used below: impact start,
-//!                                     //   or declaration when not recorded
-//!     "time_to_detect": 120 | null,      // detected_at - start
+//!   "durations_seconds": {            // whole seconds, never negative; null
+//!                                     //   when an end is missing
+//!     "measured_from": "impact_started" | "detected_at" | "declared_at",
+//!                                     // the start used below (and for T+), a
+//!                                     //   field of `incident`: the recorded
+//!                                     //   impact start; without one the first
+//!                                     //   alert if it fired before the
+//!                                     //   declaration, else the declaration
+//!     "time_to_detect": 120 | null,      // detected_at - start; null when
+//!                                     //   measured from detected_at itself
 //!     "time_to_acknowledge": 60 | null,  // acknowledged_at - detected_at
 //!     "time_to_mitigate": 900 | null,    // mitigated_at - start
-//!     "time_to_resolve": 1800 | null     // resolved_at - start
+//!     "time_to_resolve": 1800 | null     // impact_ended - start
 //!   },
 //!   "integrity": {
 //!     "chain_ok": true,               // false if any problem below
@@ -48,14 +65,24 @@
 //!                  "linked_seqs": [5, 6] } ],         // entries done while it was tested
 //!     "systematic": { "at": "...", "reason": "..." } | null
 //!   },
+//!   "timeline": [ { "seq": 3,         // the entry's seq
+//!                   "at": "...",      // when it happened: an alert when it
+//!                                     //   started firing (its startsAt),
+//!                                     //   anything else when recorded
+//!                   "recorded_at": "...", // when firebreak saw / recorded it
+//!                   "actor": "ann", "category": "alert",
+//!                   "what": "Alert firing: ..." } ],
+//!                                     // every entry, ordered by "at" (ties
+//!                                     //   in journal order)
 //!   "entries": [ ... ]                // every journal entry, in order, exactly
 //!                                     //   as in the journal: {seq, ts, prev,
 //!                                     //   actor, event: {kind, ...}, hash}
 //! }
 //! ```
 //!
-//! Durations may be negative (e.g. an alert that fired before the backdated
-//! impact start).
+//! No duration is negative: an end recorded before its start (an alert
+//! that fired before the recorded impact start, a human who acted before
+//! the first alert) counts as 0, and the Markdown says which time to check.
 
 use std::path::Path;
 
@@ -64,7 +91,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use super::journal::{self, Replay};
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, MeasuredFrom};
+use crate::domain::Entry;
 
 mod markdown;
 
@@ -143,31 +171,76 @@ pub fn export_incident(
     Ok(render(format, &incident, &replay, now))
 }
 
-/// The key durations, shared by both formats.
+/// The key durations, shared by both formats. None is negative: an end
+/// recorded before its start counts as zero, and says by how much.
 struct Durations {
-    /// True when impact start was not recorded and declaration is used.
-    from_declaration: bool,
-    detect: Option<Duration>,
-    acknowledge: Option<Duration>,
-    mitigate: Option<Duration>,
-    resolve: Option<Duration>,
+    /// Where they are measured from, and which time that is.
+    start: DateTime<Utc>,
+    from: MeasuredFrom,
+    /// `None` when measured from the first alert: detection is then the
+    /// start itself, and how long the impact went unseen is not known.
+    detect: Option<Span>,
+    acknowledge: Option<Span>,
+    mitigate: Option<Span>,
+    resolve: Option<Span>,
+}
+
+/// One duration: `length` is never negative; `early` is how long before
+/// its start the end was recorded (zero when it was not).
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    length: Duration,
+    early: Duration,
+}
+
+fn span(start: DateTime<Utc>, end: DateTime<Utc>) -> Span {
+    let d = end - start;
+    if d < Duration::zero() {
+        Span {
+            length: Duration::zero(),
+            early: -d,
+        }
+    } else {
+        Span {
+            length: d,
+            early: Duration::zero(),
+        }
+    }
 }
 
 fn durations(inc: &Incident) -> Durations {
-    let start = inc.t0();
+    let (start, from) = inc.measured_from();
+    let detect = match from {
+        MeasuredFrom::FirstAlert => None,
+        _ => inc.detected_at.map(|t| span(start, t)),
+    };
     Durations {
-        from_declaration: inc.impact_started.is_none(),
-        detect: inc.detected_at.map(|t| t - start),
-        acknowledge: inc.acknowledged_at.zip(inc.detected_at).map(|(a, d)| a - d),
-        mitigate: inc.mitigated_at.map(|t| t - start),
-        resolve: inc.resolved_at.map(|t| t - start),
+        start,
+        from,
+        detect,
+        acknowledge: inc
+            .acknowledged_at
+            .zip(inc.detected_at)
+            .map(|(a, d)| span(d, a)),
+        mitigate: inc.mitigated_at.map(|t| span(start, t)),
+        resolve: inc.impact_ended.map(|e| span(start, e.at)),
     }
+}
+
+/// The entries in the order things happened: an alert when it started
+/// firing (its `startsAt`), everything else when it was recorded; entries
+/// of the same moment stay in journal order.
+fn chronological(entries: &[Entry]) -> Vec<(DateTime<Utc>, &Entry)> {
+    let mut rows: Vec<(DateTime<Utc>, &Entry)> =
+        entries.iter().map(|e| (e.happened_at(), e)).collect();
+    rows.sort_by_key(|(at, _)| *at);
+    rows
 }
 
 /// The machine-readable export; schema in the module documentation.
 pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
     let d = durations(incident);
-    let secs = |d: Option<Duration>| d.map(|d| d.num_seconds());
+    let secs = |d: Option<Span>| d.map(|d| d.length.num_seconds());
     json!({
         "schema": "firebreak.incident",
         "version": 1,
@@ -184,9 +257,11 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "acknowledged_at": incident.acknowledged_at,
             "mitigated_at": incident.mitigated_at,
             "resolved_at": incident.resolved_at,
+            "impact_ended": incident.impact_ended.map(|e| e.at),
+            "impact_ended_from": incident.impact_ended.map(|e| e.source.key()),
         },
         "durations_seconds": {
-            "measured_from": if d.from_declaration { "declared_at" } else { "impact_started" },
+            "measured_from": d.from.key(),
             "time_to_detect": secs(d.detect),
             "time_to_acknowledge": secs(d.acknowledge),
             "time_to_mitigate": secs(d.mitigate),
@@ -200,6 +275,14 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "set_aside": replay.set_aside.as_ref().map(|p| p.display().to_string()),
         },
         "hypotheses": hypotheses_json(replay, now),
+        "timeline": chronological(&replay.entries).into_iter().map(|(at, e)| json!({
+            "seq": e.seq,
+            "at": at,
+            "recorded_at": e.ts,
+            "actor": e.actor,
+            "category": e.event.category(),
+            "what": e.event.describe(),
+        })).collect::<Vec<_>>(),
         "entries": replay.entries,
     })
 }

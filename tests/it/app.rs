@@ -894,3 +894,115 @@ fn impact_start_is_never_guessed_and_a_correction_says_so() {
         Some(now - Duration::minutes(20))
     );
 }
+
+/// The impact end is offered as firebreak saw it (the alerts resolving
+/// after the flag flip), and the responder's correction wins, with a word
+/// about what it replaces; nonsense is explained, not recorded.
+#[test]
+fn impact_end_is_offered_as_seen_and_a_correction_wins() {
+    use firebreak::domain::incident::ImpactEndSource;
+    use firebreak::domain::SYSTEM_ACTOR;
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(dir.path(), t("2026-11-27T14:00:00Z"));
+    let seen = t("2026-11-27T14:20:00Z");
+    for (at, actor, event) in [
+        (
+            "2026-11-27T14:01:00Z",
+            SYSTEM_ACTOR,
+            Event::AlertFiring {
+                fingerprint: "f1".into(),
+                name: "HighErrorRate".into(),
+                severity: "critical".into(),
+                summary: String::new(),
+                labels: Default::default(),
+                since: Some(t("2026-11-27T13:58:00Z")),
+            },
+        ),
+        (
+            "2026-11-27T14:10:00Z",
+            "ann",
+            Event::FlagChanged {
+                provider: "demo".into(),
+                flag: "new-checkout-flow".into(),
+                before: Some(true),
+                after: Some(false),
+                wanted: false,
+                ok: true,
+                detail: String::new(),
+            },
+        ),
+        (
+            "2026-11-27T14:20:00Z",
+            SYSTEM_ACTOR,
+            Event::AlertResolved {
+                fingerprint: "f1".into(),
+                name: "HighErrorRate".into(),
+            },
+        ),
+    ] {
+        d.now = t(at);
+        d.run(vec![Effect::Record {
+            actor: actor.into(),
+            event,
+            then: Vec::new(),
+        }]);
+    }
+    d.now = t("2026-11-27T14:30:00Z");
+    let end = d.state.incident.as_ref().unwrap().impact_ended.unwrap();
+    assert_eq!(
+        (end.at, end.source),
+        (seen, ImpactEndSource::AlertsResolved)
+    );
+
+    // `I` offers it, to confirm or correct.
+    d.keys("I");
+    assert!(
+        matches!(&d.state.mode, Mode::Prompt { input, .. } if input == "14:20:00Z"),
+        "{:?}",
+        d.state.mode
+    );
+    // Nothing, the future, or before the impact start: asked again.
+    d.send(ctrl('u'));
+    d.send(code(KeyCode::Enter));
+    let error = |d: &Driver| match &d.state.mode {
+        Mode::Prompt { error: Some(e), .. } => e.clone(),
+        m => panic!("expected the prompt to stay with an error, got {m:?}"),
+    };
+    assert!(error(&d).contains("When did impact end"));
+    d.keys("2026-11-27T15:00:00Z");
+    d.send(code(KeyCode::Enter));
+    assert!(error(&d).contains("in the future"));
+    d.send(code(KeyCode::Esc));
+    d.keys("i-40m");
+    d.send(code(KeyCode::Enter));
+    d.keys("I");
+    d.send(ctrl('u'));
+    d.keys("-45m");
+    d.send(code(KeyCode::Enter));
+    assert!(
+        error(&d).contains("before the impact start (13:50:00Z)"),
+        "{}",
+        error(&d)
+    );
+    // A real correction: recorded, and it says what it replaces.
+    d.send(ctrl('u'));
+    d.keys("14:25Z");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.mode, Mode::Normal);
+    let end = d.state.incident.as_ref().unwrap().impact_ended.unwrap();
+    assert_eq!(
+        (end.at, end.source),
+        (t("2026-11-27T14:25:00Z"), ImpactEndSource::Recorded)
+    );
+    let n = d.state.notice.as_ref().unwrap();
+    assert!(
+        n.text
+            .contains("14:25:00Z replaces 14:20:00Z (when the firing alerts"),
+        "{}",
+        n.text
+    );
+    assert!(matches!(
+        d.state.timeline.entries.last().map(|e| &e.event),
+        Some(Event::ImpactEnded { .. })
+    ));
+}

@@ -36,6 +36,11 @@ fn flag_off() -> DateTime<Utc> {
     // (not the later status click).
     at("2024-05-01T14:09:00Z")
 }
+fn alerts_recovered() -> DateTime<Utc> {
+    // The end of impact: the alert resolved after the flag flip (not the
+    // later resolve click).
+    at("2024-05-01T14:20:00Z")
+}
 fn resolved() -> DateTime<Utc> {
     at("2024-05-01T14:31:05Z")
 }
@@ -215,6 +220,7 @@ fn key_times_and_durations_match_the_recorded_times() {
         ("Detected (first alert)", alert_since()),
         ("Acknowledged (first human action)", first_human()),
         ("Mitigated", flag_off()),
+        ("Impact ended", alerts_recovered()),
         ("Resolved", resolved()),
     ] {
         let row = format!(
@@ -228,7 +234,7 @@ fn key_times_and_durations_match_the_recorded_times() {
         ("Time to detect", alert_since() - impact()),
         ("Time to acknowledge", first_human() - alert_since()),
         ("Time to mitigate", flag_off() - impact()),
-        ("Time to resolve", resolved() - impact()),
+        ("Time to resolve", alerts_recovered() - impact()),
     ];
     for (name, d) in expect {
         let line = format!("- **{name}:** {} ", fmt_duration(d));
@@ -238,11 +244,14 @@ fn key_times_and_durations_match_the_recorded_times() {
     assert!(keys.contains("**Time to detect:** 3m00s"));
     assert!(keys.contains("**Time to acknowledge:** 5m30s"));
     assert!(keys.contains("**Time to mitigate:** 14m00s"));
-    assert!(keys.contains("**Time to resolve:** 36m05s"));
+    assert!(keys.contains(
+        "**Time to resolve:** 25m00s (from the recorded impact start to the end of impact, \
+         when the firing alerts all resolved after the mitigation)"
+    ));
 }
 
 #[test]
-fn timeline_rows_follow_the_journal_with_t_plus_and_escaped_cells() {
+fn timeline_rows_follow_what_happened_with_t_plus_and_escaped_cells() {
     let dir = tempfile::tempdir().unwrap();
     let (inc, replay) = load(&record(dir.path()));
     let md = export::markdown(&inc, &replay, now());
@@ -253,18 +262,23 @@ fn timeline_rows_follow_the_journal_with_t_plus_and_escaped_cells() {
         .filter(|l| l.starts_with("| 2024-"))
         .collect();
     assert_eq!(rows.len(), replay.entries.len());
-    for (row, e) in rows.iter().zip(&replay.entries) {
+    // In the order things happened: the alert (firing since 13:58, seen
+    // at 14:04) comes first; the rest in journal order.
+    let mut order: Vec<&Entry> = replay.entries.iter().collect();
+    order.sort_by_key(|e| e.happened_at());
+    assert_eq!(order[0].seq, 3, "the alert");
+    for (row, e) in rows.iter().zip(order) {
         let want = format!(
             "| {} | {} | {} |",
-            e.ts.format("%Y-%m-%d %H:%M:%S"),
-            t_plus(impact(), e.ts),
+            e.happened_at().format("%Y-%m-%d %H:%M:%S"),
+            t_plus(impact(), e.happened_at()),
             e.actor
         );
         assert!(row.starts_with(&want), "{row} should start with {want}");
         assert_eq!(unescaped_pipes(row), 5, "4 cells exactly: {row}");
     }
-    assert!(rows[0].contains("| T+8m00s | ann | Incident declared: Checkout errors in EU"));
-    assert!(rows[2].contains("5xx ratio > 5% \\| checkout"));
+    assert!(rows[0].contains("5xx ratio > 5% \\| checkout"));
+    assert!(rows[1].contains("| T+8m00s | ann | Incident declared: Checkout errors in EU"));
     assert!(rows[3].contains("new checkout flow suspected<br>turning it off"));
     assert!(rows[9].contains("| T+36m05s | ann | Status monitoring -> resolved |"));
 }
@@ -336,6 +350,8 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
     assert_eq!(i["acknowledged_at"], "2024-05-01T14:03:30Z");
     assert_eq!(i["mitigated_at"], "2024-05-01T14:09:00Z");
     assert_eq!(i["resolved_at"], "2024-05-01T14:31:05Z");
+    assert_eq!(i["impact_ended"], "2024-05-01T14:20:00Z");
+    assert_eq!(i["impact_ended_from"], "alerts_resolved");
     let d = &v["durations_seconds"];
     assert_eq!(d["measured_from"], "impact_started");
     assert_eq!(
@@ -344,7 +360,7 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
     );
     assert_eq!(d["time_to_acknowledge"], 330);
     assert_eq!(d["time_to_mitigate"], (flag_off() - impact()).num_seconds());
-    assert_eq!(d["time_to_resolve"], 2165);
+    assert_eq!(d["time_to_resolve"], 1500);
     assert_eq!(v["integrity"]["chain_ok"], true);
     assert_eq!(v["integrity"]["problems"].as_array().unwrap().len(), 0);
     assert_eq!(v["integrity"]["set_aside"], serde_json::Value::Null);
@@ -386,9 +402,7 @@ fn without_an_impact_start_times_are_measured_from_declaration() {
     assert!(md.contains("| Impact started | not recorded | |"));
     assert!(md.contains("| Detected (first alert) | not recorded | |"));
     assert!(md.contains("- **Time to detect:** not recorded"));
-    assert!(
-        md.contains("- **Time to resolve:** 10m00s (from declaration (impact start not recorded)")
-    );
+    assert!(md.contains("- **Time to resolve:** 10m00s (from the declaration to the end of impact"));
     assert!(md.contains("**Demo:**"));
     let v = export::json(&inc, &replay, now());
     assert_eq!(v["durations_seconds"]["measured_from"], "declared_at");
@@ -565,4 +579,397 @@ fn hostile_alert_text_is_made_visible_in_the_markdown_export() {
         !md.lines().any(|l| l.starts_with("| 14:00 | forged")),
         "{md}"
     );
+}
+
+/// A journal of `(time, actor, event)`, read back as an export sees it.
+fn journal_of(dir: &Path, id: &str, entries: Vec<(&str, &str, Event)>) -> (Incident, Replay) {
+    let mut j = Journal::create(dir, id).unwrap();
+    for (ts, actor, event) in entries {
+        j.append(at(ts), actor, event).unwrap();
+    }
+    load(j.path())
+}
+
+fn declared(id: &str) -> Event {
+    Event::IncidentDeclared {
+        id: id.into(),
+        title: "Checkout errors".into(),
+        severity: Severity::Sev2,
+        demo: false,
+    }
+}
+
+fn alert(fp: &str, severity: &str, since: &str) -> Event {
+    Event::AlertFiring {
+        fingerprint: fp.into(),
+        name: format!("Alert{fp}"),
+        severity: severity.into(),
+        summary: String::new(),
+        labels: Default::default(),
+        since: Some(at(since)),
+    }
+}
+
+fn alert_resolved(fp: &str) -> Event {
+    Event::AlertResolved {
+        fingerprint: fp.into(),
+        name: format!("Alert{fp}"),
+    }
+}
+
+fn flag_turned_off() -> Event {
+    Event::FlagChanged {
+        provider: "unleash".into(),
+        flag: "new-checkout".into(),
+        before: Some(true),
+        after: Some(false),
+        wanted: false,
+        ok: true,
+        detail: String::new(),
+    }
+}
+
+fn status(from: Status, to: Status) -> Event {
+    Event::StatusChanged { from, to }
+}
+
+/// Every duration of the JSON export is a whole number of seconds, never
+/// below zero, or null.
+fn assert_no_negative_duration(v: &serde_json::Value) {
+    let d = v["durations_seconds"].as_object().unwrap();
+    for (k, x) in d {
+        if k.starts_with("time_to_") {
+            assert!(
+                x.is_null() || x.as_i64().is_some_and(|s| s >= 0),
+                "{k} = {x}"
+            );
+        }
+    }
+}
+
+/// The usual case: nobody recorded the impact start, and the alert fired
+/// 4m27s before anyone declared. Durations run from that alert; none is
+/// negative, and the draft never says an end came before its start.
+#[test]
+fn without_an_impact_start_durations_run_from_the_first_alert_and_are_never_negative() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-a",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-a")),
+            // Seen on the first poll after declaring; firing since 13:55:33.
+            (
+                "2024-05-01T14:00:05Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T13:55:33Z"),
+            ),
+            (
+                "2024-05-01T14:01:00Z",
+                "ann",
+                Event::Note {
+                    text: "looking".into(),
+                },
+            ),
+            ("2024-05-01T14:10:00Z", "ann", flag_turned_off()),
+            ("2024-05-01T14:12:00Z", SYSTEM_ACTOR, alert_resolved("a")),
+            (
+                "2024-05-01T14:30:00Z",
+                "ann",
+                status(Status::Investigating, Status::Resolved),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_no_negative_duration(&v);
+    let d = &v["durations_seconds"];
+    assert_eq!(d["measured_from"], "detected_at", "{d}");
+    assert_eq!(v["incident"]["detected_at"], "2024-05-01T13:55:33Z");
+    // Detection is the start itself: how long impact went unseen is unknown.
+    assert_eq!(d["time_to_detect"], serde_json::Value::Null);
+    assert_eq!(d["time_to_acknowledge"], 327); // 13:55:33 -> 14:01:00
+    assert_eq!(d["time_to_mitigate"], 867); // 13:55:33 -> 14:10:00
+
+    let md = export::markdown(&inc, &replay, now());
+    let keys = section(&md, "## Key times");
+    assert!(
+        keys.contains("measured from the first alert (no impact start was recorded; "),
+        "{keys}"
+    );
+    assert!(
+        keys.contains("| Declared | 2024-05-01 14:00:00 UTC | T+4m27s |"),
+        "{keys}"
+    );
+    assert!(keys.contains("- **Time to detect:** not known"), "{keys}");
+    assert!(keys.contains("- **Time to acknowledge:** 5m27s "), "{keys}");
+    assert!(keys.contains("- **Time to mitigate:** 14m27s "), "{keys}");
+    assert!(!md.contains("BEFORE"), "{md}");
+    assert!(!md.contains("-4m27s"), "{md}");
+    assert!(
+        section(&md, "## Detection").contains("(T+0s); time to detect not known"),
+        "{md}"
+    );
+}
+
+/// A recorded impact start later than the first alert, and a human who
+/// acted before any alert: zero, with what to check, never negative.
+#[test]
+fn an_end_recorded_before_its_start_counts_as_zero_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-b",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-b")),
+            (
+                "2024-05-01T14:00:30Z",
+                "ann",
+                Event::Note {
+                    text: "customers report errors".into(),
+                },
+            ),
+            (
+                "2024-05-01T14:01:00Z",
+                "ann",
+                Event::ImpactStarted {
+                    at: at("2024-05-01T13:58:00Z"),
+                },
+            ),
+            // Firing since 13:57, a minute before the impact start said.
+            (
+                "2024-05-01T14:02:00Z",
+                SYSTEM_ACTOR,
+                alert("a", "warning", "2024-05-01T13:57:00Z"),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_no_negative_duration(&v);
+    assert_eq!(v["durations_seconds"]["measured_from"], "impact_started");
+    assert_eq!(v["durations_seconds"]["time_to_detect"], 0);
+    // The note (14:00:30) came after the alert started firing (13:57).
+    assert_eq!(v["durations_seconds"]["time_to_acknowledge"], 210);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains(
+            "- **Time to detect:** 0s (recorded 1m00s before the recorded impact start: \
+             check the recorded times)"
+        ),
+        "{md}"
+    );
+
+    // An alert that fires only after the declaration: measured from the
+    // declaration, and a human who acted first acknowledged it in 0s.
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-c",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-c")),
+            (
+                "2024-05-01T14:00:30Z",
+                "ann",
+                Event::Note {
+                    text: "customers report errors".into(),
+                },
+            ),
+            (
+                "2024-05-01T14:05:00Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T14:04:00Z"),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_no_negative_duration(&v);
+    assert_eq!(v["durations_seconds"]["measured_from"], "declared_at");
+    assert_eq!(v["durations_seconds"]["time_to_detect"], 240);
+    assert_eq!(v["durations_seconds"]["time_to_acknowledge"], 0);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains("- **Time to acknowledge:** 0s (recorded 3m30s before the first alert"),
+        "{md}"
+    );
+}
+
+/// The issue's incident: flag off at T+10m42s, the alerts resolved at
+/// T+11m26s, resolve pressed at T+15m13s. The impact ended with the
+/// alerts, and the export says that is what it used.
+#[test]
+fn impact_end_is_when_the_alerts_recovered_not_when_resolve_was_pressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-d",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-d")),
+            (
+                "2024-05-01T14:00:01Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T14:00:00Z"),
+            ),
+            (
+                "2024-05-01T14:00:01Z",
+                SYSTEM_ACTOR,
+                alert("b", "warning", "2024-05-01T14:00:00Z"),
+            ),
+            ("2024-05-01T14:10:42Z", "ann", flag_turned_off()),
+            ("2024-05-01T14:11:10Z", SYSTEM_ACTOR, alert_resolved("a")),
+            ("2024-05-01T14:11:26Z", SYSTEM_ACTOR, alert_resolved("b")),
+            (
+                "2024-05-01T14:15:13Z",
+                "ann",
+                status(Status::Investigating, Status::Resolved),
+            ),
+        ],
+    );
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended"], "2024-05-01T14:11:26Z");
+    assert_eq!(v["incident"]["impact_ended_from"], "alerts_resolved");
+    assert_eq!(v["incident"]["resolved_at"], "2024-05-01T14:15:13Z");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 686);
+    let md = export::markdown(&inc, &replay, now());
+    let keys = section(&md, "## Key times");
+    assert!(
+        keys.contains("| Impact ended | 2024-05-01 14:11:26 UTC | T+11m26s |"),
+        "{keys}"
+    );
+    assert!(
+        keys.contains(
+            "- **Time to resolve:** 11m26s (from the declaration to the end of impact, \
+             when the firing alerts all resolved after the mitigation)"
+        ),
+        "{keys}"
+    );
+    assert!(
+        section(&md, "## Impact").contains(
+            "to 2024-05-01 14:11:26 UTC (when the firing alerts all resolved after the mitigation)"
+        ),
+        "{md}"
+    );
+}
+
+/// A metric check that passed after the alerts resolved moves the end to
+/// it; with no recovery at all the resolve stands in, and says so; a
+/// responder's correction wins and the draft shows what firebreak saw.
+#[test]
+fn impact_end_says_where_it_comes_from_and_a_correction_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = |id: &'static str| {
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared(id)),
+            (
+                "2024-05-01T14:00:01Z",
+                SYSTEM_ACTOR,
+                alert("a", "critical", "2024-05-01T14:00:00Z"),
+            ),
+            ("2024-05-01T14:10:00Z", "ann", flag_turned_off()),
+        ]
+    };
+    let check_passed = Event::StepFinished {
+        run_id: "r1".into(),
+        step: 4,
+        title: "Error ratio under 1%".into(),
+        step_kind: "query".into(),
+        ok: true,
+        exit_code: None,
+        duration_ms: 90_000,
+        output_tail: String::new(),
+        detail: String::new(),
+    };
+
+    let mut verified = base("inc-e");
+    verified.push(("2024-05-01T14:11:00Z", SYSTEM_ACTOR, alert_resolved("a")));
+    verified.push(("2024-05-01T14:12:30Z", "ann", check_passed));
+    let (inc, replay) = journal_of(dir.path(), "inc-e", verified);
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended"], "2024-05-01T14:12:30Z");
+    assert_eq!(v["incident"]["impact_ended_from"], "metrics_verified");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 750);
+    assert_eq!(v["incident"]["resolved_at"], serde_json::Value::Null);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains("the impact lasted 12m30s; not resolved when this draft was generated"),
+        "{md}"
+    );
+
+    let mut unresolved = base("inc-f");
+    unresolved.push((
+        "2024-05-01T14:40:00Z",
+        "ann",
+        status(Status::Investigating, Status::Resolved),
+    ));
+    let (inc, replay) = journal_of(dir.path(), "inc-f", unresolved);
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended_from"], "resolved_at");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 2400);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains("when the status was set to resolved (no recovery of the alerts was recorded)"),
+        "{md}"
+    );
+
+    let mut corrected = base("inc-g");
+    corrected.push(("2024-05-01T14:11:00Z", SYSTEM_ACTOR, alert_resolved("a")));
+    corrected.push((
+        "2024-05-01T14:20:00Z",
+        "ann",
+        Event::ImpactEnded {
+            at: at("2024-05-01T14:16:00Z"),
+        },
+    ));
+    let (inc, replay) = journal_of(dir.path(), "inc-g", corrected);
+    let v = export::json(&inc, &replay, now());
+    assert_eq!(v["incident"]["impact_ended"], "2024-05-01T14:16:00Z");
+    assert_eq!(v["incident"]["impact_ended_from"], "recorded");
+    assert_eq!(v["durations_seconds"]["time_to_resolve"], 960);
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains(
+            "- **Impact end corrected:** the responder recorded 2024-05-01 14:16:00 UTC; \
+             firebreak saw it end at 2024-05-01 14:11:00 UTC (when the firing alerts all \
+             resolved after the mitigation)."
+        ),
+        "{md}"
+    );
+    // The correction is on the timeline.
+    assert!(
+        section(&md, "## Timeline").contains("Impact ended at 2024-05-01 14:16:00 UTC"),
+        "{md}"
+    );
+}
+
+/// An alert is on the timeline when it started firing (its startsAt),
+/// not when firebreak first polled it, and the time firebreak saw it is
+/// kept: in the Markdown row and in the JSON export's timeline.
+#[test]
+fn the_timeline_lists_an_alert_when_it_started_firing_and_keeps_when_it_was_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = load(&record(dir.path()));
+    let md = export::markdown(&inc, &replay, now());
+    let rows: Vec<&str> = section(&md, "## Timeline")
+        .lines()
+        .filter(|l| l.starts_with("| 2024-"))
+        .collect();
+    assert_eq!(
+        rows[0],
+        "| 2024-05-01 13:58:00 | T+3m00s | firebreak | Alert firing: HighErrorRate [critical] \
+         5xx ratio > 5% \\| checkout (firebreak saw it at 2024-05-01 14:04:00, T+9m00s) |"
+    );
+    // Declared at 14:03, after the alert started: it follows it.
+    assert!(rows[1].starts_with("| 2024-05-01 14:03:00 | T+8m00s | ann | Incident declared"));
+
+    let v = export::json(&inc, &replay, now());
+    let timeline = v["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), replay.entries.len());
+    let alert = &timeline[0];
+    assert_eq!(alert["seq"], 3);
+    assert_eq!(alert["at"], "2024-05-01T13:58:00Z");
+    assert_eq!(alert["recorded_at"], "2024-05-01T14:04:00Z");
+    assert_eq!(alert["category"], "alert");
+    assert_eq!(timeline[1]["seq"], 1);
+    assert_eq!(timeline[1]["at"], timeline[1]["recorded_at"]);
+    let ats: Vec<&str> = timeline.iter().map(|r| r["at"].as_str().unwrap()).collect();
+    assert!(ats.windows(2).all(|w| w[0] <= w[1]), "{ats:?}");
+    // The journal's entries are still exported exactly as recorded.
+    assert_eq!(v["entries"][2]["ts"], "2024-05-01T14:04:00Z");
 }

@@ -119,6 +119,16 @@ pub(crate) fn on_action(
         Action::MarkImpactStart => {
             prompt_if_incident(state, PromptKind::ImpactStart, String::new(), now);
         }
+        Action::MarkImpactEnd => {
+            // Offered with the end firebreak knows, to confirm or correct.
+            let known = state
+                .incident
+                .as_ref()
+                .and_then(|i| i.impact_ended)
+                .map(|e| typed_time(e.at, now))
+                .unwrap_or_default();
+            prompt_if_incident(state, PromptKind::ImpactEnd, known, now);
+        }
         Action::SetSeverity => {
             if state.require_incident(now) {
                 let cur = state.current_severity();
@@ -328,8 +338,70 @@ pub(crate) fn submit(
                 Vec::new()
             }
         },
+        PromptKind::ImpactEnd if text.is_empty() => {
+            state.mode = Mode::Prompt {
+                kind,
+                input,
+                error: Some(
+                    "When did impact end? 14:20, -5m, 10m ago, or now (Esc cancels)".into(),
+                ),
+            };
+            Vec::new()
+        }
+        PromptKind::ImpactEnd => {
+            let start = state.incident.as_ref().and_then(|i| i.impact_started);
+            let error = match parse_when(&text, now, state.settings.local_offset) {
+                Ok(at) if at > now => Err("That is in the future".to_string()),
+                Ok(at) if start.is_some_and(|s| at < s) => Err(format!(
+                    "That is before the impact start ({})",
+                    start.map_or(String::new(), |s| s.format("%H:%M:%SZ").to_string())
+                )),
+                other => other,
+            };
+            match error {
+                Ok(at) => {
+                    // The timeline keeps every answer; the export the latest.
+                    if let Some(before) = state
+                        .incident
+                        .as_ref()
+                        .and_then(|i| i.impact_ended)
+                        .filter(|e| e.at != at)
+                    {
+                        state.notify(
+                            Level::Info,
+                            format!(
+                                "Impact end corrected: {} replaces {} ({})",
+                                at.format("%H:%M:%SZ"),
+                                before.at.format("%H:%M:%SZ"),
+                                before.source.phrase()
+                            ),
+                            now,
+                        );
+                    }
+                    vec![state.record(Event::ImpactEnded { at })]
+                }
+                Err(e) => {
+                    state.mode = Mode::Prompt {
+                        kind,
+                        input,
+                        error: Some(e),
+                    };
+                    Vec::new()
+                }
+            }
+        }
         // Other prompts belong to other features (see keys.rs).
         _ => Vec::new(),
+    }
+}
+
+/// A time as the responder would type it back: `14:11:26Z` today (UTC),
+/// else in full.
+fn typed_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if at.date_naive() == now.date_naive() {
+        at.format("%H:%M:%SZ").to_string()
+    } else {
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 }
 

@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::durations;
-use crate::domain::incident::{fmt_duration, t_plus, Incident};
+use super::{chronological, durations, Durations, Span};
+use crate::domain::incident::{
+    fmt_duration, signals_impact, t_plus, ImpactEndSource, Incident, MeasuredFrom,
+};
 use crate::domain::{Entry, Event};
 use crate::timeline::journal::Replay;
 
@@ -16,6 +18,8 @@ struct Ctx<'a> {
     inc: &'a Incident,
     replay: &'a Replay,
     now: DateTime<Utc>,
+    /// The key durations and where they (and every T+) are measured from.
+    d: Durations,
 }
 
 type Section = fn(&Ctx, &mut String);
@@ -45,6 +49,7 @@ pub fn markdown(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Str
         inc: incident,
         replay,
         now,
+        d: durations(incident),
     };
     let mut out = String::new();
     header(&cx, &mut out);
@@ -129,9 +134,13 @@ fn integrity_warning(cx: &Ctx, out: &mut String) {
 fn summary(cx: &Ctx, out: &mut String) {
     let inc = cx.inc;
     let _ = writeln!(out, "## Summary\n");
-    let lasted = match inc.resolved_at {
-        Some(r) => format!("resolved after {}", fmt_duration(r - inc.t0())),
-        None => "not resolved when this draft was generated".to_string(),
+    let lasted = match (cx.d.resolve, inc.resolved_at) {
+        (Some(r), Some(_)) => format!("resolved; the impact lasted {}", fmt_duration(r.length)),
+        (Some(r), None) => format!(
+            "the impact lasted {}; not resolved when this draft was generated",
+            fmt_duration(r.length)
+        ),
+        (None, _) => "not resolved when this draft was generated".to_string(),
     };
     let _ = writeln!(
         out,
@@ -148,12 +157,16 @@ fn summary(cx: &Ctx, out: &mut String) {
 fn impact(cx: &Ctx, out: &mut String) {
     let inc = cx.inc;
     let _ = writeln!(out, "## Impact\n");
-    let end = inc.resolved_at.map_or("ongoing".to_string(), utc);
-    let start = match inc.impact_started {
-        Some(t) => utc(t),
-        None => format!("not recorded (declared {})", utc(inc.declared_at)),
+    let end = match inc.impact_ended {
+        Some(e) => format!("{} ({})", utc(e.at), e.source.phrase()),
+        None => "ongoing".to_string(),
     };
-    let _ = writeln!(out, "Recorded impact window: {start} to {end}.\n");
+    let start = match cx.d.from {
+        MeasuredFrom::ImpactStarted => utc(cx.d.start),
+        MeasuredFrom::FirstAlert => format!("start not recorded (first alert {})", utc(cx.d.start)),
+        MeasuredFrom::DeclaredAt => format!("start not recorded (declared {})", utc(cx.d.start)),
+    };
+    let _ = writeln!(out, "Impact window: {start} to {end}.\n");
     todo(
         out,
         "who and what was affected and how badly: users, requests failed, revenue, SLO error budget spent.",
@@ -162,8 +175,14 @@ fn impact(cx: &Ctx, out: &mut String) {
 
 fn key_times(cx: &Ctx, out: &mut String) {
     let inc = cx.inc;
-    let t0 = inc.t0();
+    let t0 = cx.d.start;
     let _ = writeln!(out, "## Key times\n");
+    let _ = writeln!(
+        out,
+        "T+ and the durations below are measured from {}{}.\n",
+        cx.d.from.phrase(),
+        cx.d.from.why()
+    );
     let _ = writeln!(out, "| Milestone | UTC | T+ |\n|---|---|---|");
     let rows = [
         ("Impact started", inc.impact_started),
@@ -171,6 +190,7 @@ fn key_times(cx: &Ctx, out: &mut String) {
         ("Declared", Some(inc.declared_at)),
         ("Acknowledged (first human action)", inc.acknowledged_at),
         ("Mitigated", inc.mitigated_at),
+        ("Impact ended", inc.impact_ended.map(|e| e.at)),
         ("Resolved", inc.resolved_at),
     ];
     for (name, at) in rows {
@@ -183,41 +203,60 @@ fn key_times(cx: &Ctx, out: &mut String) {
             }
         }
     }
-    let d = durations(inc);
-    let from = if d.from_declaration {
-        "declaration (impact start not recorded)"
-    } else {
-        "impact start"
-    };
-    let show = |d: Option<Duration>| match d {
+    let d = &cx.d;
+    let from = d.from.phrase();
+    // An end recorded before its start is not a negative time: it is zero,
+    // and the draft says which recorded time to check.
+    let show = |s: Option<Span>, start: &str| match s {
         None => "not recorded".to_string(),
-        Some(d) if d < Duration::zero() => format!(
-            "0s (the end came {} BEFORE the start: check the recorded impact start)",
-            fmt_duration(-d)
+        Some(s) if s.early > Duration::zero() => format!(
+            "0s (recorded {} before {start}: check the recorded times)",
+            fmt_duration(s.early)
         ),
-        Some(d) => fmt_duration(d),
+        Some(s) => fmt_duration(s.length),
+    };
+    let detect = match d.from {
+        MeasuredFrom::FirstAlert => "not known (the first alert is the earliest sign of impact \
+             recorded; record the impact start to measure it)"
+            .to_string(),
+        _ => show(d.detect, from),
     };
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "- **Time to detect:** {} (from {from} to first alert)",
-        show(d.detect)
+        "- **Time to detect:** {detect} (from {from} to first alert)"
     );
     let _ = writeln!(
         out,
         "- **Time to acknowledge:** {} (from first alert to first human action)",
-        show(d.acknowledge)
+        show(d.acknowledge, "the first alert")
     );
     let _ = writeln!(
         out,
         "- **Time to mitigate:** {} (from {from} to mitigation)",
-        show(d.mitigate)
+        show(d.mitigate, from)
     );
+    let end = match inc.impact_ended {
+        Some(e) => format!("the end of impact, {}", e.source.phrase()),
+        None => "the end of impact".to_string(),
+    };
     let _ = writeln!(
         out,
-        "- **Time to resolve:** {} (from {from} to resolution)",
-        show(d.resolve)
+        "- **Time to resolve:** {} (from {from} to {end})",
+        show(d.resolve, from)
     );
+    // A correction says what firebreak saw, so a reader can weigh both.
+    if let (Some(e), Some(seen)) = (inc.impact_ended, inc.impact_end_observed) {
+        if e.source == ImpactEndSource::Recorded && seen.at != e.at {
+            let _ = writeln!(
+                out,
+                "- **Impact end corrected:** the responder recorded {}; firebreak saw it end at {} ({}).",
+                utc(e.at),
+                utc(seen.at),
+                seen.source.phrase()
+            );
+        }
+    }
 }
 
 fn root_causes(_: &Ctx, out: &mut String) {
@@ -241,8 +280,9 @@ fn resolution(cx: &Ctx, out: &mut String) {
     let show = |t: Option<DateTime<Utc>>| t.map_or("not recorded".to_string(), utc);
     let _ = writeln!(
         out,
-        "Mitigated: {}. Resolved: {}. See *Actions taken* below.\n",
+        "Mitigated: {}. Impact ended: {}. Resolved: {}. See *Actions taken* below.\n",
         show(cx.inc.mitigated_at),
+        show(cx.inc.impact_ended.map(|e| e.at)),
         show(cx.inc.resolved_at)
     );
     todo(
@@ -375,7 +415,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
 }
 
 fn actions_taken(cx: &Ctx, out: &mut String) {
-    let t0 = cx.inc.t0();
+    let t0 = cx.d.start;
     let _ = writeln!(out, "## Actions taken\n");
     let rows = action_rows(&cx.replay.entries, t0);
     if rows.is_empty() {
@@ -414,27 +454,41 @@ fn actions_taken(cx: &Ctx, out: &mut String) {
 }
 
 fn detection(cx: &Ctx, out: &mut String) {
-    let inc = cx.inc;
     let _ = writeln!(out, "## Detection\n");
-    let first_alert = cx.replay.entries.iter().find_map(|e| match &e.event {
-        Event::AlertFiring { name, since, .. } => Some((name, since.unwrap_or(e.ts).min(e.ts))),
-        _ => None,
-    });
+    // The alert that is the detection: the earliest critical or warning one.
+    let first_alert = cx
+        .replay
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::AlertFiring { name, severity, .. } if signals_impact(severity) => {
+                Some((name, e.happened_at()))
+            }
+            _ => None,
+        })
+        .min_by_key(|(_, at)| *at);
     match first_alert {
         Some((name, at)) => {
-            let ttd = inc
-                .detected_at
-                .map_or("not recorded".to_string(), |d| fmt_duration(d - inc.t0()));
+            let ttd = match (cx.d.from, cx.d.detect) {
+                (MeasuredFrom::FirstAlert, _) => {
+                    "time to detect not known (impact start not recorded)".to_string()
+                }
+                (_, Some(s)) => format!("time to detect {}", fmt_duration(s.length)),
+                (_, None) => "time to detect not recorded".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "First alert: **{}** firing since {} ({}); time to detect {ttd}.\n",
+                "First alert: **{}** firing since {} ({}); {ttd}.\n",
                 one_line(name),
                 utc(at),
-                t_plus(inc.t0(), at)
+                t_plus(cx.d.start, at)
             );
         }
         None => {
-            let _ = writeln!(out, "No alert was recorded firing during this incident.\n");
+            let _ = writeln!(
+                out,
+                "No critical or warning alert was recorded firing during this incident.\n"
+            );
         }
     }
     todo(
@@ -555,26 +609,33 @@ fn hypotheses_tried(cx: &Ctx, out: &mut String) {
 }
 
 fn timeline(cx: &Ctx, out: &mut String) {
-    let t0 = cx.inc.t0();
+    let t0 = cx.d.start;
     let _ = writeln!(out, "## Timeline\n");
     let _ = writeln!(
         out,
-        "All times UTC; T+ is measured from {}.\n",
-        if cx.inc.impact_started.is_some() {
-            "the start of impact"
-        } else {
-            "the declaration (impact start not recorded)"
-        }
+        "All times UTC; T+ is measured from {}{}.\n",
+        cx.d.from.phrase(),
+        cx.d.from.why()
     );
     let _ = writeln!(out, "| UTC | T+ | Who | What |\n|---|---|---|---|");
-    for e in &cx.replay.entries {
+    // An alert is listed when it started firing, with when firebreak saw it.
+    for (at, e) in chronological(&cx.replay.entries) {
+        let mut what = e.event.describe();
+        if at != e.ts {
+            let _ = write!(
+                what,
+                " (firebreak saw it at {}, {})",
+                utc_cell(e.ts),
+                t_plus(t0, e.ts)
+            );
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
-            utc_cell(e.ts),
-            t_plus(t0, e.ts),
+            utc_cell(at),
+            t_plus(t0, at),
             cell(&e.actor),
-            cell(&e.event.describe())
+            cell(&what)
         );
     }
 }
