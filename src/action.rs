@@ -275,6 +275,7 @@ impl Action {
                 | SetSeverity
                 | SetStatus
                 | MarkImpactStart
+                | MarkImpactEnd
                 | ToggleFlag
                 | FlagOff
                 | FlagOn
