@@ -101,6 +101,11 @@ pub enum Action {
     )]
     MarkImpactEnd,
     #[strum(
+        message = "mitigated",
+        detailed_message = "Confirm or correct when the impact stopped (the mitigation)"
+    )]
+    MarkMitigated,
+    #[strum(
         message = "flip",
         detailed_message = "Flip the selected feature flag (confirm)"
     )]
@@ -276,6 +281,7 @@ impl Action {
                 | SetStatus
                 | MarkImpactStart
                 | MarkImpactEnd
+                | MarkMitigated
                 | ToggleFlag
                 | FlagOff
                 | FlagOn

@@ -83,6 +83,11 @@ pub enum Event {
     ImpactEnded {
         at: DateTime<Utc>,
     },
+    /// The responder confirmed or corrected when the impact stopped (the
+    /// mitigation); the export uses the latest.
+    MitigationMarked {
+        at: DateTime<Utc>,
+    },
     Note {
         text: String,
     },
@@ -260,6 +265,9 @@ impl Event {
             Event::ImpactEnded { at } => {
                 format!("Impact ended at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
             }
+            Event::MitigationMarked { at } => {
+                format!("Mitigated at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
+            }
             Event::Note { text } => format!("Note: {text}"),
             Event::AlertFiring {
                 name,
@@ -353,7 +361,8 @@ impl Event {
             | Event::SeverityChanged { .. }
             | Event::StatusChanged { .. }
             | Event::ImpactStarted { .. }
-            | Event::ImpactEnded { .. } => "incident",
+            | Event::ImpactEnded { .. }
+            | Event::MitigationMarked { .. } => "incident",
             Event::Note { .. } => "note",
             Event::AlertFiring { .. }
             | Event::AlertResolved { .. }

@@ -111,6 +111,11 @@ pub struct Incident {
     /// firing alert resolved; without one, the first time the status went
     /// to monitoring (or resolved).
     pub mitigated_at: Option<DateTime<Utc>>,
+    /// Where `mitigated_at` comes from.
+    pub mitigated_from: Option<MitigatedFrom>,
+    /// What the actions and alerts (or the status) say, whatever the
+    /// responder recorded: shown next to a correction.
+    pub mitigated_observed: Option<(DateTime<Utc>, MitigatedFrom)>,
     /// When the status went to resolved.
     pub resolved_at: Option<DateTime<Utc>>,
     /// When the impact ended, and how firebreak knows: as the responder
@@ -130,6 +135,8 @@ pub struct Incident {
     mitigated_by_action: Option<DateTime<Utc>>,
     /// The first status monitoring / resolved (the fallback).
     mitigated_by_status: Option<DateTime<Utc>>,
+    /// The latest mitigation time the responder recorded.
+    mitigated_recorded: Option<DateTime<Utc>>,
     /// The latest impact end the responder recorded.
     impact_end_recorded: Option<DateTime<Utc>>,
     /// When the firing alerts all resolved after a mitigation (cleared
@@ -138,6 +145,39 @@ pub struct Incident {
     /// The latest metric check (a playbook query step) that passed after
     /// the mitigation, while the incident was open.
     verified: Option<DateTime<Utc>>,
+}
+
+/// Where the mitigation time comes from, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MitigatedFrom {
+    /// The responder recorded it (`Event::MitigationMarked`).
+    Recorded,
+    /// A mitigation action after which the firing alerts all resolved.
+    Action,
+    /// Nothing better known: the status went to monitoring (or resolved).
+    Status,
+}
+
+impl MitigatedFrom {
+    /// The name in the JSON export.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Recorded => "recorded",
+            Self::Action => "action",
+            Self::Status => "status",
+        }
+    }
+
+    /// In a sentence: "mitigated {phrase}".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Self::Recorded => "as the responder recorded it",
+            Self::Action => "by the first mitigation after which the firing alerts resolved",
+            Self::Status => {
+                "when the status was set to monitoring (no mitigation that worked was recorded)"
+            }
+        }
+    }
 }
 
 /// When the impact ended and where that time comes from.
@@ -207,6 +247,9 @@ impl Incident {
                 detected_at: None,
                 acknowledged_at: None,
                 mitigated_at: None,
+                mitigated_from: None,
+                mitigated_observed: None,
+                mitigated_recorded: None,
                 resolved_at: None,
                 firing: Default::default(),
                 mitigation: None,
@@ -255,6 +298,7 @@ impl Incident {
             }
             Event::ImpactStarted { at } => self.impact_started = Some(*at),
             Event::ImpactEnded { at } => self.impact_end_recorded = Some(*at),
+            Event::MitigationMarked { at } => self.mitigated_recorded = Some(*at),
             // Detection: the first critical or warning alert. Informational
             // alerts (often long-standing and unrelated) do not count.
             Event::AlertFiring { severity, .. } if signals_impact(severity) => {
@@ -287,7 +331,17 @@ impl Incident {
             }
             _ => {}
         }
-        self.mitigated_at = self.mitigated_by_action.or(self.mitigated_by_status);
+        self.mitigated_observed = match (self.mitigated_by_action, self.mitigated_by_status) {
+            (Some(at), _) => Some((at, MitigatedFrom::Action)),
+            (None, Some(at)) => Some((at, MitigatedFrom::Status)),
+            (None, None) => None,
+        };
+        let mitigated = match self.mitigated_recorded {
+            Some(at) => Some((at, MitigatedFrom::Recorded)),
+            None => self.mitigated_observed,
+        };
+        self.mitigated_at = mitigated.map(|m| m.0);
+        self.mitigated_from = mitigated.map(|m| m.1);
         self.impact_end_observed = match self.recovered {
             Some(r) => Some(match self.verified {
                 Some(v) if v > r => ImpactEnd {

@@ -305,7 +305,8 @@ fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>
         | PromptKind::Rename
         | PromptKind::Declare
         | PromptKind::ImpactStart
-        | PromptKind::ImpactEnd => incident::submit(state, kind, input, now),
+        | PromptKind::ImpactEnd
+        | PromptKind::Mitigated => incident::submit(state, kind, input, now),
     }
 }
 

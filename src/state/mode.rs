@@ -15,6 +15,8 @@ pub enum PromptKind {
     ImpactStart,
     /// Offered with what firebreak saw; a correction wins.
     ImpactEnd,
+    /// When the impact stopped: offered with what firebreak saw.
+    Mitigated,
     Filter(Pane),
     /// `{matchers} DURATION comment` for a new silence.
     Silence,
@@ -40,6 +42,7 @@ impl PromptKind {
             PromptKind::Declare => "Declare incident (title)",
             PromptKind::ImpactStart => "Impact started at (14:02, 14:02Z, -10m, 1h ago)",
             PromptKind::ImpactEnd => "Impact ended at (14:20, 14:20Z, -5m, now)",
+            PromptKind::Mitigated => "Mitigated at (14:10, 14:10Z, -5m, now)",
             PromptKind::Filter(Pane::Alerts) => {
                 "Filter alerts (fuzzy text and/or severity=\"critical\" matchers)"
             }

@@ -20,7 +20,13 @@
 //!     "detected_at": "..." | null,    // when the first critical or warning alert
 //!                                     //   started firing (its startsAt)
 //!     "acknowledged_at": "..." | null,// first human action after declaration
-//!     "mitigated_at": "..." | null,   // the mitigation after which alerts resolved, else first monitoring
+//!     "mitigated_at": "..." | null,   // when the impact stopped (see mitigated_from)
+//!     "mitigated_from": "recorded" | "action" | "status" | null,
+//!                                     // the responder recorded it (the latest
+//!                                     //   correction wins); else the first
+//!                                     //   successful mitigation after which the
+//!                                     //   firing alerts all resolved; else the
+//!                                     //   first status monitoring / resolved
 //!     "resolved_at": "..." | null,    // status resolved (null if reopened)
 //!     "impact_ended": "..." | null,   // when the impact ended (see below)
 //!     "impact_ended_from": "recorded" | "alerts_resolved" | "metrics_verified"
@@ -256,6 +262,7 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "detected_at": incident.detected_at,
             "acknowledged_at": incident.acknowledged_at,
             "mitigated_at": incident.mitigated_at,
+            "mitigated_from": incident.mitigated_from.map(|m| m.key()),
             "resolved_at": incident.resolved_at,
             "impact_ended": incident.impact_ended.map(|e| e.at),
             "impact_ended_from": incident.impact_ended.map(|e| e.source.key()),

@@ -1006,3 +1006,128 @@ fn impact_end_is_offered_as_seen_and_a_correction_wins() {
         Some(Event::ImpactEnded { .. })
     ));
 }
+
+#[test]
+fn mitigation_is_offered_when_the_alerts_resolve_and_a_correction_wins() {
+    use firebreak::domain::incident::MitigatedFrom;
+    use firebreak::domain::SYSTEM_ACTOR;
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(dir.path(), t("2026-11-27T14:00:00Z"));
+    let record = |d: &mut Driver, at: &str, actor: &str, event: Event| {
+        d.now = t(at);
+        d.run(vec![Effect::Record {
+            actor: actor.into(),
+            event,
+            then: Vec::new(),
+        }]);
+    };
+    record(
+        &mut d,
+        "2026-11-27T14:01:00Z",
+        SYSTEM_ACTOR,
+        Event::AlertFiring {
+            fingerprint: "f1".into(),
+            name: "HighErrorRate".into(),
+            severity: "critical".into(),
+            summary: String::new(),
+            labels: Default::default(),
+            since: None,
+        },
+    );
+    record(
+        &mut d,
+        "2026-11-27T14:10:42Z",
+        "ann",
+        Event::FlagChanged {
+            provider: "demo".into(),
+            flag: "new-checkout-flow".into(),
+            before: Some(true),
+            after: Some(false),
+            wanted: false,
+            ok: true,
+            detail: String::new(),
+        },
+    );
+    assert_eq!(d.state.incident.as_ref().unwrap().mitigated_at, None);
+    record(
+        &mut d,
+        "2026-11-27T14:11:26Z",
+        SYSTEM_ACTOR,
+        Event::AlertResolved {
+            fingerprint: "f1".into(),
+            name: "HighErrorRate".into(),
+        },
+    );
+    // Offered without a modal: a notice naming the time and the key.
+    let notice = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(
+        notice.contains("mitigated at 14:10:42Z") && notice.contains("m corrects it"),
+        "{notice}"
+    );
+    assert_eq!(d.state.mode, Mode::Normal);
+    let inc = d.state.incident.as_ref().unwrap();
+    assert_eq!(
+        (inc.mitigated_at, inc.mitigated_from),
+        (Some(t("2026-11-27T14:10:42Z")), Some(MitigatedFrom::Action))
+    );
+
+    // `m` shows it to confirm or correct; a correction is recorded, says
+    // what it replaces, and wins; what firebreak saw is kept.
+    d.now = t("2026-11-27T14:30:00Z");
+    d.keys("m");
+    assert!(
+        matches!(&d.state.mode, Mode::Prompt { input, .. } if input == "14:10:42Z"),
+        "{:?}",
+        d.state.mode
+    );
+    d.send(ctrl('u'));
+    d.send(code(KeyCode::Enter));
+    assert!(
+        matches!(&d.state.mode, Mode::Prompt { error: Some(e), .. } if e.contains("When did the impact stop")),
+        "an empty answer is asked again: {:?}",
+        d.state.mode
+    );
+    d.keys("2026-11-27T14:08:00Z");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.mode, Mode::Normal);
+    let notice = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("14:08:00Z replaces 14:10:42Z"), "{notice}");
+    let inc = d.state.incident.as_ref().unwrap();
+    assert_eq!(
+        (inc.mitigated_at, inc.mitigated_from),
+        (
+            Some(t("2026-11-27T14:08:00Z")),
+            Some(MitigatedFrom::Recorded)
+        )
+    );
+    assert_eq!(
+        inc.mitigated_observed,
+        Some((t("2026-11-27T14:10:42Z"), MitigatedFrom::Action))
+    );
+    assert!(matches!(
+        d.state.timeline.entries.last().map(|e| &e.event),
+        Some(Event::MitigationMarked { .. })
+    ));
+
+    // The export uses the correction and says what firebreak saw.
+    let replay = firebreak::timeline::journal::read(&firebreak::timeline::journal::journal_path(
+        dir.path(),
+        &inc.id,
+    ))
+    .unwrap();
+    let inc = inc.clone();
+    let md = firebreak::timeline::export::render(
+        firebreak::timeline::export::Format::Markdown,
+        &inc,
+        &replay,
+        d.now,
+    );
+    assert!(
+        md.contains(
+            "the responder recorded 2026-11-27 14:08:00 UTC; firebreak saw 2026-11-27 14:10:42 UTC"
+        ),
+        "{md}"
+    );
+    let json = firebreak::timeline::export::json(&inc, &replay, d.now);
+    assert_eq!(json["incident"]["mitigated_from"], "recorded");
+}

@@ -188,7 +188,9 @@ fn follower(dir: &Path) -> (Driver, Journal) {
 fn read_only_refuses_every_key_that_writes_and_says_who_writes() {
     let dir = tempfile::tempdir().unwrap();
     let (mut d, _writer) = follower(dir.path());
-    for k in ['n', 's', 'S', 'i', 'I', 'x', 'B', 'h', 'z', 'a', 'D', 'R'] {
+    for k in [
+        'n', 's', 'S', 'i', 'I', 'm', 'x', 'B', 'h', 'z', 'a', 'D', 'R',
+    ] {
         let fx = update(&mut d.state, key(k), d.now);
         assert!(fx.is_empty(), "{k}: {fx:?}");
         assert_eq!(d.state.mode, firebreak::state::Mode::Normal, "{k}");

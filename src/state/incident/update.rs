@@ -14,12 +14,50 @@ use crate::timeline::export::Format;
 
 /// An entry is durable: fold it in, then run what waited for it.
 pub(crate) fn on_recorded(state: &mut State, entry: Entry, then: Vec<Effect>) -> Vec<Effect> {
+    let seen = |s: &State| s.incident.as_ref().and_then(|i| i.mitigated_observed);
+    let before = seen(state);
+    let now = entry.ts;
     state.apply_entry(entry);
+    offer_mitigation(state, before, now);
     state.timeline.appended();
     if state.timeline.unsaved.is_empty() {
         state.timeline.journal_error = None;
     }
     then
+}
+
+/// The alerts resolved after a mitigation: say when firebreak thinks the
+/// impact stopped, and how to correct it (no modal: a notice).
+fn offer_mitigation(
+    state: &mut State,
+    before: Option<(DateTime<Utc>, crate::domain::incident::MitigatedFrom)>,
+    now: DateTime<Utc>,
+) {
+    use crate::domain::incident::MitigatedFrom;
+    let Some(inc) = &state.incident else {
+        return;
+    };
+    let after = inc.mitigated_observed;
+    let newly = matches!(after, Some((_, MitigatedFrom::Action)))
+        && !matches!(before, Some((_, MitigatedFrom::Action)));
+    if !newly || inc.mitigated_from == Some(MitigatedFrom::Recorded) {
+        return;
+    }
+    let Some((at, _)) = after else {
+        return;
+    };
+    let key = state
+        .keymap
+        .hint(Action::MarkMitigated)
+        .unwrap_or_else(|| "the palette".into());
+    state.notify(
+        Level::Success,
+        format!(
+            "The alerts resolved: mitigated at {} (the first mitigation before it). {key} corrects it",
+            at.format("%H:%M:%SZ")
+        ),
+        now,
+    );
 }
 
 /// A write failed: keep the event, say so, and do not take the action.
@@ -118,6 +156,15 @@ pub(crate) fn on_action(
         }
         Action::MarkImpactStart => {
             prompt_if_incident(state, PromptKind::ImpactStart, String::new(), now);
+        }
+        Action::MarkMitigated => {
+            let known = state
+                .incident
+                .as_ref()
+                .and_then(|i| i.mitigated_at)
+                .map(|at| typed_time(at, now))
+                .unwrap_or_default();
+            prompt_if_incident(state, PromptKind::Mitigated, known, now);
         }
         Action::MarkImpactEnd => {
             // Offered with the end firebreak knows, to confirm or correct.
@@ -328,6 +375,54 @@ pub(crate) fn submit(
                     );
                 }
                 vec![state.record(Event::ImpactStarted { at })]
+            }
+            Err(e) => {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some(e),
+                };
+                Vec::new()
+            }
+        },
+        PromptKind::Mitigated if text.is_empty() => {
+            state.mode = Mode::Prompt {
+                kind,
+                input,
+                error: Some(
+                    "When did the impact stop? 14:10, -5m, 10m ago, or now (Esc cancels)".into(),
+                ),
+            };
+            Vec::new()
+        }
+        PromptKind::Mitigated => match parse_when(&text, now, state.settings.local_offset) {
+            Ok(at) if at > now => {
+                state.mode = Mode::Prompt {
+                    kind,
+                    input,
+                    error: Some("That is in the future".into()),
+                };
+                Vec::new()
+            }
+            Ok(at) => {
+                // The timeline keeps every answer; the export the latest.
+                if let Some((before, from)) = state.incident.as_ref().and_then(|i| {
+                    i.mitigated_at
+                        .zip(i.mitigated_from)
+                        .filter(|(b, _)| *b != at)
+                }) {
+                    state.notify(
+                        Level::Info,
+                        format!(
+                            "Mitigation time corrected: {} replaces {} ({})",
+                            at.format("%H:%M:%SZ"),
+                            before.format("%H:%M:%SZ"),
+                            from.phrase()
+                        ),
+                        now,
+                    );
+                }
+                vec![state.record(Event::MitigationMarked { at })]
             }
             Err(e) => {
                 state.mode = Mode::Prompt {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{chronological, durations, Durations, Span};
 use crate::domain::incident::{
-    fmt_duration, signals_impact, t_plus, ImpactEndSource, Incident, MeasuredFrom,
+    fmt_duration, signals_impact, t_plus, ImpactEndSource, Incident, MeasuredFrom, MitigatedFrom,
 };
 use crate::domain::{Entry, Event};
 use crate::timeline::journal::Replay;
@@ -231,11 +231,28 @@ fn key_times(cx: &Ctx, out: &mut String) {
         "- **Time to acknowledge:** {} (from first alert to first human action)",
         show(d.acknowledge, "the first alert")
     );
+    let mitigation = match inc.mitigated_from {
+        Some(m) => format!("mitigation, {}", m.phrase()),
+        None => "mitigation".to_string(),
+    };
     let _ = writeln!(
         out,
-        "- **Time to mitigate:** {} (from {from} to mitigation)",
+        "- **Time to mitigate:** {} (from {from} to {mitigation})",
         show(d.mitigate, from)
     );
+    if let (Some(at), Some(MitigatedFrom::Recorded), Some((seen, how))) =
+        (inc.mitigated_at, inc.mitigated_from, inc.mitigated_observed)
+    {
+        if seen != at {
+            let _ = writeln!(
+                out,
+                "- **Mitigation time corrected:** the responder recorded {}; firebreak saw {} ({}).",
+                utc(at),
+                utc(seen),
+                how.phrase()
+            );
+        }
+    }
     let end = match inc.impact_ended {
         Some(e) => format!("the end of impact, {}", e.source.phrase()),
         None => "the end of impact".to_string(),
