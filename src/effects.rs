@@ -432,16 +432,22 @@ pub fn export_to_file(
     format: Format,
 ) -> anyhow::Result<PathBuf> {
     let text = export::export_incident(data_dir, Some(id), format, Utc::now())?;
-    std::fs::create_dir_all(export_dir)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", export_dir.display()))?;
+    std::fs::create_dir_all(export_dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the export directory: {e}: {}",
+            export_dir.display()
+        )
+    })?;
     let name = match format {
         Format::Markdown => format!("{id}-postmortem.md"),
         Format::Json => format!("{id}-timeline.json"),
     };
     let path = export_dir.join(name);
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    std::fs::write(&tmp, text)
+        .map_err(|e| anyhow::anyhow!("cannot write the export: {e}: {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path)
+        .map_err(|e| anyhow::anyhow!("cannot write the export: {e}: {}", path.display()))?;
     Ok(path)
 }
 

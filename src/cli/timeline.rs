@@ -46,7 +46,8 @@ pub fn run(cmd: TimelineCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
     let text = export::export_incident(&setup.data_dir, incident.as_deref(), format, Utc::now())?;
     match output {
         Some(path) => {
-            std::fs::write(&path, text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| anyhow::anyhow!("cannot write the export: {e}: {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
         None => std::io::stdout().write_all(text.as_bytes())?,

@@ -171,7 +171,7 @@ impl Theme {
                 Err(e) => {
                     return (
                         Theme::default_theme(),
-                        Some(format!("cannot read theme {}: {e}", path.display())),
+                        Some(format!("cannot read the theme: {e}: {}", path.display())),
                     )
                 }
             }

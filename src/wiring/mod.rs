@@ -105,7 +105,7 @@ pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| anyhow::anyhow!("cannot create data directory {}: {e}", dir.display()))
+        .map_err(|e| anyhow::anyhow!("cannot create the data directory: {e}: {}", dir.display()))
 }
 
 /// The demo world, persisted in `data_dir` like a real service's state:

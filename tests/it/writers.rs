@@ -302,3 +302,26 @@ fn the_follower_shows_the_writers_entries_and_takes_over_when_asked() {
         ["rolled back checkout", "mine now"]
     );
 }
+
+#[test]
+fn an_export_that_cannot_be_written_says_why_before_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = Journal::create(dir.path(), "inc-1").unwrap();
+    j.append(Utc::now(), "alice", declared("inc-1")).unwrap();
+    // A file where the export directory should be.
+    let blocked = dir.path().join("exports");
+    std::fs::write(&blocked, "not a directory").unwrap();
+    let err = firebreak::effects::export_to_file(
+        dir.path(),
+        &blocked.join("sub"),
+        "inc-1",
+        firebreak::timeline::export::Format::Markdown,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("cannot create the export directory: Not a directory"),
+        "{err}"
+    );
+    assert!(err.ends_with("exports/sub"), "{err}");
+}
