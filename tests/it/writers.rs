@@ -207,6 +207,13 @@ fn read_only_refuses_every_key_that_writes_and_says_who_writes() {
     // Looking still works.
     d.send(key('3'));
     assert_eq!(d.state.focus, firebreak::state::Pane::Timeline);
+    // Quitting does not claim to have saved anything.
+    d.send(key('q'));
+    let firebreak::state::Mode::Confirm { question, .. } = &d.state.mode else {
+        panic!("{:?}", d.state.mode);
+    };
+    assert!(question.contains("You only followed it"), "{question}");
+    assert!(!question.contains("It is saved"), "{question}");
 }
 
 #[test]

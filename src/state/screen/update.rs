@@ -107,6 +107,10 @@ fn quit(state: &mut State) -> Vec<Effect> {
     let unsaved = state.timeline.unsaved.len();
     // Never claim "saved" when something is not.
     let saved = match unsaved {
+        // Read-only: nothing of ours to save; the writer has it all.
+        0 if state.access.read_only() => {
+            "You only followed it: the window that writes it keeps it.".to_string()
+        }
         0 => "It is saved; firebreak resumes it next time.".to_string(),
         n => format!(
             "{n} entr{} NOT saved (the journal failed; r retries) and will be lost.",
