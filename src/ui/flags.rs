@@ -65,7 +65,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     // not fit on one line, the age goes on a line of its own if the pane
     // has the rows for it.
     let fits = |f: &crate::flags::Flag| 6 + f.name.width() + changed(f).width() <= w;
-    let spill = shown.iter().filter(|f| !fits(f)).count();
+    // Only a flag with an age gains from a second line.
+    let spills = |f: &crate::flags::Flag| f.changed_at.is_some() && !fits(f);
+    let spill = shown.iter().filter(|f| spills(f)).count();
     let two_lines = spill > 0 && shown.len() + spill <= height;
     let items: Vec<ListItem> = shown
         .into_iter()
@@ -78,7 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             };
             let mark = Span::styled(format!("{mark:<6}"), style.add_modifier(Modifier::BOLD));
             let changed = changed(f);
-            if two_lines && !fits(f) {
+            if two_lines && spills(f) {
                 let first = Line::from(vec![
                     mark,
                     Span::styled(clip(&f.name, w.saturating_sub(6)), theme.base),
