@@ -260,3 +260,96 @@ fn draw(
     terminal.draw(|f| crate::ui::draw(f, state, theme, Utc::now()))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{Panel, PanelSpec};
+    use std::sync::Mutex;
+
+    /// A metric source that answers with one point at the start of the
+    /// window it was asked for, and remembers the windows.
+    struct Recording(Mutex<Vec<chrono::Duration>>);
+
+    #[async_trait::async_trait]
+    impl MetricSource for Recording {
+        fn name(&self) -> &str {
+            "recording"
+        }
+        async fn panels(&self, window: chrono::Duration) -> anyhow::Result<Vec<Panel>> {
+            if let Ok(mut w) = self.0.lock() {
+                w.push(window);
+            }
+            let start = (Utc::now() - window).timestamp() as f64;
+            Ok(vec![Panel {
+                spec: PanelSpec {
+                    name: "p".into(),
+                    unit: String::new(),
+                    warning: None,
+                    critical: None,
+                },
+                points: vec![(start, 1.0)],
+                error: None,
+            }])
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_window_is_queried_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = Arc::new(Recording(Mutex::new(Vec::new())));
+        let wiring = Wiring {
+            world: World {
+                alert_sources: Vec::new(),
+                metric_sources: vec![source.clone()],
+                flag_providers: Vec::new(),
+                release: None,
+                alert_prefs: Default::default(),
+                request_timeout: Duration::from_secs(1),
+                timeout: Duration::from_secs(2),
+                notices: Vec::new(),
+            },
+            data_dir: dir.path().to_path_buf(),
+            export_dir: dir.path().to_path_buf(),
+            // Long: any second poll comes from the window change.
+            poll_interval: Duration::from_secs(3600),
+            user_theme_dir: None,
+            no_color: true,
+            holder: Holder {
+                responder: "test".into(),
+                host: "here".into(),
+                pid: std::process::id(),
+                since: Utc::now(),
+            },
+        };
+        let opened = Opened {
+            journal: None,
+            follower: None,
+        };
+        let mut started = start(&wiring, chrono::Duration::minutes(15), opened);
+        let first = tokio::time::timeout(Duration::from_secs(5), started.messages.recv())
+            .await
+            .expect("first poll");
+        assert!(matches!(first, Some(Msg::Metrics(_))));
+        // `w` in the state returns this effect; the runner carries it out.
+        started
+            .runner
+            .run(state::Effect::SetWindow(chrono::Duration::hours(1)));
+        let second = tokio::time::timeout(Duration::from_secs(5), started.messages.recv())
+            .await
+            .expect("a poll right after the window changed");
+        let Some(Msg::Metrics(p)) = second else {
+            panic!("not a metrics poll: {second:?}");
+        };
+        let windows = source.0.lock().map(|w| w.clone()).unwrap_or_default();
+        assert_eq!(
+            windows,
+            vec![chrono::Duration::minutes(15), chrono::Duration::hours(1)]
+        );
+        // The answer covers the hour (a metrics message always redraws:
+        // `state::update`).
+        let panels = p.result.expect("panels");
+        let first_x = panels[0].points[0].0;
+        assert!(Utc::now().timestamp() as f64 - first_x >= 3590.0);
+    }
+}

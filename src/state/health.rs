@@ -50,6 +50,9 @@ pub struct Health {
     pub last_attempt: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub took: std::time::Duration,
+    /// The source answered but some of its parts did not: (failed, total),
+    /// e.g. metric panels whose query failed. `None` when all answered.
+    pub partial: Option<(usize, usize)>,
 }
 
 impl Health {
@@ -62,6 +65,7 @@ impl Health {
             last_attempt: None,
             last_error: None,
             took: std::time::Duration::ZERO,
+            partial: None,
         }
     }
 
@@ -109,6 +113,21 @@ impl Health {
             Freshness::Slow
         } else {
             Freshness::Ok
+        }
+    }
+
+    /// Record how many parts of the last good answer failed (a partial
+    /// failure: the source is up, but not everything it shows is current).
+    pub fn record_parts(&mut self, failed: usize, total: usize) {
+        self.partial = (failed > 0 && total > 0).then_some((failed, total));
+    }
+
+    /// `(failed, total)` when the source is up but some of its parts
+    /// failed in the last poll; `None` when all answered or it is down.
+    pub fn partial_failure(&self, now: DateTime<Utc>) -> Option<(usize, usize)> {
+        match self.freshness(now) {
+            Freshness::Ok | Freshness::Slow => self.partial,
+            _ => None,
         }
     }
 
@@ -166,5 +185,19 @@ mod tests {
         assert_eq!(h.record(t(15), Default::default(), None), Some(true));
         assert_eq!(h.freshness(t(16)), Freshness::Ok);
         assert_eq!(h.freshness(t(40)), Freshness::Stale);
+    }
+
+    #[test]
+    fn partial_failure_is_told_only_while_the_source_is_up() {
+        let mut h = Health::new("metrics", true, Duration::seconds(5));
+        h.record(t(0), Default::default(), None);
+        h.record_parts(2, 5);
+        assert_eq!(h.partial_failure(t(1)), Some((2, 5)));
+        // Down says more than "2 of 5 failed".
+        h.record(t(5), Default::default(), Some("refused".into()));
+        assert_eq!(h.partial_failure(t(6)), None);
+        h.record(t(10), Default::default(), None);
+        h.record_parts(0, 5);
+        assert_eq!(h.partial_failure(t(11)), None);
     }
 }

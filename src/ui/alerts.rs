@@ -2,11 +2,12 @@
 //! so loudly; its last known alerts stay, marked stale.
 
 use chrono::{DateTime, Utc};
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Modifier;
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{age, clip, offset_for, pane_block, title};
 use crate::config::theme::Theme;
@@ -132,11 +133,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     }
     let stale = fresh.is_bad();
     let wide = body.width >= 70;
-    // The group column needs room; narrow panes keep name and summary.
-    let grouped = body.width >= 56;
     // Only the visible rows are built: there may be thousands of alerts.
     let offset = offset_for(state.alerts.list.selected, body.height as usize);
-    let rows: Vec<Row> = state
+    let rows: Vec<AlertRow> = state
         .alerts
         .list
         .view
@@ -185,45 +184,145 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 },
                 (AlertState::Unprocessed, _) => "new",
             };
-            let mut cells = vec![
-                Cell::from(Span::styled(sev, sev_style)),
-                Cell::from(Span::styled(
-                    a.name().to_string(),
-                    text_style.add_modifier(Modifier::BOLD),
-                )),
-                Cell::from(Span::styled(a.service().to_string(), text_style)),
-                Cell::from(Span::styled(age(now - a.starts_at), theme.muted)),
-            ];
-            if grouped {
-                cells.insert(1, Cell::from(Span::styled(group_mark, theme.muted)));
+            AlertRow {
+                sev,
+                sev_style,
+                text_style,
+                group: group_mark,
+                name: a.name().to_string(),
+                service: a.service().to_string(),
+                age: age(now - a.starts_at),
+                state: state_txt,
+                summary: clip(a.summary(), 400),
             }
-            if wide {
-                cells.push(Cell::from(Span::styled(state_txt, theme.muted)));
-            }
-            cells.push(Cell::from(Span::styled(clip(a.summary(), 200), text_style)));
-            Row::new(cells)
         })
         .collect();
-    let mut widths = vec![
-        Constraint::Length(4),
-        Constraint::Length(if grouped { 16 } else { 14 }),
-        Constraint::Length(if wide { 14 } else { 8 }),
-        Constraint::Length(5),
-    ];
-    if grouped {
-        widths.insert(1, Constraint::Length(3));
+    // Columns as wide as what they hold (within limits); the summary gets
+    // the rest, and a second line of its own when it does not fit there
+    // and the pane has the rows for it.
+    let width = body.width as usize;
+    let widest = |f: fn(&AlertRow) -> usize| rows.iter().map(f).max().unwrap_or(0);
+    let group_w = if body.width >= 56 && rows.iter().any(|r| !r.group.is_empty()) {
+        3
+    } else {
+        0
+    };
+    let state_w = if wide && rows.iter().any(|r| !r.state.is_empty()) {
+        5
+    } else {
+        0
+    };
+    let age_w = widest(|r| r.age.width()).max(2);
+    let mut name_w = widest(|r| r.name.width()).clamp(4, if wide { 28 } else { 16 });
+    let mut service_w = widest(|r| r.service.width()).clamp(4, if wide { 18 } else { 14 });
+    let col = |w: usize| if w == 0 { 0 } else { w + 1 };
+    let fixed = |name_w: usize, service_w: usize| {
+        5 + col(group_w) + col(name_w) + col(service_w) + col(age_w) + col(state_w)
+    };
+    let height = body.height as usize;
+    let indent = 5;
+    // A summary that does not fit beside the columns gets lines of its own
+    // under them (wrapped, up to three) when the pane has the rows for all
+    // of them; else one line each, clipped.
+    let wrapped: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut w = super::timeline::wrap(&r.summary, width.saturating_sub(indent).max(1));
+            if w.len() > 3 {
+                let rest = w[2..].join(" ");
+                w.truncate(2);
+                w.push(rest);
+            }
+            w
+        })
+        .collect();
+    let spills = |summary_w: usize, full: bool| -> usize {
+        rows.iter()
+            .zip(&wrapped)
+            .filter(|(r, _)| r.summary.width() > summary_w)
+            .map(|(_, w)| if full { w.len() } else { 1 })
+            .sum()
+    };
+    let natural = width.saturating_sub(fixed(name_w, service_w));
+    let lines_below = if rows.len() + spills(natural, true) <= height {
+        3
+    } else if rows.len() + spills(natural, false) <= height {
+        1
+    } else {
+        0
+    };
+    // On one line the summary keeps at least 10 columns; the service gives
+    // way before the alert's name.
+    let reserve = if lines_below > 0 { 0 } else { 10 };
+    while fixed(name_w, service_w) + reserve > width && service_w > 5 {
+        service_w -= 1;
     }
-    if wide {
-        widths.push(Constraint::Length(5));
+    while fixed(name_w, service_w) + reserve > width && name_w > 8 {
+        name_w -= 1;
     }
-    widths.push(Constraint::Min(10));
-    let table = Table::new(rows, widths)
-        .column_spacing(1)
-        .row_highlight_style(if state.focus == Pane::Alerts {
-            theme.selection
-        } else {
-            theme.base
-        });
-    let mut ts = TableState::default().with_selected(Some(state.alerts.list.selected - offset));
-    frame.render_stateful_widget(table, body, &mut ts);
+    let summary_w = width.saturating_sub(fixed(name_w, service_w));
+    let items: Vec<ListItem> = rows
+        .iter()
+        .zip(&wrapped)
+        .map(|(r, below)| {
+            let mut first = vec![Span::styled(format!("{} ", r.sev), r.sev_style)];
+            if group_w > 0 {
+                first.push(Span::styled(pad(&r.group, group_w + 1), theme.muted));
+            }
+            first.push(Span::styled(
+                pad(&r.name, name_w + 1),
+                r.text_style.add_modifier(Modifier::BOLD),
+            ));
+            first.push(Span::styled(pad(&r.service, service_w + 1), r.text_style));
+            first.push(Span::styled(pad(&r.age, age_w + 1), theme.muted));
+            if state_w > 0 {
+                first.push(Span::styled(pad(r.state, state_w + 1), theme.muted));
+            }
+            if lines_below == 0 || r.summary.width() <= summary_w {
+                first.push(Span::styled(clip(&r.summary, summary_w), r.text_style));
+                return ListItem::new(Line::from(first));
+            }
+            let mut lines = vec![Line::from(first)];
+            let room = width.saturating_sub(indent);
+            let below: Vec<String> = if lines_below == 1 {
+                vec![clip(&r.summary, room)]
+            } else {
+                below.iter().map(|l| clip(l, room)).collect()
+            };
+            for l in below {
+                lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(indent)),
+                    Span::styled(l, r.text_style),
+                ]));
+            }
+            ListItem::new(lines)
+        })
+        .collect();
+    let list = List::new(items).highlight_style(if state.focus == Pane::Alerts {
+        theme.selection
+    } else {
+        theme.base
+    });
+    let mut ls = ListState::default().with_selected(Some(state.alerts.list.selected - offset));
+    frame.render_stateful_widget(list, body, &mut ls);
+}
+
+/// One alert as the pane shows it.
+struct AlertRow {
+    sev: &'static str,
+    sev_style: Style,
+    text_style: Style,
+    group: String,
+    name: String,
+    service: String,
+    age: String,
+    state: &'static str,
+    summary: String,
+}
+
+/// `s` clipped to `w` columns, then padded with spaces to `w`.
+fn pad(s: &str, w: usize) -> String {
+    let c = clip(s, w.saturating_sub(1));
+    let fill = w.saturating_sub(c.width());
+    format!("{c}{}", " ".repeat(fill))
 }

@@ -141,39 +141,76 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     if !slot.spans.is_empty() {
         slot.spans.insert(0, Span::styled("│", theme.muted));
     }
-    let slot_w = slot.width() as u16;
+    let width = area.width as usize;
+    let slot_w = slot.width();
     frame.render_widget(Paragraph::new("").style(theme.header), area);
-    // The slot keeps its place; a long title is clipped instead.
-    let slot_w = if area.width > slot_w + 20 { slot_w } else { 0 };
-    let left = Rect {
-        width: area.width - slot_w,
-        height: 1,
-        ..area
+    // The slot goes beside the title when both fit, else at the end of the
+    // health line when it fits there, else beside the title, which is then
+    // clipped (the slot keeps its place).
+    let top_w: usize = top.iter().map(Span::width).sum();
+    let second_w: usize = second.iter().map(Span::width).sum();
+    let slot_row = if slot_w == 0 || width <= slot_w + 20 {
+        None
+    } else if top_w + slot_w <= width {
+        Some(0)
+    } else if area.height > 1 && second_w + 1 + slot_w <= width {
+        Some(1)
+    } else {
+        Some(0)
     };
-    frame.render_widget(Paragraph::new(Line::from(top)).style(theme.header), left);
-    if slot_w > 0 {
+    let beside = |row: u16| if slot_row == Some(row) { slot_w } else { 0 };
+    clip_last(&mut top, width - beside(0));
+    let rows = [top, second];
+    for (row, spans) in rows.into_iter().enumerate() {
+        let row = row as u16;
+        if row >= area.height {
+            break;
+        }
         let r = Rect {
-            x: area.x + area.width - slot_w,
-            width: slot_w,
+            y: area.y + row,
+            width: area.width - beside(row) as u16,
             height: 1,
             ..area
+        };
+        frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), r);
+    }
+    if let Some(row) = slot_row {
+        let r = Rect {
+            x: area.x + area.width - slot_w as u16,
+            y: area.y + row,
+            width: slot_w as u16,
+            height: 1,
         };
         frame.render_widget(Paragraph::new(slot).style(theme.header), r);
     }
-    if area.height > 1 {
-        let r = Rect {
-            y: area.y + 1,
-            height: 1,
-            ..area
-        };
-        frame.render_widget(Paragraph::new(Line::from(second)).style(theme.header), r);
+}
+
+/// Clip the last span (the title) so that the line fits in `width`, with
+/// an ellipsis; what comes before it is kept.
+fn clip_last(spans: &mut [Span<'_>], width: usize) {
+    let total: usize = spans.iter().map(Span::width).sum();
+    if total <= width {
+        return;
+    }
+    if let Some((last, rest)) = spans.split_last_mut() {
+        let before: usize = rest.iter().map(Span::width).sum();
+        let room = width.saturating_sub(before);
+        last.content = super::clip(&last.content, room).into();
     }
 }
 
-/// `alerts ✓ 2s` / `alerts DOWN: refused` / `metrics STALE 3m`.
+/// `alerts ✓ 2s` / `alerts DOWN: refused` / `metrics STALE 3m` /
+/// `metrics ⚠ 1/3 failed 2s` (some panels' queries failed).
 pub fn health_spans<'a>(h: &Health, theme: &Theme, now: DateTime<Utc>) -> Vec<Span<'a>> {
     let f = h.freshness(now);
     let age = h.age(now).map(super::age).unwrap_or_default();
+    // Up, but some of what it shows failed: never a plain ✓.
+    if let Some((failed, total)) = h.partial_failure(now) {
+        return vec![Span::styled(
+            format!("{} ⚠ {failed}/{total} failed {age}", h.name),
+            theme.warning.add_modifier(Modifier::BOLD),
+        )];
+    }
     let (text, style): (String, Style) = match &f {
         Freshness::NotConfigured => (format!("{}: not configured", h.name), theme.muted),
         Freshness::Waiting => (format!("{}: connecting…", h.name), theme.muted),

@@ -44,18 +44,22 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
     .into_iter()
     .flatten()
     .collect();
+    // The footer wraps rather than cut a notice or a hint, when the panes
+    // keep enough rows (16) for it.
+    let spare = area.height.saturating_sub(2 + banners.len() as u16 + 16);
+    let footer_lines = footer::lines(state, theme, area.width, spare.max(1), now);
     let [header_area, banner_area, body, footer_area] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(banners.len() as u16),
         Constraint::Min(6),
-        Constraint::Length(1),
+        Constraint::Length(footer_lines.len().max(1) as u16),
     ])
     .areas(area);
     header::draw(frame, header_area, state, theme, now);
     if !banners.is_empty() {
         frame.render_widget(Paragraph::new(banners), banner_area);
     }
-    footer::draw(frame, footer_area, state, theme, now);
+    footer::draw(frame, footer_area, footer_lines);
 
     let [top, bottom] =
         Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(body);

@@ -12,6 +12,12 @@ use ratatui::Terminal;
 
 /// A demo incident two minutes in, with alerts, metrics, flags, a note.
 fn scene(dir: &std::path::Path) -> (State, chrono::DateTime<chrono::Utc>) {
+    let d = scene_driver(dir);
+    (d.state, d.now)
+}
+
+/// [`scene`], with its driver (and journal) kept for more entries.
+fn scene_driver(dir: &std::path::Path) -> Driver {
     let t0 = t("2026-11-27T14:00:00Z");
     let mut d = Driver::started(dir, t0);
     let w = World::new(Scenario::builtin().unwrap(), t0);
@@ -40,7 +46,7 @@ fn scene(dir: &std::path::Path) -> (State, chrono::DateTime<chrono::Utc>) {
     d.keys("errors began right after v2.14.0 went out");
     d.send(code(KeyCode::Enter));
     d.now = t0 + Duration::seconds(120);
-    (d.state, d.now)
+    d
 }
 
 fn render(
@@ -210,4 +216,313 @@ fn alerts_of_one_group_are_marked_together() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].contains("2×"), "{}", lines[0]);
     assert!(lines[1].contains(" │"), "{}", lines[1]);
+}
+
+/// The screen's rows as text.
+fn rows(term: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = term.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// Where `text` is on screen: (column, row) of its first character.
+fn find(term: &Terminal<TestBackend>, text: &str) -> Option<(u16, u16)> {
+    let buf = term.backend().buffer();
+    for y in 0..buf.area.height {
+        let cells: Vec<&str> = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let want: Vec<String> = text.chars().map(|c| c.to_string()).collect();
+        if let Some(x) = cells
+            .windows(want.len())
+            .position(|w| w.iter().zip(&want).all(|(a, b)| *a == b))
+        {
+            return Some((x as u16, y));
+        }
+    }
+    None
+}
+
+/// The cells of the sparkline under the panel label `name` (2-row layout):
+/// from the label's column to the pane's right border.
+fn spark_cells(term: &Terminal<TestBackend>, name: &str) -> Vec<ratatui::buffer::Cell> {
+    let (x0, y) = find(term, name).unwrap_or_else(|| panic!("no {name} on screen"));
+    let buf = term.backend().buffer();
+    (x0..buf.area.width)
+        .map(|x| buf[(x, y + 1)].clone())
+        .take_while(|c| c.symbol() != "│" && c.symbol() != "┃")
+        .collect()
+}
+
+fn draw_with(
+    state: &State,
+    theme: &Theme,
+    w: u16,
+    h: u16,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, state, theme, now))
+        .unwrap();
+    term
+}
+
+#[test]
+fn no_color_bars_read_the_right_way_up() {
+    // Without colour the critical style is reverse video; a bar drawn in
+    // it shows a high value as an empty cell and an empty one as full.
+    let dir = tempfile::tempdir().unwrap();
+    let (state, now) = scene(dir.path());
+    let term = draw_with(&state, &Theme::no_color(), 80, 24, now);
+    let cells = spark_cells(&term, "Error ratio");
+    assert!(cells.len() >= 20, "{}", term.backend());
+    for c in &cells {
+        assert!(
+            !c.modifier.contains(ratatui::style::Modifier::REVERSED),
+            "a bar in reverse video: {:?}\n{}",
+            c,
+            term.backend()
+        );
+    }
+    // Before the incident the ratio was low, now it is far above critical.
+    let first = cells.first().map(|c| c.symbol().to_string());
+    let last = cells.last().map(|c| c.symbol().to_string());
+    assert_eq!(first.as_deref(), Some("▁"), "{}", term.backend());
+    assert!(
+        matches!(last.as_deref(), Some("▇" | "█")),
+        "{:?}\n{}",
+        last,
+        term.backend()
+    );
+}
+
+#[test]
+fn narrow_panes_never_cut_a_value_or_its_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, now) = scene(dir.path());
+    // 60x18 puts label and sparkline on one row; 80x24 on two.
+    for (w, h) in [(60, 18), (80, 24), (100, 30)] {
+        let text = render(&state, w, h, now).backend().to_string();
+        for value in ["13.9%", "1440ms", "371req/s"] {
+            assert!(text.contains(value), "{w}x{h} lacks {value}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn at_80x24_text_gets_the_free_rows_instead_of_being_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut state, now) = scene(dir.path());
+    let text = render(&state, 80, 24, now).backend().to_string();
+    for whole in [
+        // the header's title, with the time-box slot still on screen
+        "Checkout errors after v2.14.0 deploy",
+        "quick 0/2",
+        // every alert's summary (it gets lines of its own)
+        "checkout 5xx ratio above 5% for 30s",
+        "checkout p99 latency above 1s",
+        "search-indexer idx-3 disk 82% full",
+        // flag names
+        "checkout-read-only",
+        "recommendations-v2",
+        // the whole footer
+        "S status",
+        "q quit",
+    ] {
+        assert!(text.contains(whole), "cut: {whole}\n{text}");
+    }
+    // A long notice wraps instead of running off the screen.
+    let why = "deploy API answered 503 Service Unavailable from deploy.internal; nothing was changed, try again";
+    firebreak::state::update(&mut state, Msg::RollbackDone(Err(why.into())), now);
+    let term = render(&state, 80, 24, now);
+    let footer: String = rows(&term)[20..].join(" ");
+    let words: Vec<&str> = footer.split_whitespace().collect();
+    assert!(
+        words.join(" ").contains(&format!("Rollback failed: {why}")),
+        "{}",
+        term.backend()
+    );
+}
+
+#[test]
+fn at_160x45_alert_summaries_get_the_padding_of_other_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, now) = scene(dir.path());
+    let text = render(&state, 160, 45, now).backend().to_string();
+    let line = text
+        .lines()
+        .find(|l| l.contains("DiskSpaceLow"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("search-indexer idx-3 disk 82% full (unrelated)"),
+        "{text}"
+    );
+}
+
+/// The number of error-ratio bars at or above the critical line (the
+/// highest three glyphs, on this scale).
+fn high_bars(term: &Terminal<TestBackend>) -> usize {
+    spark_cells(term, "Error ratio")
+        .iter()
+        .filter(|c| matches!(c.symbol(), "▆" | "▇" | "█"))
+        .count()
+}
+
+#[test]
+fn the_window_key_redraws_the_sparklines_over_the_new_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut state, now) = scene(dir.path());
+    let w = World::new(Scenario::builtin().unwrap(), t("2026-11-27T14:00:00Z"));
+    let at_15m = render(&state, 80, 24, now);
+    // `w`: the window is an hour, and the source is asked again.
+    let fx = firebreak::state::update(&mut state, key('w'), now);
+    assert!(
+        fx.iter().any(
+            |e| matches!(e, firebreak::state::Effect::SetWindow(d) if *d == Duration::hours(1))
+        ),
+        "{fx:?}"
+    );
+    firebreak::state::update(
+        &mut state,
+        Msg::Metrics(polled(Ok(w.panels(Duration::hours(1), now)), now)),
+        now,
+    );
+    let at_1h = render(&state, 80, 24, now);
+    // Two minutes of errors take far fewer columns of an hour than of a
+    // quarter of an hour.
+    let (a, b) = (high_bars(&at_15m), high_bars(&at_1h));
+    assert!(
+        b >= 1 && b * 3 <= a,
+        "15m: {a} high bars, 1h: {b}\n{}\n{}",
+        at_15m.backend(),
+        at_1h.backend()
+    );
+    // The time axis says which window it is.
+    assert!(find(&at_15m, "-15m").is_some(), "{}", at_15m.backend());
+    assert!(find(&at_1h, "-1h").is_some(), "{}", at_1h.backend());
+}
+
+#[test]
+fn narrow_charts_have_a_time_axis_and_action_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    let now = d.now;
+    // The flag was turned off a moment ago.
+    d.run(vec![firebreak::state::Effect::Record {
+        actor: "alice".into(),
+        event: firebreak::domain::Event::FlagChanged {
+            provider: "demo".into(),
+            flag: "new-checkout-flow".into(),
+            before: Some(true),
+            after: Some(false),
+            wanted: false,
+            ok: true,
+            detail: String::new(),
+        },
+        then: Vec::new(),
+    }]);
+    // The axis under the sparklines: the window's start, now, and a ▲ in
+    // the column of the flip (the last one: it just happened).
+    let term = render(&d.state, 80, 24, now);
+    let axis = rows(&term)
+        .into_iter()
+        .find(|r| r.contains("-15m"))
+        .unwrap_or_else(|| panic!("no time axis\n{}", term.backend()));
+    assert!(axis.contains("now▲│"), "{axis}\n{}", term.backend());
+    // Label and sparkline on one row: the marker still shows.
+    let term = render(&d.state, 60, 18, now);
+    assert!(
+        rows(&term).iter().any(|r| r.contains("now▲│")),
+        "{}",
+        term.backend()
+    );
+    let text = render(&d.state, 80, 24, now).backend().to_string();
+    assert!(text.contains("▲ new-checkout-flow 0s ago"), "{text}");
+}
+
+#[test]
+fn after_recovery_low_values_are_a_bar_and_no_data_is_blank() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut state, now) = scene(dir.path());
+    // The last five minutes only: errors gone, the ratio at zero or close.
+    let spec = state.metrics.panels[0].spec.clone();
+    let start = now.timestamp() - 300;
+    let points: Vec<(f64, f64)> = (0..=20)
+        .map(|i| ((start + i * 15) as f64, if i % 2 == 0 { 0.0 } else { 0.02 }))
+        .collect();
+    let mut panels = state.metrics.panels.clone();
+    panels[0] = firebreak::sources::Panel {
+        spec,
+        points,
+        error: None,
+    };
+    firebreak::state::update(&mut state, Msg::Metrics(polled(Ok(panels), now)), now);
+    let term = render(&state, 80, 24, now);
+    let cells: Vec<String> = spark_cells(&term, "Error ratio")
+        .iter()
+        .map(|c| c.symbol().to_string())
+        .collect();
+    let n = cells.len();
+    // A third of the window has data: drawn as the lowest bar; the rest is
+    // blank, which is what "no data" looks like.
+    assert!(
+        cells[n - n / 3..].iter().all(|c| c == "▁"),
+        "{cells:?}\n{}",
+        term.backend()
+    );
+    assert!(cells[..n / 2].iter().all(|c| c == " "), "{cells:?}");
+}
+
+#[test]
+fn some_failed_metric_queries_are_shown_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut state, now) = scene(dir.path());
+    let mut panels = state.metrics.panels.clone();
+    panels[1].points.clear();
+    panels[1].error = Some("timed out after 5s (GET http://prom:9090/api/v1/query_range)".into());
+    let later = now + Duration::seconds(5);
+    firebreak::state::update(&mut state, Msg::Metrics(polled(Ok(panels), later)), later);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = render(&state, w, h, later).backend().to_string();
+        assert!(text.contains("metrics ⚠ 1/3 failed"), "{w}x{h}\n{text}");
+        assert!(!text.contains("metrics ✓"), "{w}x{h}\n{text}");
+        // The failing panel says why; the others still draw.
+        assert!(text.contains("p99 latency ERROR"), "{w}x{h}\n{text}");
+        assert!(text.contains("timed out after 5s"), "{w}x{h}\n{text}");
+        assert!(text.contains("13.9%"), "{w}x{h}\n{text}");
+    }
+    // When every query answers again, the header says so.
+    let panels = state.metrics.panels.clone();
+    let mut fixed = panels.clone();
+    fixed[1] = firebreak::sources::Panel {
+        error: None,
+        points: state.metrics.panels[0].points.clone(),
+        ..panels[1].clone()
+    };
+    firebreak::state::update(&mut state, Msg::Metrics(polled(Ok(fixed), later)), later);
+    let text = render(&state, 80, 24, later).backend().to_string();
+    assert!(text.contains("metrics ✓"), "{text}");
+}
+
+#[test]
+fn the_light_theme_paints_the_header_rows_and_the_footer_to_the_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, now) = scene(dir.path());
+    let theme = Theme::builtin("light").unwrap();
+    for (w, h) in [(80, 24), (100, 30), (160, 45)] {
+        let term = draw_with(&state, &theme, w, h, now);
+        let buf = term.backend().buffer();
+        let header_bg = theme.header.bg.unwrap();
+        for y in [0, 1] {
+            for x in 0..w {
+                assert_eq!(buf[(x, y)].bg, header_bg, "{w}x{h}: cell {x},{y}");
+            }
+        }
+        for x in 0..w {
+            assert_ne!(
+                buf[(x, h - 1)].bg,
+                ratatui::style::Color::Reset,
+                "{w}x{h}: footer cell {x}"
+            );
+        }
+    }
 }

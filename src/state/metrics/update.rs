@@ -15,6 +15,10 @@ pub(crate) fn on_metrics(
 ) -> Vec<Effect> {
     let mut fx = health::health_change(state, |s| &mut s.metrics.health, &p);
     if let Ok(panels) = p.result {
+        // Some queries failing while others answer is shown as such (the
+        // header, the pane title, each failing panel says why).
+        let failed = panels.iter().filter(|p| p.error.is_some()).count();
+        state.metrics.health.record_parts(failed, panels.len());
         state.metrics.panels = panels;
         // Query steps of playbook runs look at the new values.
         fx.extend(playbooks::on_tick(state, now));
