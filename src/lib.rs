@@ -17,6 +17,7 @@ pub mod flags;
 pub mod playbook;
 pub mod sources;
 pub mod state;
+pub mod team;
 pub mod text;
 pub mod timeline;
 pub mod tui;

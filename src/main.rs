@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: cli::playbook::PlaybookCmd,
     },
+    /// The team database incidents are shared through (PostgreSQL)
+    Team {
+        #[command(subcommand)]
+        command: cli::team::TeamCmd,
+    },
     /// Print the key bindings (built-in + your keymap) and every action name
     Keys,
     /// Check the config file, keymap and theme; exit non-zero on errors
@@ -117,6 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Note { text }) => cli::record::note(&text, &setup),
         Some(Command::Silence { command }) => cli::silence::run(&command, &setup),
         Some(Command::Playbook { command }) => cli::playbook::run(command, &setup),
+        Some(Command::Team { command }) => cli::team::run(command, &setup),
         Some(Command::Keys) => cli::keys::run(&setup),
         Some(Command::Check) => cli::check::run(&setup, theme),
         Some(Command::Completions { shell }) => {

@@ -10,4 +10,5 @@ pub mod playbook;
 pub mod query;
 pub mod record;
 pub mod silence;
+pub mod team;
 pub mod timeline;

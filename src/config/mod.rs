@@ -4,6 +4,7 @@
 pub mod flags;
 pub mod keymap;
 pub mod sources;
+pub mod team;
 pub mod theme;
 
 use std::path::{Path, PathBuf};
@@ -63,6 +64,9 @@ pub struct Config {
     /// `playbooks/` directory next to the config is always read.
     #[serde(default)]
     pub playbook_dirs: Vec<PathBuf>,
+    /// The team database incidents are shared through (`[team]`).
+    #[serde(default)]
+    pub team: Option<team::TeamConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -170,6 +174,7 @@ impl Default for Config {
             service_modes: flags::ServiceModes::default(),
             alertmanager: None,
             prometheus: None,
+            team: None,
             playbook_dirs: Vec::new(),
         }
     }
@@ -219,6 +224,14 @@ impl Config {
         }
         flags::validate(&c.flags, &c.service_modes, file, src)?;
         sources::validate(file, src, c.alertmanager.as_ref(), c.prometheus.as_ref())?;
+        if let Some(Err((field, message))) = c.team.as_ref().map(team::TeamConfig::check) {
+            return Err(FileError::new(
+                file,
+                line_of_key(src, field),
+                Some(&format!("team.{field}")),
+                message,
+            ));
+        }
         Ok(c)
     }
 }

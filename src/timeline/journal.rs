@@ -498,6 +498,32 @@ impl Journal {
     }
 }
 
+/// One journal line (without its `\n`) as an entry, if it is one whose
+/// hash matches its body: how a line received from elsewhere (the team
+/// database) is checked before it is believed.
+pub fn parse_line(line: &[u8]) -> Result<Entry, String> {
+    match verify::parse_line(line) {
+        Ok((entry, problems)) if problems.is_empty() => Ok(entry),
+        Ok((_, problems)) => Err(problems.join("; ")),
+        Err(e) if e.is_empty() => Err("empty line".into()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every whole line of a journal with its entry, in file order (lines
+/// that are not entries are left out): what is sent to the team database,
+/// byte for byte.
+pub fn read_lines(path: &Path) -> Result<Vec<(Entry, String)>, JournalError> {
+    let bytes = read_bytes(path)?;
+    Ok(bytes
+        .split(|b| *b == b'\n')
+        .filter_map(|l| {
+            let entry = parse_line(l).ok()?;
+            Some((entry, String::from_utf8(l.to_vec()).ok()?))
+        })
+        .collect())
+}
+
 /// Read and verify a journal without modifying it. Fails only when the file
 /// cannot be read; everything wrong inside it is a [`Problem`].
 pub fn read(path: &Path) -> Result<Replay, JournalError> {

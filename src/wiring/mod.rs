@@ -240,6 +240,32 @@ pub fn resume_cockpit(
     }))
 }
 
+/// The team database's connection settings from `[team]` (the password
+/// read now, from where the config points).
+pub fn team_settings(
+    cfg: &crate::config::team::TeamConfig,
+) -> Result<crate::team::db::Settings, crate::team::db::TeamError> {
+    use crate::team::db::{Settings, TeamError};
+    let password = cfg
+        .password()
+        .map(|r| r.resolve("[team] password"))
+        .transpose()
+        .map_err(TeamError::Config)?;
+    Ok(Settings {
+        url: cfg.url.clone(),
+        password,
+        sslmode: cfg.sslmode,
+        ca_file: cfg.ca_file.clone(),
+        timeout: Duration::from_secs(cfg.connect_timeout_secs.max(1)),
+    })
+}
+
+/// The responder's signing key for the team database:
+/// `<config dir>/team.key`, made on first use.
+pub fn team_identity(setup: &Setup<'_>) -> Result<crate::team::keys::Identity, String> {
+    crate::team::keys::Identity::load_or_create(&setup.config_dir.join("team.key")).map(|(i, _)| i)
+}
+
 /// Who this process is, for the writer lock: the responder, this host and
 /// pid.
 pub fn holder(setup: &Setup<'_>, now: DateTime<Utc>) -> Holder {

@@ -23,5 +23,6 @@ mod hypotheses;
 mod journal;
 mod playbooks;
 mod prometheus;
+mod team;
 mod ui;
 mod writers;

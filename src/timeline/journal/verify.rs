@@ -126,7 +126,7 @@ fn parse_all(segments: &[&[u8]]) -> Vec<Parsed> {
 
 /// Parse one line and check its own hash. `Err` when it is not an entry
 /// at all; otherwise the entry and the problems found so far.
-fn parse_line(line: &[u8]) -> Parsed {
+pub(super) fn parse_line(line: &[u8]) -> Parsed {
     if line.is_empty() {
         return Err(String::new());
     }

@@ -6,10 +6,13 @@
 //! - [`fault`]: a tiny HTTP server that misbehaves on purpose.
 //! - [`unleash`]: a real Unleash 7.5.1 on PostgreSQL 15, shared by the
 //!   whole test binary, stopped when it ends (run tests/setup.sh first).
+//! - [`postgres`]: a PostgreSQL 15 of a test's own (start, crash,
+//!   restart), and the helpers the Unleash harness starts its own with.
 //! - [`state`]: the app's state driven headless (keys, [`state::Driver`],
 //!   the demo world).
 
 pub mod fault;
+pub mod postgres;
 pub mod servers;
 pub mod state;
 pub mod unleash;

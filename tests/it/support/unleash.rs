@@ -12,11 +12,13 @@
 //! says to run tests/setup.sh; nothing is skipped silently.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
+
+use super::postgres::{as_user, free_port, log_file, pg_bindir, pg_user, tail};
 use std::time::{Duration, Instant};
 
 /// A running Unleash.
@@ -54,21 +56,6 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn pg_bindir() -> Result<PathBuf, String> {
-    let dir = std::env::var_os("FIREBREAK_PG_BINDIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"));
-    for b in ["initdb", "postgres", "pg_isready"] {
-        if !dir.join(b).is_file() {
-            return Err(format!(
-                "PostgreSQL 15 is missing ({} not found): {SETUP_HINT}",
-                dir.join(b).display()
-            ));
-        }
-    }
-    Ok(dir)
-}
-
 fn check_node() -> Result<(), String> {
     let out = Command::new("node")
         .arg("--version")
@@ -94,50 +81,6 @@ fn check_node() -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn free_port() -> Result<u16, String> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
-}
-
-/// uid/gid to run PostgreSQL as: `postgres` when we are root (initdb
-/// refuses root), else ourselves (None).
-fn pg_user() -> Result<Option<(u32, u32)>, String> {
-    // SAFETY: getuid has no preconditions.
-    if unsafe { libc::getuid() } != 0 {
-        return Ok(None);
-    }
-    let id = |flag: &str| -> Result<u32, String> {
-        let out = Command::new("id")
-            .args([flag, "postgres"])
-            .output()
-            .map_err(|e| format!("id {flag} postgres: {e}"))?;
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .map_err(|_| format!("there is no `postgres` user to run PostgreSQL as: {SETUP_HINT}"))
-    };
-    Ok(Some((id("-u")?, id("-g")?)))
-}
-
-fn as_user(cmd: &mut Command, user: Option<(u32, u32)>) -> &mut Command {
-    if let Some((uid, gid)) = user {
-        cmd.uid(uid).gid(gid);
-    }
-    cmd
-}
-
-fn log_file(dir: &Path, name: &str) -> Result<(Stdio, Stdio), String> {
-    let f = std::fs::File::create(dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
-    let g = f.try_clone().map_err(|e| e.to_string())?;
-    Ok((Stdio::from(f), Stdio::from(g)))
-}
-
-fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(25)..].join("\n")
 }
 
 fn start() -> Result<Unleash, String> {

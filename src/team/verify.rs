@@ -1,0 +1,64 @@
+//! Checking what the database says before believing it: each row's line
+//! must be an entry whose hash matches its body, agree with the row's own
+//! columns, continue its author's chain, and carry its author's signature.
+
+use std::collections::BTreeMap;
+
+use super::{keys, Row};
+use crate::domain::Entry;
+use crate::timeline::journal::GENESIS_HASH;
+
+/// Where each author's feed has got to (seq, hash of the last entry).
+#[derive(Debug, Clone, Default)]
+pub struct Feeds {
+    last: BTreeMap<String, (i64, String)>,
+}
+
+impl Feeds {
+    /// Check `row` as the next entry of its author's feed in `incident`;
+    /// on success the feed moves on and the entry is returned.
+    pub fn accept(&mut self, incident: &str, row: &Row) -> Result<Entry, String> {
+        let entry = check(incident, row)?;
+        let (want_seq, want_prev) = match self.last.get(&row.author) {
+            Some((seq, hash)) => (seq + 1, hash.as_str()),
+            None => (1, GENESIS_HASH),
+        };
+        if row.seq != want_seq || row.prev != want_prev {
+            return Err(format!(
+                "entry {} of {} does not follow entry {} of that feed (rows missing or reordered in the database)",
+                row.seq,
+                short(&row.author),
+                want_seq - 1
+            ));
+        }
+        self.last
+            .insert(row.author.clone(), (row.seq, row.hash.clone()));
+        Ok(entry)
+    }
+
+    /// The authors seen, with their last seq.
+    pub fn authors(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.last.iter().map(|(a, (s, _))| (a.as_str(), *s))
+    }
+}
+
+/// Check one row on its own: line, hash, columns, signature.
+pub fn check(incident: &str, row: &Row) -> Result<Entry, String> {
+    let entry = crate::timeline::journal::parse_line(row.line.as_bytes())
+        .map_err(|e| format!("entry {} of {}: {e}", row.seq, short(&row.author)))?;
+    if entry.seq as i64 != row.seq || entry.prev != row.prev || entry.hash != row.hash {
+        return Err(format!(
+            "entry {} of {}: the row's columns do not match its line (edited in the database)",
+            row.seq,
+            short(&row.author)
+        ));
+    }
+    keys::verify(&row.author, incident, row.seq, &row.hash, &row.sig)
+        .map_err(|e| format!("entry {} of {}: {e}", row.seq, short(&row.author)))?;
+    Ok(entry)
+}
+
+/// An author id, short enough to read (like a git hash).
+pub fn short(author: &str) -> &str {
+    author.get(..12).unwrap_or(author)
+}

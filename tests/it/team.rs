@@ -1,0 +1,340 @@
+//! The team database against a real PostgreSQL 15 (started by the
+//! harness): schema, idempotent pushes, pulls by cursor, forks, forged
+//! rows.
+
+use std::sync::{Mutex, OnceLock};
+
+use chrono::Utc;
+use firebreak::domain::incident::Severity;
+use firebreak::domain::Event;
+use firebreak::team::db::{Settings, SharedIncident, SslMode, Team};
+use firebreak::team::keys::Identity;
+use firebreak::team::verify::Feeds;
+use firebreak::team::Row;
+use firebreak::timeline::journal::{self, Journal};
+
+use crate::support::postgres::Pg;
+
+static PG: OnceLock<Mutex<Pg>> = OnceLock::new();
+
+/// A fresh database on the shared server, and settings to reach it.
+async fn fresh_db(name: &str) -> Settings {
+    let pg = PG.get_or_init(|| match Pg::start("team") {
+        Ok(pg) => Mutex::new(pg),
+        Err(e) => panic!("cannot start PostgreSQL for the team tests: {e}"),
+    });
+    let (url, db) = {
+        let pg = pg.lock().unwrap();
+        (pg.url("postgres"), pg.url(name))
+    };
+    admin(&url, &format!("CREATE DATABASE {name}")).await;
+    settings(&db)
+}
+
+/// SQL as the database's superuser (what a database administrator can do).
+async fn admin(url: &str, sql: &str) {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client.batch_execute(sql).await.unwrap();
+}
+
+fn settings(url: &str) -> Settings {
+    Settings {
+        url: url.into(),
+        password: None,
+        sslmode: SslMode::Disable,
+        ca_file: None,
+        timeout: std::time::Duration::from_secs(10),
+    }
+}
+
+fn incident() -> SharedIncident {
+    SharedIncident {
+        id: "inc-team".into(),
+        title: "Checkout errors".into(),
+        declared_at: Utc::now(),
+        declared_by: "alice".into(),
+    }
+}
+
+/// Alice's journal of the incident, signed into rows.
+fn feed(dir: &std::path::Path, me: &Identity, notes: &[&str]) -> Vec<Row> {
+    let mut j = Journal::create(dir, "inc-team").unwrap();
+    j.append(
+        Utc::now(),
+        "alice",
+        Event::IncidentDeclared {
+            id: "inc-team".into(),
+            title: "Checkout errors".into(),
+            severity: Severity::Sev2,
+            demo: false,
+        },
+    )
+    .unwrap();
+    for n in notes {
+        j.append(Utc::now(), "alice", Event::Note { text: (*n).into() })
+            .unwrap();
+    }
+    rows(j.path(), me)
+}
+
+fn rows(path: &std::path::Path, me: &Identity) -> Vec<Row> {
+    journal::read_lines(path)
+        .unwrap()
+        .into_iter()
+        .map(|(e, line)| Row {
+            author: me.author(),
+            seq: e.seq as i64,
+            prev: e.prev.clone(),
+            hash: e.hash.clone(),
+            sig: me.sign("inc-team", e.seq as i64, &e.hash),
+            line,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn init_is_idempotent_and_says_the_version() {
+    let s = fresh_db("t_init").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    assert_eq!(team.version().await.unwrap(), 0);
+    assert!(team.require_schema().await.is_err());
+    let m = team.init().await.unwrap();
+    assert_eq!((m.from, m.to), (0, firebreak::team::schema::latest()));
+    let again = team.init().await.unwrap();
+    assert_eq!(again.from, again.to, "a second init changes nothing");
+    team.require_schema().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pushes_are_idempotent_and_pulls_verify_in_arrival_order() {
+    let s = fresh_db("t_push").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    team.init().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, _) = Identity::load_or_create(&dir.path().join("alice.key")).unwrap();
+    let rows = feed(dir.path(), &alice, &["one", "two"]);
+
+    let first = team.push(&incident(), &rows[..2]).await.unwrap();
+    assert_eq!(first.inserted.len(), 2);
+    // The same rows again (a retry after a lost answer), and the rest.
+    let second = team.push(&incident(), &rows).await.unwrap();
+    assert_eq!((second.inserted.len(), second.already), (1, 2));
+    assert!(second.forks.is_empty());
+
+    // Everyone pulls the same rows in the same order; a cursor resumes.
+    let all = team.pull("inc-team", 0, 100).await.unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(all.windows(2).all(|w| w[0].arrival < w[1].arrival));
+    let after = team.pull("inc-team", all[0].arrival, 100).await.unwrap();
+    assert_eq!(after.len(), 2);
+    let mut feeds = Feeds::default();
+    let notes: Vec<String> = all
+        .iter()
+        .map(|a| feeds.accept("inc-team", &a.row).unwrap())
+        .filter_map(|e| match e.event {
+            Event::Note { text } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, ["one", "two"]);
+    assert_eq!(team.incidents().await.unwrap()[0].title, "Checkout errors");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rewritten_history_is_a_fork_reported_and_never_stored_over() {
+    let s = fresh_db("t_fork").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    team.init().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, _) = Identity::load_or_create(&dir.path().join("alice.key")).unwrap();
+    let rows = feed(dir.path(), &alice, &["the truth"]);
+    team.push(&incident(), &rows).await.unwrap();
+
+    // The same author (a restored backup, a copied key) with another
+    // history: every entry of it that takes a stored key is a fork.
+    let other = tempfile::tempdir().unwrap();
+    let forked = feed(other.path(), &alice, &["another story"]);
+    let pushed = team.push(&incident(), &forked).await.unwrap();
+    let seqs: Vec<i64> = pushed.forks.iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, [1, 2]);
+    assert!(pushed.inserted.is_empty());
+    assert_eq!(team.forks("inc-team").await.unwrap().len(), 2);
+    let stored = team.pull("inc-team", 0, 100).await.unwrap();
+    assert!(stored[1].row.line.contains("the truth"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_row_edited_in_the_database_is_caught_by_its_signature() {
+    let s = fresh_db("t_forged").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    team.init().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, _) = Identity::load_or_create(&dir.path().join("alice.key")).unwrap();
+    let rows = feed(dir.path(), &alice, &["rolled back at 14:10"]);
+    team.push(&incident(), &rows).await.unwrap();
+
+    // A database administrator rewrites the note into a line that is a
+    // perfectly good entry 2 after alice's entry 1 (hashes are no secret):
+    // only the signature can tell.
+    let forged_dir = tempfile::tempdir().unwrap();
+    let forged = journal::journal_path(forged_dir.path(), "inc-team");
+    std::fs::create_dir_all(forged.parent().unwrap()).unwrap();
+    std::fs::write(&forged, format!("{}\n", rows[0].line)).unwrap();
+    let (mut j, _) = Journal::open(&forged).unwrap();
+    let fake = j
+        .append(
+            Utc::now(),
+            "alice",
+            Event::Note {
+                text: "rolled back at 14:30".into(),
+            },
+        )
+        .unwrap();
+    let fake_line = journal::read_lines(&forged).unwrap()[1].1.clone();
+    assert_eq!(fake.prev, rows[0].hash);
+    admin(
+        &s.url,
+        &format!(
+            "UPDATE firebreak_entries SET line = '{}', hash = '{}' WHERE seq = 2",
+            fake_line.replace('\'', "''"),
+            fake.hash,
+        ),
+    )
+    .await;
+    let pulled = team.pull("inc-team", 0, 100).await.unwrap();
+    let mut feeds = Feeds::default();
+    feeds.accept("inc-team", &pulled[0].row).unwrap();
+    let err = feeds.accept("inc-team", &pulled[1].row).unwrap_err();
+    assert!(err.contains("the signature does not match"), "{err}");
+    assert!(err.starts_with("entry 2 of "), "{err}");
+}
+
+/// `firebreak` with a config whose `[team]` points at `url`.
+fn fb_team(dir: &std::path::Path, url: &str) -> assert_cmd::Command {
+    let cfg = dir.join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!("responder = \"alice\"\n[team]\nurl = \"{url}\"\nsslmode = \"disable\"\nconnect_timeout_secs = 2\n"),
+    )
+    .unwrap();
+    let mut c = assert_cmd::Command::cargo_bin("firebreak").unwrap();
+    c.arg("--config")
+        .arg(&cfg)
+        .env("FIREBREAK_DATA_DIR", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("xdg"))
+        .env_remove("PGPASSWORD");
+    c
+}
+
+#[test]
+fn team_init_then_status_and_an_outage_of_the_database() {
+    use predicates::prelude::*;
+    // A server of this test's own: it is crashed and restarted.
+    let mut pg = Pg::start("team-outage").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = pg.url("postgres");
+    fb_team(dir.path(), &url)
+        .args(["team", "status"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("run `firebreak team init`"));
+    fb_team(dir.path(), &url)
+        .args(["team", "init"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("schema version 0 → 1"));
+    fb_team(dir.path(), &url)
+        .args(["team", "init"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("schema already at version 1"));
+    let ok = fb_team(dir.path(), &url)
+        .args(["team", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("reachable"))
+        .stdout(predicate::str::contains("schema      version 1"));
+    // The key is made on first use and is the same the next time.
+    let key = String::from_utf8_lossy(&ok.get_output().stdout)
+        .lines()
+        .find(|l| l.starts_with("you"))
+        .unwrap()
+        .to_string();
+    assert!(key.contains("alice (key "), "{key}");
+
+    pg.crash();
+    fb_team(dir.path(), &url)
+        .args(["team", "status"])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("UNREACHABLE"))
+        .stdout(predicate::str::contains("Connection refused"))
+        .stdout(predicate::str::contains(key.as_str()));
+    pg.restart().unwrap();
+    fb_team(dir.path(), &url)
+        .args(["team", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("reachable"));
+}
+
+#[test]
+fn a_password_in_the_team_url_is_refused_naming_the_field() {
+    use predicates::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    fb_team(dir.path(), "postgres://alice:hunter2@db:5432/firebreak")
+        .args(["team", "status"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("team.url"))
+        .stderr(predicate::str::contains("holds a password"))
+        .stderr(predicate::str::contains("hunter2").not());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_least_privilege_role_is_enough_to_work() {
+    let s = fresh_db("t_role").await;
+    let mut owner = Team::connect(&s).await.unwrap();
+    owner.init().await.unwrap();
+    // Exactly the grants the README documents.
+    admin(
+        &s.url,
+        "DO $$ BEGIN CREATE ROLE firebreak_responder LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         GRANT SELECT ON firebreak_schema TO firebreak_responder;
+         GRANT SELECT, INSERT ON firebreak_incidents, firebreak_entries, firebreak_forks
+           TO firebreak_responder;",
+    )
+    .await;
+    let mut responder = Team::connect(&settings(
+        &s.url
+            .replace("postgres://postgres@", "postgres://firebreak_responder@"),
+    ))
+    .await
+    .unwrap();
+    responder.require_schema().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, _) = Identity::load_or_create(&dir.path().join("alice.key")).unwrap();
+    let rows = feed(dir.path(), &alice, &["as a responder"]);
+    responder.push(&incident(), &rows).await.unwrap();
+    assert_eq!(responder.pull("inc-team", 0, 10).await.unwrap().len(), 2);
+    // And it can only add: no editing what is there.
+    let (client, conn) = tokio_postgres::connect(
+        &s.url
+            .replace("postgres://postgres@", "postgres://firebreak_responder@"),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let err = client
+        .batch_execute("UPDATE firebreak_entries SET line = 'x'")
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("permission denied for table firebreak_entries"),
+        "{err:?}"
+    );
+}
