@@ -112,8 +112,7 @@ impl Scenario {
     }
 
     pub fn parse(file: &Path, src: &str) -> anyhow::Result<Scenario> {
-        let s: Scenario =
-            toml::from_str(src).map_err(|e| crate::error::FileError::from_toml(file, src, &e))?;
+        let s: Scenario = crate::error::parse_toml(file, src)?;
         for a in &s.alerts {
             if let Some(m) = &a.metric {
                 if !s.metrics.iter().any(|x| &x.name == m) {
