@@ -412,7 +412,14 @@ pub fn load_or_new(scenario: Scenario, data_dir: &Path, fresh: bool, now: DateTi
         if let Ok(src) = std::fs::read_to_string(world_path(data_dir)) {
             match serde_json::from_str::<WorldState>(&src) {
                 Ok(state) => return World { scenario, state },
-                Err(e) => tracing::warn!("demo world state unreadable, starting fresh: {e}"),
+                Err(e) => {
+                    let why =
+                        crate::depth::json_too_deep(&e).map_or(e.to_string(), |d| d.to_string());
+                    tracing::warn!(
+                        "demo world state {} unreadable, starting fresh: {why}",
+                        world_path(data_dir).display()
+                    )
+                }
             }
         }
     }
