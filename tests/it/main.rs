@@ -15,6 +15,7 @@ mod support;
 mod alertmanager;
 mod app;
 mod cli;
+mod depth;
 mod export;
 mod faults;
 mod flags_flagd;
