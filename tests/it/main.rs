@@ -20,6 +20,7 @@ mod export;
 mod faults;
 mod flags_flagd;
 mod flags_unleash;
+mod fuzz;
 mod hypotheses;
 mod journal;
 mod playbooks;
