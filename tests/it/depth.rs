@@ -369,7 +369,9 @@ fn deep_alertmanager_payloads_are_refused_with_the_limit() {
         for body in bodies {
             let e = parse_alerts(body.as_bytes(), "am", now).unwrap_err();
             assert!(
-                e.starts_with("the answer is nested deeper than 127 levels at line 1, column "),
+                e.starts_with(
+                    "the JSON response is nested deeper than 127 levels at line 1, column "
+                ),
                 "{e}"
             );
             let e = parse_silences(body.as_bytes(), "am").unwrap_err();

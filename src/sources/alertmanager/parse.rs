@@ -285,7 +285,7 @@ pub fn parse_silences(body: &[u8], instance: &str) -> Result<(Vec<Silence>, Vec<
 /// serde_json's message, or what its recursion limit means.
 fn json_error(e: &serde_json::Error) -> String {
     match crate::depth::json_too_deep(e) {
-        Some(d) => format!("the answer is {d}"),
+        Some(d) => format!("the JSON response is {d}"),
         None => e.to_string(),
     }
 }
