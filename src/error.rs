@@ -42,6 +42,12 @@ impl FileError {
         }
     }
 
+    /// A TOML file nested deeper than [`crate::depth::MAX_DEPTH`] levels,
+    /// refused before the `toml` crate parses it (see [`crate::depth`]).
+    pub fn check_toml_depth(file: &Path, src: &str) -> Result<(), FileError> {
+        crate::depth::toml(src).map_err(|d| FileError::new(file, Some(d.line), None, d.to_string()))
+    }
+
     /// Turn a `toml` deserialisation error into one naming line and field.
     pub fn from_toml(file: &Path, src: &str, err: &toml::de::Error) -> Self {
         let line = err.span().map(|s| line_of(src, s.start));
@@ -63,6 +69,13 @@ impl FileError {
             message,
         }
     }
+}
+
+/// Parse a TOML file: its nesting is checked first, then errors name the
+/// line and the field.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &Path, src: &str) -> Result<T, FileError> {
+    FileError::check_toml_depth(file, src)?;
+    toml::from_str(src).map_err(|e| FileError::from_toml(file, src, &e))
 }
 
 /// 1-based line number of a byte offset.

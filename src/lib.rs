@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod deadline;
 pub mod demo;
+pub mod depth;
 pub mod domain;
 pub mod effects;
 pub mod error;

@@ -258,8 +258,7 @@ impl Keymap {
     /// Lay a keymap file's bindings over this one. On error nothing is
     /// changed and the error names the file, line and field.
     pub fn overlay(&mut self, file: &Path, src: &str) -> Result<(), FileError> {
-        let parsed: KeymapFile =
-            toml::from_str(src).map_err(|e| FileError::from_toml(file, src, &e))?;
+        let parsed: KeymapFile = crate::error::parse_toml(file, src)?;
         let mut next = self.bindings.clone();
         for (layer, keys) in parsed.into_layers() {
             let table = next.entry(layer).or_default();

@@ -182,7 +182,7 @@ impl Default for Config {
 
 impl Config {
     pub fn parse(file: &Path, src: &str) -> Result<Config, FileError> {
-        let c: Config = toml::from_str(src).map_err(|e| FileError::from_toml(file, src, &e))?;
+        let c: Config = crate::error::parse_toml(file, src)?;
         if c.poll_interval_secs == 0 {
             return Err(FileError::new(
                 file,

@@ -71,7 +71,7 @@ pub struct Theme {
 impl Theme {
     /// Parse a theme file. Errors name file, line and field.
     pub fn parse(name: &str, file: &Path, src: &str) -> Result<Theme, FileError> {
-        let t: ThemeFile = toml::from_str(src).map_err(|e| FileError::from_toml(file, src, &e))?;
+        let t: ThemeFile = crate::error::parse_toml(file, src)?;
         let c = &t.colors;
         let col = |field: &str, v: &toml::Spanned<String>| -> Result<Color, FileError> {
             v.get_ref().parse::<Color>().map_err(|_| {

@@ -112,8 +112,7 @@ impl Scenario {
     }
 
     pub fn parse(file: &Path, src: &str) -> anyhow::Result<Scenario> {
-        let s: Scenario =
-            toml::from_str(src).map_err(|e| crate::error::FileError::from_toml(file, src, &e))?;
+        let s: Scenario = crate::error::parse_toml(file, src)?;
         for a in &s.alerts {
             if let Some(m) = &a.metric {
                 if !s.metrics.iter().any(|x| &x.name == m) {
@@ -413,7 +412,14 @@ pub fn load_or_new(scenario: Scenario, data_dir: &Path, fresh: bool, now: DateTi
         if let Ok(src) = std::fs::read_to_string(world_path(data_dir)) {
             match serde_json::from_str::<WorldState>(&src) {
                 Ok(state) => return World { scenario, state },
-                Err(e) => tracing::warn!("demo world state unreadable, starting fresh: {e}"),
+                Err(e) => {
+                    let why =
+                        crate::depth::json_too_deep(&e).map_or(e.to_string(), |d| d.to_string());
+                    tracing::warn!(
+                        "demo world state {} unreadable, starting fresh: {why}",
+                        world_path(data_dir).display()
+                    )
+                }
             }
         }
     }

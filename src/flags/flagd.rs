@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 
 pub use model::{FlagdError, FlagdFile, Mode};
+/// Parse and validate a flag file's text (what [`Flagd::load`] does after
+/// reading it); errors name `file`.
+pub use schema::parse;
 
 use super::{Flag, FlagProvider};
 

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::{EnvState, Flag, FlagProvider};
 use crate::sources::http::{
-    self, AuthRef, ErrorKind, HttpClient, HttpError, HttpSettings, SecretRef,
+    self, AuthRef, ErrorKind, HttpClient, HttpError, HttpSettings, Response, SecretRef,
 };
 
 /// What it takes to talk to one Unleash project/environment.
@@ -224,6 +224,28 @@ impl Unleash {
             .max()
     }
 
+    /// The flags (archived ones left out) in an answer from `url` to
+    /// `GET /api/admin/projects/{project}/features`.
+    pub fn decode_list(&self, resp: &Response, url: &Url) -> anyhow::Result<Vec<Flag>> {
+        let list: FeatureList =
+            http::decode_json(resp, "GET", url).map_err(|e| self.explain(e, None))?;
+        Ok(list
+            .features
+            .iter()
+            .filter(|f| !f.archived)
+            .map(|f| {
+                self.to_flag(f).unwrap_or_else(|_| Flag {
+                    name: f.name.clone(),
+                    enabled: false,
+                    description: format!("(no environment `{}` for this flag)", self.env),
+                    provider: self.name.clone(),
+                    env: Some(self.env.clone()),
+                    changed_at: None,
+                })
+            })
+            .collect())
+    }
+
     fn to_flag(&self, f: &Feature) -> anyhow::Result<Flag> {
         let env = f
             .environments
@@ -275,10 +297,14 @@ impl FlagProvider for Unleash {
     }
 
     async fn list(&self) -> anyhow::Result<Vec<Flag>> {
-        let list: FeatureList = self
-            .get_json(self.url(&["projects", &self.project, "features"])?, None)
-            .await?;
-        if list.features.is_empty() {
+        let url = self.url(&["projects", &self.project, "features"])?;
+        let resp = self
+            .client
+            .send(Method::GET, url.clone(), None)
+            .await
+            .map_err(|e| self.explain(e, None))?;
+        let flags = self.decode_list(&resp, &url)?;
+        if flags.is_empty() {
             // Unleash lists an unknown project as empty; say so instead.
             let url = self.url(&["projects", &self.project, "overview"])?;
             if let Err(e) = self.client.send(Method::GET, url, None).await {
@@ -287,21 +313,7 @@ impl FlagProvider for Unleash {
                 }
             }
         }
-        Ok(list
-            .features
-            .iter()
-            .filter(|f| !f.archived)
-            .map(|f| {
-                self.to_flag(f).unwrap_or_else(|_| Flag {
-                    name: f.name.clone(),
-                    enabled: false,
-                    description: format!("(no environment `{}` for this flag)", self.env),
-                    provider: self.name.clone(),
-                    env: Some(self.env.clone()),
-                    changed_at: None,
-                })
-            })
-            .collect())
+        Ok(flags)
     }
 
     async fn get(&self, name: &str) -> anyhow::Result<Flag> {

@@ -127,6 +127,7 @@ pub fn load_file(path: &Path) -> Result<Playbook, Vec<FileError>> {
 
 /// Parse and validate a playbook's text. Returns every problem found.
 pub fn parse(file: &Path, src: &str, source: Source) -> Result<Playbook, Vec<FileError>> {
+    FileError::check_toml_depth(file, src).map_err(|e| vec![e])?;
     let pf: PlaybookFile = toml::from_str(src).map_err(|e| vec![toml_error(file, src, &e)])?;
     let mut v = Validator {
         file,

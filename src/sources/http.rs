@@ -595,6 +595,9 @@ pub fn json_error_text(content_type: &str, body: &[u8], e: &serde_json::Error) -
         };
         return format!("expected JSON but got {what} (a proxy, login or error page?)");
     }
+    if let Some(d) = crate::depth::json_too_deep(e) {
+        return format!("the JSON response is {d}");
+    }
     if e.is_eof() {
         return format!(
             "the JSON response is truncated ({} bytes, ends mid-document at line {} column {}): the connection was cut or a proxy limited the size",

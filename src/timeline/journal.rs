@@ -527,8 +527,12 @@ pub fn read_lines(path: &Path) -> Result<Vec<(Entry, String)>, JournalError> {
 /// Read and verify a journal without modifying it. Fails only when the file
 /// cannot be read; everything wrong inside it is a [`Problem`].
 pub fn read(path: &Path) -> Result<Replay, JournalError> {
-    let bytes = read_bytes(path)?;
-    let scan = scan(&bytes);
+    Ok(verify_bytes(&read_bytes(path)?))
+}
+
+/// Verify a journal's bytes: what [`read`] does once it has read the file.
+pub fn verify_bytes(bytes: &[u8]) -> Replay {
+    let scan = scan(bytes);
     let mut replay = scan.replay;
     if let Tail::Torn { line, start } = scan.tail {
         replay.problems.push(Problem {
@@ -540,7 +544,7 @@ pub fn read(path: &Path) -> Result<Replay, JournalError> {
             ),
         });
     }
-    Ok(replay)
+    replay
 }
 
 pub fn incidents_dir(data_dir: &Path) -> PathBuf {

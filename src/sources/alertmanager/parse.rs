@@ -35,7 +35,7 @@ pub struct Parsed {
 /// webhook body). `instance` becomes each alert's `source`; `now` stands in
 /// for a missing start time.
 pub fn parse_alerts(body: &[u8], instance: &str, now: DateTime<Utc>) -> Result<Parsed, String> {
-    let top: Top = serde_json::from_slice(body).map_err(|e| format!("{e}"))?;
+    let top: Top = serde_json::from_slice(body).map_err(|e| json_error(&e))?;
     let items = match top {
         Top::Items(items) => items,
         Top::Webhook(items) => items,
@@ -229,7 +229,7 @@ pub fn normalize_url(s: &str) -> Option<String> {
 /// are skipped and counted in the notes.
 pub fn parse_silences(body: &[u8], instance: &str) -> Result<(Vec<Silence>, Vec<String>), String> {
     let raw: Vec<RawSilence> =
-        match serde_json::from_slice::<serde_json::Value>(body).map_err(|e| e.to_string())? {
+        match serde_json::from_slice::<serde_json::Value>(body).map_err(|e| json_error(&e))? {
             serde_json::Value::Array(items) => items
                 .into_iter()
                 .filter_map(|v| serde_json::from_value(v).ok())
@@ -280,6 +280,14 @@ pub fn parse_silences(body: &[u8], instance: &str) -> Result<(Vec<Silence>, Vec<
         Vec::new()
     };
     Ok((out, notes))
+}
+
+/// serde_json's message, or what its recursion limit means.
+fn json_error(e: &serde_json::Error) -> String {
+    match crate::depth::json_too_deep(e) {
+        Some(d) => format!("the JSON response is {d}"),
+        None => e.to_string(),
+    }
 }
 
 fn kind_of(v: &serde_json::Value) -> &'static str {

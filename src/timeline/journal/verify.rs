@@ -131,6 +131,13 @@ pub(super) fn parse_line(line: &[u8]) -> Parsed {
         return Err(String::new());
     }
     let entry: Entry = serde_json::from_slice(line).map_err(|e| {
+        if crate::depth::json_too_deep(&e).is_some() {
+            return format!(
+                "unreadable line: nested deeper than {} levels (at column {})",
+                crate::depth::JSON_MAX_DEPTH,
+                e.column()
+            );
+        }
         let msg = e.to_string();
         let msg = msg.rsplit_once(" at line ").map_or(&*msg, |(m, _)| m);
         format!("unreadable line: {msg} (at column {})", e.column())

@@ -18,6 +18,7 @@
 //! | `auth`       | `[]` with the right bearer token, else 401             |
 //! | `ok`         | `[]`                                                   |
 //! | `prom-bad`   | Prometheus `bad_data` error (400)                      |
+//! | `deep`       | 200, valid JSON nested [`DEEP`] levels deep            |
 //!
 //! Requests are counted per segment, with the peak of concurrent ones.
 
@@ -31,6 +32,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 pub const SLOW: Duration = Duration::from_millis(1500);
 pub const TOKEN: &str = "s3cret-token-value";
+/// How deep the `deep` answer nests.
+pub const DEEP: usize = 10_000;
 
 #[derive(Default)]
 pub struct Counters {
@@ -206,6 +209,15 @@ async fn serve(mut sock: TcpStream, c: Arc<Counters>) -> std::io::Result<()> {
                 br#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"}"#,
             )
             .await
+        }
+        "deep" => {
+            // One body for every client: Alertmanager reads `alerts`
+            // (a webhook body), Prometheus `data`, Unleash `features`.
+            let d = format!("{}{}", "[".repeat(DEEP), "]".repeat(DEEP));
+            let body = format!(
+                r#"{{"alerts":[{{"labels":{{"alertname":{d}}}}}],"status":"success","data":{{"resultType":"vector","result":{d}}},"features":{d}}}"#
+            );
+            respond(&mut sock, 200, json, body.as_bytes()).await
         }
         _ => respond(&mut sock, 200, json, b"[]").await,
     }
