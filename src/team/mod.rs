@@ -19,6 +19,7 @@
 pub mod db;
 pub mod keys;
 pub mod schema;
+pub mod sync;
 pub mod verify;
 
 /// What can go wrong talking to the team database.

@@ -338,3 +338,209 @@ async fn the_documented_least_privilege_role_is_enough_to_work() {
         "{err:?}"
     );
 }
+
+/// A responder on their own machine: a data dir, a key, a journal of
+/// the incident (the declarer's starts with the declaration).
+struct Responder {
+    _dir: tempfile::TempDir,
+    journal: Journal,
+    name: &'static str,
+    sync: firebreak::team::sync::Sync,
+}
+
+fn responder(
+    name: &'static str,
+    declares: bool,
+) -> (Responder, Vec<firebreak::team::sync::Received>) {
+    let dir = tempfile::tempdir().unwrap();
+    let (me, _) = Identity::load_or_create(&dir.path().join("team.key")).unwrap();
+    let mut journal = Journal::create(dir.path(), "inc-team").unwrap();
+    if declares {
+        journal
+            .append(
+                Utc::now(),
+                name,
+                Event::IncidentDeclared {
+                    id: "inc-team".into(),
+                    title: "Checkout errors".into(),
+                    severity: Severity::Sev2,
+                    demo: false,
+                },
+            )
+            .unwrap();
+    }
+    let (sync, held) = firebreak::team::sync::Sync::open("inc-team", me, journal.path()).unwrap();
+    (
+        Responder {
+            _dir: dir,
+            journal,
+            name,
+            sync,
+        },
+        held,
+    )
+}
+
+impl Responder {
+    fn note(&mut self, text: &str) {
+        self.journal
+            .append(Utc::now(), self.name, Event::Note { text: text.into() })
+            .unwrap();
+    }
+}
+
+fn texts(received: &[firebreak::team::sync::Received]) -> Vec<String> {
+    received
+        .iter()
+        .filter_map(|r| match &r.entry.event {
+            Event::Note { text } => Some(format!("{}: {text}", r.entry.actor)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn three_responders_work_offline_through_a_crash_and_nothing_is_lost_or_doubled() {
+    let mut pg = Pg::start("team-sync").unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = settings(&pg.url("postgres"));
+    rt.block_on(async { Team::connect(&s).await.unwrap().init().await.unwrap() });
+    let (mut alice, _) = responder("alice", true);
+    let (mut bob, _) = responder("bob", false);
+    let (mut carol, _) = responder("carol", false);
+    let mut seen: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    let round = |r: &mut Responder, seen: &mut std::collections::BTreeMap<&str, Vec<String>>| {
+        rt.block_on(async {
+            let mut team = Team::connect(&s).await?;
+            r.sync.round(&mut team).await
+        })
+        .map(|done| {
+            assert!(
+                done.rejected.is_empty() && done.forks.is_empty(),
+                "{done:?}"
+            );
+            seen.entry(r.name)
+                .or_default()
+                .extend(texts(&done.received));
+            done.sent
+        })
+    };
+
+    alice.note("error ratio 14%");
+    bob.note("looking at the deploy");
+    for r in [&mut alice, &mut bob, &mut carol] {
+        round(r, &mut seen).unwrap();
+    }
+    // A second round for those who sent after the others pulled.
+    for r in [&mut alice, &mut bob, &mut carol] {
+        round(r, &mut seen).unwrap();
+    }
+    assert_eq!(
+        seen["carol"],
+        ["alice: error ratio 14%", "bob: looking at the deploy"]
+    );
+
+    // The database crashes; alice and bob keep writing.
+    pg.crash();
+    alice.note("flag off new-checkout-flow");
+    bob.note("rollback ready");
+    assert!(
+        round(&mut alice, &mut seen).is_err(),
+        "offline: the round fails"
+    );
+    assert_eq!(alice.sync.unsent().unwrap(), 1, "alice has 1 to send");
+    // bob's firebreak is killed between his local append and the send:
+    // a new Sync on the same journal starts from its mirror.
+    let (me, _) = Identity::load_or_create(&bob._dir.path().join("team.key")).unwrap();
+    let (restarted, held) =
+        firebreak::team::sync::Sync::open("inc-team", me, bob.journal.path()).unwrap();
+    assert_eq!(
+        texts(&held),
+        ["alice: error ratio 14%"],
+        "what bob had received, offline"
+    );
+    bob.sync = restarted;
+
+    pg.restart().unwrap();
+    for _ in 0..2 {
+        for r in [&mut alice, &mut bob, &mut carol] {
+            round(r, &mut seen).unwrap();
+        }
+    }
+    let everyone = |who: &str| {
+        let mut all = seen[who].clone();
+        all.sort();
+        all
+    };
+    assert_eq!(
+        everyone("carol"),
+        [
+            "alice: error ratio 14%",
+            "alice: flag off new-checkout-flow",
+            "bob: looking at the deploy",
+            "bob: rollback ready",
+        ]
+    );
+    assert_eq!(
+        everyone("alice"),
+        ["bob: looking at the deploy", "bob: rollback ready"]
+    );
+    // bob, restarted, received alice's first note before (from the mirror
+    // on restart, not counted here) and exactly her second one now.
+    assert_eq!(
+        everyone("bob"),
+        [
+            "alice: error ratio 14%",
+            "alice: flag off new-checkout-flow"
+        ]
+    );
+    assert_eq!(alice.sync.unsent().unwrap(), 0);
+
+    // The database holds every entry exactly once, every row checks.
+    let rows = rt.block_on(async {
+        Team::connect(&s)
+            .await
+            .unwrap()
+            .pull("inc-team", 0, 100)
+            .await
+            .unwrap()
+    });
+    assert_eq!(rows.len(), 1 + 2 + 2);
+    let mut feeds = Feeds::default();
+    for r in &rows {
+        feeds.accept("inc-team", &r.row).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_row_is_rejected_reported_and_not_shown() {
+    let s = fresh_db("t_sync_forged").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    team.init().await.unwrap();
+    let (mut alice, _) = responder("alice", true);
+    alice.note("rolled back at 14:10");
+    alice.sync.round(&mut team).await.unwrap();
+    // The administrator swaps alice's note for another (signature kept).
+    admin(
+        &s.url,
+        "UPDATE firebreak_entries SET line = replace(line, '14:10', '14:30') WHERE seq = 2",
+    )
+    .await;
+    let (mut carol, _) = responder("carol", false);
+    let done = carol.sync.round(&mut team).await.unwrap();
+    assert_eq!(texts(&done.received), Vec::<String>::new());
+    assert_eq!(done.rejected.len(), 1, "{done:?}");
+    assert!(
+        done.rejected[0].1.starts_with("entry 2 of "),
+        "{:?}",
+        done.rejected
+    );
+    // Kept as rejected: after a restart it is still not believed.
+    let (me, _) = Identity::load_or_create(&carol._dir.path().join("team.key")).unwrap();
+    let (_, held) =
+        firebreak::team::sync::Sync::open("inc-team", me, carol.journal.path()).unwrap();
+    assert!(texts(&held).is_empty());
+    assert!(held
+        .iter()
+        .all(|r| !matches!(r.entry.event, Event::Note { .. })));
+}
