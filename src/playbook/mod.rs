@@ -211,9 +211,10 @@ pub fn confirmation(pb: &Playbook, step: &Step, vars: &Vars, flag_env: Option<&s
         return Confirm::None;
     }
     let env = environment(pb, step, vars).or_else(|| flag_env.map(str::to_owned));
+    let title = show(&step.title, vars);
     let what = match action(step, vars) {
         Ok(Some(a)) => a.describe(),
-        _ => step.title.clone(),
+        _ => title.clone(),
     };
     let target = step
         .target
@@ -229,11 +230,11 @@ pub fn confirmation(pb: &Playbook, step: &Step, vars: &Vars, flag_env: Option<&s
         Some(e) => {
             let expect = target.unwrap_or_else(|| e.to_string());
             Confirm::Typed {
-                question: format!("PRODUCTION: {}{where_}. \"{}\"", what, step.title),
+                question: format!("PRODUCTION: {what}{where_}. \"{title}\""),
                 expect,
             }
         }
-        None => Confirm::YesNo(format!("{}{where_}? ({})", capitalise(&what), step.title)),
+        None => Confirm::YesNo(format!("{}{where_}? ({title})", capitalise(&what))),
     }
 }
 

@@ -1167,3 +1167,95 @@ fn the_playbook_cursor_follows_its_row_when_a_run_is_added_above() {
     assert_eq!(pb.runs.len(), 1, "the run is listed (above the playbooks)");
     assert_eq!(pb.selected_row(), before, "still on the same playbook");
 }
+
+const TEMPLATED_TITLES: &str = r#"
+name = "page-owner"
+description = "Step titles with templates."
+applies_to = ['{alertname="HighErrorRate"}']
+
+[[inputs]]
+name = "team"
+from_label = "team"
+
+[[steps]]
+title = "Page {{team}} about {{labels.alertname}}"
+kind = "check"
+
+[[steps]]
+title = "Tell {{labels.service}} users"
+kind = "note"
+"#;
+
+#[tokio::test]
+async fn step_titles_with_templates_are_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    let pb = loader::parse(
+        Path::new("page-owner.toml"),
+        TEMPLATED_TITLES,
+        Source::File("page-owner.toml".into()),
+    )
+    .unwrap();
+    let mut catalog = loader::builtin();
+    catalog.playbooks.push(pb);
+    d.state.playbooks.load(catalog);
+    let fp = d
+        .state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap()
+        .fingerprint
+        .clone();
+    let fx =
+        firebreak::state::playbooks::start_playbook(&mut d.state, "page-owner", Some(&fp), d.now);
+    d.run(fx);
+    d.send(code(KeyCode::Enter)); // the form (team from the label)
+    let run = d.state.playbooks.open_run().unwrap();
+    let titles: Vec<&str> = run.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Page payments about HighErrorRate", "Tell checkout users"]
+    );
+    // What the run view shows, and what the timeline records.
+    let theme = firebreak::config::theme::Theme::default_theme();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        screen.contains("Page payments about HighErrorRate"),
+        "{screen}"
+    );
+    assert!(!screen.contains("{{"), "{screen}");
+    d.send(code(KeyCode::Enter)); // the check
+    assert!(events(&d).iter().any(|e| matches!(e,
+        Event::StepFinished { title, .. } if title == "Page payments about HighErrorRate")));
+
+    // Headless, too.
+    let dir = tempfile::tempdir().unwrap();
+    user_playbook(dir.path(), "page-owner", TEMPLATED_TITLES);
+    fb(dir.path())
+        .args(["--demo", "playbook", "run", "page-owner", "--dry-run"])
+        .args([
+            "--label",
+            "team=payments",
+            "--label",
+            "alertname=HighErrorRate",
+        ])
+        .args(["--label", "service=checkout"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("[1/2] Page payments about HighErrorRate")
+                .and(predicate::str::contains("[2/2] Tell checkout users")),
+        );
+}

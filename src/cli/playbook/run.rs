@@ -181,10 +181,12 @@ pub(super) async fn run_playbook(
     let total = pb.steps.len();
     let (mut done, mut skipped) = (0, 0);
     for (i, step) in pb.steps.iter().enumerate() {
+        // A title may use templates: filled in, like the rest.
+        let title = crate::playbook::show(&step.title, &vars);
         println!(
             "\n[{}/{total}] {} ({})",
             i + 1,
-            step.title,
+            crate::text::visible(&title),
             step.kind_name()
         );
         if let Some(reason) = crate::playbook::not_applicable(step, &vars) {
@@ -207,7 +209,6 @@ pub(super) async fn run_playbook(
             continue;
         }
         let started = Instant::now();
-        let title = step.title.clone();
         let kind = step.kind_name().to_string();
         let finish =
             |rec: &mut Recorder, ok: bool, exit_code: Option<i32>, tail: String, detail: String| {

@@ -352,6 +352,13 @@ impl Playbooks {
                     started_at: entry.ts,
                     finished: None,
                 };
+                // Titles may use templates (`Silence {{labels.alertname}}`):
+                // shown filled in. The event keeps them as written, which
+                // is what ties the run to its definition.
+                let vars = run.vars(false);
+                for s in &mut run.steps {
+                    s.title = playbook::show(&s.title, &vars);
+                }
                 for i in not_applicable {
                     if let Some(s) = run.steps.get_mut(*i) {
                         s.status = StepStatus::Skipped;

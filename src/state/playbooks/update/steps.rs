@@ -223,7 +223,10 @@ fn request(state: &mut State, ri: usize, si: usize, now: DateTime<Utc>) -> Vec<E
         Err(e) => {
             state.notify(
                 Level::Error,
-                format!("Cannot prepare \"{}\": {e}", step.title),
+                format!(
+                    "Cannot prepare \"{}\": {e}",
+                    playbook::show(&step.title, &vars)
+                ),
                 now,
             );
             return Vec::new();
