@@ -171,6 +171,7 @@ impl State {
         }
         self.alerts.apply(&entry);
         self.silences.apply(&entry);
+        self.release.apply(&entry);
         self.hyp.apply(&entry);
         self.playbooks.apply(&entry);
         self.timeline.apply(entry);

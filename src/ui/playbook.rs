@@ -346,10 +346,7 @@ fn draw_step_detail(
         for l in crate::playbook::describe_step(d, &vars) {
             let st = if l.starts_with("if this fails") && s.status == StepStatus::Failed {
                 theme.critical
-            } else if l.starts_with("if this fails")
-                || l.starts_with("undo:")
-                || l.starts_with("dry run:")
-            {
+            } else if l.starts_with("if this fails") || l.starts_with("undo:") {
                 theme.muted
             } else if l.starts_with("$ ") {
                 theme.accent

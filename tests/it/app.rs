@@ -248,6 +248,31 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
         1,
         "only the unrelated alert left"
     );
+
+    // A second B once it is done says so, and offers nothing that would
+    // do nothing; also after a restart (it is folded from the journal).
+    let current = w.demo.current().await.map_err(|e| e.to_string());
+    d.send(Msg::Release(polled(current, d.now)));
+    d.keys("B");
+    assert_eq!(d.state.mode, Mode::Normal, "no second confirmation");
+    let text = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("Already rolled back at 15:00") && text.contains("checkout v2.13.2"),
+        "{text}"
+    );
+    assert!(d.take_outbox().iter().all(|e| *e != Effect::Rollback));
+    let inc = d.state.incident.clone().unwrap();
+    let replay = journal::read(&journal::journal_path(dir.path(), &inc.id)).unwrap();
+    let mut again = Driver::new(new_state(true), dir.path(), d.now);
+    again.state.resume(replay.entries, Vec::new());
+    again.keys("B");
+    assert_eq!(again.state.mode, Mode::Normal, "{:?}", again.state.mode);
+    assert!(again
+        .state
+        .notice
+        .unwrap()
+        .text
+        .contains("Already rolled back"));
 }
 
 #[test]

@@ -458,6 +458,18 @@ fn step_jobs(d: &Driver) -> Vec<&firebreak::playbook::exec::StepJob> {
         .collect()
 }
 
+/// The screen as a 120x40 terminal shows it, one string per row.
+fn screen(d: &Driver) -> Vec<String> {
+    let theme = firebreak::config::theme::Theme::default_theme();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..40)
+        .map(|y| (0..120).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
 fn status(d: &Driver, step: usize) -> StepStatus {
     d.state.playbooks.open_run().unwrap().steps[step].status
 }
@@ -555,7 +567,16 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     d.now += Duration::minutes(4);
     poll_all(&mut d, &w).await;
     assert_eq!(status(&d, 4), StepStatus::Done);
-    // 6: tell people -> the run is finished.
+    // 6: tell people: since when the flag is off, as a time.
+    let off_at = d.state.playbooks.open_run().unwrap().steps[3]
+        .finished
+        .unwrap();
+    let rows = screen(&d).join("\n");
+    let since = format!("{}, why", off_at.format("%H:%M:%S UTC"));
+    assert!(rows.contains("new-checkout-flow is OFF since"), "{rows}");
+    assert!(rows.contains(&since), "{since:?} in:\n{rows}");
+    assert!(!rows.contains("since now"), "{rows}");
+    // -> the run is finished.
     d.send(code(KeyCode::Enter));
     assert_eq!(d.state.playbooks.open_run().unwrap().finished, Some(true));
     assert!(matches!(
@@ -1000,7 +1021,7 @@ fn a_dry_run_shows_every_step_and_changes_nothing() {
                 "DRY RUN: would run: kubectl --namespace default rollout undo deployment/checkout",
             )
             .and(predicate::str::contains(
-                "skipped: not applicable: method == helm",
+                "skipped: not applicable: condition `method == helm` is false (method is `kubectl`)",
             ))
             .and(predicate::str::contains("dry run complete")),
         );
@@ -1258,4 +1279,92 @@ async fn step_titles_with_templates_are_filled_in() {
             predicate::str::contains("[1/2] Page payments about HighErrorRate")
                 .and(predicate::str::contains("[2/2] Tell checkout users")),
         );
+}
+
+#[tokio::test]
+async fn progress_counts_only_steps_that_apply_and_live_steps_say_what_they_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    // rollback with method=firebreak: 7 of its 12 steps do not apply.
+    d.keys(":");
+    d.keys("run playbook rollback");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    let run = d.state.playbooks.open_run().unwrap();
+    assert_eq!(
+        run.counts(),
+        (0, 0, 0, 5),
+        "nothing done of the 5 that apply"
+    );
+    let rows = screen(&d).join("\n");
+    assert!(rows.contains("[run-1] 0/5"), "{rows}");
+    assert!(!rows.contains("7/12"), "{rows}");
+    // A step that does not apply says which condition is false.
+    let kubectl = &run.steps[2];
+    assert_eq!(
+        kubectl.detail,
+        "not applicable: condition `method == kubectl` is false (method is `firebreak`)"
+    );
+    // ... and cannot be carried out by mistake.
+    d.state.playbooks.runs[0].selected = 2;
+    d.send(ctrl('r'));
+    assert!(d.outbox.is_empty());
+    assert!(d
+        .state
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("does not apply"));
+    // The live step describes what it will do, not what a dry run would.
+    d.state.playbooks.runs[0].selected = 5;
+    let rows = screen(&d).join("\n");
+    assert!(
+        rows.contains("Roll back the last release (release control)"),
+        "{rows}"
+    );
+    assert!(
+        !rows.contains("dry run") && !rows.contains("would roll"),
+        "{rows}"
+    );
+    d.send(ctrl('s')); // skip the rollback: progress moves by one
+    let run = d.state.playbooks.open_run().unwrap();
+    assert_eq!(run.counts(), (0, 0, 1, 5));
+    assert!(screen(&d).join("\n").contains("[run-1] 1/5"));
+}
+
+#[test]
+fn a_dry_run_labels_a_condition_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    fb(dir.path())
+        .args([
+            "--demo",
+            "playbook",
+            "run",
+            "feature-flag-kill",
+            "--dry-run",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("would turn new-checkout-flow off"));
+    let out = fb(dir.path())
+        .args(["--demo", "playbook", "run", "rollback", "--dry-run"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("skipped: not applicable: condition `method == kubectl` is false (method is `firebreak`)"),
+        "{out}"
+    );
+    assert!(!out.contains("not applicable: method =="), "{out}");
+    // The step's own description does not say "dry run" twice.
+    assert_eq!(out.matches("would roll checkout back").count(), 1, "{out}");
+    assert!(
+        out.contains("dry run complete: 5 step(s) would run, 7 not applicable"),
+        "{out}"
+    );
 }

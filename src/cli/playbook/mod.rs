@@ -299,6 +299,13 @@ pub fn show(pb: &Playbook, out: &mut impl Write) -> std::io::Result<()> {
         for l in crate::playbook::describe_step(s, &vars) {
             writeln!(out, "       {l}")?;
         }
+        if let Some(d) = s.dry_run() {
+            writeln!(
+                out,
+                "       with --dry-run: {}",
+                crate::playbook::show(d, &vars)
+            )?;
+        }
     }
     Ok(())
 }

@@ -153,6 +153,17 @@ fn act(state: &mut State, ri: usize, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(step) = run.steps.get(si) else {
         return Vec::new();
     };
+    if !step.applies {
+        state.notify(
+            Level::Info,
+            format!(
+                "\"{}\" does not apply to this run: {}",
+                step.title, step.detail
+            ),
+            now,
+        );
+        return Vec::new();
+    }
     let rerun = state
         .keymap
         .hint(Action::RerunStep)
@@ -540,6 +551,19 @@ fn step_command(state: &mut State, ri: usize, action: Action, now: DateTime<Utc>
         Some(StepKind::Check | StepKind::Note | StepKind::Link { .. })
     ) || matches!(&kind, Some(StepKind::Query(q)) if q.panel.is_none());
     let timer = matches!(kind, Some(StepKind::Wait { .. } | StepKind::Query(_)));
+    if !step.applies {
+        // Its `when` is false for this run's inputs: start a run with
+        // other inputs to do it.
+        state.notify(
+            Level::Info,
+            format!(
+                "\"{}\" does not apply to this run: {}",
+                step.title, step.detail
+            ),
+            now,
+        );
+        return Vec::new();
+    }
     match action {
         Action::FailStep => match step.status {
             StepStatus::Pending if manual => {
