@@ -27,12 +27,13 @@ fn spinner(now: DateTime<Utc>) -> &'static str {
     SPINNER[(now.timestamp().rem_euclid(10)) as usize]
 }
 
-/// Does the side area show the Playbooks tab (else Flags)?
+/// Does the side area show the Playbooks tab (else Flags)? The focused
+/// one, else the one last chosen.
 pub fn side_shows_playbooks(state: &State) -> bool {
     match state.focus {
         Pane::Playbooks => true,
         Pane::Flags => false,
-        _ => state.playbooks.any_active(),
+        _ => state.side == Pane::Playbooks,
     }
 }
 

@@ -1368,3 +1368,31 @@ fn a_dry_run_labels_a_condition_as_one() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn the_side_pane_keeps_the_tab_the_responder_chose_while_a_run_is_active() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    d.keys(":");
+    d.keys("run playbook rollback");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    assert!(d.state.playbooks.any_active());
+    let flags_shown = |d: &Driver| screen(d).iter().any(|r| r.contains("checkout-read-only"));
+    // Esc out of the run view, away to the alerts: the runs stay in view.
+    d.send(code(KeyCode::Esc));
+    d.keys("1");
+    assert!(!flags_shown(&d), "the side still shows the playbooks");
+    // The flags tab, chosen while the run is active, stays chosen.
+    d.keys("4");
+    assert!(flags_shown(&d));
+    for k in ["1", "2", "3"] {
+        d.keys(k);
+        assert!(flags_shown(&d), "after {k}: the flags stay in view");
+    }
+    d.send(code(KeyCode::Tab)); // timeline -> flags
+    d.send(code(KeyCode::Tab)); // -> playbooks
+    d.keys("1");
+    assert!(!flags_shown(&d), "and the playbooks tab once chosen again");
+}
