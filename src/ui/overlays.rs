@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             prompt(frame, area, *kind, input, error.as_deref(), theme)
         }
         Mode::Confirm { question, .. } => confirm(frame, area, question, theme),
-        Mode::Choose { kind, selected } => choose(frame, area, state, *kind, *selected, theme),
+        Mode::Choose { kind, selected } => choose(frame, area, state, kind, *selected, theme),
         Mode::AlertDetail {
             fingerprint,
             scroll,
@@ -229,7 +229,7 @@ fn choose(
     frame: &mut Frame,
     area: Rect,
     state: &State,
-    kind: ChooseKind,
+    kind: &ChooseKind,
     selected: usize,
     theme: &Theme,
 ) {
@@ -259,17 +259,34 @@ fn choose(
                 crate::state::hypotheses_outcome_rows(state),
             )
         }
+        ChooseKind::Playbook { names, .. } => (
+            "Suggested playbooks: which one?",
+            names
+                .iter()
+                .map(|n| {
+                    let title = state.playbooks.get(n).map(|p| p.title.clone());
+                    (n.clone(), title.unwrap_or_default())
+                })
+                .collect(),
+        ),
     };
     let n = rows.len();
     let r = centered(area, 70, rows.len() as u16 + 2);
     frame.render_widget(Clear, r);
+    // Labels in one column, as wide as the longest (a playbook's name).
+    let lw = rows
+        .iter()
+        .map(|(l, _)| l.chars().count() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(14);
     let items: Vec<ListItem> = rows
         .into_iter()
         .enumerate()
         .map(|(i, (l, m))| {
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{} ", i + 1), theme.accent),
-                Span::styled(format!("{l:<14}"), theme.base.add_modifier(Modifier::BOLD)),
+                Span::styled(format!("{l:<lw$}"), theme.base.add_modifier(Modifier::BOLD)),
                 Span::styled(m, theme.muted),
             ]))
         })

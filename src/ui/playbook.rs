@@ -405,24 +405,26 @@ fn draw_output(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// "Suggested playbooks: rollback, feature-flag-kill — p starts rollback".
+/// "Suggested playbooks: rollback, feature-flag-kill — press p to choose"
+/// ("... to start rollback" when only one applies).
 pub fn suggestion_line<'a>(state: &State, alert: &Alert, theme: &Theme) -> Option<Line<'a>> {
     let names: Vec<String> = suggestions(state, &alert.labels)
         .iter()
         .map(|p| p.name.clone())
         .collect();
-    let first = names.first()?.clone();
     let key = state
         .keymap
         .hint(Action::OpenPlaybook)
         .unwrap_or_else(|| "p".into());
+    let (label, what) = match names.as_slice() {
+        [] => return None,
+        [one] => ("Suggested playbook: ", format!("start {one}")),
+        _ => ("Suggested playbooks: ", "choose one".to_string()),
+    };
     Some(Line::from(vec![
-        Span::styled(
-            "Suggested playbook: ",
-            theme.accent.add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(label, theme.accent.add_modifier(Modifier::BOLD)),
         Span::styled(names.join(", "), theme.base.add_modifier(Modifier::BOLD)),
-        Span::styled(format!(" — press {key} to start {first}"), theme.muted),
+        Span::styled(format!(" — press {key} to {what}"), theme.muted),
     ]))
 }
 

@@ -21,7 +21,7 @@ use firebreak::playbook::runner::{self, CommandSpec, Limits, Program};
 use firebreak::playbook::{loader, template};
 use firebreak::sources::{AlertSource, MetricSource};
 use firebreak::state::playbooks::{PlaybookMsg, StepStatus};
-use firebreak::state::{Effect, Mode, Msg, Pane};
+use firebreak::state::{ChooseKind, Effect, Mode, Msg, Pane};
 use firebreak::timeline::journal;
 use predicates::prelude::*;
 
@@ -632,13 +632,27 @@ async fn rollback_is_suggested_for_the_alert_and_really_rolls_the_demo_back() {
         .map(|c| c.symbol())
         .collect();
     assert!(
-        screen.contains(
-            "Suggested playbook: rollback, feature-flag-kill — press p to start rollback"
-        ),
+        screen.contains("Suggested playbooks: rollback, feature-flag-kill — press p to choose one"),
         "{screen}"
     );
 
+    // Two apply: p asks which one.
     d.keys("p");
+    let Mode::Choose { kind, .. } = &d.state.mode else {
+        panic!("a chooser, got {:?}", d.state.mode)
+    };
+    assert!(
+        matches!(kind, ChooseKind::Playbook { names, .. } if names == &["rollback", "feature-flag-kill"]),
+        "{kind:?}"
+    );
+    let rows = self::screen(&d).join("\n");
+    assert!(rows.contains("Suggested playbooks: which one?"), "{rows}");
+    assert!(rows.contains("1 rollback"), "{rows}");
+    assert!(
+        rows.contains("2 feature-flag-kill Kill switch: turn a feature flag off"),
+        "{rows}"
+    );
+    d.keys("1");
     let Mode::PlaybookForm(form) = &d.state.mode else {
         panic!("{:?}", d.state.mode)
     };
@@ -1395,4 +1409,56 @@ async fn the_side_pane_keeps_the_tab_the_responder_chose_while_a_run_is_active()
     d.send(code(KeyCode::Tab)); // -> playbooks
     d.keys("1");
     assert!(!flags_shown(&d), "and the playbooks tab once chosen again");
+}
+
+#[tokio::test]
+async fn p_on_an_alert_lets_the_responder_choose_among_the_suggested_playbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    let select = |d: &mut Driver, name: &str| {
+        let pos = d
+            .state
+            .alerts
+            .list
+            .view
+            .iter()
+            .position(|i| d.state.alerts.items[*i].name() == name)
+            .unwrap();
+        d.state.alerts.list.selected = pos;
+    };
+    // From the alerts pane: the second suggestion, moved to with j.
+    d.keys("1");
+    select(&mut d, "LatencyHigh");
+    d.keys("p");
+    assert!(
+        matches!(d.state.mode, Mode::Choose { .. }),
+        "{:?}",
+        d.state.mode
+    );
+    d.keys("j");
+    d.send(code(KeyCode::Enter));
+    let Mode::PlaybookForm(form) = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
+    assert_eq!(form.playbook, "feature-flag-kill");
+    assert_eq!(form.alert.as_deref(), Some("LatencyHigh"), "for that alert");
+    d.send(code(KeyCode::Esc));
+    // Esc in the chooser starts nothing.
+    d.keys("p");
+    d.send(code(KeyCode::Esc));
+    assert_eq!(d.state.mode, Mode::Normal);
+    assert!(!d.state.playbooks.any_active());
+
+    // One suggestion: p starts it, as before.
+    let mut only = loader::builtin();
+    only.playbooks.retain(|p| p.name != "feature-flag-kill");
+    d.state.playbooks.load(only);
+    select(&mut d, "HighErrorRate");
+    d.send(code(KeyCode::Enter)); // the details
+    d.keys("p");
+    let Mode::PlaybookForm(form) = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
+    assert_eq!(form.playbook, "rollback");
 }
