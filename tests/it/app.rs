@@ -538,6 +538,49 @@ fn palette_fuzzy_matches_actions_alerts_and_flags() {
     assert_eq!(d.state.selected_alert().unwrap().name(), "DiskSpaceLow");
 }
 
+#[tokio::test]
+async fn the_palette_ranks_whole_words_of_a_command_first_and_never_scattered_letters() {
+    use firebreak::action::Action;
+    use firebreak::state::palette::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), now);
+    let w = demo_world(now);
+    poll_all(&mut d, &w).await;
+    let search = |d: &mut Driver, q: &str| -> Vec<Command> {
+        d.state.mode = Mode::Normal;
+        d.keys(":");
+        d.keys(q);
+        let Mode::Palette(p) = &d.state.mode else {
+            panic!("{:?}", d.state.mode)
+        };
+        p.matches.iter().map(|(i, _)| i.command.clone()).collect()
+    };
+    let found = search(&mut d, "theme");
+    assert_eq!(found[0], Command::Action(Action::CycleTheme), "{found:?}");
+    assert!(
+        !found.contains(&Command::Action(Action::FocusMetrics)),
+        "`the me`trics is not a theme: {found:?}"
+    );
+    let found = search(&mut d, "silence");
+    assert_eq!(found[0], Command::Action(Action::SilenceAlert), "{found:?}");
+    assert!(
+        !found.contains(&Command::Action(Action::Quit)),
+        "letters scattered over Quit's words: {found:?}"
+    );
+    let found = search(&mut d, "sev1");
+    assert_eq!(found[0], Command::SetSeverity(Severity::Sev1), "{found:?}");
+    // Letters in order within one word still find it; so does a prefix.
+    let found = search(&mut d, "hierr");
+    assert!(matches!(&found[0], Command::Alert(_)), "{found:?}");
+    let found = search(&mut d, "flag new");
+    assert_eq!(
+        found[0],
+        Command::Flag("new-checkout-flow".into()),
+        "{found:?}"
+    );
+}
+
 #[test]
 fn slash_filters_the_focused_list_and_esc_clears_it() {
     let now = t("2026-11-27T14:00:00Z");
