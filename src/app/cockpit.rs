@@ -131,6 +131,13 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
             active_when: b.active_when == ActiveWhen::On,
         })
         .collect();
+    if replay.is_none() {
+        // Nothing open: the last incident may have been resolved just now.
+        if let Some(text) = wiring::previous::resolved_notice(data_dir, demo_mode, now) {
+            notices.push(text.clone());
+            state.timeline.previous = Some(text);
+        }
+    }
     if let Some(r) = replay {
         let problems = r.problems.clone();
         state.resume(r.entries, problems);

@@ -99,7 +99,12 @@ pub fn start(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             .demo_title
             .clone()
             .unwrap_or_else(|| "Demo incident".into());
-        return vec![incident::declare(state, title, now)];
+        let mut fx = vec![incident::declare(state, title, now)];
+        // The incident before it: where its journal and exports are.
+        if let Some(text) = state.timeline.previous.take() {
+            fx.push(State::record_system(crate::domain::Event::Note { text }));
+        }
+        return fx;
     }
     Vec::new()
 }

@@ -4,6 +4,7 @@
 //! command alike.
 
 pub mod flags;
+pub mod previous;
 pub mod sources;
 
 use std::path::{Path, PathBuf};

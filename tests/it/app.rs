@@ -1199,3 +1199,73 @@ fn mitigation_is_offered_when_the_alerts_resolve_and_a_correction_wins() {
     let json = firebreak::timeline::export::json(&inc, &replay, d.now);
     assert_eq!(json["incident"]["mitigated_from"], "recorded");
 }
+
+#[test]
+fn a_fresh_start_after_a_resolved_incident_says_where_it_and_its_export_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), t0);
+    let first = d.state.incident.clone().unwrap();
+    d.keys("S4");
+    if matches!(d.state.mode, Mode::Confirm { .. }) {
+        d.keys("y");
+    }
+    assert!(!d.state.incident_open());
+    // Exported with `e`: the runner writes it and reports back.
+    d.keys("e");
+    let export = dir
+        .path()
+        .join(format!("exports/{}-postmortem.md", first.id));
+    d.send(Msg::Exported(Ok((Format::Markdown, export.clone()))));
+
+    // The next start: nothing open, so a fresh demo incident, and a word
+    // about the previous one on screen and on the new timeline.
+    let later = t0 + Duration::minutes(30);
+    let text = firebreak::wiring::previous::resolved_notice(dir.path(), true, later)
+        .expect("a notice about the resolved incident");
+    let journal = journal::journal_path(dir.path(), &first.id);
+    for needle in [
+        first.id.as_str(),
+        "was resolved at 2026-11-27 14:00Z",
+        "this is a fresh demo incident",
+        &journal.display().to_string(),
+        &format!("markdown export {}", export.display()),
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text:?}");
+    }
+    let mut next = Driver::new(new_state(true), dir.path(), later);
+    next.state.timeline.previous = Some(text.clone());
+    let fx = firebreak::state::start(&mut next.state, later);
+    next.run(fx);
+    let inc = next.state.incident.clone().unwrap();
+    assert_ne!(inc.id, first.id, "a fresh incident");
+    assert!(
+        events(&next)
+            .iter()
+            .any(|e| matches!(e, Event::Note { text: t } if *t == text)),
+        "{:?}",
+        events(&next)
+    );
+    // Not exported: it says how. A day later: nothing to say.
+    let other = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(other.path(), t0);
+    d.keys("S4");
+    if matches!(d.state.mode, Mode::Confirm { .. }) {
+        d.keys("y");
+    }
+    let id = d.state.incident.clone().unwrap().id;
+    let text = firebreak::wiring::previous::resolved_notice(other.path(), true, later).unwrap();
+    assert!(
+        text.contains(&format!(
+            "not exported yet: firebreak timeline export --incident {id}"
+        )),
+        "{text}"
+    );
+    assert!(firebreak::wiring::previous::resolved_notice(other.path(), false, later).is_none());
+    assert!(firebreak::wiring::previous::resolved_notice(
+        other.path(),
+        true,
+        t0 + Duration::hours(25)
+    )
+    .is_none());
+}
