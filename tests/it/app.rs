@@ -1269,3 +1269,140 @@ fn a_fresh_start_after_a_resolved_incident_says_where_it_and_its_export_went() {
     )
     .is_none());
 }
+
+#[tokio::test]
+async fn the_demo_can_ack_and_silence_like_an_alertmanager_and_records_it() {
+    use firebreak::sources::silence::SilenceState;
+    let dir = tempfile::tempdir().unwrap();
+    // The demo world runs on the real clock; the driver a little behind it
+    // (keys then arrive after the confirmation guard, still in the past).
+    let now = chrono::Utc::now() - Duration::seconds(5);
+    // The demo world as firebreak builds it: it is an alert source that
+    // silences, and the cockpit's silencing preferences name it.
+    let loaded = firebreak::config::Loaded {
+        config: firebreak::config::Config::default(),
+        path: None,
+    };
+    let dirs = firebreak::config::Dirs {
+        config_dir: dir.path().join("config"),
+        state_dir: dir.path().join("state"),
+    };
+    let setup = firebreak::wiring::Setup::new(&loaded, Some(dir.path().join("data")), false, &dirs);
+    assert!(setup.demo_mode, "no config file: the demo");
+    let want = firebreak::wiring::Want {
+        fresh_demo: true,
+        polled_sources: true,
+    };
+    let world = firebreak::wiring::World::build(&setup, want, now).unwrap();
+    assert_eq!(world.alert_prefs.silence_source.as_deref(), Some("demo"));
+    let source = world.alert_sources[0].clone();
+    assert!(source.can_silence());
+
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    d.state.silences.prefs = world.alert_prefs.clone();
+    let fx = firebreak::state::start(&mut d.state, now);
+    d.run(fx);
+    let alerts = source.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    let pos = d
+        .state
+        .alerts
+        .list
+        .view
+        .iter()
+        .position(|i| d.state.alerts.items[*i].name() == "HighErrorRate")
+        .unwrap();
+    d.state.alerts.list.selected = pos;
+    // `a`: an ack; a critical alert's name is typed to confirm.
+    d.keys("a");
+    d.type_confirmation();
+    let Some(Effect::CreateSilence { silence, .. }) = d.take_outbox().into_iter().next() else {
+        panic!("no silence asked for; notice: {:?}", d.state.notice)
+    };
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::ActionStarted { action, .. }) if action == "ack"
+    ));
+    let (id, via) = source.create_silence(&silence).await.unwrap();
+    d.send(Msg::SilenceDone {
+        action: "ack".into(),
+        target: "HighErrorRate".into(),
+        result: Ok(format!("silence {id} via {via}")),
+    });
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::ActionFinished { action, ok: true, .. }) if action == "ack"
+    ));
+    // The next poll: the alert is silenced, and that is recorded once.
+    let alerts = source.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    d.send(Msg::Silences(polled(
+        source.silences().await.map_err(|e| e.to_string()),
+        now,
+    )));
+    let a = d
+        .state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap();
+    assert!(a.is_silenced(), "{a:?}");
+    assert!(events(&d).iter().any(|e| matches!(e,
+        Event::AlertSilenced { name, silenced_by, .. } if name == "HighErrorRate" && silenced_by == &vec![id.clone()])));
+    assert_eq!(d.state.silences.items[0].state, SilenceState::Active);
+    // `Z` expires it: confirmed, recorded, and it fires again.
+    d.keys("Z");
+    d.keys("y");
+    let expire = d
+        .take_outbox()
+        .into_iter()
+        .find(|e| matches!(e, Effect::ExpireSilence { .. }));
+    let Some(Effect::ExpireSilence { ids, .. }) = expire else {
+        panic!(
+            "no expiry asked for; {:?} {:?} {:?}",
+            d.state.mode,
+            d.state.notice,
+            d.state.selected_alert().map(|a| a.name().to_string())
+        )
+    };
+    assert_eq!(ids, vec![id.clone()]);
+    source.expire_silence(&id).await.unwrap();
+    let alerts = source.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    let a = d
+        .state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap();
+    assert!(!a.is_silenced());
+}
+
+#[tokio::test]
+async fn the_demo_header_shows_read_only_while_its_read_only_flag_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let w = demo_world(t0);
+    let mut d = Driver::started(dir.path(), t0);
+    d.state.flags.service_modes =
+        firebreak::app::cockpit::service_modes(&Scenario::builtin().unwrap().service_modes());
+    poll_all(&mut d, &w).await;
+    let header = |d: &Driver| -> String {
+        let theme = firebreak::config::theme::Theme::default_theme();
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+            .unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..120).map(|x| buf[(x, 0)].symbol()).collect()
+    };
+    assert!(!header(&d).contains("READ-ONLY"), "{}", header(&d));
+    *w.clock.lock().unwrap() = d.now;
+    w.demo.set("checkout-read-only", true).await.unwrap();
+    poll_all(&mut d, &w).await;
+    assert!(header(&d).contains("READ-ONLY"), "{}", header(&d));
+    w.demo.set("maintenance-page", true).await.unwrap();
+    poll_all(&mut d, &w).await;
+    assert!(header(&d).contains("MAINTENANCE"), "{}", header(&d));
+}
