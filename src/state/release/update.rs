@@ -66,16 +66,14 @@ pub(crate) fn on_action(
         let when = at
             .with_timezone(&state.settings.local_offset)
             .format("%H:%M");
-        let deployed = state
-            .release
-            .current
-            .as_ref()
-            .map(|(c, _)| format!("; deployed now: {c}"))
-            .unwrap_or_default();
+        let what = match &state.release.current {
+            Some((c, _)) => format!("deployed now: {c}"),
+            None => detail,
+        };
         state.notify(
             Level::Info,
             format!(
-                "Already rolled back at {when} ({detail}){deployed}. Nothing more to roll back here: use your deploy tool to go further back"
+                "Already rolled back at {when} ({what}): B does not roll back twice; use your deploy tool to go further back"
             ),
             now,
         );
