@@ -81,6 +81,7 @@ enum Command {
     Check,
     /// Print shell completions
     Completions {
+        /// The shell to print completions for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -134,5 +135,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every argument of every (sub)command, with the path to it, that has
+    /// no help text.
+    fn undocumented(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            let id = a.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+            if help.trim().is_empty() {
+                out.push(format!("{path} <{id}>"));
+            }
+            // The values of a choice (`--format table|json`) say what
+            // each gives; shell names speak for themselves.
+            if id != "shell" && a.get_action().takes_values() {
+                for v in a.get_possible_values() {
+                    if v.get_help().is_none() && !v.is_hide_set() {
+                        out.push(format!("{path} <{id}> value `{}`", v.get_name()));
+                    }
+                }
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            if sub.get_about().is_none() {
+                out.push(format!("{path} {} (the command itself)", sub.get_name()));
+            }
+            undocumented(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_argument_of_every_command_has_help_text() {
+        let mut missing = Vec::new();
+        undocumented(&Cli::command(), "firebreak", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "no help text for:\n{}",
+            missing.join("\n")
+        );
     }
 }

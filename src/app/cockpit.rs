@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{Local, Offset, Utc};
 
 use super::{self as app, Wiring};
-use crate::config::flags::ActiveWhen;
+use crate::config::flags::{ActiveWhen, ServiceModes};
 use crate::config::keymap::Keymap;
 use crate::config::theme::{self, Theme};
 use crate::demo::Scenario;
@@ -117,20 +117,21 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
         notices.push(format!("playbook skipped: {e}"));
     }
     state.playbooks.load(catalog);
-    if !demo_mode {
-        state.silences.prefs = world.alert_prefs.clone();
+    // Silencing preferences: [alertmanager]'s, or the demo's own.
+    state.silences.prefs = world.alert_prefs.clone();
+    // The demo's own modes unless the config binds some.
+    state.flags.service_modes = if demo_mode && cfg.service_modes.bindings().is_empty() {
+        service_modes(&scenario.service_modes())
+    } else {
+        service_modes(&cfg.service_modes)
+    };
+    if replay.is_none() {
+        // Nothing open: the last incident may have been resolved just now.
+        if let Some(text) = wiring::previous::resolved_notice(data_dir, demo_mode, now) {
+            notices.push(text.clone());
+            state.timeline.previous = Some(text);
+        }
     }
-    state.flags.service_modes = cfg
-        .service_modes
-        .bindings()
-        .into_iter()
-        .map(|(label, b)| ServiceMode {
-            label: label.into(),
-            provider: b.provider.clone(),
-            flag: b.flag.clone(),
-            active_when: b.active_when == ActiveWhen::On,
-        })
-        .collect();
     if let Some(r) = replay {
         let problems = r.problems.clone();
         state.resume(r.entries, problems);
@@ -188,6 +189,21 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
     }
     rt.shutdown_timeout(Duration::from_millis(200));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The header's service modes (READ-ONLY, MAINTENANCE) from their
+/// bindings to flags.
+pub fn service_modes(modes: &ServiceModes) -> Vec<ServiceMode> {
+    modes
+        .bindings()
+        .into_iter()
+        .map(|(label, b)| ServiceMode {
+            label: label.into(),
+            provider: b.provider.clone(),
+            flag: b.flag.clone(),
+            active_when: b.active_when == ActiveWhen::On,
+        })
+        .collect()
 }
 
 /// Log to `<data_dir>/firebreak.log`, never to the terminal.

@@ -15,7 +15,9 @@ use crate::sources::Alert;
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned columns for people (remote text made safe to show)
     Table,
+    /// JSON for scripts (the README describes each command's fields)
     Json,
 }
 
@@ -43,6 +45,7 @@ pub struct AlertsArgs {
     /// Leave out silenced and inhibited alerts
     #[arg(long)]
     pub active: bool,
+    /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

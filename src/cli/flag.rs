@@ -28,18 +28,21 @@ pub enum FlagCmd {
     },
     /// Show one flag: state, last change, and per-environment states (Unleash)
     Get {
+        /// The flag's name (its key in the provider)
         name: String,
         #[command(flatten)]
         opts: Opts,
     },
     /// Turn a flag on: read it, do nothing if already on, change it, read it back
     On {
+        /// The flag's name (its key in the provider)
         name: String,
         #[command(flatten)]
         opts: Opts,
     },
     /// Turn a flag off (the kill switch): read, change if needed, read back
     Off {
+        /// The flag's name (its key in the provider)
         name: String,
         #[command(flatten)]
         opts: Opts,
@@ -61,7 +64,9 @@ pub struct Opts {
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned columns for people
     Table,
+    /// JSON for scripts (fields listed in the README)
     Json,
 }
 

@@ -12,6 +12,7 @@ use crate::wiring::Setup;
 pub enum IncidentCmd {
     /// List recorded incidents, most recent first
     List {
+        /// Output format
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Table)]
         format: ListFormat,
     },
@@ -19,7 +20,9 @@ pub enum IncidentCmd {
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum ListFormat {
+    /// One line per incident: id, severity, status, last activity, entries, title
     Table,
+    /// An array of incident summaries (for scripts)
     Json,
 }
 

@@ -30,6 +30,7 @@ pub struct QueryArgs {
     /// Deadline in seconds, retries included [default: request_timeout_secs]
     #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
+    /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

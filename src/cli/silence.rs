@@ -40,11 +40,13 @@ pub enum SilenceCmd {
     },
     /// Acknowledge: a short silence ([alertmanager] ack_duration, 15m)
     Ack {
+        /// Matchers of the alerts to acknowledge, e.g. 'alertname="HighErrorRate"'
         #[arg(required = true, value_name = "MATCHER")]
         matchers: Vec<String>,
         /// Optional note added to the ack comment
         #[arg(long, short = 'c')]
         comment: Option<String>,
+        /// createdBy [default: the configured responder, or $USER]
         #[arg(long)]
         author: Option<String>,
         #[command(flatten)]
@@ -59,6 +61,7 @@ pub enum SilenceCmd {
         /// (e.g. service=checkout)
         #[arg(long, short = 'F', value_name = "LABEL=VALUE")]
         filter: Vec<String>,
+        /// Output format
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
         format: Format,
         #[command(flatten)]
@@ -66,6 +69,7 @@ pub enum SilenceCmd {
     },
     /// Expire silences now, by id
     Expire {
+        /// Silence ids, as `silence list` and `silence add` print them
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
         #[command(flatten)]

@@ -29,7 +29,9 @@ pub enum TimelineCmd {
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum ExportFormat {
+    /// A postmortem draft (the Google SRE template), timeline included
     Markdown,
+    /// The stable `firebreak.incident` schema (see the README)
     Json,
 }
 

@@ -11,7 +11,10 @@
 //!
 //! Why one file of this length: one world model; past 500 lines only because of its tests.
 
+mod silences;
 pub mod systems;
+
+pub use silences::WHERE as SILENCES_WHERE;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -69,6 +72,10 @@ pub struct ScenarioFlag {
     pub enabled: bool,
     #[serde(default)]
     pub guilty: bool,
+    /// The service mode this flag switches while on: "read_only" or
+    /// "maintenance" (the header shows it, as `[service_modes]` does).
+    #[serde(default)]
+    pub service_mode: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +120,17 @@ impl Scenario {
 
     pub fn parse(file: &Path, src: &str) -> anyhow::Result<Scenario> {
         let s: Scenario = crate::error::parse_toml(file, src)?;
+        for f in &s.flags {
+            if let Some(m) = &f.service_mode {
+                if !matches!(m.as_str(), "read_only" | "maintenance") {
+                    anyhow::bail!(
+                        "{}: flag {}: service_mode `{m}` is not read_only or maintenance",
+                        file.display(),
+                        f.name
+                    );
+                }
+            }
+        }
         for a in &s.alerts {
             if let Some(m) = &a.metric {
                 if !s.metrics.iter().any(|x| &x.name == m) {
@@ -128,6 +146,28 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// The service modes its flags switch, as `[service_modes]` would bind
+    /// them to the demo's flag provider.
+    pub fn service_modes(&self) -> crate::config::flags::ServiceModes {
+        use crate::config::flags::{ActiveWhen, ModeBinding, ServiceModes};
+        let bind = |mode: &str| {
+            self.flags
+                .iter()
+                .find(|f| f.service_mode.as_deref() == Some(mode))
+                .map(|f| ModeBinding {
+                    provider: "demo".into(),
+                    flag: f.name.clone(),
+                    active_when: ActiveWhen::On,
+                })
+        };
+        ServiceModes {
+            read_only: bind("read_only"),
+            maintenance: bind("maintenance"),
+        }
+    }
+}
+
 /// The world's mutable state, persisted between runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorldState {
@@ -138,6 +178,9 @@ pub struct WorldState {
     pub rollback_at: Option<DateTime<Utc>>,
     /// (time, fault active) transitions, in order. The first is the deploy.
     pub fault: Vec<(DateTime<Utc>, bool)>,
+    /// Silences and acks made in the demo (its Alertmanager side).
+    #[serde(default)]
+    pub silences: Vec<crate::sources::Silence>,
 }
 
 /// The simulated world: a scenario and its state.
@@ -163,6 +206,7 @@ impl World {
                 flags_changed: BTreeMap::new(),
                 rollback_at: None,
                 fault: Vec::new(),
+                silences: Vec::new(),
             },
             scenario,
         };
@@ -358,6 +402,7 @@ impl World {
                 detail: Default::default(),
             });
         }
+        self.mute(&mut out, now);
         out
     }
 
@@ -370,17 +415,31 @@ impl World {
             .enumerate()
             .find(|(_, m)| Some(&m.name) == a.metric.as_ref())?;
         let above = a.above?;
-        // Walk back in 5 s steps to find when the level crossed.
-        let step = Duration::seconds(5);
-        let mut t = now;
-        let limit = now - Duration::hours(6);
-        if self.value(idx, t) <= above {
+        if self.value(idx, now) <= above || self.level(m, now) <= above {
             return None;
         }
-        while t > limit && self.level(m, t - step) > above {
-            t -= step;
+        // When the (noise-free) level crossed: a function of the world's
+        // history only, never of when it is asked, so "firing since"
+        // stays put from one poll to the next. Walk back on a fixed 5 s
+        // grid, then narrow the last step down to the second.
+        let step = Duration::seconds(5);
+        let limit = self.state.started_at - Duration::hours(6);
+        let mut lo = DateTime::from_timestamp(now.timestamp() - now.timestamp().rem_euclid(5), 0)
+            .unwrap_or(now);
+        while lo > limit && self.level(m, lo) > above {
+            lo -= step;
         }
-        let since = t + Duration::seconds(a.for_seconds);
+        let mut hi = (lo + step).min(now);
+        while hi - lo > Duration::milliseconds(100) {
+            let mid = lo + (hi - lo) / 2;
+            if self.level(m, mid) > above {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let crossed = DateTime::from_timestamp(hi.timestamp(), 0).unwrap_or(hi);
+        let since = crossed + Duration::seconds(a.for_seconds);
         (since <= now).then_some(since)
     }
 
@@ -509,6 +568,89 @@ mod tests {
             names(&w.alerts(t0() + Duration::minutes(4))),
             ["DiskSpaceLow"]
         );
+    }
+
+    #[test]
+    fn firing_since_does_not_move_between_polls() {
+        let w = world();
+        let since = |t: DateTime<Utc>| -> Vec<(String, DateTime<Utc>)> {
+            w.alerts(t)
+                .into_iter()
+                .map(|a| (a.name().to_string(), a.starts_at))
+                .collect()
+        };
+        let first = since(t0());
+        assert_eq!(first.len(), 3);
+        // Polls every second or two, for a few minutes: always the same.
+        for s in (1..240).step_by(3) {
+            let t = t0() + Duration::milliseconds(s * 1000 + 337 * (s % 3));
+            assert_eq!(since(t), first, "{s}s later");
+        }
+    }
+
+    #[test]
+    fn silences_mute_the_alerts_they_match_until_they_expire() {
+        use crate::sources::silence::{NewSilence, SilenceMatcher, SilenceState};
+        use crate::sources::AlertState;
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = world();
+        let new = NewSilence {
+            matchers: vec![SilenceMatcher {
+                name: "alertname".into(),
+                value: "HighErrorRate".into(),
+                is_regex: false,
+                is_equal: true,
+            }],
+            starts_at: t0(),
+            ends_at: t0() + Duration::minutes(15),
+            created_by: "alice".into(),
+            comment: "ACK by alice via firebreak".into(),
+        };
+        let id = w.create_silence(&new, t0());
+        let muted = |w: &World, t: DateTime<Utc>| -> Vec<String> {
+            w.alerts(t)
+                .into_iter()
+                .filter(|a| a.state == AlertState::Suppressed)
+                .map(|a| {
+                    assert_eq!(a.detail.silenced_by, vec![id.clone()]);
+                    a.name().to_string()
+                })
+                .collect()
+        };
+        assert_eq!(muted(&w, t0() + Duration::seconds(1)), ["HighErrorRate"]);
+        assert_eq!(w.silences(t0())[0].state, SilenceState::Active);
+        // Kept with the world, like Alertmanager's.
+        save(&w, dir.path()).unwrap();
+        let mut w = load_or_new(Scenario::builtin().unwrap(), dir.path(), false, t0());
+        assert_eq!(muted(&w, t0() + Duration::seconds(2)), ["HighErrorRate"]);
+        // Expired: it fires again; an unknown id is an error.
+        w.expire_silence(&id, t0() + Duration::minutes(1)).unwrap();
+        assert!(muted(&w, t0() + Duration::minutes(2)).is_empty());
+        assert_eq!(
+            w.silences(t0() + Duration::minutes(2))[0].state,
+            SilenceState::Expired
+        );
+        assert!(w.expire_silence("nope", t0()).is_err());
+        // An ack runs out by itself.
+        let id2 = w.create_silence(&new, t0() + Duration::minutes(3));
+        assert_ne!(id2, id);
+        assert!(muted(&w, t0() + Duration::minutes(20)).is_empty());
+    }
+
+    #[test]
+    fn the_read_only_and_maintenance_flags_are_service_modes() {
+        let modes = Scenario::builtin().unwrap().service_modes();
+        let ro = modes.read_only.unwrap();
+        assert_eq!(
+            (ro.provider.as_str(), ro.flag.as_str()),
+            ("demo", "checkout-read-only")
+        );
+        assert_eq!(modes.maintenance.unwrap().flag, "maintenance-page");
+        let bad = SCENARIO.replace(
+            "service_mode = \"maintenance\"",
+            "service_mode = \"offline\"",
+        );
+        assert!(Scenario::parse(Path::new("s.toml"), &bad).is_err());
     }
 
     #[test]

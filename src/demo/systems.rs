@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 
 use super::World;
 use crate::flags::{Flag, FlagProvider};
-use crate::sources::{Alert, AlertSource, MetricSource, Panel, ReleaseControl};
+use crate::sources::{
+    Alert, AlertSource, MetricSource, NewSilence, Panel, ReleaseControl, Silence,
+};
 
 /// A clock, injectable for tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -67,6 +69,28 @@ impl AlertSource for Demo {
 
     async fn alerts(&self) -> anyhow::Result<Vec<Alert>> {
         self.with(|w, now| w.alerts(now))
+    }
+
+    /// The demo silences like an Alertmanager (in the simulated world),
+    /// so ack and silence can be tried.
+    fn can_silence(&self) -> bool {
+        true
+    }
+
+    async fn silences(&self) -> anyhow::Result<Vec<Silence>> {
+        self.with(|w, now| w.silences(now))
+    }
+
+    async fn create_silence(&self, silence: &NewSilence) -> anyhow::Result<(String, String)> {
+        let id = self.with(|w, now| w.create_silence(silence, now))?;
+        self.persist()?;
+        Ok((id, crate::demo::SILENCES_WHERE.into()))
+    }
+
+    async fn expire_silence(&self, id: &str) -> anyhow::Result<String> {
+        self.with(|w, now| w.expire_silence(id, now))??;
+        self.persist()?;
+        Ok(crate::demo::SILENCES_WHERE.into())
     }
 }
 

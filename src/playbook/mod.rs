@@ -101,15 +101,29 @@ pub fn vars(
             .map(|i| i.name.clone())
             .collect(),
         demo,
+        finished: BTreeMap::new(),
     }
 }
 
-/// Why a step does not apply to this run (its `when` is false), if so.
+/// Why a step does not apply to this run (its `when` is false), if so:
+/// the condition, labelled as one, and the value that makes it false
+/// ("condition `method == kubectl` is false: method is `firebreak`").
 pub fn not_applicable(step: &Step, vars: &Vars) -> Option<String> {
     step.when
         .iter()
-        .find(|c| !c.holds(&vars.lookup(&c.var).unwrap_or_default()))
-        .map(|c| format!("not applicable: {}", c.text))
+        .map(|c| (c, vars.lookup(&c.var)))
+        .find(|(c, v)| !c.holds(v.as_deref().unwrap_or_default()))
+        .map(|(c, v)| {
+            let value = match v.as_deref() {
+                Some("") | None => "empty".to_string(),
+                Some(v) => format!("`{v}`"),
+            };
+            format!(
+                "not applicable: condition `{}` is false ({} is {value})",
+                c.text.trim(),
+                c.var
+            )
+        })
 }
 
 /// Indices of the steps whose `when` is false.
@@ -211,9 +225,10 @@ pub fn confirmation(pb: &Playbook, step: &Step, vars: &Vars, flag_env: Option<&s
         return Confirm::None;
     }
     let env = environment(pb, step, vars).or_else(|| flag_env.map(str::to_owned));
+    let title = show(&step.title, vars);
     let what = match action(step, vars) {
         Ok(Some(a)) => a.describe(),
-        _ => step.title.clone(),
+        _ => title.clone(),
     };
     let target = step
         .target
@@ -229,11 +244,11 @@ pub fn confirmation(pb: &Playbook, step: &Step, vars: &Vars, flag_env: Option<&s
         Some(e) => {
             let expect = target.unwrap_or_else(|| e.to_string());
             Confirm::Typed {
-                question: format!("PRODUCTION: {}{where_}. \"{}\"", what, step.title),
+                question: format!("PRODUCTION: {what}{where_}. \"{title}\""),
                 expect,
             }
         }
-        None => Confirm::YesNo(format!("{}{where_}? ({})", capitalise(&what), step.title)),
+        None => Confirm::YesNo(format!("{}{where_}? ({title})", capitalise(&what))),
     }
 }
 
@@ -245,7 +260,9 @@ fn capitalise(s: &str) -> String {
     }
 }
 
-/// A multi-line human description of a step (run view, `show`, dry run).
+/// A multi-line human description of a step (run view, `show`, dry run):
+/// what it does when carried out. Its `dry_run` text is not part of it
+/// (a live step does not "would" anything); `show` and `--dry-run` add it.
 pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
     let mut out = Vec::new();
     if !step.text.trim().is_empty() {
@@ -304,9 +321,6 @@ pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
             ReleaseOp::Rollback => "Roll back the last release (release control)".into(),
         }),
         StepKind::Check | StepKind::Note => {}
-    }
-    if let Some(d) = step.dry_run() {
-        out.push(format!("dry run: {}", show(d, vars)));
     }
     if let Some(f) = &step.on_failure {
         out.push(format!("if this fails: {}", show(f, vars)));

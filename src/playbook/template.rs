@@ -4,15 +4,22 @@
 //! was placed in, and script steps get values only as environment
 //! variables (see [`env_for`]).
 //!
+//! `{{steps.N.finished}}` is when step N (1-based) of the run finished,
+//! in UTC (`14:03:12 UTC`), for texts such as "off since ...".
+//!
 //! `{{{{` writes a literal `{{` (for Go templates in kubectl arguments).
 
 use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 
 /// A reference to a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VarRef {
     Input(String),
     Label(String),
+    /// When step N (0-based here, 1-based as written) finished.
+    StepFinished(usize),
 }
 
 impl VarRef {
@@ -20,6 +27,7 @@ impl VarRef {
         match self {
             VarRef::Input(n) => n.clone(),
             VarRef::Label(n) => format!("labels.{n}"),
+            VarRef::StepFinished(i) => format!("steps.{}.finished", i + 1),
         }
     }
 }
@@ -39,6 +47,9 @@ pub struct Vars {
     /// Names of the inputs of type `argv` (split into words in argv).
     pub argv_inputs: Vec<String>,
     pub demo: bool,
+    /// When each finished step of the run finished (0-based index), for
+    /// `{{steps.N.finished}}`.
+    pub finished: BTreeMap<usize, DateTime<Utc>>,
 }
 
 impl Vars {
@@ -53,16 +64,21 @@ impl Vars {
         self.inputs.get(var).cloned()
     }
 
-    fn get(&self, r: &VarRef) -> Result<&str, String> {
+    fn get(&self, r: &VarRef) -> Result<String, String> {
         match r {
             VarRef::Input(n) => self
                 .inputs
                 .get(n)
-                .map(String::as_str)
+                .cloned()
                 .ok_or_else(|| format!("no value for input `{n}`")),
-            VarRef::Label(n) => self.labels.get(n).map(String::as_str).ok_or_else(|| {
+            VarRef::Label(n) => self.labels.get(n).cloned().ok_or_else(|| {
                 format!("the alert has no label `{n}` (pick the run's alert, or use an input)")
             }),
+            VarRef::StepFinished(i) => self
+                .finished
+                .get(i)
+                .map(|t| t.format("%H:%M:%S UTC").to_string())
+                .ok_or_else(|| format!("step {} has not finished yet", i + 1)),
         }
     }
 }
@@ -91,7 +107,19 @@ pub fn parse(text: &str) -> Result<Vec<Piece>, String> {
         };
         let name = rest[..end].trim();
         rest = &rest[end + 2..];
-        let r = if let Some(l) = name.strip_prefix("labels.") {
+        let step = name
+            .strip_prefix("steps.")
+            .and_then(|r| r.strip_suffix(".finished"));
+        let r = if let Some(n) = step {
+            match n.parse::<usize>() {
+                Ok(n) if n >= 1 => VarRef::StepFinished(n - 1),
+                _ => {
+                    return Err(format!(
+                        "`{{{{{name}}}}}`: write {{{{steps.N.finished}}}} with N the step's number, from 1"
+                    ))
+                }
+            }
+        } else if let Some(l) = name.strip_prefix("labels.") {
             if !valid_name(l) {
                 return Err(format!("`{{{{{name}}}}}`: not a label name"));
             }
@@ -137,7 +165,7 @@ pub fn render(text: &str, vars: &Vars) -> Result<String, String> {
     for p in parse(text)? {
         match p {
             Piece::Lit(s) => out.push_str(&s),
-            Piece::Var(r) => out.push_str(vars.get(&r)?),
+            Piece::Var(r) => out.push_str(&vars.get(&r)?),
         }
     }
     Ok(out)
@@ -152,9 +180,12 @@ pub fn render_lenient(text: &str, vars: &Vars) -> String {
     for p in pieces {
         match p {
             Piece::Lit(s) => out.push_str(&s),
-            Piece::Var(r) => match vars.get(&r) {
-                Ok(v) => out.push_str(v),
-                Err(_) => out.push_str(&format!("{{{{{}}}}}", r.text())),
+            Piece::Var(r) => match (vars.get(&r), &r) {
+                (Ok(v), _) => out.push_str(&v),
+                (Err(_), VarRef::StepFinished(i)) => {
+                    out.push_str(&format!("(when step {} is done)", i + 1))
+                }
+                (Err(_), _) => out.push_str(&format!("{{{{{}}}}}", r.text())),
             },
         }
     }
@@ -175,7 +206,7 @@ pub fn render_argv(argv: &[String], vars: &Vars) -> Result<Vec<String>, String> 
             let v = vars.get(r)?;
             if let VarRef::Input(n) = r {
                 if vars.argv_inputs.iter().any(|a| a == n) {
-                    out.extend(split_words(v).map_err(|e| format!("input `{n}`: {e}"))?);
+                    out.extend(split_words(&v).map_err(|e| format!("input `{n}`: {e}"))?);
                     continue;
                 }
             }
@@ -185,7 +216,7 @@ pub fn render_argv(argv: &[String], vars: &Vars) -> Result<Vec<String>, String> 
                     r.text()
                 ));
             }
-            out.push(v.to_string());
+            out.push(v);
         } else {
             out.push(render(el, vars)?);
         }
@@ -302,6 +333,21 @@ mod tests {
         v.labels
             .insert("dash".into(), "--kubeconfig=/etc/evil".into());
         v
+    }
+
+    #[test]
+    fn a_step_time_is_a_real_time_once_the_step_is_done() {
+        let mut v = vars();
+        let text = "off since {{steps.2.finished}}";
+        assert_eq!(render_lenient(text, &v), "off since (when step 2 is done)");
+        assert!(render(text, &v).unwrap_err().contains("step 2"));
+        let at = DateTime::parse_from_rfc3339("2026-11-27T14:03:12Z")
+            .unwrap()
+            .to_utc();
+        v.finished.insert(1, at);
+        assert_eq!(render(text, &v).unwrap(), "off since 14:03:12 UTC");
+        assert!(parse("{{steps.0.finished}}").is_err());
+        assert!(parse("{{steps.x.finished}}").is_err());
     }
 
     #[test]

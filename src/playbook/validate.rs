@@ -90,6 +90,7 @@ impl Validator<'_> {
         let inputs = self.inputs(&pf.inputs);
         let known: Known = Known {
             inputs: inputs.iter().map(|i| (i.name.clone(), i.ty)).collect(),
+            steps: pf.steps.len(),
         };
         let environment = pf.environment.as_ref().map(|e| {
             let l = self.line(e.span().start);
@@ -226,10 +227,23 @@ impl Validator<'_> {
             Err(e) => self.err(line, field, e),
             Ok(refs) => {
                 for r in refs {
-                    if let VarRef::Input(n) = &r {
-                        if !known.inputs.iter().any(|(k, _)| k == n) {
+                    match &r {
+                        VarRef::Input(n) if !known.inputs.iter().any(|(k, _)| k == n) => {
                             self.err(line, field, format!("`{{{{{n}}}}}` is not a declared input (declare it in [[inputs]])"));
                         }
+                        VarRef::StepFinished(i) if *i >= known.steps => {
+                            self.err(
+                                line,
+                                field,
+                                format!(
+                                    "`{{{{{}}}}}`: there is no step {} (the playbook has {})",
+                                    r.text(),
+                                    i + 1,
+                                    known.steps
+                                ),
+                            );
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -478,7 +492,7 @@ impl Validator<'_> {
                                             }
                                         }
                                     }
-                                    VarRef::Label(_) => None,
+                                    VarRef::Label(_) | VarRef::StepFinished(_) => None,
                                 };
                                 let is_argv_input = ty == Some(InputType::Argv);
                                 if is_argv_input && !standalone {
@@ -566,6 +580,8 @@ impl Validator<'_> {
 /// What a playbook declares, for reference checks.
 struct Known {
     inputs: Vec<(String, InputType)>,
+    /// How many steps the playbook has (for `{{steps.N.finished}}`).
+    steps: usize,
 }
 
 /// `var == a|b`, `var != a`.

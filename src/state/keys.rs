@@ -223,15 +223,20 @@ fn on_chooser_key(
     key: &KeyEvent,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let n = match kind {
+    let n = match &kind {
         ChooseKind::Severity => Severity::ALL.len(),
         ChooseKind::Status => Status::ALL.len(),
         ChooseKind::Outcome => hypotheses::outcome_rows(state).len(),
+        ChooseKind::Playbook { names, .. } => names.len(),
     };
-    let pick = |i: usize, state: &mut State| match kind {
+    let pick = |i: usize, state: &mut State| match &kind {
         ChooseKind::Severity => incident::set_severity(state, Severity::ALL[i], now),
         ChooseKind::Status => incident::set_status(state, Status::ALL[i], now),
         ChooseKind::Outcome => hypotheses::chose_outcome(state, i),
+        ChooseKind::Playbook { fingerprint, names } => match names.get(i) {
+            Some(name) => playbooks::start_playbook(state, name, Some(fingerprint), now),
+            None => Vec::new(),
+        },
     };
     // Digits pick directly (fixed: they are the numbers on screen).
     if let KeyCode::Char(c) = key.code {

@@ -83,6 +83,10 @@ pub struct State {
 
     // The screen.
     pub focus: Pane,
+    /// The side area's tab (Flags or Playbooks): the one last focused. It
+    /// stays while another pane has focus; nothing switches it behind
+    /// the responder's back.
+    pub side: Pane,
     pub mode: Mode,
     pub notice: Option<Notice>,
     pub quit: bool,
@@ -121,6 +125,7 @@ impl State {
             keymap,
             theme_name: theme_name.to_string(),
             focus: Pane::Alerts,
+            side: Pane::Flags,
             mode: Mode::Normal,
             notice: None,
             quit: false,
@@ -147,6 +152,10 @@ impl State {
             self.apply_entry(e);
         }
         self.playbooks.after_replay();
+        // Back after a restart: runs in progress are what was being worked on.
+        if self.playbooks.any_active() {
+            self.side = Pane::Playbooks;
+        }
         self.timeline.problems = problems;
         self.refilter_timeline();
     }
@@ -171,6 +180,7 @@ impl State {
         }
         self.alerts.apply(&entry);
         self.silences.apply(&entry);
+        self.release.apply(&entry);
         self.hyp.apply(&entry);
         self.playbooks.apply(&entry);
         self.timeline.apply(entry);

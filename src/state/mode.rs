@@ -95,12 +95,18 @@ pub enum Pending {
 }
 
 /// What a chooser picks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChooseKind {
     Severity,
     Status,
     /// The outcome of the active hypothesis (or extend it).
     Outcome,
+    /// One of the playbooks suggested for the alert `fingerprint` (by
+    /// name, in the order shown).
+    Playbook {
+        fingerprint: String,
+        names: Vec<String>,
+    },
 }
 
 /// The input mode: who gets the next key.

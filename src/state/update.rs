@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     access, alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences,
-    Effect, Mode, Msg, State,
+    Effect, Mode, Msg, Pane, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
@@ -22,6 +22,10 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
     let fx = route(state, msg, now);
     // Read-only (another cockpit writes the incident): nothing is written.
     let fx = access::guard(state, fx, now);
+    // The side area keeps the tab last focused (whatever moved the focus).
+    if matches!(state.focus, Pane::Flags | Pane::Playbooks) {
+        state.side = state.focus;
+    }
     state.redraw |= msg_redraws || !fx.is_empty();
     // When a confirmation opened, so that keys right behind the one that
     // opened it cannot answer it (keys.rs).
@@ -95,7 +99,12 @@ pub fn start(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             .demo_title
             .clone()
             .unwrap_or_else(|| "Demo incident".into());
-        return vec![incident::declare(state, title, now)];
+        let mut fx = vec![incident::declare(state, title, now)];
+        // The incident before it: where its journal and exports are.
+        if let Some(text) = state.timeline.previous.take() {
+            fx.push(State::record_system(crate::domain::Event::Note { text }));
+        }
+        return fx;
     }
     Vec::new()
 }

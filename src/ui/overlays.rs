@@ -25,7 +25,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             prompt(frame, area, *kind, input, error.as_deref(), theme)
         }
         Mode::Confirm { question, .. } => confirm(frame, area, question, theme),
-        Mode::Choose { kind, selected } => choose(frame, area, state, *kind, *selected, theme),
+        Mode::Choose { kind, selected } => choose(frame, area, state, kind, *selected, theme),
         Mode::AlertDetail {
             fingerprint,
             scroll,
@@ -129,17 +129,34 @@ fn palette(frame: &mut Frame, area: Rect, p: &crate::state::palette::PaletteStat
         ]),
         input,
     );
+    // The selected row in full, wrapped, under the list when the row
+    // itself had to cut its label or description.
+    let [list_area, full_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(list_area);
     let height = list_area.height as usize;
     let offset = super::offset_for(p.selected, height);
     let w = list_area.width as usize;
+    // Columns: kind (9), label, two spaces, description. The label takes
+    // what it needs, leaving the description at least 24 columns (or all
+    // of it); the description gets the rest of the row.
+    let avail = w.saturating_sub(9);
+    let widths = |item: &crate::state::palette::Item| {
+        let lw = item.label.chars().count();
+        let hw = item.hint.chars().count();
+        let hint_min = if hw == 0 { 0 } else { hw.min(24) + 2 };
+        let label = lw.min(avail.saturating_sub(hint_min));
+        let hint = avail.saturating_sub(label + 2);
+        (label, hint, label < lw || hint < hw)
+    };
     let items: Vec<ListItem> = p
         .matches
         .iter()
         .skip(offset)
         .take(height)
         .map(|(item, pos)| {
+            let (lw, hw, _) = widths(item);
             let mut spans = vec![Span::styled(format!("{:<9}", item.kind), theme.muted)];
-            let label = clip(&item.label, w.saturating_sub(10 + item.hint.len().min(20)));
+            let label = clip(&item.label, lw);
             for (i, c) in label.chars().enumerate() {
                 let st = if pos.contains(&i) {
                     theme.accent.add_modifier(Modifier::BOLD)
@@ -148,10 +165,12 @@ fn palette(frame: &mut Frame, area: Rect, p: &crate::state::palette::PaletteStat
                 };
                 spans.push(Span::styled(c.to_string(), st));
             }
-            spans.push(Span::styled(
-                format!("  {}", clip(&item.hint, 20)),
-                theme.muted,
-            ));
+            if !item.hint.is_empty() {
+                spans.push(Span::styled(
+                    format!("  {}", clip(&item.hint, hw)),
+                    theme.muted,
+                ));
+            }
             ListItem::new(Line::from(spans))
         })
         .collect();
@@ -161,6 +180,14 @@ fn palette(frame: &mut Frame, area: Rect, p: &crate::state::palette::PaletteStat
         list_area,
         &mut ls,
     );
+    if let Some((item, _)) = p.matches.get(p.selected).filter(|(i, _)| widths(i).2) {
+        let mut full = vec![Span::styled(item.label.clone(), theme.base)];
+        if !item.hint.is_empty() {
+            full.push(Span::styled(format!(" — {}", item.hint), theme.muted));
+        }
+        let full = Line::from(full);
+        frame.render_widget(Paragraph::new(full).wrap(Wrap { trim: true }), full_area);
+    }
 }
 
 fn prompt(
@@ -229,7 +256,7 @@ fn choose(
     frame: &mut Frame,
     area: Rect,
     state: &State,
-    kind: ChooseKind,
+    kind: &ChooseKind,
     selected: usize,
     theme: &Theme,
 ) {
@@ -259,17 +286,34 @@ fn choose(
                 crate::state::hypotheses_outcome_rows(state),
             )
         }
+        ChooseKind::Playbook { names, .. } => (
+            "Suggested playbooks: which one?",
+            names
+                .iter()
+                .map(|n| {
+                    let title = state.playbooks.get(n).map(|p| p.title.clone());
+                    (n.clone(), title.unwrap_or_default())
+                })
+                .collect(),
+        ),
     };
     let n = rows.len();
     let r = centered(area, 70, rows.len() as u16 + 2);
     frame.render_widget(Clear, r);
+    // Labels in one column, as wide as the longest (a playbook's name).
+    let lw = rows
+        .iter()
+        .map(|(l, _)| l.chars().count() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(14);
     let items: Vec<ListItem> = rows
         .into_iter()
         .enumerate()
         .map(|(i, (l, m))| {
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{} ", i + 1), theme.accent),
-                Span::styled(format!("{l:<14}"), theme.base.add_modifier(Modifier::BOLD)),
+                Span::styled(format!("{l:<lw$}"), theme.base.add_modifier(Modifier::BOLD)),
                 Span::styled(m, theme.muted),
             ]))
         })

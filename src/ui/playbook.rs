@@ -27,12 +27,13 @@ fn spinner(now: DateTime<Utc>) -> &'static str {
     SPINNER[(now.timestamp().rem_euclid(10)) as usize]
 }
 
-/// Does the side area show the Playbooks tab (else Flags)?
+/// Does the side area show the Playbooks tab (else Flags)? The focused
+/// one, else the one last chosen.
 pub fn side_shows_playbooks(state: &State) -> bool {
     match state.focus {
         Pane::Playbooks => true,
         Pane::Flags => false,
-        _ => state.playbooks.any_active(),
+        _ => state.side == Pane::Playbooks,
     }
 }
 
@@ -346,10 +347,7 @@ fn draw_step_detail(
         for l in crate::playbook::describe_step(d, &vars) {
             let st = if l.starts_with("if this fails") && s.status == StepStatus::Failed {
                 theme.critical
-            } else if l.starts_with("if this fails")
-                || l.starts_with("undo:")
-                || l.starts_with("dry run:")
-            {
+            } else if l.starts_with("if this fails") || l.starts_with("undo:") {
                 theme.muted
             } else if l.starts_with("$ ") {
                 theme.accent
@@ -407,24 +405,26 @@ fn draw_output(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// "Suggested playbooks: rollback, feature-flag-kill — p starts rollback".
+/// "Suggested playbooks: rollback, feature-flag-kill — press p to choose"
+/// ("... to start rollback" when only one applies).
 pub fn suggestion_line<'a>(state: &State, alert: &Alert, theme: &Theme) -> Option<Line<'a>> {
     let names: Vec<String> = suggestions(state, &alert.labels)
         .iter()
         .map(|p| p.name.clone())
         .collect();
-    let first = names.first()?.clone();
     let key = state
         .keymap
         .hint(Action::OpenPlaybook)
         .unwrap_or_else(|| "p".into());
+    let (label, what) = match names.as_slice() {
+        [] => return None,
+        [one] => ("Suggested playbook: ", format!("start {one}")),
+        _ => ("Suggested playbooks: ", "choose one".to_string()),
+    };
     Some(Line::from(vec![
-        Span::styled(
-            "Suggested playbook: ",
-            theme.accent.add_modifier(Modifier::BOLD),
-        ),
+        Span::styled(label, theme.accent.add_modifier(Modifier::BOLD)),
         Span::styled(names.join(", "), theme.base.add_modifier(Modifier::BOLD)),
-        Span::styled(format!(" — press {key} to start {first}"), theme.muted),
+        Span::styled(format!(" — press {key} to {what}"), theme.muted),
     ]))
 }
 

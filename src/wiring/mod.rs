@@ -4,6 +4,7 @@
 //! command alike.
 
 pub mod flags;
+pub mod previous;
 pub mod sources;
 
 use std::path::{Path, PathBuf};
@@ -335,6 +336,9 @@ impl World {
         if setup.demo_mode {
             let (d, unsaved) = demo(&setup.data_dir, want.fresh_demo, now)?;
             w.notices.extend(unsaved);
+            // The demo silences like an Alertmanager: ack and silence work
+            // on its alerts, with Alertmanager's default lengths.
+            w.alert_prefs.silence_source = Some(AlertSource::name(&d).to_string());
             w.alert_sources.push(Arc::new(d.clone()));
             w.metric_sources.push(Arc::new(d.clone()));
             w.flag_providers.push(Arc::new(d.clone()));

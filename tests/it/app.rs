@@ -248,6 +248,31 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
         1,
         "only the unrelated alert left"
     );
+
+    // A second B once it is done says so, and offers nothing that would
+    // do nothing; also after a restart (it is folded from the journal).
+    let current = w.demo.current().await.map_err(|e| e.to_string());
+    d.send(Msg::Release(polled(current, d.now)));
+    d.keys("B");
+    assert_eq!(d.state.mode, Mode::Normal, "no second confirmation");
+    let text = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("Already rolled back at 15:00") && text.contains("checkout v2.13.2"),
+        "{text}"
+    );
+    assert!(d.take_outbox().iter().all(|e| *e != Effect::Rollback));
+    let inc = d.state.incident.clone().unwrap();
+    let replay = journal::read(&journal::journal_path(dir.path(), &inc.id)).unwrap();
+    let mut again = Driver::new(new_state(true), dir.path(), d.now);
+    again.state.resume(replay.entries, Vec::new());
+    again.keys("B");
+    assert_eq!(again.state.mode, Mode::Normal, "{:?}", again.state.mode);
+    assert!(again
+        .state
+        .notice
+        .unwrap()
+        .text
+        .contains("Already rolled back"));
 }
 
 #[test]
@@ -511,6 +536,49 @@ fn palette_fuzzy_matches_actions_alerts_and_flags() {
     assert!(matches!(d.state.mode, Mode::AlertDetail { .. }));
     assert_eq!(d.state.focus, Pane::Alerts);
     assert_eq!(d.state.selected_alert().unwrap().name(), "DiskSpaceLow");
+}
+
+#[tokio::test]
+async fn the_palette_ranks_whole_words_of_a_command_first_and_never_scattered_letters() {
+    use firebreak::action::Action;
+    use firebreak::state::palette::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), now);
+    let w = demo_world(now);
+    poll_all(&mut d, &w).await;
+    let search = |d: &mut Driver, q: &str| -> Vec<Command> {
+        d.state.mode = Mode::Normal;
+        d.keys(":");
+        d.keys(q);
+        let Mode::Palette(p) = &d.state.mode else {
+            panic!("{:?}", d.state.mode)
+        };
+        p.matches.iter().map(|(i, _)| i.command.clone()).collect()
+    };
+    let found = search(&mut d, "theme");
+    assert_eq!(found[0], Command::Action(Action::CycleTheme), "{found:?}");
+    assert!(
+        !found.contains(&Command::Action(Action::FocusMetrics)),
+        "`the me`trics is not a theme: {found:?}"
+    );
+    let found = search(&mut d, "silence");
+    assert_eq!(found[0], Command::Action(Action::SilenceAlert), "{found:?}");
+    assert!(
+        !found.contains(&Command::Action(Action::Quit)),
+        "letters scattered over Quit's words: {found:?}"
+    );
+    let found = search(&mut d, "sev1");
+    assert_eq!(found[0], Command::SetSeverity(Severity::Sev1), "{found:?}");
+    // Letters in order within one word still find it; so does a prefix.
+    let found = search(&mut d, "hierr");
+    assert!(matches!(&found[0], Command::Alert(_)), "{found:?}");
+    let found = search(&mut d, "flag new");
+    assert_eq!(
+        found[0],
+        Command::Flag("new-checkout-flow".into()),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -1130,4 +1198,211 @@ fn mitigation_is_offered_when_the_alerts_resolve_and_a_correction_wins() {
     );
     let json = firebreak::timeline::export::json(&inc, &replay, d.now);
     assert_eq!(json["incident"]["mitigated_from"], "recorded");
+}
+
+#[test]
+fn a_fresh_start_after_a_resolved_incident_says_where_it_and_its_export_went() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), t0);
+    let first = d.state.incident.clone().unwrap();
+    d.keys("S4");
+    if matches!(d.state.mode, Mode::Confirm { .. }) {
+        d.keys("y");
+    }
+    assert!(!d.state.incident_open());
+    // Exported with `e`: the runner writes it and reports back.
+    d.keys("e");
+    let export = dir
+        .path()
+        .join(format!("exports/{}-postmortem.md", first.id));
+    d.send(Msg::Exported(Ok((Format::Markdown, export.clone()))));
+
+    // The next start: nothing open, so a fresh demo incident, and a word
+    // about the previous one on screen and on the new timeline.
+    let later = t0 + Duration::minutes(30);
+    let text = firebreak::wiring::previous::resolved_notice(dir.path(), true, later)
+        .expect("a notice about the resolved incident");
+    let journal = journal::journal_path(dir.path(), &first.id);
+    for needle in [
+        first.id.as_str(),
+        "was resolved at 2026-11-27 14:00Z",
+        "this is a fresh demo incident",
+        &journal.display().to_string(),
+        &format!("markdown export {}", export.display()),
+    ] {
+        assert!(text.contains(needle), "{needle:?} not in {text:?}");
+    }
+    let mut next = Driver::new(new_state(true), dir.path(), later);
+    next.state.timeline.previous = Some(text.clone());
+    let fx = firebreak::state::start(&mut next.state, later);
+    next.run(fx);
+    let inc = next.state.incident.clone().unwrap();
+    assert_ne!(inc.id, first.id, "a fresh incident");
+    assert!(
+        events(&next)
+            .iter()
+            .any(|e| matches!(e, Event::Note { text: t } if *t == text)),
+        "{:?}",
+        events(&next)
+    );
+    // Not exported: it says how. A day later: nothing to say.
+    let other = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(other.path(), t0);
+    d.keys("S4");
+    if matches!(d.state.mode, Mode::Confirm { .. }) {
+        d.keys("y");
+    }
+    let id = d.state.incident.clone().unwrap().id;
+    let text = firebreak::wiring::previous::resolved_notice(other.path(), true, later).unwrap();
+    assert!(
+        text.contains(&format!(
+            "not exported yet: firebreak timeline export --incident {id}"
+        )),
+        "{text}"
+    );
+    assert!(firebreak::wiring::previous::resolved_notice(other.path(), false, later).is_none());
+    assert!(firebreak::wiring::previous::resolved_notice(
+        other.path(),
+        true,
+        t0 + Duration::hours(25)
+    )
+    .is_none());
+}
+
+#[tokio::test]
+async fn the_demo_can_ack_and_silence_like_an_alertmanager_and_records_it() {
+    use firebreak::sources::silence::SilenceState;
+    let dir = tempfile::tempdir().unwrap();
+    // The demo world runs on the real clock; the driver a little behind it
+    // (keys then arrive after the confirmation guard, still in the past).
+    let now = chrono::Utc::now() - Duration::seconds(5);
+    // The demo world as firebreak builds it: it is an alert source that
+    // silences, and the cockpit's silencing preferences name it.
+    let loaded = firebreak::config::Loaded {
+        config: firebreak::config::Config::default(),
+        path: None,
+    };
+    let dirs = firebreak::config::Dirs {
+        config_dir: dir.path().join("config"),
+        state_dir: dir.path().join("state"),
+    };
+    let setup = firebreak::wiring::Setup::new(&loaded, Some(dir.path().join("data")), false, &dirs);
+    assert!(setup.demo_mode, "no config file: the demo");
+    let want = firebreak::wiring::Want {
+        fresh_demo: true,
+        polled_sources: true,
+    };
+    let world = firebreak::wiring::World::build(&setup, want, now).unwrap();
+    assert_eq!(world.alert_prefs.silence_source.as_deref(), Some("demo"));
+    let source = world.alert_sources[0].clone();
+    assert!(source.can_silence());
+
+    let mut d = Driver::new(new_state(true), dir.path(), now);
+    d.state.silences.prefs = world.alert_prefs.clone();
+    let fx = firebreak::state::start(&mut d.state, now);
+    d.run(fx);
+    let alerts = source.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    let pos = d
+        .state
+        .alerts
+        .list
+        .view
+        .iter()
+        .position(|i| d.state.alerts.items[*i].name() == "HighErrorRate")
+        .unwrap();
+    d.state.alerts.list.selected = pos;
+    // `a`: an ack; a critical alert's name is typed to confirm.
+    d.keys("a");
+    d.type_confirmation();
+    let Some(Effect::CreateSilence { silence, .. }) = d.take_outbox().into_iter().next() else {
+        panic!("no silence asked for; notice: {:?}", d.state.notice)
+    };
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::ActionStarted { action, .. }) if action == "ack"
+    ));
+    let (id, via) = source.create_silence(&silence).await.unwrap();
+    d.send(Msg::SilenceDone {
+        action: "ack".into(),
+        target: "HighErrorRate".into(),
+        result: Ok(format!("silence {id} via {via}")),
+    });
+    assert!(matches!(
+        events(&d).last(),
+        Some(Event::ActionFinished { action, ok: true, .. }) if action == "ack"
+    ));
+    // The next poll: the alert is silenced, and that is recorded once.
+    let alerts = source.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    d.send(Msg::Silences(polled(
+        source.silences().await.map_err(|e| e.to_string()),
+        now,
+    )));
+    let a = d
+        .state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap();
+    assert!(a.is_silenced(), "{a:?}");
+    assert!(events(&d).iter().any(|e| matches!(e,
+        Event::AlertSilenced { name, silenced_by, .. } if name == "HighErrorRate" && silenced_by == &vec![id.clone()])));
+    assert_eq!(d.state.silences.items[0].state, SilenceState::Active);
+    // `Z` expires it: confirmed, recorded, and it fires again.
+    d.keys("Z");
+    d.keys("y");
+    let expire = d
+        .take_outbox()
+        .into_iter()
+        .find(|e| matches!(e, Effect::ExpireSilence { .. }));
+    let Some(Effect::ExpireSilence { ids, .. }) = expire else {
+        panic!(
+            "no expiry asked for; {:?} {:?} {:?}",
+            d.state.mode,
+            d.state.notice,
+            d.state.selected_alert().map(|a| a.name().to_string())
+        )
+    };
+    assert_eq!(ids, vec![id.clone()]);
+    source.expire_silence(&id).await.unwrap();
+    let alerts = source.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    let a = d
+        .state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap();
+    assert!(!a.is_silenced());
+}
+
+#[tokio::test]
+async fn the_demo_header_shows_read_only_while_its_read_only_flag_is_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let w = demo_world(t0);
+    let mut d = Driver::started(dir.path(), t0);
+    d.state.flags.service_modes =
+        firebreak::app::cockpit::service_modes(&Scenario::builtin().unwrap().service_modes());
+    poll_all(&mut d, &w).await;
+    let header = |d: &Driver| -> String {
+        let theme = firebreak::config::theme::Theme::default_theme();
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+            .unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..120).map(|x| buf[(x, 0)].symbol()).collect()
+    };
+    assert!(!header(&d).contains("READ-ONLY"), "{}", header(&d));
+    *w.clock.lock().unwrap() = d.now;
+    w.demo.set("checkout-read-only", true).await.unwrap();
+    poll_all(&mut d, &w).await;
+    assert!(header(&d).contains("READ-ONLY"), "{}", header(&d));
+    w.demo.set("maintenance-page", true).await.unwrap();
+    poll_all(&mut d, &w).await;
+    assert!(header(&d).contains("MAINTENANCE"), "{}", header(&d));
 }

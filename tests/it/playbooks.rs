@@ -21,7 +21,7 @@ use firebreak::playbook::runner::{self, CommandSpec, Limits, Program};
 use firebreak::playbook::{loader, template};
 use firebreak::sources::{AlertSource, MetricSource};
 use firebreak::state::playbooks::{PlaybookMsg, StepStatus};
-use firebreak::state::{Effect, Mode, Msg, Pane};
+use firebreak::state::{ChooseKind, Effect, Mode, Msg, Pane};
 use firebreak::timeline::journal;
 use predicates::prelude::*;
 
@@ -458,6 +458,18 @@ fn step_jobs(d: &Driver) -> Vec<&firebreak::playbook::exec::StepJob> {
         .collect()
 }
 
+/// The screen as a 120x40 terminal shows it, one string per row.
+fn screen(d: &Driver) -> Vec<String> {
+    let theme = firebreak::config::theme::Theme::default_theme();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..40)
+        .map(|y| (0..120).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
 fn status(d: &Driver, step: usize) -> StepStatus {
     d.state.playbooks.open_run().unwrap().steps[step].status
 }
@@ -555,7 +567,16 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     d.now += Duration::minutes(4);
     poll_all(&mut d, &w).await;
     assert_eq!(status(&d, 4), StepStatus::Done);
-    // 6: tell people -> the run is finished.
+    // 6: tell people: since when the flag is off, as a time.
+    let off_at = d.state.playbooks.open_run().unwrap().steps[3]
+        .finished
+        .unwrap();
+    let rows = screen(&d).join("\n");
+    let since = format!("{}, why", off_at.format("%H:%M:%S UTC"));
+    assert!(rows.contains("new-checkout-flow is OFF since"), "{rows}");
+    assert!(rows.contains(&since), "{since:?} in:\n{rows}");
+    assert!(!rows.contains("since now"), "{rows}");
+    // -> the run is finished.
     d.send(code(KeyCode::Enter));
     assert_eq!(d.state.playbooks.open_run().unwrap().finished, Some(true));
     assert!(matches!(
@@ -611,13 +632,27 @@ async fn rollback_is_suggested_for_the_alert_and_really_rolls_the_demo_back() {
         .map(|c| c.symbol())
         .collect();
     assert!(
-        screen.contains(
-            "Suggested playbook: rollback, feature-flag-kill — press p to start rollback"
-        ),
+        screen.contains("Suggested playbooks: rollback, feature-flag-kill — press p to choose one"),
         "{screen}"
     );
 
+    // Two apply: p asks which one.
     d.keys("p");
+    let Mode::Choose { kind, .. } = &d.state.mode else {
+        panic!("a chooser, got {:?}", d.state.mode)
+    };
+    assert!(
+        matches!(kind, ChooseKind::Playbook { names, .. } if names == &["rollback", "feature-flag-kill"]),
+        "{kind:?}"
+    );
+    let rows = self::screen(&d).join("\n");
+    assert!(rows.contains("Suggested playbooks: which one?"), "{rows}");
+    assert!(rows.contains("1 rollback"), "{rows}");
+    assert!(
+        rows.contains("2 feature-flag-kill Kill switch: turn a feature flag off"),
+        "{rows}"
+    );
+    d.keys("1");
     let Mode::PlaybookForm(form) = &d.state.mode else {
         panic!("{:?}", d.state.mode)
     };
@@ -1000,7 +1035,7 @@ fn a_dry_run_shows_every_step_and_changes_nothing() {
                 "DRY RUN: would run: kubectl --namespace default rollout undo deployment/checkout",
             )
             .and(predicate::str::contains(
-                "skipped: not applicable: method == helm",
+                "skipped: not applicable: condition `method == helm` is false (method is `kubectl`)",
             ))
             .and(predicate::str::contains("dry run complete")),
         );
@@ -1166,4 +1201,264 @@ fn the_playbook_cursor_follows_its_row_when_a_run_is_added_above() {
     });
     assert_eq!(pb.runs.len(), 1, "the run is listed (above the playbooks)");
     assert_eq!(pb.selected_row(), before, "still on the same playbook");
+}
+
+const TEMPLATED_TITLES: &str = r#"
+name = "page-owner"
+description = "Step titles with templates."
+applies_to = ['{alertname="HighErrorRate"}']
+
+[[inputs]]
+name = "team"
+from_label = "team"
+
+[[steps]]
+title = "Page {{team}} about {{labels.alertname}}"
+kind = "check"
+
+[[steps]]
+title = "Tell {{labels.service}} users"
+kind = "note"
+"#;
+
+#[tokio::test]
+async fn step_titles_with_templates_are_filled_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    let pb = loader::parse(
+        Path::new("page-owner.toml"),
+        TEMPLATED_TITLES,
+        Source::File("page-owner.toml".into()),
+    )
+    .unwrap();
+    let mut catalog = loader::builtin();
+    catalog.playbooks.push(pb);
+    d.state.playbooks.load(catalog);
+    let fp = d
+        .state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.name() == "HighErrorRate")
+        .unwrap()
+        .fingerprint
+        .clone();
+    let fx =
+        firebreak::state::playbooks::start_playbook(&mut d.state, "page-owner", Some(&fp), d.now);
+    d.run(fx);
+    d.send(code(KeyCode::Enter)); // the form (team from the label)
+    let run = d.state.playbooks.open_run().unwrap();
+    let titles: Vec<&str> = run.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Page payments about HighErrorRate", "Tell checkout users"]
+    );
+    // What the run view shows, and what the timeline records.
+    let theme = firebreak::config::theme::Theme::default_theme();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    let screen: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        screen.contains("Page payments about HighErrorRate"),
+        "{screen}"
+    );
+    assert!(!screen.contains("{{"), "{screen}");
+    d.send(code(KeyCode::Enter)); // the check
+    assert!(events(&d).iter().any(|e| matches!(e,
+        Event::StepFinished { title, .. } if title == "Page payments about HighErrorRate")));
+
+    // Headless, too.
+    let dir = tempfile::tempdir().unwrap();
+    user_playbook(dir.path(), "page-owner", TEMPLATED_TITLES);
+    fb(dir.path())
+        .args(["--demo", "playbook", "run", "page-owner", "--dry-run"])
+        .args([
+            "--label",
+            "team=payments",
+            "--label",
+            "alertname=HighErrorRate",
+        ])
+        .args(["--label", "service=checkout"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("[1/2] Page payments about HighErrorRate")
+                .and(predicate::str::contains("[2/2] Tell checkout users")),
+        );
+}
+
+#[tokio::test]
+async fn progress_counts_only_steps_that_apply_and_live_steps_say_what_they_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    // rollback with method=firebreak: 7 of its 12 steps do not apply.
+    d.keys(":");
+    d.keys("run playbook rollback");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    let run = d.state.playbooks.open_run().unwrap();
+    assert_eq!(
+        run.counts(),
+        (0, 0, 0, 5),
+        "nothing done of the 5 that apply"
+    );
+    let rows = screen(&d).join("\n");
+    assert!(rows.contains("[run-1] 0/5"), "{rows}");
+    assert!(!rows.contains("7/12"), "{rows}");
+    // A step that does not apply says which condition is false.
+    let kubectl = &run.steps[2];
+    assert_eq!(
+        kubectl.detail,
+        "not applicable: condition `method == kubectl` is false (method is `firebreak`)"
+    );
+    // ... and cannot be carried out by mistake.
+    d.state.playbooks.runs[0].selected = 2;
+    d.send(ctrl('r'));
+    assert!(d.outbox.is_empty());
+    assert!(d
+        .state
+        .notice
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("does not apply"));
+    // The live step describes what it will do, not what a dry run would.
+    d.state.playbooks.runs[0].selected = 5;
+    let rows = screen(&d).join("\n");
+    assert!(
+        rows.contains("Roll back the last release (release control)"),
+        "{rows}"
+    );
+    assert!(
+        !rows.contains("dry run") && !rows.contains("would roll"),
+        "{rows}"
+    );
+    d.send(ctrl('s')); // skip the rollback: progress moves by one
+    let run = d.state.playbooks.open_run().unwrap();
+    assert_eq!(run.counts(), (0, 0, 1, 5));
+    assert!(screen(&d).join("\n").contains("[run-1] 1/5"));
+}
+
+#[test]
+fn a_dry_run_labels_a_condition_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    fb(dir.path())
+        .args([
+            "--demo",
+            "playbook",
+            "run",
+            "feature-flag-kill",
+            "--dry-run",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("would turn new-checkout-flow off"));
+    let out = fb(dir.path())
+        .args(["--demo", "playbook", "run", "rollback", "--dry-run"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("skipped: not applicable: condition `method == kubectl` is false (method is `firebreak`)"),
+        "{out}"
+    );
+    assert!(!out.contains("not applicable: method =="), "{out}");
+    // The step's own description does not say "dry run" twice.
+    assert_eq!(out.matches("would roll checkout back").count(), 1, "{out}");
+    assert!(
+        out.contains("dry run complete: 5 step(s) would run, 7 not applicable"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn the_side_pane_keeps_the_tab_the_responder_chose_while_a_run_is_active() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    d.keys(":");
+    d.keys("run playbook rollback");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    assert!(d.state.playbooks.any_active());
+    let flags_shown = |d: &Driver| screen(d).iter().any(|r| r.contains("checkout-read-only"));
+    // Esc out of the run view, away to the alerts: the runs stay in view.
+    d.send(code(KeyCode::Esc));
+    d.keys("1");
+    assert!(!flags_shown(&d), "the side still shows the playbooks");
+    // The flags tab, chosen while the run is active, stays chosen.
+    d.keys("4");
+    assert!(flags_shown(&d));
+    for k in ["1", "2", "3"] {
+        d.keys(k);
+        assert!(flags_shown(&d), "after {k}: the flags stay in view");
+    }
+    d.send(code(KeyCode::Tab)); // timeline -> flags
+    d.send(code(KeyCode::Tab)); // -> playbooks
+    d.keys("1");
+    assert!(!flags_shown(&d), "and the playbooks tab once chosen again");
+}
+
+#[tokio::test]
+async fn p_on_an_alert_lets_the_responder_choose_among_the_suggested_playbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    let select = |d: &mut Driver, name: &str| {
+        let pos = d
+            .state
+            .alerts
+            .list
+            .view
+            .iter()
+            .position(|i| d.state.alerts.items[*i].name() == name)
+            .unwrap();
+        d.state.alerts.list.selected = pos;
+    };
+    // From the alerts pane: the second suggestion, moved to with j.
+    d.keys("1");
+    select(&mut d, "LatencyHigh");
+    d.keys("p");
+    assert!(
+        matches!(d.state.mode, Mode::Choose { .. }),
+        "{:?}",
+        d.state.mode
+    );
+    d.keys("j");
+    d.send(code(KeyCode::Enter));
+    let Mode::PlaybookForm(form) = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
+    assert_eq!(form.playbook, "feature-flag-kill");
+    assert_eq!(form.alert.as_deref(), Some("LatencyHigh"), "for that alert");
+    d.send(code(KeyCode::Esc));
+    // Esc in the chooser starts nothing.
+    d.keys("p");
+    d.send(code(KeyCode::Esc));
+    assert_eq!(d.state.mode, Mode::Normal);
+    assert!(!d.state.playbooks.any_active());
+
+    // One suggestion: p starts it, as before.
+    let mut only = loader::builtin();
+    only.playbooks.retain(|p| p.name != "feature-flag-kill");
+    d.state.playbooks.load(only);
+    select(&mut d, "HighErrorRate");
+    d.send(code(KeyCode::Enter)); // the details
+    d.keys("p");
+    let Mode::PlaybookForm(form) = &d.state.mode else {
+        panic!("{:?}", d.state.mode)
+    };
+    assert_eq!(form.playbook, "rollback");
 }

@@ -526,3 +526,42 @@ fn the_light_theme_paints_the_header_rows_and_the_footer_to_the_edge() {
         }
     }
 }
+
+#[test]
+fn palette_descriptions_are_shown_whole_at_80x24() {
+    use firebreak::domain::incident::Severity;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut state, now) = scene(dir.path());
+    firebreak::state::update(&mut state, key(':'), now);
+    for c in "set severity".chars() {
+        firebreak::state::update(&mut state, key(c), now);
+    }
+    let term = render(&state, 80, 24, now);
+    let buf = term.backend().buffer();
+    let rows: Vec<String> = (0..24)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    for s in Severity::ALL {
+        let row = rows
+            .iter()
+            .find(|r| r.contains(&format!("Set severity {s} ")))
+            .unwrap_or_else(|| panic!("no row for {s}:\n{}", rows.join("\n")));
+        assert!(row.contains(s.meaning()), "{s}: cut in {row:?}");
+    }
+    // A row too long for the box is cut, and shown whole under the list.
+    for c in " 1".chars() {
+        firebreak::state::update(&mut state, key(c), now);
+    }
+    let mut long = state.clone();
+    if let firebreak::state::Mode::Palette(p) = &mut long.mode {
+        let item = &mut p.matches[0].0;
+        item.hint = "a description far too long for one row of the palette box, so it wraps".into();
+    }
+    let term = render(&long, 80, 24, now);
+    let text = term.backend().to_string();
+    assert!(
+        text.contains("Set severity SEV1 — a description far too long"),
+        "{text}"
+    );
+    assert!(text.contains("box, so it wraps"), "{text}");
+}

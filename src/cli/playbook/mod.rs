@@ -23,20 +23,29 @@ use crate::wiring::Setup;
 pub enum PlaybookCmd {
     /// List playbooks: shipped ones and those in your playbook directories
     List {
+        /// Output format
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
         format: Format,
     },
     /// Show a playbook: what it is for, its inputs and every step
-    Show { name: String },
+    Show {
+        /// The playbook's name (`firebreak playbook list` lists them)
+        name: String,
+    },
     /// Validate playbook files (default: shipped + your directories);
     /// prints FILE:LINE: field `...`: problem and exits 1 on errors
-    Check { paths: Vec<PathBuf> },
+    Check {
+        /// Playbook files, or directories of them [default: the shipped
+        /// playbooks and your playbook directories]
+        paths: Vec<PathBuf>,
+    },
     /// Run a playbook headless, step by step
     Run(RunArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
+    /// The playbook's name (`firebreak playbook list` lists them)
     pub name: String,
     /// An input value (repeatable)
     #[arg(long = "input", short = 'i', value_name = "KEY=VALUE")]
@@ -58,7 +67,9 @@ pub struct RunArgs {
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum Format {
+    /// One line per playbook: name, steps, tags, title
     Table,
+    /// An array of playbooks (for scripts)
     Json,
 }
 
@@ -298,6 +309,13 @@ pub fn show(pb: &Playbook, out: &mut impl Write) -> std::io::Result<()> {
         )?;
         for l in crate::playbook::describe_step(s, &vars) {
             writeln!(out, "       {l}")?;
+        }
+        if let Some(d) = s.dry_run() {
+            writeln!(
+                out,
+                "       with --dry-run: {}",
+                crate::playbook::show(d, &vars)
+            )?;
         }
     }
     Ok(())

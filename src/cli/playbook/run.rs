@@ -132,7 +132,7 @@ pub(super) async fn run_playbook(
             pb.name
         );
     }
-    let vars = crate::playbook::vars(pb, &values, &labels, setup.demo_mode);
+    let mut vars = crate::playbook::vars(pb, &values, &labels, setup.demo_mode);
     let interactive = std::io::stdin().is_terminal();
     let (world, warnings) = world(setup)?;
     for w in warnings {
@@ -179,17 +179,19 @@ pub(super) async fn run_playbook(
         println!("inputs: {}", crate::text::visible(&kv.join(" ")));
     }
     let total = pb.steps.len();
-    let (mut done, mut skipped) = (0, 0);
+    let (mut done, mut skipped, mut not_applicable) = (0, 0, 0);
     for (i, step) in pb.steps.iter().enumerate() {
+        // A title may use templates: filled in, like the rest.
+        let title = crate::playbook::show(&step.title, &vars);
         println!(
             "\n[{}/{total}] {} ({})",
             i + 1,
-            step.title,
+            crate::text::visible(&title),
             step.kind_name()
         );
         if let Some(reason) = crate::playbook::not_applicable(step, &vars) {
             println!("  skipped: {reason}");
-            skipped += 1;
+            not_applicable += 1;
             continue;
         }
         for l in crate::playbook::describe_step(step, &vars) {
@@ -207,7 +209,6 @@ pub(super) async fn run_playbook(
             continue;
         }
         let started = Instant::now();
-        let title = step.title.clone();
         let kind = step.kind_name().to_string();
         let finish =
             |rec: &mut Recorder, ok: bool, exit_code: Option<i32>, tail: String, detail: String| {
@@ -251,6 +252,7 @@ pub(super) async fn run_playbook(
             match answer {
                 Answer::Yes => {
                     finish(&mut rec, true, None, String::new(), "confirmed".into());
+                    vars.finished.insert(i, Utc::now());
                     done += 1;
                 }
                 Answer::Skip => {
@@ -359,9 +361,17 @@ pub(super) async fn run_playbook(
             );
             return Ok(ExitCode::from(1));
         }
+        vars.finished.insert(i, Utc::now());
         done += 1;
     }
-    let summary = format!("{done} done, {skipped} skipped");
+    let summary = if args.dry_run {
+        format!(
+            "{} step(s) would run, {not_applicable} not applicable",
+            total - not_applicable
+        )
+    } else {
+        format!("{done} done, {skipped} skipped, {not_applicable} not applicable")
+    };
     if !args.dry_run {
         rec.add(Event::PlaybookFinished {
             run_id,

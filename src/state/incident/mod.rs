@@ -31,6 +31,9 @@ pub struct Timeline {
     /// Events whose write failed: shown, retried, never dropped.
     pub unsaved: Vec<(String, Event)>,
     pub journal_error: Option<String>,
+    /// Where the previous incident (resolved recently) and its exports
+    /// are, to note on the fresh demo incident's timeline at start.
+    pub previous: Option<String>,
 }
 
 impl Default for Timeline {
@@ -43,6 +46,7 @@ impl Default for Timeline {
             problems: Vec::new(),
             unsaved: Vec::new(),
             journal_error: None,
+            previous: None,
         }
     }
 }

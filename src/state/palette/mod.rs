@@ -220,17 +220,24 @@ fn playbook_items(state: &State) -> Vec<Item> {
     out
 }
 
-/// Fuzzy-match `query` over `items`, best first. An empty query keeps the
-/// natural order.
 /// Search `pool` (indices into `items`/`texts`) for `query`: the best
-/// [`SHOWN`] matches, best first, and every matching index in order.
+/// [`SHOWN`] matches, best first, and every matching index in order. An
+/// empty query keeps the natural order.
+///
+/// Each word of the query must match one word of the item, and how well
+/// it does decides the rank: the whole word (`theme` in "Switch colour
+/// theme"), the start of a word, inside a word or across a dash, then
+/// its letters in order within ONE word (`exprt` in "Export"). Letters
+/// scattered over several words do not match at all (`silence` does not
+/// find "Quit (asks while the incident is open)"). Ties go to the item
+/// whose first match comes earlier, then to the fuzzy scorer.
 pub fn search(
     query: &str,
     items: &[Item],
     texts: &[String],
     pool: &[usize],
 ) -> (Vec<(Item, Vec<usize>)>, Vec<usize>) {
-    if query.is_empty() {
+    if query.trim().is_empty() {
         let shown = pool
             .iter()
             .take(SHOWN)
@@ -239,21 +246,24 @@ pub fn search(
             .collect();
         return (shown, pool.to_vec());
     }
-    let quick = super::lists::Subsequence::new(query);
+    let words: Vec<Vec<char>> = query
+        .split_whitespace()
+        .map(|w| w.to_lowercase().chars().collect())
+        .collect();
     let matcher = SkimMatcherV2::default().smart_case();
-    // Cheap yes/no first, then score only the candidates.
-    let mut scored: Vec<(i64, usize)> = pool
+    let mut scored: Vec<((i64, i64), usize, Vec<usize>)> = pool
         .iter()
         .filter_map(|&n| {
             let t = texts.get(n)?;
-            if !quick.matches(t) {
-                return None;
-            }
-            matcher.fuzzy_match(t, query).map(|score| (score, n))
+            let (rank, pos) = rank(&words, t)?;
+            let fuzzy = matcher.fuzzy_match(t, query).unwrap_or(0);
+            Some(((rank, fuzzy), n, pos))
         })
         .collect();
-    let candidates: Vec<usize> = scored.iter().map(|(_, n)| *n).collect();
-    let by_rank = |a: &(i64, usize), b: &(i64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+    let candidates: Vec<usize> = scored.iter().map(|(_, n, _)| *n).collect();
+    let by_rank = |a: &((i64, i64), usize, Vec<usize>), b: &((i64, i64), usize, Vec<usize>)| {
+        b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+    };
     if scored.len() > SHOWN {
         scored.select_nth_unstable_by(SHOWN, by_rank);
         scored.truncate(SHOWN);
@@ -261,18 +271,103 @@ pub fn search(
     scored.sort_by(by_rank);
     let shown = scored
         .into_iter()
-        .take(SHOWN)
-        .filter_map(|(_, n)| {
+        .filter_map(|(_, n, pos)| {
             let it = items.get(n)?;
             let label_len = it.label.chars().count();
-            let idx = matcher
-                .fuzzy_indices(texts.get(n)?, query)
-                .map(|(_, idx)| idx.into_iter().filter(|i| *i < label_len).collect())
-                .unwrap_or_default();
-            Some((it.clone(), idx))
+            Some((
+                it.clone(),
+                pos.into_iter().filter(|i| *i < label_len).collect(),
+            ))
         })
         .collect();
     (shown, candidates)
+}
+
+/// How well a match of one query word is: the whole word, its start,
+/// inside it, its letters in order within it.
+const WHOLE: i64 = 4000;
+const PREFIX: i64 = 3000;
+const INSIDE: i64 = 2000;
+const LETTERS: i64 = 1000;
+
+/// Characters that end a word ("rollback:" is the word "rollback";
+/// dashes and dots stay inside: "new-checkout-flow", "v2.14.0").
+fn word_char(c: char) -> bool {
+    !c.is_whitespace()
+        && !matches!(
+            c,
+            '(' | ')' | '[' | ']' | '{' | '}' | ':' | ',' | ';' | '"' | '\'' | '`'
+        )
+}
+
+/// The rank of `text` for the query `words` (lowercase), and the char
+/// positions matched; None when a query word matches no word of it.
+fn rank(words: &[Vec<char>], text: &str) -> Option<(i64, Vec<usize>)> {
+    let chars: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    if chars.len() != text.chars().count() {
+        // A character whose lowercase is longer: compare as written.
+        return rank_in(words, &text.chars().collect::<Vec<_>>());
+    }
+    rank_in(words, &chars)
+}
+
+fn rank_in(words: &[Vec<char>], chars: &[char]) -> Option<(i64, Vec<usize>)> {
+    // The text's words as (start, end) char ranges.
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if word_char(chars[i]) {
+            let start = i;
+            while i < chars.len() && word_char(chars[i]) {
+                i += 1;
+            }
+            spans.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let mut total = 0;
+    let mut positions = Vec::new();
+    for q in words {
+        let mut best: Option<(i64, Vec<usize>)> = None;
+        for (wi, &(a, b)) in spans.iter().enumerate() {
+            let w = &chars[a..b];
+            let found = if w == q.as_slice() {
+                Some((WHOLE, (a..b).collect()))
+            } else if w.starts_with(q) {
+                Some((PREFIX, (a..a + q.len()).collect()))
+            } else if let Some(at) = w.windows(q.len().max(1)).position(|x| x == q.as_slice()) {
+                Some((INSIDE, (a + at..a + at + q.len()).collect()))
+            } else {
+                letters(q, w).map(|p| (LETTERS, p.into_iter().map(|x| a + x).collect()))
+            };
+            if let Some((tier, pos)) = found {
+                // An earlier word wins a tie (the command's name first).
+                let score = tier - (wi as i64).min(50) * 10;
+                if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                    best = Some((score, pos));
+                }
+            }
+        }
+        let (score, pos) = best?;
+        total += score;
+        positions.extend(pos);
+    }
+    positions.sort_unstable();
+    positions.dedup();
+    Some((total, positions))
+}
+
+/// Positions of `q`'s letters, in order, within the word `w`.
+fn letters(q: &[char], w: &[char]) -> Option<Vec<usize>> {
+    let mut out = Vec::with_capacity(q.len());
+    let mut from = 0;
+    for c in q {
+        let at = w[from..].iter().position(|x| x == c)? + from;
+        out.push(at);
+        from = at + 1;
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -97,6 +97,9 @@ pub struct StepRun {
     pub attempts: u32,
     /// Last value a query step saw.
     pub last_value: Option<f64>,
+    /// False when the step's `when` is false for this run: it is not
+    /// counted in the run's progress and is not carried out.
+    pub applies: bool,
 }
 
 impl StepRun {
@@ -112,6 +115,7 @@ impl StepRun {
             detail: String::new(),
             attempts: 0,
             last_value: None,
+            applies: true,
         }
     }
 
@@ -150,25 +154,36 @@ pub struct Run {
 
 impl Run {
     pub fn vars(&self, demo: bool) -> Vars {
-        match &self.def {
+        let mut vars = match &self.def {
             Some(pb) => playbook::vars(pb, &self.inputs, &self.labels, demo),
             None => Vars {
                 inputs: self.inputs.clone(),
                 labels: self.labels.clone(),
                 argv_inputs: Vec::new(),
                 demo,
+                finished: BTreeMap::new(),
             },
-        }
+        };
+        vars.finished = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.status == StepStatus::Done)
+            .filter_map(|(i, s)| s.finished.map(|t| (i, t)))
+            .collect();
+        vars
     }
 
-    /// (done, failed, skipped, total)
+    /// (done, failed, skipped, total) of the steps that apply to this run
+    /// (a step whose `when` is false is not progress, nor work left).
     pub fn counts(&self) -> (usize, usize, usize, usize) {
-        let c = |s: StepStatus| self.steps.iter().filter(|x| x.status == s).count();
+        let applying = || self.steps.iter().filter(|x| x.applies);
+        let c = |s: StepStatus| applying().filter(|x| x.status == s).count();
         (
             c(StepStatus::Done),
             c(StepStatus::Failed) + c(StepStatus::Interrupted),
             c(StepStatus::Skipped),
-            self.steps.len(),
+            applying().count(),
         )
     }
 
@@ -352,10 +367,26 @@ impl Playbooks {
                     started_at: entry.ts,
                     finished: None,
                 };
+                // Titles may use templates (`Silence {{labels.alertname}}`):
+                // shown filled in. The event keeps them as written, which
+                // is what ties the run to its definition.
+                let vars = run.vars(false);
+                for s in &mut run.steps {
+                    s.title = playbook::show(&s.title, &vars);
+                }
                 for i in not_applicable {
+                    // Which condition is false, when that does not depend
+                    // on `demo` (not known here).
+                    let why = run
+                        .def
+                        .as_ref()
+                        .and_then(|d| d.steps.get(*i))
+                        .filter(|st| st.when.iter().all(|c| c.var != "demo"))
+                        .and_then(|st| playbook::not_applicable(st, &vars));
                     if let Some(s) = run.steps.get_mut(*i) {
                         s.status = StepStatus::Skipped;
-                        s.detail = "not applicable to this run".into();
+                        s.applies = false;
+                        s.detail = why.unwrap_or_else(|| "not applicable to this run".into());
                     }
                 }
                 run.selected = run.next_open(0).unwrap_or(0);

@@ -55,7 +55,28 @@ pub(crate) fn on_action(
             now,
         );
     } else if state.release.in_flight {
-        state.notify(Level::Info, "A rollback is already running", now);
+        state.notify(
+            Level::Info,
+            "A rollback is already running: wait for its result",
+            now,
+        );
+    } else if let Some((at, detail)) = state.release.done.clone() {
+        // Offering it again would do nothing: the release control rolls
+        // back one release, and it has.
+        let when = at
+            .with_timezone(&state.settings.local_offset)
+            .format("%H:%M");
+        let what = match &state.release.current {
+            Some((c, _)) => format!("deployed now: {c}"),
+            None => detail,
+        };
+        state.notify(
+            Level::Info,
+            format!(
+                "Already rolled back at {when} ({what}): B does not roll back twice; use your deploy tool to go further back"
+            ),
+            now,
+        );
     } else if state.require_incident(now) {
         let (question, expect) = match &state.release.current {
             Some((current, via)) => (

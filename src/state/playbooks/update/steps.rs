@@ -12,7 +12,7 @@ use crate::playbook::exec::{StepAction, StepJob};
 use crate::playbook::model::{ReleaseOp, StepKind};
 use crate::playbook::{self, Confirm};
 use crate::state::playbooks::{suggestions, Row, StepStatus};
-use crate::state::{Effect, Level, Mode, Pane, Pending, State};
+use crate::state::{ChooseKind, Effect, Level, Mode, Pane, Pending, State};
 
 /// Actions while the playbooks pane has focus. None: not handled here.
 pub fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -> Option<Vec<Effect>> {
@@ -106,7 +106,8 @@ pub fn on_global_action(state: &mut State, action: Action, now: DateTime<Utc>) -
     }
 }
 
-/// Start the first playbook suggested for an alert.
+/// Start a playbook suggested for an alert: the one, or when several
+/// apply, the one the responder picks in a chooser.
 pub fn start_suggested(state: &mut State, fingerprint: &str, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(alert) = state
         .alerts
@@ -116,12 +117,23 @@ pub fn start_suggested(state: &mut State, fingerprint: &str, now: DateTime<Utc>)
     else {
         return Vec::new();
     };
-    let first = suggestions(state, &alert.labels)
-        .first()
-        .map(|p| p.name.clone());
-    match first {
-        Some(name) => start_playbook(state, &name, Some(fingerprint), now),
-        None => {
+    let names: Vec<String> = suggestions(state, &alert.labels)
+        .iter()
+        .map(|p| p.name.clone())
+        .collect();
+    match names.as_slice() {
+        [name] => start_playbook(state, name, Some(fingerprint), now),
+        [_, _, ..] => {
+            state.mode = Mode::Choose {
+                kind: ChooseKind::Playbook {
+                    fingerprint: fingerprint.to_string(),
+                    names,
+                },
+                selected: 0,
+            };
+            Vec::new()
+        }
+        [] => {
             let key = state
                 .keymap
                 .hint(Action::FocusPlaybooks)
@@ -153,6 +165,17 @@ fn act(state: &mut State, ri: usize, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(step) = run.steps.get(si) else {
         return Vec::new();
     };
+    if !step.applies {
+        state.notify(
+            Level::Info,
+            format!(
+                "\"{}\" does not apply to this run: {}",
+                step.title, step.detail
+            ),
+            now,
+        );
+        return Vec::new();
+    }
     let rerun = state
         .keymap
         .hint(Action::RerunStep)
@@ -223,7 +246,10 @@ fn request(state: &mut State, ri: usize, si: usize, now: DateTime<Utc>) -> Vec<E
         Err(e) => {
             state.notify(
                 Level::Error,
-                format!("Cannot prepare \"{}\": {e}", step.title),
+                format!(
+                    "Cannot prepare \"{}\": {e}",
+                    playbook::show(&step.title, &vars)
+                ),
                 now,
             );
             return Vec::new();
@@ -537,6 +563,19 @@ fn step_command(state: &mut State, ri: usize, action: Action, now: DateTime<Utc>
         Some(StepKind::Check | StepKind::Note | StepKind::Link { .. })
     ) || matches!(&kind, Some(StepKind::Query(q)) if q.panel.is_none());
     let timer = matches!(kind, Some(StepKind::Wait { .. } | StepKind::Query(_)));
+    if !step.applies {
+        // Its `when` is false for this run's inputs: start a run with
+        // other inputs to do it.
+        state.notify(
+            Level::Info,
+            format!(
+                "\"{}\" does not apply to this run: {}",
+                step.title, step.detail
+            ),
+            now,
+        );
+        return Vec::new();
+    }
     match action {
         Action::FailStep => match step.status {
             StepStatus::Pending if manual => {
