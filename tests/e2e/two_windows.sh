@@ -16,20 +16,20 @@ tmx new-session -d -s fb-b -x "${COLS:-120}" -y "${ROWS:-40}" "$cmd"
 B="=fb-b:"
 
 TARGET="$B"
-wait_for "READ-ONLY"
+wait_for "VIEW ONLY"
 wait_for "writes this incident · following live"
 wait_for "(pid "
 keys n
-wait_for "Read-only, nothing done"
+wait_for "View only, nothing done"
 refute "╔ Note"
 keys Escape
 keys x
-wait_for "Read-only, nothing done"
+wait_for "View only, nothing done"
 refute "Type "
 pass "the second window is read-only, says who writes, and refuses to write"
 
 TARGET="$A"
-refute "READ-ONLY"
+refute "VIEW ONLY"
 keys n
 answer "Note" "seen from the first window"
 wait_for "Note: seen from the first window"
@@ -53,7 +53,7 @@ TARGET="$B"
 wait_for "has quit"
 keys C-t
 wait_for "You write this incident now"
-refute "READ-ONLY"
+refute "VIEW ONLY"
 keys n
 answer "Note" "the second window writes now"
 wait_for "Note: the second window writes now"

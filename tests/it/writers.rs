@@ -198,7 +198,7 @@ fn read_only_refuses_every_key_that_writes_and_says_who_writes() {
         let notice = notice.unwrap_or_default();
         assert!(
             notice.starts_with(
-                "Read-only, nothing done: alice on laptop (pid 4242) writes this incident"
+                "View only, nothing done: alice on laptop (pid 4242) writes this incident"
             ),
             "{k}: {notice}"
         );

@@ -45,15 +45,15 @@ impl Following {
             .as_ref()
             .map_or_else(|| "another firebreak".to_string(), |h| h.to_string());
         if let Some(e) = &self.error {
-            return format!("READ-ONLY · following stopped: {e}");
+            return format!("VIEW ONLY · following stopped: {e}");
         }
         if self.taking_over {
-            return "READ-ONLY · taking over...".to_string();
+            return "VIEW ONLY · taking over...".to_string();
         }
         if self.writer_gone {
-            format!("READ-ONLY · {who} has quit · {take_over_key} takes over")
+            format!("VIEW ONLY · {who} has quit · {take_over_key} takes over")
         } else {
-            format!("READ-ONLY · {who} writes this incident · following live")
+            format!("VIEW ONLY · {who} writes this incident · following live")
         }
     }
 }

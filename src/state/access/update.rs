@@ -177,7 +177,7 @@ pub(crate) fn refuse(state: &mut State, now: DateTime<Utc>) {
     };
     state.notify(
         Level::Warning,
-        format!("Read-only, nothing done: {who} writes this incident ({then})"),
+        format!("View only, nothing done: {who} writes this incident ({then})"),
         now,
     );
 }
