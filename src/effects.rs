@@ -431,7 +431,13 @@ pub fn export_to_file(
     id: &str,
     format: Format,
 ) -> anyhow::Result<PathBuf> {
-    let text = export::export_incident(data_dir, Some(id), format, Utc::now())?;
+    let text = export::export_incident_shared(
+        data_dir,
+        Some(id),
+        format,
+        Utc::now(),
+        &crate::wiring::shared_part,
+    )?;
     std::fs::create_dir_all(export_dir).map_err(|e| {
         anyhow::anyhow!(
             "cannot create the export directory: {e}: {}",

@@ -16,6 +16,17 @@ pub enum TeamCmd {
     /// Is the team database reachable, at which schema version, and who
     /// you are in it (your signing key)
     Status,
+    /// Share the open incident now: send your entries the database lacks,
+    /// receive everyone else's (exit 1 when the database cannot be
+    /// reached: nothing is lost, the next sync sends it)
+    Sync,
+    /// Join an incident another responder shared: start your own feed of
+    /// it and receive everything recorded so far
+    Join {
+        /// The incident's id (`firebreak team status` counts them; the
+        /// declarer's `incident list` shows it)
+        id: String,
+    },
 }
 
 pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
@@ -49,6 +60,44 @@ pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
+            TeamCmd::Sync => {
+                let Some(open) = wiring::open_incident(setup)? else {
+                    anyhow::bail!(
+                        "no open incident in {} to share",
+                        setup.data_dir.display()
+                    );
+                };
+                let me = wiring::team_identity(setup).map_err(anyhow::Error::msg)?;
+                sync_once(&settings, me, &open.id, &open.path).await
+            }
+            TeamCmd::Join { id } => {
+                let me = wiring::team_identity(setup).map_err(anyhow::Error::msg)?;
+                let team = Team::connect(&settings).await?;
+                team.require_schema().await?;
+                let Some(shared) = team.incidents().await?.into_iter().find(|i| i.id == id) else {
+                    anyhow::bail!("no shared incident '{id}' in the team database {}", settings.shown());
+                };
+                let path = crate::timeline::journal::journal_path(&setup.data_dir, &id);
+                if path.exists() {
+                    println!("you already have incident {id}: syncing it");
+                } else {
+                    wiring::ensure_dir(&setup.data_dir)?;
+                    let mut j = crate::timeline::journal::Journal::create(&setup.data_dir, &id)?;
+                    j.append(
+                        chrono::Utc::now(),
+                        &wiring::responder_or_unnamed(setup.config),
+                        crate::domain::Event::TeamJoined {
+                            id: id.clone(),
+                            title: shared.title.clone(),
+                            severity: setup.config.incident.default_severity,
+                            declared_by: shared.declared_by.clone(),
+                            declared_at: shared.declared_at,
+                        },
+                    )?;
+                    println!("joined incident {id}: {}", crate::text::visible(&shared.title));
+                }
+                sync_once(&settings, me, &id, &path).await
+            }
             TeamCmd::Status => {
                 let me = wiring::team_identity(setup).map_err(anyhow::Error::msg)?;
                 println!("you         {} (key {})", wiring::responder_or_unnamed(setup.config), me.author());
@@ -76,4 +125,58 @@ pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
             }
         }
     })
+}
+
+/// One round for the incident of `journal`, said in one line.
+async fn sync_once(
+    settings: &crate::team::db::Settings,
+    me: crate::team::keys::Identity,
+    id: &str,
+    journal: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let (mut sync, _) =
+        crate::team::sync::Sync::open(id, me, journal).map_err(anyhow::Error::msg)?;
+    let round = async {
+        let mut team = Team::connect(settings).await?;
+        team.require_schema().await?;
+        sync.round(&mut team).await
+    };
+    match round.await {
+        Ok(r) => {
+            println!(
+                "incident {id}: sent {}, received {}{}{}",
+                r.sent,
+                r.received.len(),
+                if r.rejected.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", REJECTED {} (not believed: {})",
+                        r.rejected.len(),
+                        r.rejected[0].1
+                    )
+                },
+                if r.forks.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", FORKED: {} of your entries are held differently in the database",
+                        r.forks.len()
+                    )
+                }
+            );
+            Ok(if r.rejected.is_empty() && r.forks.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Err(e) => {
+            let unsent = sync.unsent().unwrap_or(0);
+            println!(
+                "incident {id}: OFFLINE: {e}; {unsent} of your entries to send, kept in your journal"
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
 }

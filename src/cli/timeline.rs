@@ -45,7 +45,13 @@ pub fn run(cmd: TimelineCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
         ExportFormat::Markdown => Format::Markdown,
         ExportFormat::Json => Format::Json,
     };
-    let text = export::export_incident(&setup.data_dir, incident.as_deref(), format, Utc::now())?;
+    let text = export::export_incident_shared(
+        &setup.data_dir,
+        incident.as_deref(),
+        format,
+        Utc::now(),
+        &crate::wiring::shared_part,
+    )?;
     match output {
         Some(path) => {
             std::fs::write(&path, text)

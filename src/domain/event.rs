@@ -63,6 +63,15 @@ pub enum Event {
         #[serde(default)]
         demo: bool,
     },
+    /// This responder joined an incident another declared (the team
+    /// database): the first entry of the joiner's own feed.
+    TeamJoined {
+        id: String,
+        title: String,
+        severity: Severity,
+        declared_by: String,
+        declared_at: DateTime<Utc>,
+    },
     TitleChanged {
         title: String,
     },
@@ -256,6 +265,9 @@ impl Event {
             Event::IncidentDeclared {
                 title, severity, ..
             } => format!("Incident declared: {title} ({severity})"),
+            Event::TeamJoined {
+                title, declared_by, ..
+            } => format!("Joined the incident: {title} (declared by {declared_by})"),
             Event::TitleChanged { title } => format!("Renamed to: {title}"),
             Event::SeverityChanged { from, to } => format!("Severity {from} -> {to}"),
             Event::StatusChanged { from, to } => format!("Status {from} -> {to}"),
@@ -362,7 +374,8 @@ impl Event {
             | Event::StatusChanged { .. }
             | Event::ImpactStarted { .. }
             | Event::ImpactEnded { .. }
-            | Event::MitigationMarked { .. } => "incident",
+            | Event::MitigationMarked { .. }
+            | Event::TeamJoined { .. } => "incident",
             Event::Note { .. } => "note",
             Event::AlertFiring { .. }
             | Event::AlertResolved { .. }

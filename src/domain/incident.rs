@@ -230,19 +230,31 @@ impl ImpactEndSource {
 impl Incident {
     /// Build an incident from its first journal entry, if it is a declaration.
     pub fn from_declaration(entry: &Entry) -> Option<Incident> {
-        match &entry.event {
+        let (id, title, severity, demo, declared_at) = match &entry.event {
             Event::IncidentDeclared {
                 id,
                 title,
                 severity,
                 demo,
-            } => Some(Incident {
+            } => (id, title, severity, *demo, entry.ts),
+            // A joiner's own feed starts with the incident as declared.
+            Event::TeamJoined {
+                id,
+                title,
+                severity,
+                declared_at,
+                ..
+            } => (id, title, severity, false, *declared_at),
+            _ => return None,
+        };
+        {
+            Some(Incident {
                 id: id.clone(),
                 title: title.clone(),
                 severity: *severity,
                 status: Status::Investigating,
-                demo: *demo,
-                declared_at: entry.ts,
+                demo,
+                declared_at,
                 impact_started: None,
                 detected_at: None,
                 acknowledged_at: None,
@@ -260,8 +272,7 @@ impl Incident {
                 impact_end_recorded: None,
                 recovered: None,
                 verified: None,
-            }),
-            _ => None,
+            })
         }
     }
 
@@ -279,7 +290,7 @@ impl Incident {
     pub fn apply(&mut self, entry: &Entry) {
         let human = entry.actor != crate::domain::SYSTEM_ACTOR;
         match &entry.event {
-            Event::IncidentDeclared { .. } => {}
+            Event::IncidentDeclared { .. } | Event::TeamJoined { .. } => {}
             Event::TitleChanged { title } => self.title = title.clone(),
             Event::SeverityChanged { to, .. } => self.severity = *to,
             Event::StatusChanged { to, .. } => {
@@ -367,7 +378,10 @@ impl Incident {
         };
         if human
             && self.acknowledged_at.is_none()
-            && !matches!(entry.event, Event::IncidentDeclared { .. })
+            && !matches!(
+                entry.event,
+                Event::IncidentDeclared { .. } | Event::TeamJoined { .. }
+            )
         {
             self.acknowledged_at = Some(entry.ts);
         }

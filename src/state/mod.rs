@@ -172,7 +172,7 @@ impl State {
     /// Fold one durable entry into every feature (the same path live and
     /// on replay).
     pub(crate) fn apply_entry(&mut self, entry: Entry) {
-        if let Event::IncidentDeclared { .. } = entry.event {
+        if let Event::IncidentDeclared { .. } | Event::TeamJoined { .. } = entry.event {
             self.incident = Incident::from_declaration(&entry);
         }
         if let Some(inc) = &mut self.incident {

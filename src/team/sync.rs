@@ -291,3 +291,83 @@ fn append_synced(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .and_then(|()| f.sync_data())
         .map_err(|e| format!("cannot write the team mirror: {e}: {}", path.display()))
 }
+
+/// One responder's feed, as the export reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedReport {
+    /// Their name on the timeline (the actor of their first entry).
+    pub responder: String,
+    pub author: String,
+    /// Entries received and believed.
+    pub entries: usize,
+    /// Rows of theirs that did not check, with why (empty: verified).
+    pub rejected: Vec<String>,
+}
+
+/// A shared incident as this responder knows it: every believed entry in
+/// arrival order (the same order on every client), then this
+/// responder's entries the database does not have yet.
+#[derive(Debug, Clone, Default)]
+pub struct Merged {
+    pub entries: Vec<Entry>,
+    pub feeds: Vec<FeedReport>,
+    /// This responder's entries not sent yet.
+    pub unsent: usize,
+}
+
+/// Merge the journal with its mirror (no database needed). `None` when
+/// the incident was never shared (no mirror).
+pub fn merged(journal: &Path, incident: &str) -> Result<Option<Merged>, String> {
+    let mirror = mirror_path(journal);
+    let text = match std::fs::read_to_string(&mirror) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the team mirror: {e}: {}",
+                mirror.display()
+            ))
+        }
+    };
+    let mut feeds = Feeds::default();
+    let mut out = Merged::default();
+    let mut reports: std::collections::BTreeMap<String, FeedReport> = Default::default();
+    let mut seen = std::collections::HashSet::new();
+    for line in text.lines() {
+        let Ok(m) = serde_json::from_str::<Mirrored>(line) else {
+            break;
+        };
+        let report = reports
+            .entry(m.author.clone())
+            .or_insert_with(|| FeedReport {
+                responder: String::new(),
+                author: m.author.clone(),
+                entries: 0,
+                rejected: Vec::new(),
+            });
+        let checked = match &m.rejected {
+            Some(why) => Err(why.clone()),
+            None => feeds.accept(incident, &row_of(&m)),
+        };
+        match checked {
+            Ok(entry) => {
+                if report.responder.is_empty() {
+                    report.responder = entry.actor.clone();
+                }
+                report.entries += 1;
+                seen.insert(entry.hash.clone());
+                out.entries.push(entry);
+            }
+            Err(why) => report.rejected.push(why),
+        }
+    }
+    let local = journal::read_lines(journal).map_err(|e| e.to_string())?;
+    for (entry, _) in local {
+        if !seen.contains(&entry.hash) {
+            out.unsent += 1;
+            out.entries.push(entry);
+        }
+    }
+    out.feeds = reports.into_values().collect();
+    Ok(Some(out))
+}

@@ -134,6 +134,29 @@ pub fn render(format: Format, incident: &Incident, replay: &Replay, now: DateTim
     }
 }
 
+/// A shared incident (the team database): every responder's entries, in
+/// the order the database received them, and how each feed checked.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    pub entries: Vec<Entry>,
+    pub feeds: Vec<FeedSummary>,
+}
+
+/// Where a shared incident's other feeds come from, given the journal's
+/// path and the incident id (`None`: not shared).
+pub type SharedPart = dyn Fn(&Path, &str) -> Result<Option<Shared>, String>;
+
+/// One responder's feed in a shared incident.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedSummary {
+    pub responder: String,
+    /// Their public key (hex).
+    pub author: String,
+    pub entries: usize,
+    /// Why rows of theirs were not believed; empty: every row verified.
+    pub rejected: Vec<String>,
+}
+
 /// Export incident `id` (or, for `None`, the most recently active one,
 /// open or not) from `data_dir`. Reads the journal without modifying it.
 pub fn export_incident(
@@ -141,6 +164,19 @@ pub fn export_incident(
     id: Option<&str>,
     format: Format,
     now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    export_incident_shared(data_dir, id, format, now, &|_, _| Ok(None))
+}
+
+/// [`export_incident`], with every responder's entries when `shared` has
+/// them for the journal (path, incident id): the team database's part,
+/// given by the caller (this floor does not know the database).
+pub fn export_incident_shared(
+    data_dir: &Path,
+    id: Option<&str>,
+    format: Format,
+    now: DateTime<Utc>,
+    shared: &SharedPart,
 ) -> anyhow::Result<String> {
     let dir = journal::incidents_dir(data_dir);
     let known = journal::list(data_dir)?;
@@ -167,14 +203,83 @@ pub fn export_incident(
             path
         }
     };
-    let replay = journal::read(&path)?;
+    let mut replay = journal::read(&path)?;
+    let id = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let team = shared(&path, &id).map_err(|e| anyhow!(e))?;
+    if let Some(t) = &team {
+        replay.entries = t.entries.clone();
+    }
     let incident = Incident::replay(&replay.entries).with_context(|| {
         format!(
             "{}: does not start with an incident declaration",
             path.display()
         )
     })?;
-    Ok(render(format, &incident, &replay, now))
+    let feeds = team.map(|t| t.feeds).unwrap_or_default();
+    Ok(render_shared(format, &incident, &replay, &feeds, now))
+}
+
+/// [`render`], and for a shared incident a section on every responder's
+/// feed: how many entries, and whether each verified.
+pub fn render_shared(
+    format: Format,
+    incident: &Incident,
+    replay: &Replay,
+    feeds: &[FeedSummary],
+    now: DateTime<Utc>,
+) -> String {
+    if feeds.is_empty() {
+        return render(format, incident, replay, now);
+    }
+    match format {
+        Format::Markdown => {
+            let mut s = markdown(incident, replay, now);
+            s.push_str("\n## Responders' feeds\n\n");
+            s.push_str(
+                "Each responder's entries are signed with their key; a feed is verified when every \
+                 entry's hash, chain and signature check.\n\n",
+            );
+            s.push_str("| Responder | Key | Entries | Verified |\n|---|---|---|---|\n");
+            for f in feeds {
+                let verified = if f.rejected.is_empty() {
+                    "yes".to_string()
+                } else {
+                    format!("**NO**: {}", f.rejected.join("; "))
+                };
+                s.push_str(&format!(
+                    "| {} | `{}` | {} | {} |\n",
+                    cell(&f.responder),
+                    f.author.get(..16).unwrap_or(&f.author),
+                    f.entries,
+                    cell(&verified)
+                ));
+            }
+            s
+        }
+        Format::Json => {
+            let mut v = json(incident, replay, now);
+            v["feeds"] = feeds
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "responder": f.responder,
+                        "author": f.author,
+                        "entries": f.entries,
+                        "verified": f.rejected.is_empty(),
+                        "rejected": f.rejected,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&v)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+    }
 }
 
 /// The key durations, shared by both formats. None is negative: an end

@@ -148,7 +148,8 @@ pub fn resume(setup: &Setup<'_>, now: DateTime<Utc>) -> anyhow::Result<Option<Re
     Ok(Some(repaired(summary, journal, replay, now)))
 }
 
-fn open_incident(setup: &Setup<'_>) -> anyhow::Result<Option<IncidentSummary>> {
+/// The most recently active open incident of this mode.
+pub fn open_incident(setup: &Setup<'_>) -> anyhow::Result<Option<IncidentSummary>> {
     Ok(journal::list(&setup.data_dir)?
         .into_iter()
         .find(|s| s.incident.is_open() && s.incident.demo == setup.demo_mode))
@@ -259,6 +260,28 @@ pub fn team_settings(
         ca_file: cfg.ca_file.clone(),
         timeout: Duration::from_secs(cfg.connect_timeout_secs.max(1)),
     })
+}
+
+/// The team part of an export: the journal merged with what was received
+/// from the team database (its mirror), if the incident was shared.
+pub fn shared_part(
+    journal: &Path,
+    id: &str,
+) -> Result<Option<crate::timeline::export::Shared>, String> {
+    use crate::timeline::export::{FeedSummary, Shared};
+    Ok(crate::team::sync::merged(journal, id)?.map(|m| Shared {
+        entries: m.entries,
+        feeds: m
+            .feeds
+            .into_iter()
+            .map(|f| FeedSummary {
+                responder: f.responder,
+                author: f.author,
+                entries: f.entries,
+                rejected: f.rejected,
+            })
+            .collect(),
+    }))
 }
 
 /// The responder's signing key for the team database:

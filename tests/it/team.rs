@@ -214,10 +214,15 @@ async fn a_row_edited_in_the_database_is_caught_by_its_signature() {
 
 /// `firebreak` with a config whose `[team]` points at `url`.
 fn fb_team(dir: &std::path::Path, url: &str) -> assert_cmd::Command {
+    fb_team_as(dir, url, "alice")
+}
+
+/// The same, as responder `name`.
+fn fb_team_as(dir: &std::path::Path, url: &str, name: &str) -> assert_cmd::Command {
     let cfg = dir.join("config.toml");
     std::fs::write(
         &cfg,
-        format!("responder = \"alice\"\n[team]\nurl = \"{url}\"\nsslmode = \"disable\"\nconnect_timeout_secs = 2\n"),
+        format!("responder = \"{name}\"\n[team]\nurl = \"{url}\"\nsslmode = \"disable\"\nconnect_timeout_secs = 2\n"),
     )
     .unwrap();
     let mut c = assert_cmd::Command::cargo_bin("firebreak").unwrap();
@@ -543,4 +548,92 @@ async fn a_forged_row_is_rejected_reported_and_not_shown() {
     assert!(held
         .iter()
         .all(|r| !matches!(r.entry.event, Event::Note { .. })));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_firebreak_processes_share_one_incident_and_export_everyones_entries() {
+    let s = fresh_db("t_three").await;
+    Team::connect(&s).await.unwrap().init().await.unwrap();
+    let url = s.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let homes: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+        let run = |who: usize, name: &str, args: &[&str]| {
+            let out = fb_team_as(homes[who].path(), &url, name)
+                .args(args)
+                .output()
+                .unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.status.success(), text)
+        };
+        // Alice declared it (as her cockpit would) and noted something.
+        let mut j = Journal::create(&homes[0].path().join("data"), "inc-shared").unwrap();
+        j.append(
+            Utc::now(),
+            "alice",
+            Event::IncidentDeclared {
+                id: "inc-shared".into(),
+                title: "Checkout errors".into(),
+                severity: Severity::Sev2,
+                demo: false,
+            },
+        )
+        .unwrap();
+        drop(j);
+        assert!(run(0, "alice", &["note", "error ratio 14%"]).0);
+        let (ok, text) = run(0, "alice", &["team", "sync"]);
+        assert!(ok, "{text}");
+        assert!(text.contains("sent 2, received 0"), "{text}");
+
+        // Bob receives alice's two entries; carol those and bob's join.
+        for (who, name, got) in [(1, "bob", 2), (2, "carol", 3)] {
+            let (ok, text) = run(who, name, &["team", "join", "inc-shared"]);
+            assert!(ok, "{text}");
+            assert!(
+                text.contains("joined incident inc-shared: Checkout errors"),
+                "{text}"
+            );
+            assert!(text.contains(&format!("sent 1, received {got}")), "{text}");
+            assert!(run(who, name, &["note", &format!("{name} is here")]).0);
+        }
+        for _ in 0..2 {
+            for (who, name) in [(0, "alice"), (1, "bob"), (2, "carol")] {
+                let (ok, text) = run(who, name, &["team", "sync"]);
+                assert!(ok, "{name}: {text}");
+            }
+        }
+        let (ok, json) = run(2, "carol", &["timeline", "export", "--format", "json"]);
+        assert!(ok, "{json}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let notes: Vec<&str> = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"]["kind"] == "note")
+            .map(|e| e["event"]["text"].as_str().unwrap())
+            .collect();
+        let mut sorted = notes.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["bob is here", "carol is here", "error ratio 14%"]);
+        let feeds = v["feeds"].as_array().unwrap();
+        assert_eq!(feeds.len(), 3, "{feeds:?}");
+        assert!(feeds.iter().all(|f| f["verified"] == true), "{feeds:?}");
+        let mut who: Vec<&str> = feeds
+            .iter()
+            .map(|f| f["responder"].as_str().unwrap())
+            .collect();
+        who.sort();
+        assert_eq!(who, ["alice", "bob", "carol"]);
+        // Alice's draft: the same incident, everyone's feed verified.
+        let (ok, md) = run(0, "alice", &["timeline", "export"]);
+        assert!(ok, "{md}");
+        assert!(md.contains("## Responders' feeds"), "{md}");
+        assert_eq!(md.matches("| yes |").count(), 3, "{md}");
+        assert!(md.contains("carol is here"), "{md}");
+    })
+    .await
+    .unwrap();
 }
