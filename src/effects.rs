@@ -50,6 +50,9 @@ pub struct Parts {
     /// Who this cockpit is, for the writer lock of the incidents it
     /// declares or takes over.
     pub holder: Holder,
+    /// The team database, when `[team]` is configured: the open
+    /// incident is shared.
+    pub team: Option<TeamParts>,
     /// Ask the pollers of alerts, silences, metrics and the release for a
     /// poll now.
     pub refresh: Vec<Arc<Notify>>,
@@ -74,8 +77,20 @@ pub struct Parts {
     pub no_color: bool,
 }
 
+/// What sharing an incident needs.
+#[derive(Clone)]
+pub struct TeamParts {
+    pub settings: crate::team::db::Settings,
+    /// The responder's signing key (made on first use).
+    pub key: PathBuf,
+}
+
 /// Runs effects. Cheap to call; all work happens elsewhere.
 pub struct Runner {
+    team: Option<TeamParts>,
+    /// The incident being shared (one at a time), and its wake-up.
+    sharing: std::sync::Mutex<Option<String>>,
+    team_wake: Arc<Notify>,
     tx: mpsc::Sender<Msg>,
     journal: std::sync::mpsc::Sender<Request>,
     refresh: Vec<Arc<Notify>>,
@@ -101,6 +116,7 @@ impl Runner {
             journal,
             follower,
             holder,
+            team,
             refresh,
             flags_refresh,
             window,
@@ -128,18 +144,27 @@ impl Runner {
                 .map_err(|e| tracing::error!("cannot start follower thread: {e}"))
                 .ok();
         }
+        let team_wake = Arc::new(Notify::new());
+        let shared_now = journal
+            .as_ref()
+            .filter(|_| team.is_some())
+            .map(|j| j.id().to_string());
         let writer = Writer {
             journal,
             holder,
             data_dir: dir,
             following,
+            wake: team_wake.clone(),
         };
         std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || journal_thread(jrx, thread_tx, writer))
             .map_err(|e| tracing::error!("cannot start journal thread: {e}"))
             .ok();
-        Runner {
+        let runner = Runner {
+            team,
+            sharing: std::sync::Mutex::new(None),
+            team_wake,
             tx,
             journal: jtx,
             refresh,
@@ -155,7 +180,27 @@ impl Runner {
             themes,
             themes_dir,
             no_color,
+        };
+        if let Some(id) = shared_now {
+            runner.share(id);
         }
+        runner
+    }
+
+    /// Start sharing incident `id` through the team database (once).
+    fn share(&self, id: String) {
+        let Some(team) = self.team.clone() else {
+            return;
+        };
+        if let Ok(mut s) = self.sharing.lock() {
+            if s.as_deref() == Some(id.as_str()) {
+                return;
+            }
+            *s = Some(id.clone());
+        }
+        let path = journal::journal_path(&self.data_dir, &id);
+        let (tx, wake) = (self.tx.clone(), self.team_wake.clone());
+        tokio::spawn(team_task(team, id, path, tx, wake));
     }
 
     pub fn run(&self, effect: Effect) {
@@ -179,6 +224,7 @@ impl Runner {
                     });
                 }
             }
+            Effect::ShareIncident { id } => self.share(id),
             Effect::TakeOver { id } => {
                 let path = journal::journal_path(&self.data_dir, &id);
                 if self.journal.send(Request::TakeOver(path)).is_err() {
@@ -495,6 +541,8 @@ struct Writer {
     data_dir: PathBuf,
     /// Cleared on taking over: the follower thread stops.
     following: Arc<std::sync::atomic::AtomicBool>,
+    /// Told after each append: the team sync sends it at once.
+    wake: Arc<Notify>,
 }
 
 /// Appends, one at a time, in order; and, while a journal is open, a look
@@ -575,6 +623,7 @@ fn append(w: &mut Writer, Append { actor, event, then }: Append) -> Vec<Msg> {
         }];
     };
     let appended = j.append(Utc::now(), &actor, event.clone());
+    w.wake.notify_one();
     // What headless commands appended comes first: it is earlier.
     let foreign = j.take_foreign();
     let mut out = Vec::new();
@@ -657,6 +706,124 @@ fn follow_thread(mut f: Follower, tx: mpsc::Sender<Msg>, on: Arc<std::sync::atom
             if tx.blocking_send(m).is_err() {
                 return;
             }
+        }
+    }
+}
+
+/// How often the team database is asked for news when nothing local
+/// happened (a local append asks at once).
+const TEAM_EVERY: Duration = Duration::from_secs(1);
+
+/// Share one incident: a round now, after every local append and every
+/// [`TEAM_EVERY`]; report status and the merged incident. Offline, it
+/// keeps trying; nothing is lost (the journal holds everything).
+async fn team_task(
+    team: TeamParts,
+    id: String,
+    journal_path: PathBuf,
+    tx: mpsc::Sender<Msg>,
+    wake: Arc<Notify>,
+) {
+    use crate::state::team::TeamMsg;
+    use crate::team::db::Team;
+    let me = match crate::team::keys::Identity::load_or_create(&team.key) {
+        Ok((me, _)) => me,
+        Err(e) => {
+            let _ = tx
+                .send(Msg::Notice(Level::Error, format!("Team: {e}")))
+                .await;
+            return;
+        }
+    };
+    let (mut sync, _) = match crate::team::sync::Sync::open(&id, me, &journal_path) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx
+                .send(Msg::Notice(Level::Error, format!("Team: {e}")))
+                .await;
+            return;
+        }
+    };
+    let mut db: Option<Team> = None;
+    let mut last_canonical = None;
+    let mut last_status = None;
+    // Status only when it changed: an idle incident stays quiet.
+    let mut report = |s: TeamMsg| {
+        let changed = last_status.as_ref() != Some(&s);
+        last_status = Some(s.clone());
+        changed.then_some(Msg::Team(s))
+    };
+    loop {
+        if db.is_none() {
+            db = match Team::connect(&team.settings).await {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    let unsent = sync.unsent().unwrap_or(0);
+                    let status = TeamMsg::Status {
+                        online: false,
+                        detail: e.to_string(),
+                        unsent,
+                    };
+                    if let Some(m) = report(status) {
+                        if tx.send(m).await.is_err() {
+                            return;
+                        }
+                    }
+                    None
+                }
+            };
+        }
+        if let Some(t) = db.as_mut() {
+            match sync.round(t).await {
+                Ok(_) => {
+                    let status = TeamMsg::Status {
+                        online: true,
+                        detail: String::new(),
+                        unsent: sync.unsent().unwrap_or(0),
+                    };
+                    if let Some(m) = report(status) {
+                        if tx.send(m).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => {
+                    db = None;
+                    let status = TeamMsg::Status {
+                        online: false,
+                        detail: e.to_string(),
+                        unsent: sync.unsent().unwrap_or(0),
+                    };
+                    if let Some(m) = report(status) {
+                        if tx.send(m).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        // The incident as the team knows it (from disk: offline too).
+        if let Ok(Some(m)) = crate::team::sync::merged(&journal_path, &id) {
+            let hashes: Vec<String> = m.entries.iter().map(|e| e.hash.clone()).collect();
+            if last_canonical.as_ref() != Some(&hashes) {
+                last_canonical = Some(hashes);
+                let responders = m
+                    .feeds
+                    .iter()
+                    .map(|f| (f.responder.clone(), f.rejected.is_empty()))
+                    .collect();
+                let msg = TeamMsg::Merged {
+                    canonical: m.entries,
+                    responders,
+                };
+                if tx.send(Msg::Team(msg)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TEAM_EVERY) => {}
+            _ = wake.notified() => {}
         }
     }
 }

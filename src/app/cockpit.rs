@@ -68,7 +68,20 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         world,
         holder,
+        team: None,
     };
+    let mut wiring = wiring;
+    if let (Some(team), false) = (&cfg.team, demo_mode) {
+        match wiring::team_settings(team) {
+            Ok(settings) => {
+                wiring.team = Some(crate::effects::TeamParts {
+                    settings,
+                    key: setup.config_dir.join("team.key"),
+                })
+            }
+            Err(e) => notices.push(format!("team database not used: {e}")),
+        }
+    }
 
     let (keymap, km_notice) = Keymap::load(Some(&setup.keymap_path()));
     if let Some(e) = km_notice {
@@ -111,6 +124,7 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
         timebox: cfg.hypotheses.timebox(demo_mode),
     };
     let mut state = State::new(settings, keymap, &theme.name);
+    state.team.configured = wiring.team.is_some();
     // Playbooks first: replaying the journal attaches runs to them.
     let catalog = crate::playbook::loader::load_all(&setup.playbook_dirs());
     for e in &catalog.errors {

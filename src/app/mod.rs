@@ -37,6 +37,8 @@ pub struct Wiring {
     pub no_color: bool,
     /// Who this cockpit is, in the writer lock of the incident it writes.
     pub holder: Holder,
+    /// The team database (`[team]`), outside the demo.
+    pub team: Option<effects::TeamParts>,
 }
 
 /// Capacity of the message channel (bounded: a flood cannot eat memory).
@@ -146,6 +148,7 @@ pub fn start(w: &Wiring, window: chrono::Duration, opened: Opened) -> Started {
         journal: opened.journal,
         follower: opened.follower,
         holder: w.holder.clone(),
+        team: w.team.clone(),
         refresh,
         flags_refresh,
         window: window_tx,
@@ -321,6 +324,7 @@ mod tests {
                 pid: std::process::id(),
                 since: Utc::now(),
             },
+            team: None,
         };
         let opened = Opened {
             journal: None,

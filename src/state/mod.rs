@@ -33,6 +33,7 @@ pub mod playbooks;
 pub mod release;
 pub mod screen;
 pub mod silences;
+pub mod team;
 pub mod timeparse;
 mod update;
 
@@ -111,6 +112,8 @@ pub struct State {
     pub release: release::Release,
     pub playbooks: playbooks::Playbooks,
     pub hyp: hypotheses::HypothesesView,
+    /// The team database, when one is configured.
+    pub team: team::TeamView,
 }
 
 impl State {
@@ -139,6 +142,7 @@ impl State {
             release: release::Release::default(),
             playbooks: playbooks::Playbooks::default(),
             hyp: hypotheses::HypothesesView::default(),
+            team: team::TeamView::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use crossterm::event::KeyEvent;
 
 use super::playbooks::PlaybookMsg;
 use super::screen::Level;
+use super::team::TeamMsg;
 use crate::domain::{Entry, Event};
 use crate::flags::{Flag, FlipError, FlipOutcome};
 use crate::sources::poller::Polled;
@@ -59,6 +60,9 @@ pub enum Msg {
     Exported(Result<(Format, PathBuf), String>),
     /// Live output and results of playbook steps.
     Playbook(PlaybookMsg),
+    /// The team database's sync: status, and the incident as the team
+    /// knows it.
+    Team(TeamMsg),
     /// Silences from an alert source (Alertmanager).
     Silences(Polled<Vec<crate::sources::Silence>>),
     /// Entries another process appended to the incident's journal: the
@@ -93,6 +97,11 @@ pub enum Effect {
     /// Become the writer of incident `id` (its writer has quit): take its
     /// writer lock and open its journal for appending.
     TakeOver {
+        id: String,
+    },
+    /// Share incident `id` through the team database (it was just
+    /// declared): start its sync.
+    ShareIncident {
         id: String,
     },
     /// Poll every source now.

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    access, alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences,
+    access, alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences, team,
     Effect, Mode, Msg, Pane, State,
 };
 
@@ -79,6 +79,7 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             silences::on_silences(state, p);
             Vec::new()
         }
+        Msg::Team(m) => team::on_msg(state, m, now),
         Msg::Followed(entries) => access::on_followed(state, entries),
         Msg::FollowFailed(e) => access::on_follow_failed(state, e, now),
         Msg::WriterSeen(seen) => access::on_writer_seen(state, seen, now),

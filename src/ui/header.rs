@@ -106,6 +106,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         second.extend(health_spans(h, theme, now));
         second.push(Span::raw("  "));
     }
+    if let Some(span) = team_span(state, theme) {
+        second.push(span);
+        second.push(Span::raw("  "));
+    }
     if let Some(err) = &state.timeline.journal_error {
         second.push(Span::styled(
             format!(
@@ -310,6 +314,44 @@ pub(crate) fn mode_slot<'a>(
 }
 
 /// A prominent, non-modal line when a time box is spent.
+/// The team database: shared with whom, or offline with what waits to be
+/// sent (never silent: offline is not "alone").
+fn team_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
+    let t = &state.team;
+    if !t.configured || state.incident.is_none() {
+        return None;
+    }
+    let unsent = if t.unsent > 0 {
+        format!(" · {} to send", t.unsent)
+    } else {
+        String::new()
+    };
+    Some(match t.online {
+        None => Span::styled("team …", theme.muted),
+        Some(true) => {
+            let forged = t.responders.iter().filter(|(_, ok)| !ok).count();
+            let others = t.responders.len();
+            let who = match others {
+                0 => "team ✓ only you".to_string(),
+                1 => "team ✓ +1".to_string(),
+                n => format!("team ✓ +{n}"),
+            };
+            if forged > 0 {
+                Span::styled(
+                    format!("{who} · {forged} feed(s) NOT VERIFIED{unsent}"),
+                    theme.critical.add_modifier(Modifier::REVERSED),
+                )
+            } else {
+                Span::styled(format!("{who}{unsent}"), theme.ok)
+            }
+        }
+        Some(false) => Span::styled(
+            format!("team: offline{unsent}"),
+            theme.warning.add_modifier(Modifier::BOLD),
+        ),
+    })
+}
+
 /// Read-only: who writes the incident this cockpit follows, and how to
 /// take over once they quit.
 pub(crate) fn access_banner<'a>(state: &State, theme: &Theme) -> Option<Line<'a>> {

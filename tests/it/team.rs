@@ -637,3 +637,146 @@ async fn three_firebreak_processes_share_one_incident_and_export_everyones_entri
     .await
     .unwrap();
 }
+
+/// A cockpit (headless driver) with a shared incident, and bob's journal
+/// of the same incident, as the sync would hand them over.
+fn cockpit_and_bob() -> (tempfile::TempDir, crate::support::state::Driver, Journal) {
+    use crate::support::state::{new_state, t, Driver};
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = new_state(false);
+    state.settings.responder = "alice".into();
+    state.team.configured = true;
+    let mut d = Driver::new(state, dir.path(), t("2026-12-02T03:00:00Z"));
+    d.send(crate::support::state::key('D'));
+    d.keys("Checkout errors");
+    d.send(crate::support::state::code(
+        crossterm::event::KeyCode::Enter,
+    ));
+    let bob_dir = dir.path().join("bob");
+    let mut bob = Journal::create(&bob_dir, "bob-feed").unwrap();
+    let id = d.state.incident.as_ref().unwrap().id.clone();
+    bob.append(
+        d.now,
+        "bob",
+        Event::TeamJoined {
+            id,
+            title: "Checkout errors".into(),
+            severity: Severity::Sev3,
+            declared_by: "alice".into(),
+            declared_at: d.now,
+        },
+    )
+    .unwrap();
+    (dir, d, bob)
+}
+
+#[test]
+fn declaring_with_a_team_database_shares_the_incident_at_once() {
+    let (_dir, mut d, _bob) = cockpit_and_bob();
+    let id = d.state.incident.as_ref().unwrap().id.clone();
+    assert!(
+        d.take_outbox()
+            .contains(&firebreak::state::Effect::ShareIncident { id }),
+        "shared as soon as it is declared"
+    );
+}
+
+#[test]
+fn other_responders_entries_reach_the_timeline_once_and_the_teams_order_decides() {
+    use firebreak::state::team::TeamMsg;
+    use firebreak::state::Msg;
+    let (_dir, mut d, mut bob) = cockpit_and_bob();
+    // Alice sets SEV2; bob, concurrently, SEV1, received after hers.
+    d.send(crate::support::state::key('s'));
+    d.send(crate::support::state::key('2'));
+    let mine: Vec<_> = d.state.timeline.entries.clone();
+    let b1 = bob
+        .append(
+            d.now,
+            "bob",
+            Event::Note {
+                text: "db failover done".into(),
+            },
+        )
+        .unwrap();
+    let b2 = bob
+        .append(
+            d.now,
+            "bob",
+            Event::SeverityChanged {
+                from: Severity::Sev3,
+                to: Severity::Sev1,
+            },
+        )
+        .unwrap();
+    let b3 = bob
+        .append(
+            d.now,
+            firebreak::domain::SYSTEM_ACTOR,
+            Event::AlertResolved {
+                fingerprint: "f1".into(),
+                name: "HighErrorRate".into(),
+            },
+        )
+        .unwrap();
+    let mut canonical = mine.clone();
+    canonical.extend([b1, b2, b3]);
+    for _ in 0..2 {
+        d.send(Msg::Team(TeamMsg::Merged {
+            canonical: canonical.clone(),
+            responders: vec![("alice".into(), true), ("bob".into(), true)],
+        }));
+    }
+    let texts: Vec<String> = d
+        .state
+        .timeline
+        .entries
+        .iter()
+        .map(|e| format!("{}: {}", e.actor, e.event.describe()))
+        .collect();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.starts_with("bob:"))
+            .collect::<Vec<_>>(),
+        ["bob: Note: db failover done", "bob: Severity SEV3 -> SEV1"],
+        "once each, and bob's cockpit's own observations are not repeated: {texts:?}"
+    );
+    let inc = d.state.incident.as_ref().unwrap();
+    assert_eq!(
+        inc.severity,
+        Severity::Sev1,
+        "bob's change came later in the team's order"
+    );
+    let notice = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(
+        notice.contains("bob changed it too: severity SEV1 (yours: SEV2) stands"),
+        "{notice}"
+    );
+    assert_eq!(d.state.team.responders, [("bob".to_string(), true)]);
+}
+
+#[test]
+fn offline_the_header_says_so_and_counts_what_waits() {
+    use firebreak::state::team::TeamMsg;
+    use firebreak::state::Msg;
+    let (_dir, mut d, _bob) = cockpit_and_bob();
+    d.send(Msg::Team(TeamMsg::Status {
+        online: true,
+        detail: String::new(),
+        unsent: 0,
+    }));
+    d.send(Msg::Team(TeamMsg::Status {
+        online: false,
+        detail: "Connection refused".into(),
+        unsent: 2,
+    }));
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    let theme = firebreak::config::theme::Theme::default_theme();
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    let screen = format!("{}", term.backend());
+    assert!(screen.contains("team: offline · 2 to send"), "{screen}");
+    let notice = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("working offline"), "{notice}");
+}

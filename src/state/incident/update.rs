@@ -19,6 +19,19 @@ pub(crate) fn on_recorded(state: &mut State, entry: Entry, then: Vec<Effect>) ->
     let now = entry.ts;
     state.apply_entry(entry);
     offer_mitigation(state, before, now);
+    let mut then = then;
+    if let (
+        true,
+        Some(Event::IncidentDeclared {
+            id, demo: false, ..
+        }),
+    ) = (
+        state.team.configured,
+        state.timeline.entries.last().map(|e| &e.event),
+    ) {
+        // Shared as soon as it is declared.
+        then.push(Effect::ShareIncident { id: id.clone() });
+    }
     state.timeline.appended();
     if state.timeline.unsaved.is_empty() {
         state.timeline.journal_error = None;

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Two responders, two cockpits, one incident, a real PostgreSQL: alice
+# declares it (shared at once), bob joins, each sees the other's notes
+# live; the database crashes and comes back, and what alice wrote while
+# it was down reaches bob.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG_BIN="${FIREBREAK_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
+[ -x "$PG_BIN/initdb" ] || fail "PostgreSQL 15 missing in $PG_BIN: run tests/setup.sh"
+PGRUN="$WORK/pgrun" # owned by postgres when we are root
+PGDATA="$PGRUN/data"
+PGPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_start() {
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGRUN/pg.log" -w -t 30 \
+    -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off" start >/dev/null
+}
+pg_stop() { [ -d "$PGDATA" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m "${1:-fast}" stop >/dev/null 2>&1 || true; }
+cleanup_all() { local rc=$?; pg_stop immediate; (exit "$rc"); cleanup; }
+trap cleanup_all EXIT
+
+chmod 755 "$WORK"
+mkdir -p "$PGDATA"
+if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PGRUN"; fi
+as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
+pg_start
+URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+for who in alice bob; do
+  mkdir -p "$WORK/$who"
+  printf 'responder = "%s"\n[team]\nurl = "%s"\nsslmode = "disable"\nconnect_timeout_secs = 2\n' \
+    "$who" "$URL" >"$WORK/$who/config.toml"
+done
+fb() { local who="$1"; shift; "$BIN" --config "$WORK/$who/config.toml" --data-dir "$WORK/$who-data" "$@"; }
+fb alice team init | grep -q "schema version 0 → 1" || fail "team init"
+
+# Alice: her cockpit (the lib's session), a new incident.
+printf -v q_work '%q' "$WORK"
+start --config "$WORK/alice/config.toml"
+# The lib starts with --data-dir $WORK/data: that is alice's.
+wait_for "No open incident"
+keys D
+answer "Declare" "Checkout errors"
+wait_for "Checkout errors"
+wait_for "team ✓ only you"
+pass "a declared incident is shared at once"
+A="$TARGET"
+ID="$(basename "$(ls "$WORK"/data/incidents/*.jsonl)" .jsonl)"
+
+# Bob joins headless, then opens his cockpit on it.
+"$BIN" --config "$WORK/bob/config.toml" --data-dir "$WORK/bob-data" team join "$ID" >"$WORK/join.out" ||
+  fail "team join: $(cat "$WORK/join.out")"
+grep -q "joined incident $ID" "$WORK/join.out" || fail "team join: $(cat "$WORK/join.out")"
+printf -v cmd 'env XDG_CONFIG_HOME=%q/config NO_COLOR=1 %q --config %q/bob/config.toml --data-dir %q/bob-data; echo EXITED-$?' \
+  "$WORK" "$BIN" "$WORK" "$WORK"
+tmx new-session -d -s fb-bob -x "${COLS:-120}" -y "${ROWS:-40}" "$cmd"
+B="=fb-bob:"
+TARGET="$B"
+wait_for "Checkout errors"
+wait_for "team ✓ +1"
+pass "bob joined and sees alice"
+
+TARGET="$A"
+keys n
+answer "Note" "error ratio 14 percent"
+TARGET="$B"
+wait_for "error ratio 14 percent" 10
+keys n
+answer "Note" "bob: db failover done"
+TARGET="$A"
+wait_for "bob: db failover done" 10
+wait_for "team ✓ +1"
+pass "each sees the other's notes live"
+
+pg_stop immediate
+TARGET="$A"
+wait_for "team: offline" 15
+keys n
+answer "Note" "written while the database was down"
+wait_for "1 to send" 10
+pass "offline: alice keeps working, the header counts what waits"
+pg_start
+wait_for "team ✓ +1" 20
+TARGET="$B"
+wait_for "written while the database was down" 20
+snap
+[ "$(grep -c "written while the database was down" "$SCREEN")" -eq 1 ] || fail "shown more than once"
+pass "after the outage it reaches bob, once"
+
+for T in "$B" "$A"; do
+  TARGET="$T"
+  keys q
+  say_yes "Quit anyway?"
+  wait_for "EXITED-0"
+done
+pass "quit"
