@@ -353,150 +353,73 @@ pub(crate) fn submit(
             }
             vec![declare(state, text, now)]
         }
-        // An empty answer is not "now": it asks again.
-        PromptKind::ImpactStart if text.is_empty() => {
-            state.mode = Mode::Prompt {
+        // The times the responder types: an empty answer is not "now"
+        // (it asks again), nothing is in the future, and a correction
+        // says what it replaces (the timeline keeps every answer, the
+        // export the latest).
+        PromptKind::ImpactStart => {
+            let Some(at) = asked_time(
+                state,
                 kind,
                 input,
-                error: Some(
-                    "When did impact start? 14:02, -10m, 1h ago, or now (Esc cancels)".into(),
-                ),
+                &text,
+                now,
+                "When did impact start? 14:02, -10m, 1h ago, or now (Esc cancels)",
+                |_| Ok(()),
+            ) else {
+                return Vec::new();
             };
-            Vec::new()
+            let before = state.incident.as_ref().and_then(|i| i.impact_started);
+            corrected(state, "Impact start", at, before.map(|b| (b, None)), now);
+            vec![state.record(Event::ImpactStarted { at })]
         }
-        PromptKind::ImpactStart => match parse_when(&text, now, state.settings.local_offset) {
-            Ok(at) if at > now => {
-                state.mode = Mode::Prompt {
-                    kind,
-                    input,
-                    error: Some("That is in the future".into()),
-                };
-                Vec::new()
-            }
-            Ok(at) => {
-                // A correction replaces the earlier value (the timeline
-                // keeps both; the export shows the current one).
-                if let Some(before) = state.incident.as_ref().and_then(|i| i.impact_started) {
-                    state.notify(
-                        Level::Info,
-                        format!(
-                            "Impact start corrected: {} replaces {}",
-                            at.format("%H:%M:%SZ"),
-                            before.format("%H:%M:%SZ")
-                        ),
-                        now,
-                    );
-                }
-                vec![state.record(Event::ImpactStarted { at })]
-            }
-            Err(e) => {
-                state.mode = Mode::Prompt {
-                    kind,
-                    input,
-                    error: Some(e),
-                };
-                Vec::new()
-            }
-        },
-        PromptKind::Mitigated if text.is_empty() => {
-            state.mode = Mode::Prompt {
+        PromptKind::Mitigated => {
+            let Some(at) = asked_time(
+                state,
                 kind,
                 input,
-                error: Some(
-                    "When did the impact stop? 14:10, -5m, 10m ago, or now (Esc cancels)".into(),
-                ),
+                &text,
+                now,
+                "When did the impact stop? 14:10, -5m, 10m ago, or now (Esc cancels)",
+                |_| Ok(()),
+            ) else {
+                return Vec::new();
             };
-            Vec::new()
-        }
-        PromptKind::Mitigated => match parse_when(&text, now, state.settings.local_offset) {
-            Ok(at) if at > now => {
-                state.mode = Mode::Prompt {
-                    kind,
-                    input,
-                    error: Some("That is in the future".into()),
-                };
-                Vec::new()
-            }
-            Ok(at) => {
-                // The timeline keeps every answer; the export the latest.
-                if let Some((before, from)) = state.incident.as_ref().and_then(|i| {
-                    i.mitigated_at
-                        .zip(i.mitigated_from)
-                        .filter(|(b, _)| *b != at)
-                }) {
-                    state.notify(
-                        Level::Info,
-                        format!(
-                            "Mitigation time corrected: {} replaces {} ({})",
-                            at.format("%H:%M:%SZ"),
-                            before.format("%H:%M:%SZ"),
-                            from.phrase()
-                        ),
-                        now,
-                    );
-                }
-                vec![state.record(Event::MitigationMarked { at })]
-            }
-            Err(e) => {
-                state.mode = Mode::Prompt {
-                    kind,
-                    input,
-                    error: Some(e),
-                };
-                Vec::new()
-            }
-        },
-        PromptKind::ImpactEnd if text.is_empty() => {
-            state.mode = Mode::Prompt {
-                kind,
-                input,
-                error: Some(
-                    "When did impact end? 14:20, -5m, 10m ago, or now (Esc cancels)".into(),
-                ),
-            };
-            Vec::new()
+            let before = state
+                .incident
+                .as_ref()
+                .and_then(|i| i.mitigated_at.zip(i.mitigated_from))
+                .map(|(b, from)| (b, Some(from.phrase())));
+            corrected(state, "Mitigation time", at, before, now);
+            vec![state.record(Event::MitigationMarked { at })]
         }
         PromptKind::ImpactEnd => {
             let start = state.incident.as_ref().and_then(|i| i.impact_started);
-            let error = match parse_when(&text, now, state.settings.local_offset) {
-                Ok(at) if at > now => Err("That is in the future".to_string()),
-                Ok(at) if start.is_some_and(|s| at < s) => Err(format!(
+            let not_before_start = |at: DateTime<Utc>| match start {
+                Some(s) if at < s => Err(format!(
                     "That is before the impact start ({})",
-                    start.map_or(String::new(), |s| s.format("%H:%M:%SZ").to_string())
+                    s.format("%H:%M:%SZ")
                 )),
-                other => other,
+                _ => Ok(()),
             };
-            match error {
-                Ok(at) => {
-                    // The timeline keeps every answer; the export the latest.
-                    if let Some(before) = state
-                        .incident
-                        .as_ref()
-                        .and_then(|i| i.impact_ended)
-                        .filter(|e| e.at != at)
-                    {
-                        state.notify(
-                            Level::Info,
-                            format!(
-                                "Impact end corrected: {} replaces {} ({})",
-                                at.format("%H:%M:%SZ"),
-                                before.at.format("%H:%M:%SZ"),
-                                before.source.phrase()
-                            ),
-                            now,
-                        );
-                    }
-                    vec![state.record(Event::ImpactEnded { at })]
-                }
-                Err(e) => {
-                    state.mode = Mode::Prompt {
-                        kind,
-                        input,
-                        error: Some(e),
-                    };
-                    Vec::new()
-                }
-            }
+            let Some(at) = asked_time(
+                state,
+                kind,
+                input,
+                &text,
+                now,
+                "When did impact end? 14:20, -5m, 10m ago, or now (Esc cancels)",
+                not_before_start,
+            ) else {
+                return Vec::new();
+            };
+            let before = state
+                .incident
+                .as_ref()
+                .and_then(|i| i.impact_ended)
+                .map(|e| (e.at, Some(e.source.phrase())));
+            corrected(state, "Impact end", at, before, now);
+            vec![state.record(Event::ImpactEnded { at })]
         }
         // Other prompts belong to other features (see keys.rs).
         _ => Vec::new(),
@@ -516,4 +439,64 @@ fn typed_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// Footer hints while the timeline has focus.
 pub(crate) fn hints(_state: &State) -> Vec<Action> {
     vec![Action::Filter, Action::ExportMarkdown]
+}
+
+/// The time typed into a time prompt, or (the prompt stays open with the
+/// reason) `None`: empty, unreadable, in the future, or refused by
+/// `check`.
+fn asked_time(
+    state: &mut State,
+    kind: PromptKind,
+    input: String,
+    text: &str,
+    now: DateTime<Utc>,
+    empty: &str,
+    check: impl Fn(DateTime<Utc>) -> Result<(), String>,
+) -> Option<DateTime<Utc>> {
+    let answer = if text.is_empty() {
+        Err(empty.to_string())
+    } else {
+        parse_when(text, now, state.settings.local_offset).and_then(|at| {
+            if at > now {
+                Err("That is in the future".to_string())
+            } else {
+                check(at).map(|()| at)
+            }
+        })
+    };
+    match answer {
+        Ok(at) => Some(at),
+        Err(e) => {
+            state.mode = Mode::Prompt {
+                kind,
+                input,
+                error: Some(e),
+            };
+            None
+        }
+    }
+}
+
+/// Say that `what` at `at` replaces the earlier value (and where that one
+/// came from), if there was a different one.
+fn corrected(
+    state: &mut State,
+    what: &str,
+    at: DateTime<Utc>,
+    before: Option<(DateTime<Utc>, Option<&'static str>)>,
+    now: DateTime<Utc>,
+) {
+    let Some((before, from)) = before.filter(|(b, _)| *b != at) else {
+        return;
+    };
+    let from = from.map(|f| format!(" ({f})")).unwrap_or_default();
+    state.notify(
+        Level::Info,
+        format!(
+            "{what} corrected: {} replaces {}{from}",
+            at.format("%H:%M:%SZ"),
+            before.format("%H:%M:%SZ")
+        ),
+        now,
+    );
 }
