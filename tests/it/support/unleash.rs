@@ -1,9 +1,8 @@
 //! A real Unleash 7.5.1 on PostgreSQL 15, started once per test binary
 //! (by the first test that calls [`server()`]).
 //!
-//! [`server()`] starts, on 127.0.0.1 high ports and in a temp dir:
-//! PostgreSQL 15 (`initdb` + `postgres`, as the `postgres` user when the
-//! tests run as root) and `unleash-server` from tests/servers/unleash
+//! [`server()`] starts, on 127.0.0.1 high ports and in temp dirs:
+//! PostgreSQL 15 ([`super::postgres::Pg`]) and `unleash-server` from tests/servers/unleash
 //! (`npm ci` by tests/setup.sh) on Node 20, with an admin token from
 //! `INIT_ADMIN_API_TOKENS`, and waits for `/health`. Both are stopped and
 //! the temp dir removed when the test binary exits (an `atexit` hook), and
@@ -18,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 
-use super::postgres::{as_user, free_port, log_file, pg_bindir, pg_user, tail};
+use super::postgres::{free_port, log_file, tail, Pg, PG_SETUP_HINT};
 use std::time::{Duration, Instant};
 
 /// A running Unleash.
@@ -32,7 +31,7 @@ pub struct Unleash {
 }
 
 struct Procs {
-    postgres: Child,
+    pg: Option<Pg>,
     node: Option<Child>,
     dir: PathBuf,
 }
@@ -85,110 +84,24 @@ fn check_node() -> Result<(), String> {
 
 fn start() -> Result<Unleash, String> {
     let t0 = Instant::now();
-    let bindir = pg_bindir()?;
     check_node()?;
-    let user = pg_user()?;
     let dir = tempfile::Builder::new()
         .prefix("firebreak-unleash-")
         .tempdir()
         .map_err(|e| format!("temp dir: {e}"))?
         .keep();
-    // PostgreSQL (running as `postgres`) must be able to reach its data dir.
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| e.to_string())?;
-    let data = dir.join("pg");
-    std::fs::create_dir(&data).map_err(|e| e.to_string())?;
-    if let Some((uid, gid)) = user {
-        std::os::unix::fs::chown(&data, Some(uid), Some(gid))
-            .map_err(|e| format!("chown {}: {e}", data.display()))?;
-    }
-
-    let (o, e) = log_file(&dir, "initdb.log")?;
-    let status = as_user(&mut Command::new(bindir.join("initdb")), user)
-        .args(["-D"])
-        .arg(&data)
-        .args([
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ])
-        .stdin(Stdio::null())
-        .stdout(o)
-        .stderr(e)
-        .status()
-        .map_err(|e| format!("initdb: {e}"))?;
-    if !status.success() {
-        return Err(format!(
-            "initdb failed ({status}):\n{}",
-            tail(&dir.join("initdb.log"))
-        ));
-    }
-
-    let pg_port = free_port()?;
-    let (o, e) = log_file(&dir, "postgres.log")?;
-    let postgres = as_user(&mut Command::new(bindir.join("postgres")), user)
-        .arg("-D")
-        .arg(&data)
-        .args(["-p", &pg_port.to_string()])
-        .args([
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "unix_socket_directories=",
-        ])
-        .args([
-            "-c",
-            "fsync=off",
-            "-c",
-            "synchronous_commit=off",
-            "-c",
-            "full_page_writes=off",
-        ])
-        .stdin(Stdio::null())
-        .stdout(o)
-        .stderr(e)
-        .spawn()
-        .map_err(|e| format!("postgres: {e}"))?;
-    // From here on the exit hook and the watchdog stop what was started,
-    // whatever fails next.
-    write_pid(&dir, "postgres.pid", postgres.id())?;
+    // PostgreSQL of its own (stopped, with its temp dir, by the exit
+    // hook; by its own watchdog if we die without exiting).
+    let pg = Pg::start("unleash-pg").map_err(|e| format!("{e} ({PG_SETUP_HINT})"))?;
+    let pg_url = pg.url("postgres");
     *PROCS.lock().map_err(|_| "lock poisoned".to_string())? = Some(Procs {
-        postgres,
+        pg: Some(pg),
         node: None,
         dir: dir.clone(),
     });
     // SAFETY: registering a plain extern "C" function.
     unsafe { libc::atexit(stop_at_exit) };
     watchdog(&dir);
-
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ok = Command::new(bindir.join("pg_isready"))
-            .args(["-q", "-h", "127.0.0.1", "-p", &pg_port.to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            break;
-        }
-        if let Some(s) = with_procs(|p| p.postgres.try_wait().ok().flatten()).flatten() {
-            return Err(format!(
-                "postgres exited ({s}):\n{}",
-                tail(&dir.join("postgres.log"))
-            ));
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "postgres not ready after 30s:\n{}",
-                tail(&dir.join("postgres.log"))
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
 
     let node_port = free_port()?;
     let token = format!(
@@ -200,10 +113,7 @@ fn start() -> Result<Unleash, String> {
     let node = Command::new("node")
         .arg("server.js")
         .current_dir(repo().join("tests/servers/unleash"))
-        .env(
-            "DATABASE_URL",
-            format!("postgres://postgres@127.0.0.1:{pg_port}/postgres"),
-        )
+        .env("DATABASE_URL", &pg_url)
         .env("DATABASE_SSL", "false")
         .env("HTTP_PORT", node_port.to_string())
         .env("INIT_ADMIN_API_TOKENS", &token)
@@ -287,12 +197,10 @@ fn watchdog(dir: &Path) {
     let script = r#"
         while kill -0 "$1" 2>/dev/null; do sleep 0.5; done
         cd "$2" || exit 0
-        n=$(cat node.pid 2>/dev/null); p=$(cat postgres.pid 2>/dev/null)
+        n=$(cat node.pid 2>/dev/null)
         [ -n "$n" ] && kill -TERM "$n" 2>/dev/null
-        [ -n "$p" ] && kill -INT "$p" 2>/dev/null
         sleep 3
         [ -n "$n" ] && kill -KILL "$n" 2>/dev/null
-        [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
         cd / && rm -rf "$2"
     "#;
     let _ = Command::new("sh")
@@ -306,24 +214,20 @@ fn watchdog(dir: &Path) {
         .spawn();
 }
 
-/// Stop both servers and remove the temp dir (runs at process exit).
+/// Stop both servers and remove the temp dirs (runs at process exit).
 extern "C" fn stop_at_exit() {
     let Ok(mut guard) = PROCS.lock() else { return };
     let Some(mut p) = guard.take() else { return };
-    // SAFETY: sending signals to our own children.
-    unsafe {
-        if let Some(n) = &p.node {
-            libc::kill(n.id() as i32, libc::SIGTERM);
-        }
-        libc::kill(p.postgres.id() as i32, libc::SIGINT); // fast shutdown
-    }
-    let deadline = Instant::now() + Duration::from_secs(5);
-    for c in p.node.iter_mut().chain([&mut p.postgres]) {
-        while matches!(c.try_wait(), Ok(None)) && Instant::now() < deadline {
+    if let Some(mut n) = p.node.take() {
+        // SAFETY: sending a signal to our own child.
+        unsafe { libc::kill(n.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while matches!(n.try_wait(), Ok(None)) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = c.kill();
-        let _ = c.wait();
+        let _ = n.kill();
+        let _ = n.wait();
     }
+    drop(p.pg.take()); // stops PostgreSQL (fast shutdown)
     let _ = std::fs::remove_dir_all(&p.dir);
 }
