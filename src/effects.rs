@@ -710,12 +710,14 @@ fn follow_thread(mut f: Follower, tx: mpsc::Sender<Msg>, on: Arc<std::sync::atom
     }
 }
 
-/// How often the team database is asked for news when nothing local
-/// happened (a local append asks at once).
-const TEAM_EVERY: Duration = Duration::from_secs(1);
+/// How often the team database is asked for news when nothing woke the
+/// sync: a local append and the database's NOTIFY of a new row wake it at
+/// once; this is the safety net for a lost notification.
+const TEAM_EVERY: Duration = Duration::from_secs(2);
 
-/// Share one incident: a round now, after every local append and every
-/// [`TEAM_EVERY`]; report status and the merged incident. Offline, it
+/// Share one incident: a round now, after every local append, on every
+/// NOTIFY from the database and every [`TEAM_EVERY`]; report status and
+/// the merged incident. Offline, it
 /// keeps trying; nothing is lost (the journal holds everything).
 async fn team_task(
     team: TeamParts,
@@ -746,6 +748,8 @@ async fn team_task(
     };
     let mut db: Option<Team> = None;
     let mut last_canonical = None;
+    // The first look shows what the mirror holds, even offline.
+    let mut changed = true;
     let mut last_status = None;
     // Status only when it changed: an idle incident stays quiet.
     let mut report = |s: TeamMsg| {
@@ -754,8 +758,11 @@ async fn team_task(
         changed.then_some(Msg::Team(s))
     };
     loop {
+        if db.as_ref().is_some_and(Team::is_closed) {
+            db = None;
+        }
         if db.is_none() {
-            db = match Team::connect(&team.settings).await {
+            db = match Team::connect_listening(&team.settings, wake.clone()).await {
                 Ok(t) => Some(t),
                 Err(e) => {
                     let unsent = sync.unsent().unwrap_or(0);
@@ -775,7 +782,8 @@ async fn team_task(
         }
         if let Some(t) = db.as_mut() {
             match sync.round(t).await {
-                Ok(_) => {
+                Ok(r) => {
+                    changed |= r.sent > 0 || !r.received.is_empty() || !r.rejected.is_empty();
                     let status = TeamMsg::Status {
                         online: true,
                         detail: String::new(),
@@ -802,8 +810,14 @@ async fn team_task(
                 }
             }
         }
-        // The incident as the team knows it (from disk: offline too).
-        if let Ok(Some(m)) = crate::team::sync::merged(&journal_path, &id) {
+        // The incident as the team knows it (from disk: offline too),
+        // when something was sent or received, or this cockpit wrote.
+        let merged = if std::mem::take(&mut changed) {
+            crate::team::sync::merged(&journal_path, &id)
+        } else {
+            Ok(None)
+        };
+        if let Ok(Some(m)) = merged {
             let hashes: Vec<String> = m.entries.iter().map(|e| e.hash.clone()).collect();
             if last_canonical.as_ref() != Some(&hashes) {
                 last_canonical = Some(hashes);
@@ -823,7 +837,8 @@ async fn team_task(
         }
         tokio::select! {
             _ = tokio::time::sleep(TEAM_EVERY) => {}
-            _ = wake.notified() => {}
+            // A local append (or a NOTIFY): the merged view may change.
+            _ = wake.notified() => changed = true,
         }
     }
 }

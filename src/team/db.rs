@@ -71,6 +71,27 @@ pub struct Team {
 impl Team {
     /// Connect (TLS as configured), within the configured timeout.
     pub async fn connect(s: &Settings) -> Result<Team, TeamError> {
+        Team::connect_with(s, None).await
+    }
+
+    /// [`Team::connect`], and LISTEN: every notification of a new row
+    /// (any incident) wakes `wake`. Correctness never depends on it (it
+    /// is lost when nobody listens); it only saves waiting for the next
+    /// poll.
+    pub async fn connect_listening(
+        s: &Settings,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> Result<Team, TeamError> {
+        let team = Team::connect_with(s, Some(wake)).await?;
+        team.within(team.client.batch_execute("LISTEN firebreak"))
+            .await?;
+        Ok(team)
+    }
+
+    async fn connect_with(
+        s: &Settings,
+        wake: Option<Arc<tokio::sync::Notify>>,
+    ) -> Result<Team, TeamError> {
         let mut config = tokio_postgres::Config::from_str(&s.url)
             .map_err(|e| TeamError::Config(format!("[team] url: {e}")))?;
         if let Some(p) = &s.password {
@@ -82,11 +103,7 @@ impl Team {
             match s.sslmode {
                 SslMode::Disable => {
                     let (client, conn) = config.connect(NoTls).await?;
-                    tokio::spawn(async move {
-                        if let Err(e) = conn.await {
-                            tracing::warn!("team database connection ended: {e}");
-                        }
-                    });
+                    tokio::spawn(drive(conn, wake));
                     Ok::<_, TeamError>(client)
                 }
                 mode => {
@@ -95,11 +112,7 @@ impl Team {
                         s.ca_file.as_deref(),
                     )?);
                     let (client, conn) = config.connect(tls).await?;
-                    tokio::spawn(async move {
-                        if let Err(e) = conn.await {
-                            tracing::warn!("team database connection ended: {e}");
-                        }
-                    });
+                    tokio::spawn(drive(conn, wake));
                     Ok(client)
                 }
             }
@@ -111,6 +124,11 @@ impl Team {
             client,
             timeout: s.timeout,
         })
+    }
+
+    /// Is the connection gone (the server closed it, the network broke)?
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
     }
 
     /// Create or upgrade the schema (`firebreak team init`).
@@ -312,6 +330,36 @@ impl Team {
             .await
             .map_err(|_| TeamError::Timeout(self.timeout))?
             .map_err(TeamError::Db)
+    }
+}
+
+/// Run a connection until it ends, waking `wake` on every notification.
+async fn drive<S, T>(
+    mut conn: tokio_postgres::Connection<S, T>,
+    wake: Option<Arc<tokio::sync::Notify>>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+    use futures::StreamExt;
+    while let Some(m) = messages.next().await {
+        match m {
+            Ok(tokio_postgres::AsyncMessage::Notification(_)) => {
+                if let Some(w) = &wake {
+                    w.notify_one();
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("team database connection ended: {e}");
+                break;
+            }
+        }
+    }
+    // Closed: wake the sync so it notices and reconnects.
+    if let Some(w) = &wake {
+        w.notify_one();
     }
 }
 

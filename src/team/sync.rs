@@ -138,7 +138,7 @@ impl Sync {
             if m.rejected.is_some() {
                 continue;
             }
-            if let Some(r) = sync.believe(m.arrival, &row_of(&m)).ok().flatten() {
+            if let Some(r) = sync.believe_mirrored(m.arrival, &row_of(&m)).ok().flatten() {
                 received.push(r);
             }
         }
@@ -242,15 +242,26 @@ impl Sync {
     /// it is not believed.
     fn believe(&mut self, arrival: i64, row: &Row) -> Result<Option<Received>, String> {
         let entry = self.feeds.accept(&self.incident, row)?;
+        Ok(self.received(arrival, row, entry))
+    }
+
+    /// [`Sync::believe`] for a row of the mirror (signature checked on
+    /// arrival).
+    fn believe_mirrored(&mut self, arrival: i64, row: &Row) -> Result<Option<Received>, String> {
+        let entry = self.feeds.accept_mirrored(&self.incident, row)?;
+        Ok(self.received(arrival, row, entry))
+    }
+
+    fn received(&mut self, arrival: i64, row: &Row, entry: Entry) -> Option<Received> {
         if row.author == self.me.author() {
             self.acked = self.acked.max(row.seq);
-            return Ok(None);
+            return None;
         }
-        Ok(Some(Received {
+        Some(Received {
             arrival,
             author: row.author.clone(),
             entry,
-        }))
+        })
     }
 }
 
@@ -347,7 +358,7 @@ pub fn merged(journal: &Path, incident: &str) -> Result<Option<Merged>, String> 
             });
         let checked = match &m.rejected {
             Some(why) => Err(why.clone()),
-            None => feeds.accept(incident, &row_of(&m)),
+            None => feeds.accept_mirrored(incident, &row_of(&m)),
         };
         match checked {
             Ok(entry) => {
