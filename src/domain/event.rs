@@ -240,6 +240,10 @@ pub enum Event {
         output_tail: String,
         #[serde(default)]
         detail: String,
+        /// Whether the step changed the world (a flag flipped, a release
+        /// rolled back); `None` in journals written before this was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        changed: Option<bool>,
     },
     StepSkipped {
         run_id: String,

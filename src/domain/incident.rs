@@ -473,9 +473,14 @@ fn is_mitigation(e: &Event) -> bool {
     match e {
         Event::FlagChanged { ok, .. } => *ok,
         Event::ActionFinished { action, ok, .. } => *ok && action == "rollback",
-        Event::StepFinished { step_kind, ok, .. } => {
-            *ok && matches!(step_kind.as_str(), "release" | "flag")
-        }
+        // A step that only read a flag or the deployed version stopped
+        // nothing.
+        Event::StepFinished {
+            step_kind,
+            ok,
+            changed,
+            ..
+        } => *ok && changed.unwrap_or(true) && matches!(step_kind.as_str(), "release" | "flag"),
         _ => false,
     }
 }
@@ -603,6 +608,42 @@ mod tests {
         assert_eq!(m.as_deref(), Some("14:10"));
     }
 
+    fn step(kind: &str, changed: Option<bool>) -> Event {
+        Event::StepFinished {
+            run_id: "r1".into(),
+            step: 1,
+            title: "a step".into(),
+            step_kind: kind.into(),
+            ok: true,
+            exit_code: None,
+            duration_ms: 0,
+            output_tail: String::new(),
+            detail: String::new(),
+            changed,
+        }
+    }
+
+    #[test]
+    fn a_step_that_only_reads_a_flag_or_the_release_is_no_mitigation() {
+        // The shipped playbooks read the flag (or the deployed version)
+        // before they change it: the change is the mitigation.
+        let m = mitigated(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:04:00Z", "ann", step("flag", Some(false))),
+            entry("2026-11-27T14:05:00Z", "ann", step("release", Some(false))),
+            entry("2026-11-27T14:06:00Z", "ann", step("flag", Some(true))),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+        ]);
+        assert_eq!(m.as_deref(), Some("14:06"));
+        // Journals written before `changed` was kept: as before.
+        let old = mitigated(vec![
+            entry("2026-11-27T14:01:00Z", SYS, firing("a")),
+            entry("2026-11-27T14:04:00Z", "ann", step("flag", None)),
+            entry("2026-11-27T14:11:00Z", SYS, resolved("a")),
+        ]);
+        assert_eq!(old.as_deref(), Some("14:04"));
+    }
+
     #[test]
     fn without_a_mitigation_that_worked_the_status_is_the_fallback() {
         // The flag flip did not bring the alerts back: monitoring counts.
@@ -627,6 +668,7 @@ mod tests {
             duration_ms: 0,
             output_tail: String::new(),
             detail: String::new(),
+            changed: None,
         }
     }
 

@@ -94,6 +94,9 @@ pub struct StepOutcome {
     /// One line for the timeline.
     pub detail: String,
     pub flag: Option<FlagChange>,
+    /// It changed the world: a flag flipped, a release rolled back (a read
+    /// of either changes nothing, and stops no impact).
+    pub changed: bool,
 }
 
 /// What steps need from the world.
@@ -172,6 +175,7 @@ pub async fn execute(
             duration_ms: started.elapsed().as_millis() as u64,
             output,
             detail,
+            changed: flag.as_ref().is_some_and(|f| f.ok && f.changed),
             flag,
         };
     match action {
@@ -194,6 +198,7 @@ pub async fn execute(
                 output: r.output,
                 detail,
                 flag: None,
+                changed: false,
             }
         }
         StepAction::ReadFlag { provider, flag } => {
@@ -310,7 +315,9 @@ pub async fn execute(
                         ReleaseOp::Rollback => format!("rollback via {}: {s}", r.name()),
                     };
                     on_lines(vec![line.clone()]);
-                    done(true, line.clone(), vec![line], None)
+                    let mut o = done(true, line.clone(), vec![line], None);
+                    o.changed = matches!(op, ReleaseOp::Rollback);
+                    o
                 }
                 Err(e) => done(false, e, Vec::new(), None),
             }

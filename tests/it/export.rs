@@ -875,6 +875,7 @@ fn impact_end_says_where_it_comes_from_and_a_correction_wins() {
         duration_ms: 90_000,
         output_tail: String::new(),
         detail: String::new(),
+        changed: None,
     };
 
     let mut verified = base("inc-e");

@@ -521,6 +521,8 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
         run.steps[1].output
     );
     // 3: is it safe (check).
+    let read_at = d.now;
+    d.now += Duration::seconds(18);
     d.send(code(KeyCode::Enter));
     // 4: turn it off: a production flag needs its name typed.
     d.send(code(KeyCode::Enter));
@@ -585,6 +587,16 @@ async fn feature_flag_kill_from_the_palette_turns_the_flag_off_and_sees_recovery
     ));
 
     let inc = d.state.incident.clone().unwrap();
+    // Mitigated when the flag went off, not when step 2 read it.
+    let flipped_at = d
+        .state
+        .timeline
+        .entries
+        .iter()
+        .find(|e| matches!(&e.event, Event::FlagChanged { ok: true, .. }))
+        .map(|e| e.ts);
+    assert!(flipped_at.is_some_and(|f| f > read_at));
+    assert_eq!(inc.mitigated_at, flipped_at, "read at {read_at}");
     let md = firebreak::timeline::export::export_incident(
         dir.path(),
         Some(&inc.id),

@@ -211,7 +211,8 @@ pub(super) async fn run_playbook(
         let started = Instant::now();
         let kind = step.kind_name().to_string();
         let finish =
-            |rec: &mut Recorder, ok: bool, exit_code: Option<i32>, tail: String, detail: String| {
+            |rec: &mut Recorder,
+             (ok, exit_code, tail, detail, changed): (bool, Option<i32>, String, String, Option<bool>)| {
                 rec.add(Event::StepFinished {
                     run_id: run_id.clone(),
                     step: i,
@@ -222,6 +223,7 @@ pub(super) async fn run_playbook(
                     duration_ms: started.elapsed().as_millis() as u64,
                     output_tail: tail,
                     detail,
+                    changed,
                 });
             };
         let guidance = || {
@@ -251,7 +253,7 @@ pub(super) async fn run_playbook(
             };
             match answer {
                 Answer::Yes => {
-                    finish(&mut rec, true, None, String::new(), "confirmed".into());
+                    finish(&mut rec, (true, None, String::new(), "confirmed".into(), None));
                     vars.finished.insert(i, Utc::now());
                     done += 1;
                 }
@@ -265,7 +267,7 @@ pub(super) async fn run_playbook(
                     skipped += 1;
                 }
                 Answer::No => {
-                    finish(&mut rec, false, None, String::new(), "marked failed".into());
+                    finish(&mut rec, (false, None, String::new(), "marked failed".into(), None));
                     if let Some(g) = guidance() {
                         println!("{g}");
                     }
@@ -298,7 +300,7 @@ pub(super) async fn run_playbook(
                 return Ok(ExitCode::from(3));
             }
         }
-        let (ok, exit_code, tail, detail) = match (&step.kind, action) {
+        let (ok, exit_code, tail, detail, changed) = match (&step.kind, action) {
             (_, Some(a)) => {
                 rec.add(Event::StepStarted {
                     run_id: run_id.clone(),
@@ -326,7 +328,7 @@ pub(super) async fn run_playbook(
                     });
                 }
                 let tail = crate::playbook::runner::tail_text(&o.output, 20, 2000);
-                (o.ok, o.exit_code, tail, o.detail)
+                (o.ok, o.exit_code, tail, o.detail, Some(o.changed))
             }
             (StepKind::Wait { duration }, None) => {
                 println!("  waiting {}s…", duration.as_secs());
@@ -336,20 +338,21 @@ pub(super) async fn run_playbook(
                     None,
                     String::new(),
                     format!("waited {}s", duration.as_secs()),
+                    None,
                 )
             }
             (StepKind::Query(q), None) => {
                 let (ok, detail) = poll_query(q, &vars, &world).await;
-                (ok, None, String::new(), detail)
+                (ok, None, String::new(), detail, None)
             }
-            _ => (true, None, String::new(), String::new()),
+            _ => (true, None, String::new(), String::new(), None),
         };
         println!(
             "  {}: {}",
             if ok { "ok" } else { "FAILED" },
             crate::text::visible(&detail)
         );
-        finish(&mut rec, ok, exit_code, tail, detail);
+        finish(&mut rec, (ok, exit_code, tail, detail, changed));
         if !ok {
             if let Some(g) = guidance() {
                 println!("{g}");

@@ -97,6 +97,7 @@ pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Ef
                     TAIL_BYTES,
                 ),
                 detail: outcome.detail.clone(),
+                changed: Some(outcome.changed),
             };
             if outcome.ok {
                 let title = s.title.clone();
@@ -206,6 +207,7 @@ pub fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             duration_ms: ms,
             output_tail: String::new(),
             detail,
+            changed: None,
         };
         fx.push(state.record(ev));
         fx.extend(settled(state, ri, si, ok, now));

@@ -487,6 +487,7 @@ fn finish_manual(
         duration_ms: 0,
         output_tail: String::new(),
         detail: s.detail.clone(),
+        changed: None,
     };
     let mut fx = vec![state.record(ev)];
     fx.extend(settled(state, ri, si, ok, now));
