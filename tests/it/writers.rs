@@ -274,6 +274,12 @@ fn the_follower_shows_the_writers_entries_and_takes_over_when_asked() {
     let again = journal::read(writer.path()).unwrap().entries;
     d.send(Msg::Followed(again));
     assert_eq!(d.state.timeline.entries.len(), 2);
+    assert_eq!(
+        d.state.timeline.list.view.len(),
+        2,
+        "and shown once each: {:?}",
+        d.state.timeline.list.view
+    );
 
     // While alice writes, take over is refused.
     d.send(ctrl('t'));

@@ -17,9 +17,11 @@ pub(crate) fn on_followed(state: &mut State, entries: Vec<Entry>) -> Vec<Effect>
         if e.seq > last {
             last = e.seq;
             state.apply_entry(e);
+            // One row per entry shown; none when nothing was new (a
+            // take-over's catch-up repeats what was followed).
+            state.timeline.appended();
         }
     }
-    state.timeline.appended();
     Vec::new()
 }
 
