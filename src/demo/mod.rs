@@ -485,6 +485,36 @@ pub fn load_or_new(scenario: Scenario, data_dir: &Path, fresh: bool, now: DateTi
     World::new(scenario, now)
 }
 
+/// Another process (a headless `firebreak flag off` in the demo, a second
+/// cockpit) saved the world since `seen` (the file's modification time
+/// when this one last read or wrote it): take its state, so the demo
+/// world is one world, as a real flag service would be. Returns the
+/// file's time now.
+pub fn reload_if_changed(
+    world: &mut World,
+    data_dir: &Path,
+    seen: Option<std::time::SystemTime>,
+) -> Option<std::time::SystemTime> {
+    let path = world_path(data_dir);
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+    if modified.is_some() && modified != seen {
+        if let Some(state) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|src| serde_json::from_str::<WorldState>(&src).ok())
+        {
+            world.state = state;
+        }
+    }
+    modified.or(seen)
+}
+
+/// The modification time of the saved world, if there is one.
+pub fn saved_at(data_dir: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(world_path(data_dir))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
 /// Persist atomically (temp file + rename).
 pub fn save(world: &World, data_dir: &Path) -> anyhow::Result<()> {
     let path = world_path(data_dir);

@@ -27,14 +27,19 @@ pub struct Demo {
     /// Where changes are persisted (None: in memory only).
     data_dir: Option<PathBuf>,
     clock: Clock,
+    /// When the saved world was last read or written by this process:
+    /// a newer file is another process's change, taken in.
+    seen: Arc<Mutex<Option<std::time::SystemTime>>>,
 }
 
 impl Demo {
     pub fn new(world: World, data_dir: Option<PathBuf>, clock: Clock) -> Demo {
+        let seen = data_dir.as_deref().and_then(crate::demo::saved_at);
         Demo {
             world: Arc::new(Mutex::new(world)),
             data_dir,
             clock,
+            seen: Arc::new(Mutex::new(seen)),
         }
     }
 
@@ -44,6 +49,11 @@ impl Demo {
             .world
             .lock()
             .map_err(|_| anyhow::anyhow!("demo world lock poisoned"))?;
+        if let Some(dir) = &self.data_dir {
+            if let Ok(mut seen) = self.seen.lock() {
+                *seen = crate::demo::reload_if_changed(&mut w, dir, *seen);
+            }
+        }
         w.advance(now);
         Ok(f(&mut w, now))
     }
@@ -56,6 +66,9 @@ impl Demo {
                 .map_err(|_| anyhow::anyhow!("demo world lock poisoned"))?
                 .clone();
             crate::demo::save(&w, dir)?;
+            if let Ok(mut seen) = self.seen.lock() {
+                *seen = crate::demo::saved_at(dir);
+            }
         }
         Ok(())
     }

@@ -338,3 +338,47 @@ fn an_export_that_cannot_be_written_says_why_before_where() {
     );
     assert!(err.ends_with("exports/sub"), "{err}");
 }
+
+#[tokio::test]
+async fn in_the_demo_a_headless_flip_reaches_the_open_cockpit_and_stays() {
+    use firebreak::flags::FlagProvider;
+    use firebreak::sources::AlertSource;
+    let dir = tempfile::tempdir().unwrap();
+    // The cockpit's demo world, and (later) the one `firebreak flag off`
+    // builds in its own process: the same saved world.
+    let (cockpit, _) = firebreak::wiring::demo(dir.path(), true, Utc::now()).unwrap();
+    let on = |flags: &[firebreak::flags::Flag], name: &str| {
+        flags.iter().find(|f| f.name == name).map(|f| f.enabled)
+    };
+    assert_eq!(on(&cockpit.list().await.unwrap(), "new-checkout-flow"), Some(true));
+    // A file's time can be coarse: make the headless save a later one.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (headless, _) = firebreak::wiring::demo(dir.path(), false, Utc::now()).unwrap();
+    headless.set("new-checkout-flow", false).await.unwrap();
+    assert_eq!(
+        on(&cockpit.list().await.unwrap(), "new-checkout-flow"),
+        Some(false),
+        "the cockpit sees the headless flip"
+    );
+    // The cockpit's next change (an ack) keeps it: the flip is not undone.
+    let alerts = cockpit.alerts().await.unwrap();
+    let a = &alerts[0];
+    let now = Utc::now();
+    cockpit
+        .create_silence(&firebreak::sources::NewSilence {
+            matchers: vec![firebreak::sources::silence::SilenceMatcher {
+                name: "alertname".into(),
+                value: a.name().to_string(),
+                is_regex: false,
+                is_equal: true,
+            }],
+            starts_at: now,
+            ends_at: now + chrono::Duration::minutes(10),
+            created_by: "alice".into(),
+            comment: "ACK".into(),
+        })
+        .await
+        .unwrap();
+    let (again, _) = firebreak::wiring::demo(dir.path(), false, Utc::now()).unwrap();
+    assert_eq!(on(&again.list().await.unwrap(), "new-checkout-flow"), Some(false));
+}
