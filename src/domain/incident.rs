@@ -392,9 +392,10 @@ impl Incident {
         self.status != Status::Resolved
     }
 
-    /// The zero of the T+ clock: impact start if known, else declaration.
+    /// The zero of the T+ clock, on screen and in the postmortem alike:
+    /// see [`Incident::measured_from`].
     pub fn t0(&self) -> DateTime<Utc> {
-        self.impact_started.unwrap_or(self.declared_at)
+        self.measured_from().0
     }
 
     /// Where the postmortem's durations start: the impact start the

@@ -63,16 +63,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             ));
             // Narrow terminals keep the clock and the title, not the gloss.
             if area.width >= 110 {
-                match inc.impact_started {
-                    Some(at) if at.date_naive() == now.date_naive() => top.push(Span::styled(
+                use crate::domain::incident::MeasuredFrom;
+                match (inc.impact_started, inc.measured_from().1) {
+                    (Some(at), _) if at.date_naive() == now.date_naive() => top.push(Span::styled(
                         format!(" impact since {}Z", at.format("%H:%M")),
                         theme.muted,
                     )),
-                    Some(at) => top.push(Span::styled(
+                    (Some(at), _) => top.push(Span::styled(
                         format!(" impact since {}Z", at.format("%b %d %H:%M")),
                         theme.muted,
                     )),
-                    None => top.push(Span::styled(" since declared", theme.muted)),
+                    (None, MeasuredFrom::FirstAlert) => {
+                        top.push(Span::styled(" since first alert", theme.muted))
+                    }
+                    (None, _) => top.push(Span::styled(" since declared", theme.muted)),
                 }
             }
             top.push(Span::raw("  "));

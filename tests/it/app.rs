@@ -948,7 +948,14 @@ fn impact_start_is_never_guessed_and_a_correction_says_so() {
         d.state.incident.as_ref().unwrap().impact_started,
         Some(now - Duration::minutes(10))
     );
+    // A second time it is shown filled in, to confirm or correct.
     d.keys("i");
+    assert!(
+        matches!(&d.state.mode, Mode::Prompt { input, .. } if input == "13:50:00Z"),
+        "{:?}",
+        d.state.mode
+    );
+    d.send(ctrl('u'));
     d.keys("-20m");
     d.send(code(KeyCode::Enter));
     let n = d.state.notice.as_ref().unwrap();
@@ -961,6 +968,11 @@ fn impact_start_is_never_guessed_and_a_correction_says_so() {
         d.state.incident.as_ref().unwrap().impact_started,
         Some(now - Duration::minutes(20))
     );
+    // Accepting it as shown is a confirmation, not "X replaces X".
+    d.keys("i");
+    d.send(code(KeyCode::Enter));
+    let n = d.state.notice.as_ref().unwrap();
+    assert_eq!(n.text, "Impact start confirmed: 13:40:00Z");
 }
 
 /// The impact end is offered as firebreak saw it (the alerts resolving

@@ -350,7 +350,10 @@ async fn in_the_demo_a_headless_flip_reaches_the_open_cockpit_and_stays() {
     let on = |flags: &[firebreak::flags::Flag], name: &str| {
         flags.iter().find(|f| f.name == name).map(|f| f.enabled)
     };
-    assert_eq!(on(&cockpit.list().await.unwrap(), "new-checkout-flow"), Some(true));
+    assert_eq!(
+        on(&cockpit.list().await.unwrap(), "new-checkout-flow"),
+        Some(true)
+    );
     // A file's time can be coarse: make the headless save a later one.
     std::thread::sleep(std::time::Duration::from_millis(20));
     let (headless, _) = firebreak::wiring::demo(dir.path(), false, Utc::now()).unwrap();
@@ -380,5 +383,8 @@ async fn in_the_demo_a_headless_flip_reaches_the_open_cockpit_and_stays() {
         .await
         .unwrap();
     let (again, _) = firebreak::wiring::demo(dir.path(), false, Utc::now()).unwrap();
-    assert_eq!(on(&again.list().await.unwrap(), "new-checkout-flow"), Some(false));
+    assert_eq!(
+        on(&again.list().await.unwrap(), "new-checkout-flow"),
+        Some(false)
+    );
 }

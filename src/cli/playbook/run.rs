@@ -210,22 +210,27 @@ pub(super) async fn run_playbook(
         }
         let started = Instant::now();
         let kind = step.kind_name().to_string();
-        let finish =
-            |rec: &mut Recorder,
-             (ok, exit_code, tail, detail, changed): (bool, Option<i32>, String, String, Option<bool>)| {
-                rec.add(Event::StepFinished {
-                    run_id: run_id.clone(),
-                    step: i,
-                    title: title.clone(),
-                    step_kind: kind.clone(),
-                    ok,
-                    exit_code,
-                    duration_ms: started.elapsed().as_millis() as u64,
-                    output_tail: tail,
-                    detail,
-                    changed,
-                });
-            };
+        let finish = |rec: &mut Recorder,
+                      (ok, exit_code, tail, detail, changed): (
+            bool,
+            Option<i32>,
+            String,
+            String,
+            Option<bool>,
+        )| {
+            rec.add(Event::StepFinished {
+                run_id: run_id.clone(),
+                step: i,
+                title: title.clone(),
+                step_kind: kind.clone(),
+                ok,
+                exit_code,
+                duration_ms: started.elapsed().as_millis() as u64,
+                output_tail: tail,
+                detail,
+                changed,
+            });
+        };
         let guidance = || {
             step.on_failure
                 .as_ref()
@@ -253,7 +258,10 @@ pub(super) async fn run_playbook(
             };
             match answer {
                 Answer::Yes => {
-                    finish(&mut rec, (true, None, String::new(), "confirmed".into(), None));
+                    finish(
+                        &mut rec,
+                        (true, None, String::new(), "confirmed".into(), None),
+                    );
                     vars.finished.insert(i, Utc::now());
                     done += 1;
                 }
@@ -267,7 +275,10 @@ pub(super) async fn run_playbook(
                     skipped += 1;
                 }
                 Answer::No => {
-                    finish(&mut rec, (false, None, String::new(), "marked failed".into(), None));
+                    finish(
+                        &mut rec,
+                        (false, None, String::new(), "marked failed".into(), None),
+                    );
                     if let Some(g) = guidance() {
                         println!("{g}");
                     }

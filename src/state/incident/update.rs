@@ -168,7 +168,14 @@ pub(crate) fn on_action(
             }
         }
         Action::MarkImpactStart => {
-            prompt_if_incident(state, PromptKind::ImpactStart, String::new(), now);
+            // A second time: shown filled in, to confirm or correct.
+            let known = state
+                .incident
+                .as_ref()
+                .and_then(|i| i.impact_started)
+                .map(|at| typed_time(at, now))
+                .unwrap_or_default();
+            prompt_if_incident(state, PromptKind::ImpactStart, known, now);
         }
         Action::MarkMitigated => {
             let known = state
@@ -486,9 +493,18 @@ fn corrected(
     before: Option<(DateTime<Utc>, Option<&'static str>)>,
     now: DateTime<Utc>,
 ) {
-    let Some((before, from)) = before.filter(|(b, _)| *b != at) else {
+    let Some((before, from)) = before else {
         return;
     };
+    // Times are typed to the second: the same second is a confirmation.
+    if before.timestamp() == at.timestamp() {
+        state.notify(
+            Level::Info,
+            format!("{what} confirmed: {}", at.format("%H:%M:%SZ")),
+            now,
+        );
+        return;
+    }
     let from = from.map(|f| format!(" ({f})")).unwrap_or_default();
     state.notify(
         Level::Info,

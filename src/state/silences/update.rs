@@ -349,6 +349,8 @@ pub(crate) fn transitions(state: &mut State, alerts: &[Alert]) -> Vec<Effect> {
                 .iter()
                 .map(
                     |id| match state.silences.items.iter().find(|s| &s.id == id) {
+                        // An ack's comment names its author already.
+                        Some(s) if s.comment.contains(&s.created_by) => s.comment.clone(),
                         Some(s) => format!("{} by {}", s.comment, s.created_by),
                         None => format!("silence {}", short(id)),
                     },

@@ -216,16 +216,13 @@ fn key_times(cx: &Ctx, out: &mut String) {
         Some(s) => fmt_duration(s.length),
     };
     let detect = match d.from {
-        MeasuredFrom::FirstAlert => "not known (the first alert is the earliest sign of impact \
-             recorded; record the impact start to measure it)"
+        MeasuredFrom::FirstAlert => "not known: the first alert is the earliest sign of impact \
+             recorded (record the impact start to measure it)"
             .to_string(),
-        _ => show(d.detect, from),
+        _ => format!("{} (from {from} to first alert)", show(d.detect, from)),
     };
     let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "- **Time to detect:** {detect} (from {from} to first alert)"
-    );
+    let _ = writeln!(out, "- **Time to detect:** {detect}");
     let _ = writeln!(
         out,
         "- **Time to acknowledge:** {} (from first alert to first human action)",
@@ -243,7 +240,7 @@ fn key_times(cx: &Ctx, out: &mut String) {
     if let (Some(at), Some(MitigatedFrom::Recorded), Some((seen, how))) =
         (inc.mitigated_at, inc.mitigated_from, inc.mitigated_observed)
     {
-        if seen != at {
+        if seen.timestamp() != at.timestamp() {
             let _ = writeln!(
                 out,
                 "- **Mitigation time corrected:** the responder recorded {}; firebreak saw {} ({}).",
@@ -264,7 +261,7 @@ fn key_times(cx: &Ctx, out: &mut String) {
     );
     // A correction says what firebreak saw, so a reader can weigh both.
     if let (Some(e), Some(seen)) = (inc.impact_ended, inc.impact_end_observed) {
-        if e.source == ImpactEndSource::Recorded && seen.at != e.at {
+        if e.source == ImpactEndSource::Recorded && seen.at.timestamp() != e.at.timestamp() {
             let _ = writeln!(
                 out,
                 "- **Impact end corrected:** the responder recorded {}; firebreak saw it end at {} ({}).",
