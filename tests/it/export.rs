@@ -974,3 +974,35 @@ fn the_timeline_lists_an_alert_when_it_started_firing_and_keeps_when_it_was_seen
     // The journal's entries are still exported exactly as recorded.
     assert_eq!(v["entries"][2]["ts"], "2024-05-01T14:04:00Z");
 }
+
+#[test]
+fn a_corrected_time_says_in_the_timeline_which_value_it_replaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-c",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-c")),
+            (
+                "2024-05-01T14:05:00Z",
+                "ann",
+                Event::ImpactStarted {
+                    at: at("2024-05-01T13:50:00Z"),
+                },
+            ),
+            (
+                "2024-05-01T14:09:00Z",
+                "ann",
+                Event::ImpactStarted {
+                    at: at("2024-05-01T13:40:00Z"),
+                },
+            ),
+        ],
+    );
+    let md = export::markdown(&inc, &replay, now());
+    assert!(
+        md.contains("Impact started at 2024-05-01 13:40:00 UTC (corrects the earlier 2024-05-01 13:50:00 UTC)"),
+        "{md}"
+    );
+    assert_eq!(md.matches("corrects the earlier").count(), 1, "{md}");
+}

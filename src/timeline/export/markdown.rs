@@ -632,9 +632,29 @@ fn timeline(cx: &Ctx, out: &mut String) {
         cx.d.from.why()
     );
     let _ = writeln!(out, "| UTC | T+ | Who | What |\n|---|---|---|---|");
+    // A time the responder corrected says which value it replaces (in the
+    // order they were recorded; the export uses the latest).
+    let mut replaced = std::collections::HashMap::new();
+    let mut last: [Option<DateTime<Utc>>; 3] = [None; 3];
+    for e in &cx.replay.entries {
+        let slot = match &e.event {
+            Event::ImpactStarted { at } => Some((0, *at)),
+            Event::MitigationMarked { at } => Some((1, *at)),
+            Event::ImpactEnded { at } => Some((2, *at)),
+            _ => None,
+        };
+        if let Some((i, at)) = slot {
+            if let Some(before) = last[i].replace(at) {
+                replaced.insert(e.hash.as_str(), before);
+            }
+        }
+    }
     // An alert is listed when it started firing, with when firebreak saw it.
     for (at, e) in chronological(&cx.replay.entries) {
         let mut what = e.event.describe();
+        if let Some(before) = replaced.get(e.hash.as_str()) {
+            let _ = write!(what, " (corrects the earlier {})", utc(*before));
+        }
         if at != e.ts {
             let _ = write!(
                 what,
