@@ -83,6 +83,9 @@ pub struct TeamParts {
     pub settings: crate::team::db::Settings,
     /// The responder's signing key (made on first use).
     pub key: PathBuf,
+    /// Who is looking, for the others' headers.
+    pub responder: String,
+    pub host: String,
 }
 
 /// Runs effects. Cheap to call; all work happens elsewhere.
@@ -715,6 +718,11 @@ fn follow_thread(mut f: Follower, tx: mpsc::Sender<Msg>, on: Arc<std::sync::atom
 /// once; this is the safety net for a lost notification.
 const TEAM_EVERY: Duration = Duration::from_secs(2);
 
+/// How often this cockpit says it is looking, and for how long the others
+/// believe it.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+const PRESENCE_FRESH: Duration = Duration::from_secs(15);
+
 /// Share one incident: a round now, after every local append, on every
 /// NOTIFY from the database and every [`TEAM_EVERY`]; report status and
 /// the merged incident. Offline, it
@@ -748,6 +756,8 @@ async fn team_task(
     };
     let mut db: Option<Team> = None;
     let mut last_canonical = None;
+    let mut beat_at: Option<std::time::Instant> = None;
+    let mut present: Vec<String> = Vec::new();
     // The first look shows what the mirror holds, even offline.
     let mut changed = true;
     let mut last_status = None;
@@ -770,6 +780,7 @@ async fn team_task(
                         online: false,
                         detail: e.to_string(),
                         unsent,
+                        present: Vec::new(),
                     };
                     if let Some(m) = report(status) {
                         if tx.send(m).await.is_err() {
@@ -781,6 +792,23 @@ async fn team_task(
             };
         }
         if let Some(t) = db.as_mut() {
+            // Presence: a heartbeat every few seconds, and who else is here.
+            if beat_at.is_none_or(|b| b.elapsed() >= HEARTBEAT_EVERY) {
+                let author = sync.author();
+                let looked = async {
+                    t.heartbeat(&id, &author, &team.responder, &team.host)
+                        .await?;
+                    t.present(&id, PRESENCE_FRESH).await
+                };
+                if let Ok(here) = looked.await {
+                    beat_at = Some(std::time::Instant::now());
+                    present = here
+                        .into_iter()
+                        .filter(|(_, a)| *a != author)
+                        .map(|(name, _)| name)
+                        .collect();
+                }
+            }
             match sync.round(t).await {
                 Ok(r) => {
                     changed |= r.sent > 0 || !r.received.is_empty() || !r.rejected.is_empty();
@@ -788,6 +816,7 @@ async fn team_task(
                         online: true,
                         detail: String::new(),
                         unsent: sync.unsent().unwrap_or(0),
+                        present: present.clone(),
                     };
                     if let Some(m) = report(status) {
                         if tx.send(m).await.is_err() {
@@ -801,6 +830,7 @@ async fn team_task(
                         online: false,
                         detail: e.to_string(),
                         unsent: sync.unsent().unwrap_or(0),
+                        present: Vec::new(),
                     };
                     if let Some(m) = report(status) {
                         if tx.send(m).await.is_err() {

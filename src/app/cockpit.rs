@@ -77,6 +77,8 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
                 wiring.team = Some(crate::effects::TeamParts {
                     settings,
                     key: setup.config_dir.join("team.key"),
+                    responder: wiring.holder.responder.clone(),
+                    host: wiring.holder.host.clone(),
                 })
             }
             Err(e) => notices.push(format!("team database not used: {e}")),

@@ -282,6 +282,44 @@ impl Team {
             .collect())
     }
 
+    /// Say this responder's cockpit is looking at `incident` now.
+    pub async fn heartbeat(
+        &self,
+        incident: &str,
+        author: &str,
+        responder: &str,
+        host: &str,
+    ) -> Result<(), TeamError> {
+        self.within(self.client.execute(
+            "INSERT INTO firebreak_presence (incident, author, responder, host, seen_at) \
+             VALUES ($1, $2, $3, $4, now()) \
+             ON CONFLICT (incident, author) DO UPDATE \
+             SET responder = EXCLUDED.responder, host = EXCLUDED.host, seen_at = now()",
+            &[&incident, &author, &responder, &host],
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    /// Who looked at `incident` within the last `fresh`: (responder,
+    /// author), by name.
+    pub async fn present(
+        &self,
+        incident: &str,
+        fresh: Duration,
+    ) -> Result<Vec<(String, String)>, TeamError> {
+        let secs = fresh.as_secs_f64();
+        let rows = self
+            .within(self.client.query(
+                "SELECT responder, author FROM firebreak_presence \
+                 WHERE incident = $1 AND seen_at > now() - make_interval(secs => $2) \
+                 ORDER BY responder",
+                &[&incident, &secs],
+            ))
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     /// Forks recorded for `incident`.
     pub async fn forks(&self, incident: &str) -> Result<Vec<Fork>, TeamError> {
         let rows = self

@@ -4,17 +4,18 @@
 //!
 //! Least privilege: after `team init` (run by the owner of the schema),
 //! responders need only `SELECT, INSERT` on `firebreak_incidents`,
-//! `firebreak_entries` and `firebreak_forks`, `USAGE` on their identity
-//! sequences, and `SELECT` on `firebreak_schema` (see README).
+//! `firebreak_entries` and `firebreak_forks`, `SELECT, INSERT, UPDATE` on
+//! `firebreak_presence`, and `SELECT` on `firebreak_schema` (see README).
 
 use tokio_postgres::Client;
 
 use super::TeamError;
 
 /// (version, SQL). Never edit a released one: add the next.
-pub const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE firebreak_incidents (
     id          text PRIMARY KEY,
     title       text NOT NULL,
@@ -55,7 +56,24 @@ END $$;
 CREATE TRIGGER firebreak_entries_notify AFTER INSERT ON firebreak_entries
     FOR EACH ROW EXECUTE FUNCTION firebreak_notify();
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+-- Who is looking at an incident now: a heartbeat per responder's
+-- cockpit, believed while fresh (the cockpit renews it every few
+-- seconds; a cockpit that died simply stops).
+CREATE TABLE firebreak_presence (
+    incident  text NOT NULL,
+    author    text NOT NULL,
+    responder text NOT NULL,
+    host      text NOT NULL,
+    seen_at   timestamptz NOT NULL,
+    PRIMARY KEY (incident, author)
+);
+"#,
+    ),
+];
 
 /// The newest schema this firebreak knows.
 pub fn latest() -> i32 {

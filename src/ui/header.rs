@@ -330,6 +330,18 @@ fn team_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
     } else {
         String::new()
     };
+    let here = if t.present.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · here: {}",
+            t.present
+                .iter()
+                .map(|n| crate::text::visible(n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     Some(match t.online {
         None => Span::styled("team …", theme.muted),
         Some(true) => {
@@ -342,11 +354,11 @@ fn team_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
             };
             if forged > 0 {
                 Span::styled(
-                    format!("{who} · {forged} feed(s) NOT VERIFIED{unsent}"),
+                    format!("{who} · {forged} feed(s) NOT VERIFIED{here}{unsent}"),
                     theme.critical.add_modifier(Modifier::REVERSED),
                 )
             } else {
-                Span::styled(format!("{who}{unsent}"), theme.ok)
+                Span::styled(format!("{who}{here}{unsent}"), theme.ok)
             }
         }
         Some(false) => Span::styled(

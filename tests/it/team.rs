@@ -250,18 +250,27 @@ fn team_init_then_status_and_an_outage_of_the_database() {
         .args(["team", "init"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("schema version 0 → 1"));
+        .stdout(predicate::str::contains(format!(
+            "schema version 0 → {}",
+            firebreak::team::schema::latest()
+        )));
     fb_team(dir.path(), &url)
         .args(["team", "init"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("schema already at version 1"));
+        .stdout(predicate::str::contains(format!(
+            "schema already at version {}",
+            firebreak::team::schema::latest()
+        )));
     let ok = fb_team(dir.path(), &url)
         .args(["team", "status"])
         .assert()
         .success()
         .stdout(predicate::str::contains("reachable"))
-        .stdout(predicate::str::contains("schema      version 1"));
+        .stdout(predicate::str::contains(format!(
+            "schema      version {}",
+            firebreak::team::schema::latest()
+        )));
     // The key is made on first use and is the same the next time.
     let key = String::from_utf8_lossy(&ok.get_output().stdout)
         .lines()
@@ -310,7 +319,8 @@ async fn the_documented_least_privilege_role_is_enough_to_work() {
         "DO $$ BEGIN CREATE ROLE firebreak_responder LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
          GRANT SELECT ON firebreak_schema TO firebreak_responder;
          GRANT SELECT, INSERT ON firebreak_incidents, firebreak_entries, firebreak_forks
-           TO firebreak_responder;",
+           TO firebreak_responder;
+         GRANT SELECT, INSERT, UPDATE ON firebreak_presence TO firebreak_responder;",
     )
     .await;
     let mut responder = Team::connect(&settings(
@@ -325,6 +335,14 @@ async fn the_documented_least_privilege_role_is_enough_to_work() {
     let rows = feed(dir.path(), &alice, &["as a responder"]);
     responder.push(&incident(), &rows).await.unwrap();
     assert_eq!(responder.pull("inc-team", 0, 10).await.unwrap().len(), 2);
+    responder
+        .heartbeat("inc-team", &alice.author(), "alice", "laptop")
+        .await
+        .unwrap();
+    responder
+        .heartbeat("inc-team", &alice.author(), "alice", "laptop")
+        .await
+        .unwrap();
     // And it can only add: no editing what is there.
     let (client, conn) = tokio_postgres::connect(
         &s.url
@@ -757,7 +775,7 @@ fn other_responders_entries_reach_the_timeline_once_and_the_teams_order_decides(
 }
 
 #[test]
-fn offline_the_header_says_so_and_counts_what_waits() {
+fn the_header_says_who_is_here_and_offline_counts_what_waits() {
     use firebreak::state::team::TeamMsg;
     use firebreak::state::Msg;
     let (_dir, mut d, _bob) = cockpit_and_bob();
@@ -765,11 +783,22 @@ fn offline_the_header_says_so_and_counts_what_waits() {
         online: true,
         detail: String::new(),
         unsent: 0,
+        present: vec!["bob".into()],
     }));
+    let draw = |d: &crate::support::state::Driver| {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+        let theme = firebreak::config::theme::Theme::default_theme();
+        term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+            .unwrap();
+        format!("{}", term.backend())
+    };
+    let screen = draw(&d);
+    assert!(screen.contains("team ✓ only you · here: bob"), "{screen}");
     d.send(Msg::Team(TeamMsg::Status {
         online: false,
         detail: "Connection refused".into(),
         unsent: 2,
+        present: Vec::new(),
     }));
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
     let theme = firebreak::config::theme::Theme::default_theme();
@@ -779,4 +808,42 @@ fn offline_the_header_says_so_and_counts_what_waits() {
     assert!(screen.contains("team: offline · 2 to send"), "{screen}");
     let notice = d.state.notice.as_ref().unwrap().text.clone();
     assert!(notice.contains("working offline"), "{notice}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn presence_is_a_fresh_heartbeat_and_a_stale_one_is_gone() {
+    let s = fresh_db("t_presence").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    team.init().await.unwrap();
+    team.heartbeat("inc-p", "key-a", "alice", "laptop")
+        .await
+        .unwrap();
+    team.heartbeat("inc-p", "key-b", "bob", "desk")
+        .await
+        .unwrap();
+    team.heartbeat("inc-other", "key-c", "carol", "desk")
+        .await
+        .unwrap();
+    let here = team
+        .present("inc-p", std::time::Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(
+        here,
+        [
+            ("alice".to_string(), "key-a".to_string()),
+            ("bob".to_string(), "key-b".to_string())
+        ]
+    );
+    // Bob's cockpit died 20 s ago: no heartbeat since.
+    admin(
+        &s.url,
+        "UPDATE firebreak_presence SET seen_at = now() - interval '20 seconds' WHERE author = 'key-b'",
+    )
+    .await;
+    let here = team
+        .present("inc-p", std::time::Duration::from_secs(15))
+        .await
+        .unwrap();
+    assert_eq!(here, [("alice".to_string(), "key-a".to_string())]);
 }

@@ -18,6 +18,8 @@ pub enum TeamMsg {
         online: bool,
         detail: String,
         unsent: usize,
+        /// Other responders looking at the incident now.
+        present: Vec<String>,
     },
     /// The incident as the team knows it: every believed entry in the
     /// database's order (the same on every client), then this responder's
@@ -38,6 +40,9 @@ pub struct TeamView {
     pub unsent: usize,
     /// Other responders (name, feed verified).
     pub responders: Vec<(String, bool)>,
+    /// Other responders looking at the incident now (their heartbeat is
+    /// fresh).
+    pub present: Vec<String>,
     /// Hashes of other responders' entries already on the timeline.
     pub shown: HashSet<String>,
 }

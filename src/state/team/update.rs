@@ -14,7 +14,9 @@ pub(crate) fn on_msg(state: &mut State, msg: TeamMsg, now: DateTime<Utc>) -> Vec
             online,
             detail,
             unsent,
+            present,
         } => {
+            state.team.present = present;
             if state.team.online == Some(true) && !online {
                 state.notify(
                     Level::Warning,
