@@ -149,11 +149,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         line
     };
     let width_of = |l: &[Span]| l.iter().map(Span::width).sum::<usize>();
+    // Nothing fits: a journal in trouble keeps its room (the roles go),
+    // else the commander stays and the end of the line is cut.
+    let journal_ok = state.timeline.journal_error.is_none() && state.timeline.problems.is_empty();
+    let fallback = if journal_ok {
+        candidates.last().copied()
+    } else {
+        Some((None, false))
+    };
     let second = candidates
         .iter()
         .map(|c| build(*c))
         .find(|l| width_of(l) <= room)
-        .or_else(|| candidates.last().map(|c| build(*c)))
+        .or_else(|| fallback.map(build))
         .unwrap_or_default();
     // The slot goes beside the title when both fit, else at the end of the
     // health line when it fits there, else beside the title, which is then
