@@ -91,6 +91,11 @@ pub enum Action {
     )]
     SetStatus,
     #[strum(
+        message = "role",
+        detailed_message = "Roles: take one, release it, or hand the incident commander on (asks first)"
+    )]
+    SetRole,
+    #[strum(
         message = "impact",
         detailed_message = "Mark when impact started (14:02, -10m)"
     )]
@@ -279,6 +284,7 @@ impl Action {
                 | RenameIncident
                 | SetSeverity
                 | SetStatus
+                | SetRole
                 | MarkImpactStart
                 | MarkImpactEnd
                 | MarkMitigated

@@ -187,6 +187,16 @@ pub enum Event {
     SystematicPath {
         reason: String,
     },
+    /// Who holds a role changed: taken, handed on ("alice → bob") or
+    /// released (`to: None`). Names are responders; `from` is who the
+    /// recorder saw holding it (see [`super::roles`] for the fold).
+    RoleChanged {
+        role: super::roles::Role,
+        #[serde(default)]
+        from: Option<String>,
+        #[serde(default)]
+        to: Option<String>,
+    },
     /// The postmortem draft was written somewhere.
     Exported {
         format: String,
@@ -357,6 +367,9 @@ impl Event {
                 detail,
             ),
             Event::Exported { format, path } => format!("Exported {format} to {path}"),
+            Event::RoleChanged { role, from, to } => {
+                super::roles::describe(*role, from.as_deref(), to.as_deref())
+            }
             Event::HypothesisStarted { .. }
             | Event::HypothesisExtended { .. }
             | Event::HypothesisClosed { .. }
@@ -388,6 +401,7 @@ impl Event {
             Event::FlagChanged { .. } => "flag",
             Event::SourceHealth { .. } => "source",
             Event::Exported { .. } => "export",
+            Event::RoleChanged { .. } => "role",
             Event::HypothesisStarted { .. }
             | Event::HypothesisExtended { .. }
             | Event::HypothesisClosed { .. }

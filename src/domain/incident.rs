@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::roles::Roles;
 use crate::domain::{Entry, Event};
 
 /// SEV1 (worst) to SEV4.
@@ -126,6 +127,8 @@ pub struct Incident {
     /// What the alerts and metrics (or the status) say, whatever the
     /// responder recorded: shown next to a correction.
     pub impact_end_observed: Option<ImpactEnd>,
+    /// Who holds which role (the declarer is the first commander).
+    pub roles: Roles,
     /// Critical and warning alerts firing now (fingerprints).
     firing: std::collections::BTreeSet<String>,
     /// The first successful mitigation while alerts were firing, waiting
@@ -230,21 +233,21 @@ impl ImpactEndSource {
 impl Incident {
     /// Build an incident from its first journal entry, if it is a declaration.
     pub fn from_declaration(entry: &Entry) -> Option<Incident> {
-        let (id, title, severity, demo, declared_at) = match &entry.event {
+        let (id, title, severity, demo, declared_at, by) = match &entry.event {
             Event::IncidentDeclared {
                 id,
                 title,
                 severity,
                 demo,
-            } => (id, title, severity, *demo, entry.ts),
+            } => (id, title, severity, *demo, entry.ts, &entry.actor),
             // A joiner's own feed starts with the incident as declared.
             Event::TeamJoined {
                 id,
                 title,
                 severity,
                 declared_at,
-                ..
-            } => (id, title, severity, false, *declared_at),
+                declared_by,
+            } => (id, title, severity, false, *declared_at, declared_by),
             _ => return None,
         };
         {
@@ -272,6 +275,7 @@ impl Incident {
                 impact_end_recorded: None,
                 recovered: None,
                 verified: None,
+                roles: Roles::declared(by, entry.seq, declared_at),
             })
         }
     }
@@ -307,6 +311,7 @@ impl Incident {
                     _ => self.resolved_at = None,
                 }
             }
+            Event::RoleChanged { .. } => self.roles.apply(entry),
             Event::ImpactStarted { at } => self.impact_started = Some(*at),
             Event::ImpactEnded { at } => self.impact_end_recorded = Some(*at),
             Event::MitigationMarked { at } => self.mitigated_recorded = Some(*at),

@@ -6,7 +6,9 @@
 //! - [`incident`]: the incident folded from its entries (severity,
 //!   status, title, key times and the durations between them);
 //! - [`hypotheses`]: the quick hypotheses and their time boxes, folded
-//!   from the same entries.
+//!   from the same entries;
+//! - [`roles`]: who holds which role (incident commander, comms, ...),
+//!   folded by the incident fold.
 //!
 //! Everything above imports this module; it imports nothing of the crate
 //! (only std, chrono and serde). Folds are pure: `apply(&Entry)` is the
@@ -16,7 +18,9 @@
 pub mod event;
 pub mod hypotheses;
 pub mod incident;
+pub mod roles;
 
 pub use event::{flag_state, Entry, Event, SYSTEM_ACTOR};
 pub use hypotheses::{Hypotheses, Hypothesis, Outcome, Timebox};
 pub use incident::{fmt_duration, t_plus, Incident, Severity, Status};
+pub use roles::{Role, Roles};

@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{
-    access, alerts, flags, hypotheses, incident, metrics, palette, playbooks, release, screen,
-    silences, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State, MIN_HEIGHT, MIN_WIDTH,
+    access, alerts, flags, hypotheses, incident, metrics, palette, playbooks, release, roles,
+    screen, silences, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State, MIN_HEIGHT,
+    MIN_WIDTH,
 };
 use crate::action::Action;
 use crate::config::keymap::Layer;
@@ -228,6 +229,7 @@ fn on_chooser_key(
         ChooseKind::Status => Status::ALL.len(),
         ChooseKind::Outcome => hypotheses::outcome_rows(state).len(),
         ChooseKind::Playbook { names, .. } => names.len(),
+        ChooseKind::Role { choices } => choices.len(),
     };
     let pick = |i: usize, state: &mut State| match &kind {
         ChooseKind::Severity => incident::set_severity(state, Severity::ALL[i], now),
@@ -235,6 +237,10 @@ fn on_chooser_key(
         ChooseKind::Outcome => hypotheses::chose_outcome(state, i),
         ChooseKind::Playbook { fingerprint, names } => match names.get(i) {
             Some(name) => playbooks::start_playbook(state, name, Some(fingerprint), now),
+            None => Vec::new(),
+        },
+        ChooseKind::Role { choices } => match choices.get(i) {
+            Some(c) => roles::chose(state, c, now),
             None => Vec::new(),
         },
     };
@@ -415,6 +421,7 @@ const OWNERS: &[ActionHandler] = &[
     release::on_action,
     metrics::on_action,
     hypotheses::on_action,
+    roles::on_action,
 ];
 
 /// Carry out a user action.
@@ -439,6 +446,7 @@ pub(crate) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
             wanted,
         } => flags::confirmed_flip(state, provider, flag, wanted, now),
         Pending::Rollback => release::confirmed_rollback(state, now),
+        Pending::Role { role, from, to } => roles::confirmed(state, role, from, to),
         p @ (Pending::Silence { .. } | Pending::ExpireSilence { .. }) => {
             silences::confirmed(state, p, now)
         }
@@ -454,7 +462,11 @@ pub(crate) fn run_command(
     use palette::Command;
     let writes = matches!(
         cmd,
-        Command::SetSeverity(_) | Command::SetStatus(_) | Command::Playbook(_) | Command::Flag(_)
+        Command::SetSeverity(_)
+            | Command::SetStatus(_)
+            | Command::Playbook(_)
+            | Command::Flag(_)
+            | Command::Role(_)
     );
     if writes && state.access.read_only() {
         access::refuse(state, now);
@@ -477,6 +489,7 @@ pub(crate) fn run_command(
         Command::Playbook(name) => playbooks::start_from_palette(state, &name, now),
         Command::PlaybookRun(id) => playbooks::open_from_palette(state, &id),
         Command::Flag(name) => flags::pick(state, &name, now),
+        Command::Role(choice) => roles::chose(state, &choice, now),
     }
 }
 

@@ -31,6 +31,7 @@ mod msg;
 pub mod palette;
 pub mod playbooks;
 pub mod release;
+pub mod roles;
 pub mod screen;
 pub mod silences;
 pub mod team;

@@ -92,6 +92,12 @@ pub enum Pending {
     Systematic,
     /// Resolve although things are still open (listed in the question).
     Resolve,
+    /// Take or hand on the incident commander.
+    Role {
+        role: crate::domain::roles::Role,
+        from: Option<String>,
+        to: Option<String>,
+    },
 }
 
 /// What a chooser picks.
@@ -106,6 +112,10 @@ pub enum ChooseKind {
     Playbook {
         fingerprint: String,
         names: Vec<String>,
+    },
+    /// Take, release or hand on a role (the choices when it opened).
+    Role {
+        choices: Vec<super::roles::RoleChoice>,
     },
 }
 

@@ -71,6 +71,22 @@
 //!                  "linked_seqs": [5, 6] } ],         // entries done while it was tested
 //!     "systematic": { "at": "...", "reason": "..." } | null
 //!   },
+//!   "roles": {                        // who held which role (derived from entries)
+//!     "holders": {                    // every key always present, each a list
+//!       "incident_commander": [ { "name": "bob", "since": "..." } ],
+//!                                     //   exactly one from the declaration on
+//!       "comms": [], "scribe": [],    // at most one holder each
+//!       "operations": [], "observer": []  // any number, in the order they joined
+//!     },
+//!     "changes": [ { "seq": 1,        // the entry (the declaration, for the first IC)
+//!                    "at": "...", "by": "alice",   // when, and who recorded it
+//!                    "role": "incident_commander" | "comms" | "scribe"
+//!                          | "operations" | "observer",
+//!                    "from": "alice" | null,  // who held it before (operations,
+//!                                             //   observer: who left), in entry order
+//!                    "to": "bob" | null } ]   // who holds it after (null: released)
+//!                                     // in entry order (the team database's, shared)
+//!   },
 //!   "timeline": [ { "seq": 3,         // the entry's seq
 //!                   "at": "...",      // when it happened: an alert when it
 //!                                     //   started firing (its startsAt),
@@ -387,6 +403,7 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "set_aside": replay.set_aside.as_ref().map(|p| p.display().to_string()),
         },
         "hypotheses": hypotheses_json(replay, now),
+        "roles": roles_json(incident),
         "timeline": chronological(&replay.entries).into_iter().map(|(at, e)| json!({
             "seq": e.seq,
             "at": at,
@@ -396,6 +413,35 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "what": e.event.describe(),
         })).collect::<Vec<_>>(),
         "entries": replay.entries,
+    })
+}
+
+/// The `roles` object of the JSON export: every role's holders (all five
+/// keys, always) and every change in order.
+fn roles_json(incident: &Incident) -> Value {
+    use crate::domain::roles::Role;
+    let roles = &incident.roles;
+    let holders: serde_json::Map<String, Value> = Role::ALL
+        .iter()
+        .map(|r| {
+            let list: Vec<Value> = roles
+                .holders(*r)
+                .iter()
+                .map(|h| json!({"name": h.name, "since": h.since}))
+                .collect();
+            (r.key().to_string(), Value::Array(list))
+        })
+        .collect();
+    json!({
+        "holders": holders,
+        "changes": roles.changes.iter().map(|c| json!({
+            "seq": c.seq,
+            "at": c.at,
+            "by": c.by,
+            "role": c.role.key(),
+            "from": c.from,
+            "to": c.to,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -101,48 +101,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         }
     }
 
-    let mut second: Vec<Span> = Vec::new();
+    let mut base: Vec<Span> = Vec::new();
     for h in [
         &state.alerts.health,
         &state.metrics.health,
         &state.flags.health,
     ] {
-        second.extend(health_spans(h, theme, now));
-        second.push(Span::raw("  "));
+        base.extend(health_spans(h, theme, now));
+        base.push(Span::raw("  "));
     }
     if let Some(span) = team_span(state, theme) {
-        second.push(span);
-        second.push(Span::raw("  "));
-    }
-    if let Some(err) = &state.timeline.journal_error {
-        second.push(Span::styled(
-            format!(
-                "JOURNAL ERROR ({} unsaved): {err}",
-                state.timeline.unsaved.len()
-            ),
-            theme.critical.add_modifier(Modifier::REVERSED),
-        ));
-    } else if !state.timeline.problems.is_empty() {
-        second.push(Span::styled(
-            format!(
-                "journal: {} problem(s) found on load",
-                state.timeline.problems.len()
-            ),
-            theme.warning,
-        ));
-    } else if state.incident.is_some() {
-        second.push(Span::styled(
-            format!(
-                "journal ✓ {} entr{}",
-                state.timeline.entries.len(),
-                if state.timeline.entries.len() == 1 {
-                    "y"
-                } else {
-                    "ies"
-                }
-            ),
-            theme.muted,
-        ));
+        base.push(span);
+        base.push(Span::raw("  "));
     }
     // The mode / time-box slot, right-aligned on the first line.
     let mut slot = mode_slot(state, theme, now, area.width < 110);
@@ -152,11 +122,51 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     let width = area.width as usize;
     let slot_w = slot.width();
     frame.render_widget(Paragraph::new("").style(theme.header), area);
+    let top_w: usize = top.iter().map(Span::width).sum();
+    // The second line: health, team, who holds which role, the journal.
+    // Narrow, the journal says less and the roles give way to the
+    // commander (`IC alice +2`); the slot keeps its room if it goes here.
+    let slot_here = slot_w > 0 && width > slot_w + 20 && top_w + slot_w > width && area.height > 1;
+    let room = if slot_here { width - slot_w - 1 } else { width };
+    let forms = roles_forms(state);
+    let mut candidates: Vec<(Option<&String>, bool)> = Vec::new();
+    if forms.is_empty() {
+        candidates.push((None, false));
+    }
+    for f in &forms {
+        candidates.extend([(Some(f), false), (Some(f), true)]);
+    }
+    let build = |(roles, short): (Option<&String>, bool)| {
+        let mut line = base.clone();
+        if let Some(r) = roles {
+            line.push(Span::styled(
+                r.clone(),
+                theme.info.add_modifier(Modifier::BOLD),
+            ));
+            line.push(Span::raw("  "));
+        }
+        line.extend(journal_span(state, theme, short));
+        line
+    };
+    let width_of = |l: &[Span]| l.iter().map(Span::width).sum::<usize>();
+    // Nothing fits: a journal in trouble keeps its room (the roles go),
+    // else the commander stays and the end of the line is cut.
+    let journal_ok = state.timeline.journal_error.is_none() && state.timeline.problems.is_empty();
+    let fallback = if journal_ok {
+        candidates.last().copied()
+    } else {
+        Some((None, false))
+    };
+    let second = candidates
+        .iter()
+        .map(|c| build(*c))
+        .find(|l| width_of(l) <= room)
+        .or_else(|| fallback.map(build))
+        .unwrap_or_default();
     // The slot goes beside the title when both fit, else at the end of the
     // health line when it fits there, else beside the title, which is then
     // clipped (the slot keeps its place).
-    let top_w: usize = top.iter().map(Span::width).sum();
-    let second_w: usize = second.iter().map(Span::width).sum();
+    let second_w = width_of(&second);
     let slot_row = if slot_w == 0 || width <= slot_w + 20 {
         None
     } else if top_w + slot_w <= width {
@@ -191,6 +201,78 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         };
         frame.render_widget(Paragraph::new(slot).style(theme.header), r);
     }
+}
+
+/// The journal's state: an error (loud), problems found on load, or the
+/// count of entries (`short`: just `journal ✓`).
+fn journal_span<'a>(state: &State, theme: &Theme, short: bool) -> Option<Span<'a>> {
+    if let Some(err) = &state.timeline.journal_error {
+        return Some(Span::styled(
+            format!(
+                "JOURNAL ERROR ({} unsaved): {err}",
+                state.timeline.unsaved.len()
+            ),
+            theme.critical.add_modifier(Modifier::REVERSED),
+        ));
+    }
+    if !state.timeline.problems.is_empty() {
+        return Some(Span::styled(
+            format!(
+                "journal: {} problem(s) found on load",
+                state.timeline.problems.len()
+            ),
+            theme.warning,
+        ));
+    }
+    state.incident.as_ref()?;
+    let n = state.timeline.entries.len();
+    Some(Span::styled(
+        if short {
+            "journal ✓".to_string()
+        } else {
+            format!("journal ✓ {n} entr{}", if n == 1 { "y" } else { "ies" })
+        },
+        theme.muted,
+    ))
+}
+
+/// Who holds which role, fullest first: every role, then the commander
+/// and comms with a count of the others, then the commander with the
+/// count, then the commander alone. None while it says nothing new: no
+/// team and no role changed since the declaration (the declarer is IC).
+fn roles_forms(state: &State) -> Vec<String> {
+    use crate::domain::roles::Role;
+    let Some(roles) = state.roles() else {
+        return Vec::new();
+    };
+    if !state.team.configured && !roles.changed() {
+        return Vec::new();
+    }
+    let count = |of: &[Role]| -> usize { of.iter().map(|r| roles.holders(*r).len()).sum() };
+    let plus = |n: usize| {
+        if n > 0 {
+            format!(" +{n}")
+        } else {
+            String::new()
+        }
+    };
+    let ic = [Role::IncidentCommander];
+    let mut forms = vec![
+        roles.summary(),
+        format!(
+            "{}{}",
+            roles.summary_of(&[Role::IncidentCommander, Role::Comms]),
+            plus(count(&[Role::Scribe, Role::Operations, Role::Observer]))
+        ),
+        format!("{}{}", roles.summary_of(&ic), plus(count(&Role::ALL[1..]))),
+        roles.summary_of(&ic),
+    ];
+    forms.retain(|f| !f.is_empty());
+    forms.dedup();
+    forms
+        .into_iter()
+        .map(|f| crate::text::visible(&f).into_owned())
+        .collect()
 }
 
 /// Clip the last span (the title) so that the line fits in `width`, with

@@ -261,6 +261,7 @@ fn choose(
     theme: &Theme,
 ) {
     let outcome_title;
+    let roles_title;
     let (title, rows): (&str, Vec<(String, String)>) = match kind {
         ChooseKind::Severity => (
             "Severity",
@@ -296,6 +297,17 @@ fn choose(
                 })
                 .collect(),
         ),
+        ChooseKind::Role { choices } => {
+            let who = state.roles().map(|r| r.summary()).unwrap_or_default();
+            roles_title = format!("Roles ({who}): you are {}", state.settings.responder);
+            (
+                roles_title.as_str(),
+                choices
+                    .iter()
+                    .map(|c| crate::state::roles::describe_choice(state, c))
+                    .collect(),
+            )
+        }
     };
     let n = rows.len();
     let r = centered(area, 70, rows.len() as u16 + 2);

@@ -1006,3 +1006,100 @@ fn a_corrected_time_says_in_the_timeline_which_value_it_replaces() {
     );
     assert_eq!(md.matches("corrects the earlier").count(), 1, "{md}");
 }
+
+/// Ann declares (so she is IC), hands IC to bob, takes comms, dan joins
+/// operations; the exports list who held what from when, and every change.
+#[test]
+fn roles_and_their_handoffs_are_in_both_exports() {
+    use firebreak::domain::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let mut j = Journal::create(dir.path(), "inc-r").unwrap();
+    let mut add = |ts: &str, actor: &str, event: Event| {
+        j.append(at(ts), actor, event).unwrap();
+    };
+    add(
+        "2024-05-01T10:00:00Z",
+        "ann",
+        Event::IncidentDeclared {
+            id: "inc-r".into(),
+            title: "Slow search".into(),
+            severity: Severity::Sev3,
+            demo: false,
+        },
+    );
+    let role = |role, from: Option<&str>, to: Option<&str>| Event::RoleChanged {
+        role,
+        from: from.map(Into::into),
+        to: to.map(Into::into),
+    };
+    add(
+        "2024-05-01T10:05:00Z",
+        "ann",
+        role(Role::IncidentCommander, Some("ann"), Some("bob")),
+    );
+    add(
+        "2024-05-01T10:06:00Z",
+        "ann",
+        role(Role::Comms, None, Some("ann")),
+    );
+    add(
+        "2024-05-01T10:07:00Z",
+        "dan",
+        role(Role::Operations, None, Some("dan")),
+    );
+    let (inc, replay) = load(&journal::journal_path(dir.path(), "inc-r"));
+    let md = export::markdown(&inc, &replay, now());
+    let roles = section(&md, "## Roles");
+    assert!(
+        roles.contains("| Incident commander | bob | 2024-05-01 10:05:00 | T+5m00s |"),
+        "{roles}"
+    );
+    assert!(
+        roles.contains("| Comms | ann | 2024-05-01 10:06:00 |"),
+        "{roles}"
+    );
+    assert!(roles.contains("| Operations | dan |"), "{roles}");
+    assert!(roles.contains("Nobody held: scribe, observer."), "{roles}");
+    assert!(
+        roles.contains("- 2024-05-01 10:00:00 UTC (T+0s): Incident commander: ann (by ann)"),
+        "the declarer is the first IC: {roles}"
+    );
+    assert!(
+        roles.contains(
+            "- 2024-05-01 10:05:00 UTC (T+5m00s): Incident commander: ann → bob (by ann)"
+        ),
+        "{roles}"
+    );
+    // After the key times, before the root causes.
+    let (k, r, c) = (
+        md.find("## Key times").unwrap(),
+        md.find("## Roles").unwrap(),
+        md.find("## Root Causes").unwrap(),
+    );
+    assert!(k < r && r < c);
+    // The timeline shows every change.
+    assert!(
+        md.contains("| ann | Incident commander: ann → bob |"),
+        "{md}"
+    );
+
+    let v = export::json(&inc, &replay, now());
+    let h = &v["roles"]["holders"];
+    assert_eq!(
+        h["incident_commander"],
+        serde_json::json!([{"name": "bob", "since": "2024-05-01T10:05:00Z"}])
+    );
+    assert_eq!(h["comms"][0]["name"], "ann");
+    assert_eq!(h["operations"][0]["name"], "dan");
+    assert_eq!(h["scribe"], serde_json::json!([]));
+    assert_eq!(h["observer"], serde_json::json!([]));
+    let changes = v["roles"]["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 4);
+    assert_eq!(
+        changes[1],
+        serde_json::json!({"seq": 2, "at": "2024-05-01T10:05:00Z", "by": "ann",
+            "role": "incident_commander", "from": "ann", "to": "bob"})
+    );
+    assert_eq!(changes[0]["to"], "ann", "the declaration made ann IC");
+    assert_eq!(changes[0]["from"], serde_json::Value::Null);
+}

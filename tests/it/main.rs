@@ -25,6 +25,7 @@ mod hypotheses;
 mod journal;
 mod playbooks;
 mod prometheus;
+mod roles;
 mod team;
 mod ui;
 mod writers;

@@ -658,7 +658,7 @@ async fn three_firebreak_processes_share_one_incident_and_export_everyones_entri
 
 /// A cockpit (headless driver) with a shared incident, and bob's journal
 /// of the same incident, as the sync would hand them over.
-fn cockpit_and_bob() -> (tempfile::TempDir, crate::support::state::Driver, Journal) {
+pub(crate) fn cockpit_and_bob() -> (tempfile::TempDir, crate::support::state::Driver, Journal) {
     use crate::support::state::{new_state, t, Driver};
     let dir = tempfile::tempdir().unwrap();
     let mut state = new_state(false);

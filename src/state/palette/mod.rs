@@ -26,6 +26,8 @@ pub enum Command {
     Playbook(String),
     /// Open a playbook run.
     PlaybookRun(String),
+    /// Take, release or hand on a role.
+    Role(super::roles::RoleChoice),
 }
 
 /// One row of the palette.
@@ -170,6 +172,16 @@ pub fn items(state: &State) -> Vec<Item> {
         });
     }
     out.extend(playbook_items(state));
+    // What the roles chooser offers, one command each.
+    for c in super::roles::choices(state) {
+        let (label, hint) = super::roles::describe_choice(state, &c);
+        out.push(Item {
+            kind: "role",
+            label: format!("Role: {label}"),
+            hint,
+            command: Command::Role(c),
+        });
+    }
     // Last, so that `:` Enter never quits by accident.
     out.push(Item {
         kind: "action",

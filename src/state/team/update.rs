@@ -76,11 +76,16 @@ fn merged(
     }
     // Severity, status and title as the team's order decides, the same on
     // every client; say so when it overrules this responder.
-    let local = state
-        .incident
-        .as_ref()
-        .map(|i| (i.severity, i.status, i.title.clone(), i.demo));
-    if let (Some(mut team), Some((severity, status, title, demo))) =
+    let local = state.incident.as_ref().map(|i| {
+        (
+            i.severity,
+            i.status,
+            i.title.clone(),
+            i.demo,
+            i.roles.summary(),
+        )
+    });
+    if let (Some(mut team), Some((severity, status, title, demo, roles))) =
         (Incident::replay(&canonical), local)
     {
         // What this cockpit recorded since the sync looked is not in the
@@ -110,6 +115,14 @@ fn merged(
         if team.title != title {
             changed.push(format!("title \"{}\"", crate::text::visible(&team.title)));
         }
+        let team_roles = team.roles.summary();
+        if team_roles != roles {
+            changed.push(format!(
+                "roles {} (yours: {})",
+                crate::text::visible(&team_roles),
+                crate::text::visible(&roles)
+            ));
+        }
         if !changed.is_empty() {
             let who = last_decider(&canonical, &me).unwrap_or_else(|| "another responder".into());
             state.notify(
@@ -128,7 +141,7 @@ fn merged(
     }
 }
 
-/// The other responder who last changed severity, status or title.
+/// The other responder who last changed severity, status, title or a role.
 fn last_decider(canonical: &[crate::domain::Entry], me: &str) -> Option<String> {
     canonical
         .iter()
@@ -140,6 +153,7 @@ fn last_decider(canonical: &[crate::domain::Entry], me: &str) -> Option<String> 
                     Event::SeverityChanged { .. }
                         | Event::StatusChanged { .. }
                         | Event::TitleChanged { .. }
+                        | Event::RoleChanged { .. }
                 )
         })
         .map(|e| e.actor.clone())

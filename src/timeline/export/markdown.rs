@@ -31,6 +31,7 @@ const SECTIONS: &[Section] = &[
     summary,
     impact,
     key_times,
+    roles,
     root_causes,
     trigger,
     resolution,
@@ -270,6 +271,59 @@ fn key_times(cx: &Ctx, out: &mut String) {
                 seen.source.phrase()
             );
         }
+    }
+}
+
+/// Who held which role (incident commander, comms, ...) and every
+/// change, in the order the entries were recorded (the team's order for a
+/// shared incident).
+fn roles(cx: &Ctx, out: &mut String) {
+    use crate::domain::roles::Role;
+    let t0 = cx.d.start;
+    let roles = &cx.inc.roles;
+    let _ = writeln!(
+        out,
+        "## Roles
+"
+    );
+    let _ = writeln!(
+        out,
+        "| Role | Held by | Since (UTC) | T+ |\n|---|---|---|---|"
+    );
+    let mut nobody = Vec::new();
+    for role in Role::ALL {
+        let holders = roles.holders(role);
+        if holders.is_empty() {
+            nobody.push(role.label().to_lowercase());
+        }
+        for h in holders {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                role.label(),
+                cell(&h.name),
+                utc_cell(h.since),
+                t_plus(t0, h.since)
+            );
+        }
+    }
+    if !nobody.is_empty() {
+        let _ = writeln!(out, "\nNobody held: {}.", nobody.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "\nChanges (the declarer is the first incident commander):\n"
+    );
+    for c in &roles.changes {
+        let what = crate::domain::roles::describe(c.role, c.from.as_deref(), c.to.as_deref());
+        let _ = writeln!(
+            out,
+            "- {} ({}): {} (by {})",
+            utc(c.at),
+            t_plus(t0, c.at),
+            one_line(&what),
+            one_line(&c.by)
+        );
     }
 }
 
