@@ -190,6 +190,13 @@ impl Runner {
         runner
     }
 
+    /// The team database and the shared incident, when there is one: what
+    /// claiming an action needs.
+    fn claims(&self) -> Option<(TeamParts, String)> {
+        let id = self.sharing.lock().ok()?.clone()?;
+        Some((self.team.clone()?, id))
+    }
+
     /// Start sharing incident `id` through the team database (once).
     fn share(&self, id: String) {
         let Some(team) = self.team.clone() else {
@@ -267,15 +274,26 @@ impl Runner {
                     .iter()
                     .find(|p| p.name() == provider)
                     .cloned();
+                let team = self.claims();
                 tokio::spawn(async move {
-                    let result = match p {
-                        Some(p) => flags::flip(p.as_ref(), &flag, wanted, timeout).await,
-                        None => Err(flags::FlipError {
+                    // Not twice across people: claimed in the team database.
+                    let claimed = claim(team, "flag", &flag).await;
+                    let result = match (claimed.as_ref(), p) {
+                        (Err(held), _) => Err(flags::FlipError {
+                            before: None,
+                            after: None,
+                            message: held.clone(),
+                        }),
+                        (Ok(_), Some(p)) => flags::flip(p.as_ref(), &flag, wanted, timeout).await,
+                        (Ok(_), None) => Err(flags::FlipError {
                             before: None,
                             after: None,
                             message: format!("no flag provider named `{provider}` is configured"),
                         }),
                     };
+                    if let Ok(Some(c)) = claimed {
+                        c.release().await;
+                    }
                     let _ = tx
                         .send(Msg::FlipDone {
                             provider,
@@ -290,16 +308,22 @@ impl Runner {
                 let tx = self.tx.clone();
                 let timeout = self.timeout;
                 let release = self.release.clone();
+                let team = self.claims();
                 tokio::spawn(async move {
-                    let result = match release {
-                        Some(r) => {
+                    let claimed = claim(team, "rollback", "release").await;
+                    let result = match (claimed.as_ref(), release) {
+                        (Err(held), _) => Err(held.clone()),
+                        (Ok(_), Some(r)) => {
                             within(timeout, r.rollback(), |t| {
                                 format!("timed out after {t:?}; check the deploy system")
                             })
                             .await
                         }
-                        None => Err("no rollback is configured".into()),
+                        (Ok(_), None) => Err("no rollback is configured".into()),
                     };
+                    if let Ok(Some(c)) = claimed {
+                        c.release().await;
+                    }
                     let _ = tx.send(Msg::RollbackDone(result)).await;
                 });
             }
@@ -869,6 +893,85 @@ async fn team_task(
             _ = tokio::time::sleep(TEAM_EVERY) => {}
             // A local append (or a NOTIFY): the merged view may change.
             _ = wake.notified() => changed = true,
+        }
+    }
+}
+
+/// How long a claim on an action holds if its holder never lets go (a
+/// cockpit killed mid-action).
+const CLAIM_TTL: Duration = Duration::from_secs(120);
+
+/// A claim this cockpit holds, to let go once the action is done.
+pub struct Claim {
+    team: crate::team::db::Team,
+    incident: String,
+    action: &'static str,
+    target: String,
+    author: String,
+}
+
+impl Claim {
+    pub async fn release(self) {
+        if let Err(e) = self
+            .team
+            .release(&self.incident, self.action, &self.target, &self.author)
+            .await
+        {
+            tracing::warn!(
+                "team: claim on {} {} not released: {e}",
+                self.action,
+                self.target
+            );
+        }
+    }
+}
+
+/// Claim `action` on `target` in the team database before doing it, so
+/// two responders never carry out the same action at once. `Ok(None)`:
+/// no team database, or it cannot be reached (offline: the action goes
+/// ahead uncoordinated, as everything does offline); `Err`: another
+/// responder is doing it, in words.
+pub async fn claim(
+    team: Option<(TeamParts, String)>,
+    action: &'static str,
+    target: &str,
+) -> Result<Option<Claim>, String> {
+    let Some((parts, incident)) = team else {
+        return Ok(None);
+    };
+    let author = match crate::team::keys::Identity::load_or_create(&parts.key) {
+        Ok((me, _)) => me.author(),
+        Err(e) => {
+            tracing::warn!("team: no claim ({e})");
+            return Ok(None);
+        }
+    };
+    let db = match crate::team::db::Team::connect(&parts.settings).await {
+        Ok(db) => db,
+        Err(e) => {
+            tracing::warn!("team: {action} {target} not claimed (offline: {e})");
+            return Ok(None);
+        }
+    };
+    match db
+        .claim(&incident, action, target, (&author, &parts.responder), CLAIM_TTL)
+        .await
+    {
+        Ok(None) => Ok(Some(Claim {
+            team: db,
+            incident,
+            action,
+            target: target.to_string(),
+            author,
+        })),
+        Ok(Some((who, since))) => Err(format!(
+            "{} is already doing it (since {}): not done twice; their result will be on the timeline",
+            crate::text::visible(&who),
+            since.format("%H:%M:%SZ")
+        )),
+        Err(e) => {
+            tracing::warn!("team: {action} {target} not claimed: {e}");
+            Ok(None)
         }
     }
 }

@@ -320,6 +320,66 @@ impl Team {
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    /// Claim an action on the world (`action` on `target`, e.g. "flag off"
+    /// on "new-checkout-flow") for `ttl`: `Ok(None)` when it is ours now
+    /// (it was free, expired, or already ours); `Ok(Some(who, since))`
+    /// when another responder holds it.
+    pub async fn claim(
+        &self,
+        incident: &str,
+        action: &str,
+        target: &str,
+        (author, responder): (&str, &str),
+        ttl: Duration,
+    ) -> Result<Option<(String, DateTime<Utc>)>, TeamError> {
+        let secs = ttl.as_secs_f64();
+        let won = self
+            .within(self.client.query_opt(
+                "INSERT INTO firebreak_claims \
+                 (incident, action, target, author, responder, claimed_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, now(), now() + make_interval(secs => $6)) \
+                 ON CONFLICT (incident, action, target) DO UPDATE \
+                 SET author = EXCLUDED.author, responder = EXCLUDED.responder, \
+                     claimed_at = EXCLUDED.claimed_at, expires_at = EXCLUDED.expires_at \
+                 WHERE firebreak_claims.expires_at < now() \
+                    OR firebreak_claims.author = EXCLUDED.author \
+                 RETURNING author",
+                &[&incident, &action, &target, &author, &responder, &secs],
+            ))
+            .await?;
+        if won.is_some() {
+            return Ok(None);
+        }
+        let held = self
+            .within(self.client.query_opt(
+                "SELECT responder, claimed_at FROM firebreak_claims \
+                 WHERE incident = $1 AND action = $2 AND target = $3",
+                &[&incident, &action, &target],
+            ))
+            .await?;
+        Ok(Some(held.map_or_else(
+            || ("another responder".to_string(), Utc::now()),
+            |r| (r.get(0), r.get(1)),
+        )))
+    }
+
+    /// Let go of a claim (the action is done); only the holder's.
+    pub async fn release(
+        &self,
+        incident: &str,
+        action: &str,
+        target: &str,
+        author: &str,
+    ) -> Result<(), TeamError> {
+        self.within(self.client.execute(
+            "DELETE FROM firebreak_claims \
+             WHERE incident = $1 AND action = $2 AND target = $3 AND author = $4",
+            &[&incident, &action, &target, &author],
+        ))
+        .await
+        .map(|_| ())
+    }
+
     /// Forks recorded for `incident`.
     pub async fn forks(&self, incident: &str) -> Result<Vec<Fork>, TeamError> {
         let rows = self

@@ -5,7 +5,8 @@
 //! Least privilege: after `team init` (run by the owner of the schema),
 //! responders need only `SELECT, INSERT` on `firebreak_incidents`,
 //! `firebreak_entries` and `firebreak_forks`, `SELECT, INSERT, UPDATE` on
-//! `firebreak_presence`, and `SELECT` on `firebreak_schema` (see README).
+//! `firebreak_presence`, `SELECT, INSERT, UPDATE, DELETE` on
+//! `firebreak_claims`, and `SELECT` on `firebreak_schema` (see README).
 
 use tokio_postgres::Client;
 
@@ -70,6 +71,23 @@ CREATE TABLE firebreak_presence (
     host      text NOT NULL,
     seen_at   timestamptz NOT NULL,
     PRIMARY KEY (incident, author)
+);
+"#,
+    ),
+    (
+        3,
+        r#"
+-- An action on the world one responder is carrying out (a flag flip, a
+-- rollback): while it is fresh, nobody else starts the same one.
+CREATE TABLE firebreak_claims (
+    incident   text NOT NULL,
+    action     text NOT NULL,
+    target     text NOT NULL,
+    author     text NOT NULL,
+    responder  text NOT NULL,
+    claimed_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL,
+    PRIMARY KEY (incident, action, target)
 );
 "#,
     ),

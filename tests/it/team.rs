@@ -320,7 +320,8 @@ async fn the_documented_least_privilege_role_is_enough_to_work() {
          GRANT SELECT ON firebreak_schema TO firebreak_responder;
          GRANT SELECT, INSERT ON firebreak_incidents, firebreak_entries, firebreak_forks
            TO firebreak_responder;
-         GRANT SELECT, INSERT, UPDATE ON firebreak_presence TO firebreak_responder;",
+         GRANT SELECT, INSERT, UPDATE ON firebreak_presence TO firebreak_responder;
+         GRANT SELECT, INSERT, UPDATE, DELETE ON firebreak_claims TO firebreak_responder;",
     )
     .await;
     let mut responder = Team::connect(&settings(
@@ -341,6 +342,19 @@ async fn the_documented_least_privilege_role_is_enough_to_work() {
         .unwrap();
     responder
         .heartbeat("inc-team", &alice.author(), "alice", "laptop")
+        .await
+        .unwrap();
+    let me = (alice.author(), "alice");
+    let ttl = std::time::Duration::from_secs(60);
+    assert_eq!(
+        responder
+            .claim("inc-team", "flag", "f", (&me.0, me.1), ttl)
+            .await
+            .unwrap(),
+        None
+    );
+    responder
+        .release("inc-team", "flag", "f", &me.0)
         .await
         .unwrap();
     // And it can only add: no editing what is there.
@@ -846,4 +860,130 @@ async fn presence_is_a_fresh_heartbeat_and_a_stale_one_is_gone() {
         .await
         .unwrap();
     assert_eq!(here, [("alice".to_string(), "key-a".to_string())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_claimed_by_one_responder_cannot_be_started_by_another() {
+    let s = fresh_db("t_claims").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    team.init().await.unwrap();
+    let ttl = std::time::Duration::from_secs(120);
+    let alice = ("key-a", "alice");
+    let bob = ("key-b", "bob");
+    assert_eq!(
+        team.claim("inc", "flag", "new-checkout-flow", alice, ttl)
+            .await
+            .unwrap(),
+        None
+    );
+    // Bob's cockpit, at the same time: refused, saying who.
+    let held = team
+        .claim("inc", "flag", "new-checkout-flow", bob, ttl)
+        .await
+        .unwrap();
+    assert_eq!(held.map(|h| h.0).as_deref(), Some("alice"));
+    // Another flag, or a rollback: free.
+    assert_eq!(
+        team.claim("inc", "flag", "recommendations-v2", bob, ttl)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        team.claim("inc", "rollback", "release", bob, ttl)
+            .await
+            .unwrap(),
+        None
+    );
+    // Alice again (a retry): still hers.
+    assert_eq!(
+        team.claim("inc", "flag", "new-checkout-flow", alice, ttl)
+            .await
+            .unwrap(),
+        None
+    );
+    // Bob cannot let go of alice's claim; alice can.
+    team.release("inc", "flag", "new-checkout-flow", "key-b")
+        .await
+        .unwrap();
+    assert!(team
+        .claim("inc", "flag", "new-checkout-flow", bob, ttl)
+        .await
+        .unwrap()
+        .is_some());
+    team.release("inc", "flag", "new-checkout-flow", "key-a")
+        .await
+        .unwrap();
+    assert_eq!(
+        team.claim("inc", "flag", "new-checkout-flow", bob, ttl)
+            .await
+            .unwrap(),
+        None
+    );
+    // A claim whose holder died expires.
+    admin(
+        &s.url,
+        "UPDATE firebreak_claims SET expires_at = now() - interval '1 second' WHERE author = 'key-b' AND action = 'rollback'",
+    )
+    .await;
+    assert_eq!(
+        team.claim("inc", "rollback", "release", alice, ttl)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cockpit_refuses_a_flip_another_responder_is_making_and_goes_ahead_offline() {
+    let s = fresh_db("t_claim_cockpit").await;
+    let team = {
+        let mut t = Team::connect(&s).await.unwrap();
+        t.init().await.unwrap();
+        t
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let parts = firebreak::effects::TeamParts {
+        settings: s.clone(),
+        key: dir.path().join("team.key"),
+        responder: "alice".into(),
+        host: "laptop".into(),
+    };
+    let ttl = std::time::Duration::from_secs(60);
+    team.claim(
+        "inc-x",
+        "flag",
+        "new-checkout-flow",
+        ("key-bob", "bob"),
+        ttl,
+    )
+    .await
+    .unwrap();
+    let refused = firebreak::effects::claim(
+        Some((parts.clone(), "inc-x".into())),
+        "flag",
+        "new-checkout-flow",
+    )
+    .await;
+    let Err(why) = refused else {
+        panic!("alice's flip must be refused while bob's is in flight");
+    };
+    assert!(why.starts_with("bob is already doing it (since "), "{why}");
+    // Another flag is alice's to flip, and she lets go after.
+    let ok = firebreak::effects::claim(Some((parts.clone(), "inc-x".into())), "flag", "other")
+        .await
+        .unwrap()
+        .expect("claimed");
+    ok.release().await;
+    // The database unreachable: the action goes ahead (offline first).
+    let mut offline = parts.clone();
+    offline.settings.url = "postgres://postgres@127.0.0.1:1/postgres".into();
+    offline.settings.timeout = std::time::Duration::from_secs(2);
+    let ahead =
+        firebreak::effects::claim(Some((offline, "inc-x".into())), "flag", "new-checkout-flow")
+            .await;
+    assert!(
+        matches!(ahead, Ok(None)),
+        "offline: not coordinated, not blocked"
+    );
 }
