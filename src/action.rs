@@ -304,6 +304,27 @@ impl Action {
         )
     }
 
+    /// Does it act on the world (flags, silences, releases, playbook
+    /// steps)? An observer (`--readonly`, or the observer role) may write
+    /// notes but never these.
+    pub fn acts_on_world(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            ToggleFlag
+                | FlagOff
+                | FlagOn
+                | Rollback
+                | OpenPlaybook
+                | FailStep
+                | SkipStep
+                | RerunStep
+                | SilenceAlert
+                | AckAlert
+                | ExpireSilence
+        )
+    }
+
     /// The short label next to its key in the footer.
     pub fn short(self) -> &'static str {
         self.get_message().unwrap_or("")

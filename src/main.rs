@@ -28,6 +28,10 @@ struct Cli {
     /// Run the built-in demo incident even if a config file exists
     #[arg(long)]
     demo: bool,
+    /// Watch and add notes only: never flip flags, silence alerts, roll
+    /// back or run playbook steps (also while you hold the observer role)
+    #[arg(long)]
+    readonly: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -114,7 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let theme = cli.theme.as_deref();
     let cfg = setup.config;
     match cli.command {
-        None => firebreak::app::cockpit::run(&setup, theme),
+        None => firebreak::app::cockpit::run(&setup, theme, cli.readonly),
         Some(Command::Timeline { command }) => cli::timeline::run(command, &setup),
         Some(Command::Incident { command }) => cli::incident::run(command, &setup),
         Some(Command::Flag { command }) => cli::flag::run(command, &setup),

@@ -18,7 +18,7 @@ use crate::wiring::{self, Access, Setup, Want, World};
 
 /// Run the cockpit until the user quits. `theme`: `--theme`, which wins
 /// over the config's.
-pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
+pub fn run(setup: &Setup<'_>, theme: Option<&str>, readonly: bool) -> anyhow::Result<ExitCode> {
     let cfg = setup.config;
     let demo_mode = setup.demo_mode;
     let data_dir = setup.data_dir.as_path();
@@ -127,6 +127,7 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>) -> anyhow::Result<ExitCode> {
     };
     let mut state = State::new(settings, keymap, &theme.name);
     state.team.configured = wiring.team.is_some();
+    state.access.readonly = readonly;
     // Playbooks first: replaying the journal attaches runs to them.
     let catalog = crate::playbook::loader::load_all(&setup.playbook_dirs());
     for e in &catalog.errors {

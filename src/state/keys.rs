@@ -472,6 +472,10 @@ pub(crate) fn run_command(
         access::refuse(state, now);
         return Vec::new();
     }
+    if matches!(cmd, Command::Playbook(_) | Command::Flag(_)) && state.observer() {
+        access::observer_refuses(state, now);
+        return Vec::new();
+    }
     match cmd {
         Command::Action(a) => {
             // Chosen explicitly: flag actions apply to the flag selected

@@ -24,6 +24,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         ));
         top.push(Span::raw(" "));
     }
+    if state.observer() {
+        top.push(Span::styled(
+            " OBSERVER ",
+            theme.info.add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        ));
+        top.push(Span::raw(" "));
+    }
     // Service modes bound to flags ([service_modes]) that are in force.
     for (m, active) in state.service_modes_now() {
         if active == Some(true) {

@@ -388,3 +388,49 @@ async fn in_the_demo_a_headless_flip_reaches_the_open_cockpit_and_stays() {
         Some(false)
     );
 }
+
+#[test]
+fn an_observer_adds_notes_but_never_acts_on_the_world() {
+    use crate::support::state::code;
+    use crossterm::event::KeyCode;
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::started(dir.path(), t("2026-12-02T03:00:00Z"));
+    d.state.access.readonly = true;
+    for k in ['B', 'x', 'o', 'a', 'z', 'p'] {
+        let fx = update(&mut d.state, key(k), d.now);
+        assert!(fx.is_empty(), "{k}: {fx:?}");
+        let notice = d.state.notice.take().map(|n| n.text).unwrap_or_default();
+        assert!(
+            notice.starts_with("Observer, nothing done (started with --readonly)"),
+            "{k}: {notice}"
+        );
+    }
+    // A note is fine.
+    d.send(key('n'));
+    d.keys("watching the error ratio");
+    d.send(code(KeyCode::Enter));
+    assert!(notes(&d.state.timeline.entries).contains(&"watching the error ratio".to_string()));
+    // The header says so.
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    let theme = firebreak::config::theme::Theme::default_theme();
+    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
+        .unwrap();
+    assert!(format!("{}", term.backend()).contains(" OBSERVER "));
+
+    // Holding the observer role does the same, without --readonly.
+    d.state.access.readonly = false;
+    let me = d.state.settings.responder.clone();
+    d.run(vec![Effect::Record {
+        actor: me.clone(),
+        event: Event::RoleChanged {
+            role: firebreak::domain::roles::Role::Observer,
+            from: None,
+            to: Some(me),
+        },
+        then: Vec::new(),
+    }]);
+    let fx = update(&mut d.state, key('B'), d.now);
+    assert!(fx.is_empty(), "{fx:?}");
+    let notice = d.state.notice.take().map(|n| n.text).unwrap_or_default();
+    assert!(notice.contains("you hold the observer role"), "{notice}");
+}

@@ -5,7 +5,8 @@
 mod update;
 
 pub(super) use update::{
-    guard, on_action, on_follow_failed, on_followed, on_took_over, on_writer_seen, refuse,
+    guard, observer_refuses, on_action, on_follow_failed, on_followed, on_took_over,
+    on_writer_seen, refuse,
 };
 
 use crate::timeline::journal::Holder;
@@ -14,6 +15,9 @@ use crate::timeline::journal::Holder;
 pub struct Access {
     /// Another cockpit writes the incident; this one follows its journal.
     pub following: Option<Following>,
+    /// `--readonly`: watch and add notes, never act on flags, silences,
+    /// releases or playbook steps (as k9s's `--readonly`).
+    pub readonly: bool,
 }
 
 /// Following another cockpit's incident, read-only.
@@ -34,6 +38,20 @@ impl Access {
     /// Read-only: another cockpit writes this incident.
     pub fn read_only(&self) -> bool {
         self.following.is_some()
+    }
+}
+
+impl crate::state::State {
+    /// May this cockpit act on the world? Not with `--readonly`, nor while
+    /// its responder holds the observer role.
+    pub fn observer(&self) -> bool {
+        self.access.readonly
+            || self.incident.as_ref().is_some_and(|i| {
+                i.roles.holds(
+                    &self.settings.responder,
+                    crate::domain::roles::Role::Observer,
+                )
+            })
     }
 }
 

@@ -97,15 +97,21 @@ pub(crate) fn on_took_over(
     }
 }
 
-/// `take_over`, and every action that would write while read-only.
+/// `take_over`, every action that would write while read-only, and every
+/// action on the world while an observer.
 pub(crate) fn on_action(
     state: &mut State,
     action: Action,
     now: DateTime<Utc>,
 ) -> Option<Vec<Effect>> {
+    let on_step = action == Action::Select && super::super::playbooks::run_view_shown(state);
     let Some(f) = &state.access.following else {
         if action == Action::TakeOver {
             state.notify(Level::Info, "You already write this incident", now);
+            return Some(Vec::new());
+        }
+        if state.observer() && (action.acts_on_world() || on_step) {
+            observer_refuses(state, now);
             return Some(Vec::new());
         }
         return None;
@@ -128,8 +134,6 @@ pub(crate) fn on_action(
         }
         return Some(vec![Effect::TakeOver { id }]);
     }
-    // In a playbook run's view, select acts on the step.
-    let on_step = action == Action::Select && super::super::playbooks::run_view_shown(state);
     if action.writes() || on_step {
         refuse(state, now);
         return Some(Vec::new());
@@ -143,10 +147,29 @@ fn holder_name(f: &Following) -> String {
         .map_or_else(|| "another firebreak".to_string(), |h| h.to_string())
 }
 
+/// An observer's refusal, in words: what it may do instead.
+pub(crate) fn observer_refuses(state: &mut State, now: DateTime<Utc>) {
+    let why = if state.access.readonly {
+        "started with --readonly"
+    } else {
+        "you hold the observer role"
+    };
+    state.notify(
+        Level::Warning,
+        format!("Observer, nothing done ({why}): you may watch and add notes, not act on flags, silences, releases or playbooks"),
+        now,
+    );
+}
+
 /// Read-only: drop what would be written (the writer records what it
 /// sees itself), and say so when it was the responder's doing. The last
 /// guard; actions that write are refused before they change anything.
 pub(crate) fn guard(state: &mut State, fx: Vec<Effect>, now: DateTime<Utc>) -> Vec<Effect> {
+    let fx = if state.observer() {
+        observer_guard(state, fx, now)
+    } else {
+        fx
+    };
     if !state.access.read_only() {
         return fx;
     }
@@ -189,4 +212,38 @@ pub(crate) fn take_over_key(state: &State) -> String {
         .keymap
         .hint(Action::TakeOver)
         .unwrap_or_else(|| "the palette's Take over".into())
+}
+
+/// An observer: the last guard drops any action on the world that got
+/// past the keys (write-ahead records carry them in `then`).
+fn observer_guard(state: &mut State, fx: Vec<Effect>, now: DateTime<Utc>) -> Vec<Effect> {
+    let acts = |e: &Effect| {
+        matches!(
+            e,
+            Effect::FlipFlag { .. }
+                | Effect::Rollback
+                | Effect::CreateSilence { .. }
+                | Effect::ExpireSilence { .. }
+                | Effect::PlaybookStep(..)
+        )
+    };
+    let mut refused = false;
+    let kept: Vec<Effect> = fx
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Record { then, .. } if then.iter().any(acts) => {
+                refused = true;
+                None
+            }
+            e if acts(&e) => {
+                refused = true;
+                None
+            }
+            e => Some(e),
+        })
+        .collect();
+    if refused {
+        observer_refuses(state, now);
+    }
+    kept
 }
