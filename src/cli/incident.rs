@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Subcommand, ValueEnum};
 
+use crate::team::db::SharedIncident;
 use crate::timeline::journal::{self, IncidentSummary};
 use crate::wiring::Setup;
 
@@ -29,12 +30,27 @@ pub enum ListFormat {
 pub fn run(cmd: IncidentCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
     let IncidentCmd::List { format } = cmd;
     let list = journal::list(&setup.data_dir)?;
+    // With a team database: the shared incidents not joined here yet.
+    let others: Vec<SharedIncident> = shared(setup)
+        .into_iter()
+        .filter(|i| !list.iter().any(|s| s.id == i.id))
+        .collect();
     match format {
         ListFormat::Json => {
-            let v: Vec<serde_json::Value> = list.iter().map(to_json).collect();
+            let mut v: Vec<serde_json::Value> = list.iter().map(to_json).collect();
+            v.extend(others.iter().map(|i| {
+                serde_json::json!({
+                    "id": i.id,
+                    "title": i.title,
+                    "declared_at": i.declared_at,
+                    "declared_by": i.declared_by,
+                    "shared": true,
+                    "joined": false,
+                })
+            }));
             println!("{}", serde_json::to_string_pretty(&v)?);
         }
-        ListFormat::Table if list.is_empty() => eprintln!(
+        ListFormat::Table if list.is_empty() && others.is_empty() => eprintln!(
             "no incidents recorded in {}",
             journal::incidents_dir(&setup.data_dir).display()
         ),
@@ -51,14 +67,54 @@ pub fn run(cmd: IncidentCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                     s.incident.status.label(),
                     s.last_ts.format("%Y-%m-%d %H:%MZ"),
                     s.entries,
-                    s.incident.title,
+                    crate::text::visible(&s.incident.title),
                     if s.incident.demo { " [demo]" } else { "" },
                     if s.chain_ok { "" } else { " [JOURNAL DAMAGED]" },
+                );
+            }
+            for i in &others {
+                println!(
+                    "{:<24} {:<5} {:<14} {:<17} {:>7}  {} [shared by {}: firebreak team join {}]",
+                    i.id,
+                    "",
+                    "not joined",
+                    i.declared_at.format("%Y-%m-%d %H:%MZ"),
+                    "",
+                    crate::text::visible(&i.title),
+                    crate::text::visible(&i.declared_by),
+                    i.id,
                 );
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The team database's incidents, when one is configured and answers (a
+/// warning on stderr when it does not: the local list is still right).
+fn shared(setup: &Setup<'_>) -> Vec<SharedIncident> {
+    let Some(cfg) = &setup.config.team else {
+        return Vec::new();
+    };
+    let fetched = crate::wiring::team_settings(cfg)
+        .map_err(anyhow::Error::from)
+        .and_then(|s| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async {
+                let team = crate::team::db::Team::connect(&s).await?;
+                team.incidents().await
+            })
+            .map_err(anyhow::Error::from)
+        });
+    match fetched {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("firebreak: shared incidents not listed: {e:#}");
+            Vec::new()
+        }
+    }
 }
 
 fn to_json(s: &IncidentSummary) -> serde_json::Value {

@@ -620,6 +620,14 @@ async fn three_firebreak_processes_share_one_incident_and_export_everyones_entri
         assert!(ok, "{text}");
         assert!(text.contains("sent 2, received 0"), "{text}");
 
+        // Before joining, carol's list shows it, and how to join.
+        let (ok, list) = run(2, "carol", &["incident", "list"]);
+        assert!(ok, "{list}");
+        assert!(
+            list.contains("not joined")
+                && list.contains("[shared by alice: firebreak team join inc-shared]"),
+            "{list}"
+        );
         // Bob receives alice's two entries; carol those and bob's join.
         for (who, name, got) in [(1, "bob", 2), (2, "carol", 3)] {
             let (ok, text) = run(who, name, &["team", "join", "inc-shared"]);
