@@ -82,6 +82,10 @@ pub struct Sync {
     feeds: Feeds,
     /// The highest seq of this responder the database is known to have.
     acked: i64,
+    /// This responder's journal as read so far (lines kept byte for
+    /// byte), and how far: each round reads only what is new.
+    local: Vec<(Entry, String)>,
+    local_len: u64,
 }
 
 /// `<id>.jsonl` → `<id>.jsonl.team` (not a `.jsonl`: incident listings
@@ -111,6 +115,8 @@ impl Sync {
             cursor: 0,
             feeds: Feeds::default(),
             acked: 0,
+            local: Vec::new(),
+            local_len: 0,
         };
         let mut received = Vec::new();
         let text = match std::fs::read_to_string(&sync.mirror) {
@@ -152,12 +158,26 @@ impl Sync {
 
     /// How many of this responder's entries the database is not known to
     /// have (what the header shows as "N to send").
-    pub fn unsent(&self) -> Result<usize, String> {
-        let lines = journal::read_lines(&self.journal).map_err(|e| e.to_string())?;
-        Ok(lines
+    pub fn unsent(&mut self) -> Result<usize, String> {
+        self.refresh_local()?;
+        Ok(self
+            .local
             .iter()
             .filter(|(e, _)| e.seq as i64 > self.acked)
             .count())
+    }
+
+    /// Read what was appended to this responder's journal since the last
+    /// look (all of it again if the file was rewritten).
+    fn refresh_local(&mut self) -> Result<(), String> {
+        let (lines, len) =
+            journal::read_lines_from(&self.journal, self.local_len).map_err(|e| e.to_string())?;
+        if len < self.local_len {
+            self.local.clear();
+        }
+        self.local.extend(lines);
+        self.local_len = len;
+        Ok(())
     }
 
     /// Send what is not in the database yet, receive what arrived since
@@ -165,10 +185,10 @@ impl Sync {
     pub async fn round(&mut self, team: &mut Team) -> Result<Round, TeamError> {
         let mut out = Round::default();
         let author = self.me.author();
-        let lines =
-            journal::read_lines(&self.journal).map_err(|e| TeamError::Config(e.to_string()))?;
-        if let Some((first, _)) = lines.first() {
-            let pending: Vec<Row> = lines
+        self.refresh_local().map_err(TeamError::Config)?;
+        if let Some((first, _)) = self.local.first() {
+            let pending: Vec<Row> = self
+                .local
                 .iter()
                 .filter(|(e, _)| e.seq as i64 > self.acked)
                 .map(|(e, line)| Row {

@@ -524,6 +524,31 @@ pub fn read_lines(path: &Path) -> Result<Vec<(Entry, String)>, JournalError> {
         .collect())
 }
 
+/// [`read_lines`] of what follows byte `offset` (the end of a complete
+/// line an earlier call returned), and the offset after the last complete
+/// line now: how the team sync reads only what is new. A journal shorter
+/// than `offset` (rewritten) is read from the start.
+pub fn read_lines_from(
+    path: &Path,
+    offset: u64,
+) -> Result<(Vec<(Entry, String)>, u64), JournalError> {
+    let file = File::open(path).map_err(io_err(path))?;
+    let len = file.metadata().map_err(io_err(path))?.len();
+    let offset = if len < offset { 0 } else { offset };
+    let mut bytes = vec![0; usize::try_from(len - offset).unwrap_or(0)];
+    file.read_exact_at(&mut bytes, offset)
+        .map_err(io_err(path))?;
+    let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let lines = bytes[..whole]
+        .split(|b| *b == b'\n')
+        .filter_map(|l| {
+            let entry = parse_line(l).ok()?;
+            Some((entry, String::from_utf8(l.to_vec()).ok()?))
+        })
+        .collect();
+    Ok((lines, offset + whole as u64))
+}
+
 /// Read and verify a journal without modifying it. Fails only when the file
 /// cannot be read; everything wrong inside it is a [`Problem`].
 pub fn read(path: &Path) -> Result<Replay, JournalError> {
