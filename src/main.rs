@@ -56,6 +56,9 @@ enum Command {
     /// Add a note to the open incident's timeline (a cockpit showing it
     /// sees it within a second)
     Note {
+        /// The incident [default: the open one]
+        #[arg(long)]
+        incident: Option<String>,
         /// The note (several words are joined with spaces)
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
@@ -124,7 +127,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Flag { command }) => cli::flag::run(command, &setup),
         Some(Command::Alerts(args)) => cli::alerts::run(&args, cfg),
         Some(Command::Query(args)) => cli::query::run(&args, cfg),
-        Some(Command::Note { text }) => cli::record::note(&text, &setup),
+        Some(Command::Note { incident, text }) => {
+            cli::record::note(incident.as_deref(), &text, &setup)
+        }
         Some(Command::Silence { command }) => cli::silence::run(&command, &setup),
         Some(Command::Playbook { command }) => cli::playbook::run(command, &setup),
         Some(Command::Team { command }) => cli::team::run(command, &setup),

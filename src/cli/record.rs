@@ -64,26 +64,48 @@ impl OnIncident {
 }
 
 /// `firebreak note TEXT...`: a note on the open incident's timeline.
-pub fn note(words: &[String], setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
+pub fn note(
+    incident: Option<&str>,
+    words: &[String],
+    setup: &Setup<'_>,
+) -> anyhow::Result<ExitCode> {
     let text = words.join(" ");
     if text.trim().is_empty() {
         anyhow::bail!("the note is empty: firebreak note TEXT...");
     }
-    let Some(r) = wiring::resume(setup, Utc::now())? else {
-        anyhow::bail!(
-            "no open incident in {}: declare one in the cockpit (D) first",
-            setup.data_dir.display()
-        );
+    let (id, mut journal) = match incident {
+        Some(id) => {
+            let known = crate::timeline::journal::list(&setup.data_dir)?;
+            let Some(s) = known.iter().find(|s| s.id == id) else {
+                let ids: Vec<&str> = known.iter().map(|s| s.id.as_str()).collect();
+                anyhow::bail!(
+                    "no incident '{id}' in {}; known: {}",
+                    setup.data_dir.display(),
+                    if ids.is_empty() {
+                        "none".into()
+                    } else {
+                        ids.join(", ")
+                    }
+                );
+            };
+            let (j, _) = Journal::open(&s.path)?;
+            (s.id.clone(), j)
+        }
+        None => {
+            let Some(r) = wiring::resume(setup, Utc::now())? else {
+                anyhow::bail!(
+                    "no open incident in {}: declare one in the cockpit (D) first",
+                    setup.data_dir.display()
+                );
+            };
+            for n in &r.notices {
+                eprintln!("firebreak: warning: {n}");
+            }
+            (r.summary.id, r.journal)
+        }
     };
-    for n in &r.notices {
-        eprintln!("firebreak: warning: {n}");
-    }
-    let mut journal = r.journal;
     let actor = wiring::responder_or_unnamed(setup.config);
     let entry = journal.append(Utc::now(), &actor, Event::Note { text })?;
-    println!(
-        "noted on incident {} (entry {}, by {actor})",
-        r.summary.id, entry.seq
-    );
+    println!("noted on incident {id} (entry {}, by {actor})", entry.seq);
     Ok(ExitCode::SUCCESS)
 }

@@ -343,6 +343,18 @@ fn headless_note_and_flag_flip_land_on_the_open_incident() {
         .args(["flag", "off", "new-checkout-flow"])
         .assert()
         .success();
+    fb(dir.path())
+        .args(["note", "--incident", "inc-nope", "hello"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("no incident 'inc-nope'"))
+        .stderr(predicate::str::contains("known: inc-open"));
+    fb(dir.path())
+        .env("USER", "bob")
+        .args(["note", "--incident", "inc-open", "by", "id"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("noted on incident inc-open"));
     let replay = firebreak::timeline::journal::read(&path).unwrap();
     assert!(replay.chain_ok(), "{:?}", replay.problems);
     let events: Vec<(&str, &Event)> = replay
