@@ -1474,3 +1474,43 @@ async fn p_on_an_alert_lets_the_responder_choose_among_the_suggested_playbooks()
     };
     assert_eq!(form.playbook, "rollback");
 }
+
+#[tokio::test]
+async fn leaving_a_run_view_selects_the_run_just_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    // From the alert: Enter (details), p, the second suggestion, Enter.
+    d.keys("1");
+    let pos = d
+        .state
+        .alerts
+        .list
+        .view
+        .iter()
+        .position(|i| d.state.alerts.items[*i].name() == "HighErrorRate")
+        .unwrap();
+    d.state.alerts.list.selected = pos;
+    d.send(code(KeyCode::Enter));
+    d.keys("p");
+    d.keys("2");
+    d.send(code(KeyCode::Enter));
+    let run_id = d
+        .state
+        .playbooks
+        .open
+        .clone()
+        .expect("the run view is open");
+    // Esc, away and back, Enter: the run just left, not a new form.
+    d.send(code(KeyCode::Esc));
+    assert_eq!(d.state.playbooks.open, None);
+    let row = d.state.playbooks.selected_row();
+    let Some(firebreak::state::playbooks::Row::Run(i)) = row else {
+        panic!("the cursor is on {row:?}, not the run just left")
+    };
+    assert_eq!(d.state.playbooks.runs[i].id, run_id);
+    d.keys("5");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.mode, Mode::Normal, "no input form opened");
+    assert_eq!(d.state.playbooks.open.as_deref(), Some(run_id.as_str()));
+}

@@ -306,6 +306,22 @@ impl Playbooks {
         self.shown = rows;
     }
 
+    /// Put the list's cursor on a run's row (when the filter shows it).
+    pub fn select_run(&mut self, id: &str) {
+        let Some(ri) = self.run_index(id) else {
+            return;
+        };
+        let rows = self.rows();
+        if let Some(at) = rows
+            .iter()
+            .position(|r| *r == Row::Run(ri))
+            .and_then(|p| self.list.view.iter().position(|i| *i == p))
+        {
+            self.list.selected = at;
+            self.list.follow = false;
+        }
+    }
+
     pub fn selected_row(&self) -> Option<Row> {
         let rows = self.rows();
         self.list
