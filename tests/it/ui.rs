@@ -565,3 +565,131 @@ fn palette_descriptions_are_shown_whole_at_80x24() {
     );
     assert!(text.contains("box, so it wraps"), "{text}");
 }
+
+/// The timeline pane's inner rows (text between its borders).
+fn timeline_rows(term: &Terminal<TestBackend>) -> Vec<String> {
+    let (x0, y0) = find(term, "3 Timeline").expect("timeline pane on screen");
+    let buf = term.backend().buffer();
+    let left = x0 - 2;
+    let right = (left + 1..buf.area.width)
+        .find(|x| matches!(buf[(*x, y0 + 1)].symbol(), "│" | "┃"))
+        .unwrap();
+    (y0 + 1..buf.area.height)
+        .take_while(|y| !matches!(buf[(left, *y)].symbol(), "╰" | "┗"))
+        .map(|y| (left + 1..right).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// Is row `y` of the screen drawn in the selection style at column `x`?
+fn selected_at(term: &Terminal<TestBackend>, x: u16, y: u16) -> bool {
+    let sel = Theme::default_theme().selection;
+    let c = &term.backend().buffer()[(x, y)];
+    sel.bg.is_none_or(|bg| c.bg == bg) && c.modifier.contains(sel.add_modifier)
+}
+
+/// Record a note from alice.
+fn note(d: &mut Driver, text: &str) {
+    d.run(vec![firebreak::state::Effect::Record {
+        actor: "alice".into(),
+        event: firebreak::domain::Event::Note { text: text.into() },
+        then: Vec::new(),
+    }]);
+}
+
+const LONG: &str = "Previous incident INC-20261127-1 was resolved 3m ago: its journal, \
+    timeline and postmortem draft are in /tmp/firebreak/data/incidents, \
+    read them before you start again";
+
+#[test]
+fn the_timeline_top_shows_the_selected_entry_from_its_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.keys("3g");
+    let term = render(&d.state, 80, 24, d.now);
+    let rows = timeline_rows(&term);
+    assert!(
+        rows[0].contains("14:00:00Z") && rows[0].contains("Incident declared:"),
+        "{}",
+        term.backend()
+    );
+    let (x, y) = find(&term, "Incident declared:").unwrap();
+    assert!(selected_at(&term, x, y), "{}", term.backend());
+    // A long entry, selected: whole on screen, from its first line.
+    note(&mut d, LONG);
+    note(&mut d, "short");
+    d.keys("G");
+    d.keys("k");
+    let term = render(&d.state, 80, 24, d.now);
+    let (x, y) = find(&term, "alice: Note: Previous incident")
+        .unwrap_or_else(|| panic!("{}", term.backend()));
+    assert!(selected_at(&term, x, y), "{}", term.backend());
+    assert!(find(&term, "read them before you start again").is_some());
+    // With a notice of three rows (and fewer rows) the pane shrinks; the
+    // selected first entry still starts on the pane's first row.
+    d.keys("g");
+    let why = "deploy API answered 503 Service Unavailable from deploy.internal; nothing was changed, try again in a minute or roll back by hand with the deploy tool";
+    d.send(Msg::RollbackDone(Err(why.into())));
+    for h in [24, 22, 21] {
+        let term = render(&d.state, 80, h, d.now);
+        let rows = timeline_rows(&term);
+        assert!(rows[0].contains("Incident declared:"), "{}", term.backend());
+    }
+}
+
+#[test]
+fn a_timeline_entry_taller_than_the_pane_shows_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    note(&mut d, &format!("{LONG} {LONG}"));
+    d.keys("3");
+    let term = render(&d.state, 80, 24, d.now);
+    let rows = timeline_rows(&term);
+    assert!(
+        rows[0].contains("alice: Note: Previous incident"),
+        "{}",
+        term.backend()
+    );
+    assert!(rows.iter().all(|r| !r.trim().is_empty()));
+}
+
+#[test]
+fn following_the_newest_entry_fills_the_timeline_from_the_bottom() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    note(&mut d, LONG);
+    d.run(vec![firebreak::state::Effect::Record {
+        actor: "alice".into(),
+        event: firebreak::domain::Event::AlertSilenced {
+            fingerprint: "disk".into(),
+            name: "DiskSpaceLow".into(),
+            silenced_by: vec!["s1".into()],
+            comment: "unrelated to checkout: the indexer disk is slowly filling (alice)".into(),
+        },
+        then: Vec::new(),
+    }]);
+    for keys in ["", "3G"] {
+        d.keys(keys);
+        let term = render(&d.state, 80, 24, d.now);
+        let rows = timeline_rows(&term);
+        // No blank rows: the long note above is partly shown, the newest
+        // entry ends on the last row.
+        assert!(
+            rows.iter().all(|r| !r.trim().is_empty()),
+            "{keys:?}\n{}",
+            term.backend()
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("read them before you start")),
+            "{}",
+            term.backend()
+        );
+        let last = rows.iter().rposition(|r| r.contains("alice:")).unwrap();
+        assert!(rows[last].contains("Alert silenced:"), "{}", term.backend());
+        assert!(
+            rows.last().unwrap().contains("slowly filling"),
+            "{}",
+            term.backend()
+        );
+    }
+}
