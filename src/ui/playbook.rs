@@ -15,6 +15,7 @@ use ratatui::Frame;
 
 use super::{age, centered, clip, offset_for, pane_block};
 use crate::action::Action;
+use crate::config::keymap::Layer;
 use crate::config::theme::Theme;
 use crate::playbook::model::InputType;
 use crate::sources::Alert;
@@ -220,22 +221,32 @@ pub fn draw_run(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now
             theme.ok,
         ),
     ]);
-    let hint = |a: Action, label: &str| -> Vec<Span<'static>> {
-        match state.keymap.hint(a) {
-            Some(k) => vec![
-                Span::styled(format!(" {k}"), theme.accent),
-                Span::styled(format!(" {label} "), theme.muted),
-            ],
-            None => Vec::new(),
-        }
-    };
+    // The run view's keys on its bottom border, whole hints only.
+    let room = (area.width as usize).saturating_sub(3);
+    let mut used = 0;
     let mut bottom = Vec::new();
-    bottom.extend(hint(Action::Select, "run/confirm"));
-    bottom.extend(hint(Action::FailStep, "failed"));
-    bottom.extend(hint(Action::SkipStep, "skip"));
-    bottom.extend(hint(Action::RerunStep, "re-run"));
-    bottom.extend(hint(Action::PageUp, "output"));
-    bottom.extend(hint(Action::Back, "back"));
+    for (a, label) in [
+        (Action::Select, crate::state::playbooks::RUN_SELECT),
+        (Action::FailStep, "failed"),
+        (Action::SkipStep, "skip"),
+        (Action::RerunStep, "re-run"),
+        (Action::PageUp, "output"),
+        (Action::Back, "back"),
+    ] {
+        let Some(k) = state.keymap.hint_in(Layer::PlaybookRun, a) else {
+            continue;
+        };
+        let w = unicode_width::UnicodeWidthStr::width(format!(" {k} {label}").as_str());
+        if used + w > room {
+            continue;
+        }
+        used += w;
+        bottom.push(Span::styled(format!(" {k}"), theme.accent));
+        bottom.push(Span::styled(format!(" {label}"), theme.muted));
+    }
+    if !bottom.is_empty() {
+        bottom.push(Span::raw(" "));
+    }
     let block = pane_block(state, Pane::Playbooks, title, theme).title_bottom(Line::from(bottom));
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -693,3 +693,67 @@ fn following_the_newest_entry_fills_the_timeline_from_the_bottom() {
         );
     }
 }
+
+/// The footer's rows as one line of words.
+fn footer(term: &Terminal<TestBackend>) -> String {
+    let rows = rows(term);
+    let n = rows.len();
+    rows[n - 2..]
+        .iter()
+        .filter(|r| !r.contains('─') && !r.contains('━'))
+        .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn footer_hints_say_what_the_key_does_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.state
+        .playbooks
+        .load(firebreak::playbook::loader::builtin());
+    let now = d.now;
+    let foot = |d: &Driver| footer(&render(&d.state, 80, 24, now));
+    // Alert details: esc closes them.
+    d.keys("1");
+    d.send(code(KeyCode::Enter));
+    let f = foot(&d);
+    assert!(f.contains("esc close"), "{f}");
+    d.send(code(KeyCode::Esc));
+    // The palette: the arrows move (as its box and the README say).
+    d.keys(":");
+    let f = foot(&d);
+    assert!(f.contains("↓ down") && f.contains("↑ up"), "{f}");
+    assert!(!f.contains("ctrl-j") && !f.contains("ctrl-k"), "{f}");
+    assert!(f.contains("esc close"), "{f}");
+    d.send(code(KeyCode::Esc));
+    // The playbooks list: Enter starts the selected playbook.
+    d.keys("5");
+    let f = foot(&d);
+    assert!(f.contains("enter start"), "{f}");
+    assert!(!f.contains("details"), "{f}");
+    // Started, the run view: Enter carries out the step, as its border says.
+    d.send(code(KeyCode::Enter));
+    if let firebreak::state::Mode::PlaybookForm(_) = d.state.mode {
+        d.send(code(KeyCode::Enter));
+    }
+    assert!(d.state.playbooks.open.is_some(), "{:?}", d.state.mode);
+    d.now += Duration::seconds(30); // the notice is gone
+    let term = render(&d.state, 80, 24, d.now);
+    let f = footer(&term);
+    assert!(f.contains("enter run/confirm"), "{f}");
+    assert!(!f.contains("details"), "{f}");
+    // The border names every step key of the run view's layer.
+    let border = rows(&term)
+        .into_iter()
+        .find(|r| r.contains("run/confirm") && r.contains('━'))
+        .unwrap_or_else(|| panic!("{}", term.backend()));
+    for k in ["F failed", "ctrl-s skip", "ctrl-r re-run", "esc back"] {
+        assert!(border.contains(k), "{k}: {border}");
+    }
+    // Back in the list, on the run: Enter opens it.
+    d.send(code(KeyCode::Esc));
+    let f = footer(&render(&d.state, 80, 24, d.now));
+    assert!(f.contains("enter open"), "{f}");
+}

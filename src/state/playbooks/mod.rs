@@ -21,7 +21,9 @@ pub use update::{
     confirmed, not_recorded, on_form_key, on_msg, on_tick, open_from_palette, start_playbook,
     start_suggested, start_without_form, Form,
 };
-pub(crate) use update::{hints, on_action, run_view_shown, start_from_palette};
+pub(crate) use update::{
+    hint_label, hints, on_action, run_view_shown, start_from_palette, RUN_SELECT,
+};
 
 use super::lists::ListView;
 use super::State;
