@@ -757,3 +757,64 @@ fn footer_hints_say_what_the_key_does_there() {
     let f = footer(&render(&d.state, 80, 24, d.now));
     assert!(f.contains("enter open"), "{f}");
 }
+
+#[test]
+fn acked_and_silenced_alerts_are_marked_in_their_row() {
+    use firebreak::sources::silence::{ack_comment, Silence, SilenceState};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut state, now) = scene(dir.path());
+    let w = World::new(Scenario::builtin().unwrap(), t("2026-11-27T14:00:00Z"));
+    let silence = |id: &str, comment: String| Silence {
+        id: id.into(),
+        matchers: Vec::new(),
+        starts_at: now,
+        ends_at: now + Duration::minutes(15),
+        updated_at: None,
+        created_by: "alice".into(),
+        comment,
+        state: SilenceState::Active,
+        source: "demo".into(),
+    };
+    firebreak::state::update(
+        &mut state,
+        Msg::Silences(polled(
+            Ok(vec![
+                silence("s-ack", ack_comment("alice", None)),
+                silence("s-2h", "unrelated to checkout".into()),
+            ]),
+            now,
+        )),
+        now,
+    );
+    let mut alerts = w.alerts(now);
+    for a in &mut alerts {
+        let by = match a.name() {
+            "HighErrorRate" => "s-ack",
+            "DiskSpaceLow" => "s-2h",
+            _ => continue,
+        };
+        a.state = firebreak::sources::AlertState::Suppressed;
+        a.detail.silenced_by = vec![by.into()];
+    }
+    firebreak::state::update(&mut state, Msg::Alerts(polled(Ok(alerts), now)), now);
+    for (w, h) in [(80, 24), (120, 40)] {
+        for theme in [Theme::default_theme(), Theme::no_color()] {
+            let term = draw_with(&state, &theme, w, h, now);
+            let row = |name: &str| {
+                rows(&term)
+                    .into_iter()
+                    .find(|r| r.contains(name))
+                    .unwrap_or_else(|| panic!("{name}\n{}", term.backend()))
+            };
+            let acked = row("HighErrorRate");
+            assert!(acked.contains(" ACK "), "{w}x{h}: {acked}");
+            let silenced = row("DiskSpaceLow");
+            assert!(silenced.contains(" SIL "), "{w}x{h}: {silenced}");
+            let firing = row("LatencyHigh");
+            assert!(
+                !firing.contains(" ACK ") && !firing.contains(" SIL "),
+                "{w}x{h}: {firing}"
+            );
+        }
+    }
+}
