@@ -818,3 +818,42 @@ fn acked_and_silenced_alerts_are_marked_in_their_row() {
         }
     }
 }
+
+#[test]
+fn at_80x24_a_running_hypothesis_keeps_the_title_and_the_time_box_banner_wraps() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.keys("h");
+    d.keys("the v2.14.0 deploy broke checkout");
+    d.send(code(KeyCode::Enter));
+    d.keys("roll back v2.14.0");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    d.now += Duration::seconds(30);
+    d.send(Msg::Tick);
+    let term = render(&d.state, 80, 24, d.now);
+    let text = term.backend().to_string();
+    assert!(
+        text.contains("Checkout errors after v2.14.0 deploy"),
+        "{text}"
+    );
+    assert!(text.contains("H1 ") && text.contains("left"), "{text}");
+    // Spent: the banner says all of it, on the rows it needs.
+    d.now += Duration::minutes(15);
+    d.send(Msg::Tick);
+    let term = render(&d.state, 80, 24, d.now);
+    let text = term.backend().to_string();
+    assert!(
+        text.contains("Checkout errors after v2.14.0 deploy"),
+        "{text}"
+    );
+    assert!(text.contains("OVER by"), "{text}");
+    let words = rows(&term)[..6].join(" ");
+    let words: Vec<&str> = words.split_whitespace().collect();
+    assert!(
+        words
+            .join(" ")
+            .contains("or extend once with a reason. H1: the v2.14.0 deploy broke checkout"),
+        "{text}"
+    );
+}
