@@ -857,3 +857,61 @@ fn at_80x24_a_running_hypothesis_keeps_the_title_and_the_time_box_banner_wraps()
         "{text}"
     );
 }
+
+#[test]
+fn alert_details_name_every_key_and_scroll_no_further_than_their_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.send(Msg::Resize(80, 24));
+    d.keys("1");
+    d.send(code(KeyCode::Enter));
+    let term = render(&d.state, 80, 24, d.now);
+    // The keys are on the box's borders, each whole.
+    let borders: String = rows(&term)
+        .into_iter()
+        .filter(|r| r.contains('╔') || r.contains('╚'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for k in [
+        "o open runbook",
+        "y copy link",
+        "O/Y generator URL",
+        "p playbook",
+        "a ack ",
+        "z silence",
+        "esc close",
+    ] {
+        assert!(borders.contains(k), "{k}\n{}", term.backend());
+    }
+    // G: the last row of the text sits on the box's last row (on a
+    // screen too short for all of it).
+    d.send(Msg::Resize(80, 20));
+    d.keys("G");
+    let at_end = render(&d.state, 80, 20, d.now);
+    let rows_end = rows(&at_end);
+    let bottom = rows_end
+        .iter()
+        .rposition(|r| r.contains('╚'))
+        .unwrap_or_else(|| panic!("{}", at_end.backend()));
+    let inside = |r: &str| {
+        let cells: Vec<char> = r.chars().collect();
+        let l = cells.iter().position(|c| *c == '║').unwrap();
+        let rr = cells.iter().rposition(|c| *c == '║').unwrap();
+        cells[l + 1..rr].iter().collect::<String>()
+    };
+    assert!(
+        !inside(&rows_end[bottom - 1]).trim().is_empty(),
+        "blank rows at the end\n{}",
+        at_end.backend()
+    );
+    // j past the end changes nothing; one k moves at once.
+    assert!(find(&at_end, "summary").is_some(), "{}", at_end.backend());
+    d.keys("jjj");
+    assert_eq!(rows(&render(&d.state, 80, 20, d.now)), rows_end);
+    d.keys("k");
+    assert_ne!(
+        rows(&render(&d.state, 80, 20, d.now)),
+        rows_end,
+        "k after the end moves"
+    );
+}
