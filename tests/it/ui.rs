@@ -427,11 +427,11 @@ fn narrow_charts_have_a_time_axis_and_action_markers() {
         .into_iter()
         .find(|r| r.contains("-15m"))
         .unwrap_or_else(|| panic!("no time axis\n{}", term.backend()));
-    assert!(axis.contains("now▲│"), "{axis}\n{}", term.backend());
+    assert!(axis.contains("now ▲│"), "{axis}\n{}", term.backend());
     // Label and sparkline on one row: the marker still shows.
     let term = render(&d.state, 60, 18, now);
     assert!(
-        rows(&term).iter().any(|r| r.contains("now▲│")),
+        rows(&term).iter().any(|r| r.contains("now ▲│")),
         "{}",
         term.backend()
     );
