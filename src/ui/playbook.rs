@@ -344,7 +344,14 @@ fn draw_step_detail(
         status.push_str(&format!(" · attempt {}", s.attempts));
     }
     if let Some(v) = s.last_value.filter(|_| s.status == StepStatus::Running) {
-        status.push_str(&format!(" · now {v:.2}"));
+        // In the panel's unit, as the metrics pane shows it.
+        let unit = def
+            .and_then(|d| match &d.kind {
+                crate::playbook::model::StepKind::Query(q) => q.panel.as_deref(),
+                _ => None,
+            })
+            .map_or("", |p| state.panel_unit(p));
+        status.push_str(&format!(" · now {v:.2}{unit}"));
     }
     head.push(Line::from(Span::styled(status, style)));
     if !s.detail.is_empty() {

@@ -316,10 +316,10 @@ fn request(state: &mut State, ri: usize, si: usize, now: DateTime<Utc>) -> Vec<E
         }
         (StepKind::Wait { .. }, None) => begin_timer(state, ri, si, "waiting".into(), now),
         (StepKind::Query(q), None) if q.panel.is_some() => {
+            let panel = q.panel.clone().unwrap_or_default();
             let detail = format!(
-                "polling {} until {}",
-                q.panel.clone().unwrap_or_default(),
-                q.expect.describe()
+                "polling {panel} until {}",
+                q.expect.describe_in(state.panel_unit(&panel))
             );
             begin_timer(state, ri, si, detail, now)
         }
