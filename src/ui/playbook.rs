@@ -461,18 +461,13 @@ fn boxed<'a>(title: String, theme: &Theme) -> Block<'a> {
 /// The input form before a run.
 pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: &Theme) {
     let pb = state.playbooks.get(&form.playbook);
-    let h = (form.fields.len() as u16) * 2 + 7;
-    let r = centered(area, 90, h);
-    frame.render_widget(Clear, r);
+    // Descriptions wrap (the box grows to hold them) rather than being cut.
+    let width = usize::from(centered(area, 90, 1).width.saturating_sub(2)).max(12);
     let mut lines = Vec::new();
     if let Some(p) = pb {
-        lines.push(Line::from(Span::styled(
-            clip(
-                p.description.lines().next().unwrap_or(""),
-                r.width as usize - 4,
-            ),
-            theme.muted,
-        )));
+        for l in super::timeline::wrap(p.description.lines().next().unwrap_or(""), width) {
+            lines.push(Line::from(Span::styled(l, theme.muted)));
+        }
     }
     if let Some(a) = &form.alert {
         lines.push(Line::from(Span::styled(
@@ -515,10 +510,9 @@ pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, them
             if let Some(l) = &i.from_label {
                 d = format!("{d} (label {l})");
             }
-            lines.push(Line::from(Span::styled(
-                format!("    {}", clip(&d, r.width as usize - 8)),
-                theme.muted,
-            )));
+            for l in super::timeline::wrap(&d, width.saturating_sub(4)) {
+                lines.push(Line::from(Span::styled(format!("    {l}"), theme.muted)));
+            }
         }
     }
     lines.push(Line::default());
@@ -532,6 +526,8 @@ pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, them
     let title = pb.map_or(form.playbook.clone(), |p| {
         format!("Playbook {}: {}", p.name, p.title)
     });
+    let r = centered(area, 90, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed(title, theme)), r);
 }
 

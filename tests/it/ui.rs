@@ -915,3 +915,40 @@ fn alert_details_name_every_key_and_scroll_no_further_than_their_end() {
         "k after the end moves"
     );
 }
+
+#[test]
+fn at_80x24_the_playbook_form_wraps_its_descriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.state
+        .playbooks
+        .load(firebreak::playbook::loader::builtin());
+    d.keys(":");
+    d.keys("feature-flag-kill");
+    d.send(code(KeyCode::Enter));
+    assert!(
+        matches!(d.state.mode, firebreak::state::Mode::PlaybookForm(_)),
+        "{:?}",
+        d.state.mode
+    );
+    let pb = d.state.playbooks.get("feature-flag-kill").unwrap().clone();
+    let term = render(&d.state, 80, 24, d.now);
+    let text: String = rows(&term)
+        .iter()
+        .map(|r| r.replace(['║', '│', '┃'], " "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let first = pb.description.lines().next().unwrap();
+    let first = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains(&first), "{first}\n{}", term.backend());
+    for i in &pb.inputs {
+        let want = i
+            .description
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(words.contains(&want), "{want}\n{}", term.backend());
+    }
+    assert!(!text.contains('…'), "{}", term.backend());
+}
