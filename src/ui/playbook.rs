@@ -12,6 +12,7 @@ use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap,
 };
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{age, centered, clip, offset_for, pane_block};
 use crate::action::Action;
@@ -253,16 +254,48 @@ pub fn draw_run(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now
     if inner.height == 0 || inner.width < 10 {
         return;
     }
+    // The steps get the width of their longest title (mark, number, ⚠,
+    // title, a running step's clock) while the detail keeps 34 columns;
+    // at least 42% either way.
+    let longest = run
+        .steps
+        .iter()
+        .map(|s| s.title.width() + 12)
+        .max()
+        .unwrap_or(0) as u16;
+    let least = inner.width * 42 / 100;
+    let left_w = longest.min(inner.width.saturating_sub(34)).max(least);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(inner);
+        Layout::horizontal([Constraint::Length(left_w), Constraint::Min(0)]).areas(inner);
     draw_steps(frame, left, run, theme, now);
     draw_step_detail(frame, right, state, run, theme, now);
 }
 
 fn draw_steps(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme, now: DateTime<Utc>) {
     let height = area.height as usize;
-    let offset = offset_for(run.selected, height);
     let w = area.width as usize;
+    // Titles that do not fit wrap onto rows of their own when the pane
+    // has the rows for all of them; else they are cut.
+    let title_room = |i: usize| {
+        let confirm = run
+            .def
+            .as_ref()
+            .and_then(|d| d.steps.get(i))
+            .is_some_and(|st| st.needs_confirmation());
+        w.saturating_sub(5 + if confirm { 2 } else { 0 } + 6)
+    };
+    let wrapped: Vec<usize> = run
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| super::timeline::wrap(&s.title, title_room(i).max(8)).len())
+        .collect();
+    let wrap = wrapped.iter().sum::<usize>() <= height;
+    let offset = if wrap {
+        0
+    } else {
+        offset_for(run.selected, height)
+    };
     let items: Vec<ListItem> = run
         .steps
         .iter()
@@ -288,6 +321,27 @@ fn draw_steps(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme, now: Date
                 StepStatus::Failed => theme.critical,
                 _ => theme.base,
             };
+            if wrap && s.title.width() > title_w {
+                let indent = 2 + num.len() + warn.chars().count();
+                let mut lines = Vec::new();
+                for (k, l) in super::timeline::wrap(&s.title, title_room(i).max(8))
+                    .into_iter()
+                    .enumerate()
+                {
+                    lines.push(Line::from(if k == 0 {
+                        vec![
+                            Span::styled(format!("{mark} "), style),
+                            Span::styled(num.clone(), theme.muted),
+                            Span::styled(warn, theme.warning),
+                            Span::styled(l, title_style),
+                            Span::styled(elapsed.clone(), theme.warning),
+                        ]
+                    } else {
+                        vec![Span::raw(" ".repeat(indent)), Span::styled(l, title_style)]
+                    }));
+                }
+                return ListItem::new(lines);
+            }
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{mark} "), style),
                 Span::styled(num, theme.muted),

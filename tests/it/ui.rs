@@ -952,3 +952,51 @@ fn at_80x24_the_playbook_form_wraps_its_descriptions() {
     }
     assert!(!text.contains('…'), "{}", term.backend());
 }
+
+#[test]
+fn run_step_titles_get_the_width_or_the_rows_they_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.state
+        .playbooks
+        .load(firebreak::playbook::loader::builtin());
+    for (name, (w, h)) in [
+        ("feature-flag-kill", (80, 24)),
+        ("rollback", (80, 24)),
+        ("rollback", (120, 40)),
+    ] {
+        d.keys(":");
+        d.keys(name);
+        d.send(code(KeyCode::Enter));
+        d.send(code(KeyCode::Enter));
+        let run = d.state.playbooks.open_run().expect("run view").clone();
+        let term = render(&d.state, w, h, d.now);
+        let words = rows(&term)
+            .iter()
+            .map(|r| r.replace(['║', '│', '┃'], " "))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let titles: Vec<String> = if (name, w) == ("rollback", 80) {
+            // Nine of its steps on nine rows: the longest title is still
+            // cut, those before it are whole.
+            vec![
+                "Capture the current revision (kubectl)".into(),
+                "Roll back (firebreak release control)".into(),
+                "Wait for the rollout (kubectl)".into(),
+            ]
+        } else {
+            run.steps.iter().map(|s| s.title.clone()).collect()
+        };
+        for t in titles {
+            assert!(
+                words.contains(&t),
+                "{name} {w}x{h}: {t}\n{}",
+                term.backend()
+            );
+        }
+        d.send(code(KeyCode::Esc));
+    }
+}
