@@ -349,7 +349,8 @@ impl Keymap {
         while let Some(l) = at {
             let keys = self.keys_in(l, action);
             // Cancel and accept read best as esc and enter; otherwise
-            // prefer a single printable key over ctrl combos and named keys.
+            // prefer a single printable key, then an arrow, over ctrl
+            // combos and other named keys.
             let conventional = match action {
                 Action::Cancel => keys.iter().find(|k| *k == "esc"),
                 Action::Submit => keys.iter().find(|k| *k == "enter"),
@@ -357,6 +358,10 @@ impl Keymap {
             };
             if let Some(k) = conventional
                 .or_else(|| keys.iter().find(|k| k.chars().count() == 1))
+                .or_else(|| {
+                    keys.iter()
+                        .find(|k| matches!(k.as_str(), "up" | "down" | "left" | "right"))
+                })
                 .or(keys.first())
             {
                 return Some(k.clone());

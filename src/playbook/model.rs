@@ -578,9 +578,14 @@ impl Expect {
     }
 
     pub fn describe(self) -> String {
+        self.describe_in("")
+    }
+
+    /// `below 1%`: the threshold in the panel's unit.
+    pub fn describe_in(self, unit: &str) -> String {
         match self {
-            Expect::Below(x) => format!("below {x}"),
-            Expect::Above(x) => format!("above {x}"),
+            Expect::Below(x) => format!("below {x}{unit}"),
+            Expect::Above(x) => format!("above {x}{unit}"),
         }
     }
 }

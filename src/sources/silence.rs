@@ -151,6 +151,11 @@ pub fn ack_comment(author: &str, note: Option<&str>) -> String {
     }
 }
 
+/// Was this comment written by [`ack_comment`]?
+pub fn is_ack_comment(comment: &str) -> bool {
+    comment.starts_with("ACK by ")
+}
+
 /// Parse a duration like `90s`, `15m`, `2h`, `1d`, `1h30m`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();

@@ -498,8 +498,35 @@ pub(crate) fn run_command(
 }
 
 /// Footer hints: the keymap layer of the current mode and the actions to
-/// show, the focused feature's first, then the screen's own.
-pub fn hints(state: &State) -> (Option<Layer>, Vec<Action>) {
+/// show, the focused feature's first, then the screen's own, each with
+/// what its key does there (an action's footer label, unless the mode or
+/// the feature says better: esc closes the alert details, Enter starts
+/// the selected playbook).
+pub fn hints(state: &State) -> (Option<Layer>, Vec<(Action, &'static str)>) {
+    let (layer, actions) = hint_actions(state);
+    let labelled = actions
+        .into_iter()
+        .map(|a| (a, hint_label(state, a)))
+        .collect();
+    (layer, labelled)
+}
+
+/// What `action`'s key does in the current mode, for the footer.
+fn hint_label(state: &State, action: Action) -> &'static str {
+    use super::{Mode, Pane};
+    match (&state.mode, action) {
+        (Mode::AlertDetail { .. } | Mode::Help { .. } | Mode::Palette(_), Action::Cancel) => {
+            "close"
+        }
+        (Mode::Palette(_), Action::Submit) => "run",
+        (Mode::Normal, _) if state.focus == Pane::Playbooks => {
+            playbooks::hint_label(state, action).unwrap_or(action.short())
+        }
+        _ => action.short(),
+    }
+}
+
+fn hint_actions(state: &State) -> (Option<Layer>, Vec<Action>) {
     use super::{Mode, Pane};
     let layer = layer_of(state);
     let mut out = match (&state.mode, state.focus) {

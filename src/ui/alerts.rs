@@ -174,13 +174,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 sev_style = theme.muted;
                 text_style = theme.muted;
             }
+            // Acked or silenced: marked in words, so that it shows without
+            // colour too.
             let state_txt = match (a.state, stale) {
                 (_, true) => "stale",
                 (AlertState::Active, _) => "",
                 (AlertState::Suppressed, _) => match a.state_label() {
-                    "silenced" => "silen",
-                    "inhibited" => "inhib",
-                    _ => "muted",
+                    "silenced" if acked(state, a) => "ACK",
+                    "silenced" => "SIL",
+                    "inhibited" => "INH",
+                    "muted" => "MUT",
+                    _ => "SUP",
                 },
                 (AlertState::Unprocessed, _) => "new",
             };
@@ -207,8 +211,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     } else {
         0
     };
+    // The state column: on a narrow pane only for alerts that are
+    // suppressed or new (the banner already says when all are stale).
     let state_w = if wide && rows.iter().any(|r| !r.state.is_empty()) {
         5
+    } else if rows
+        .iter()
+        .any(|r| !r.state.is_empty() && r.state != "stale")
+    {
+        3
     } else {
         0
     };
@@ -276,7 +287,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             first.push(Span::styled(pad(&r.service, service_w + 1), r.text_style));
             first.push(Span::styled(pad(&r.age, age_w + 1), theme.muted));
             if state_w > 0 {
-                first.push(Span::styled(pad(r.state, state_w + 1), theme.muted));
+                let st = if r.state.width() > state_w {
+                    ""
+                } else {
+                    r.state
+                };
+                first.push(Span::styled(pad(st, state_w + 1), theme.muted));
             }
             if lines_below == 0 || r.summary.width() <= summary_w {
                 first.push(Span::styled(clip(&r.summary, summary_w), r.text_style));
@@ -305,6 +321,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     });
     let mut ls = ListState::default().with_selected(Some(state.alerts.list.selected - offset));
     frame.render_stateful_widget(list, body, &mut ls);
+}
+
+/// Is every silence on this alert an ack (a short silence with
+/// firebreak's ack comment)?
+fn acked(state: &State, a: &crate::sources::Alert) -> bool {
+    let by = crate::state::silences::silencing(state, a);
+    !by.is_empty()
+        && by
+            .iter()
+            .all(|s| crate::sources::silence::is_ack_comment(&s.comment))
 }
 
 /// One alert as the pane shows it.

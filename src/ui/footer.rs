@@ -52,14 +52,14 @@ pub fn lines(
     let rows = HINT_ROWS.min(max_rows);
     let mut out: Vec<Vec<Span<'static>>> = vec![Vec::new()];
     let mut used = 0;
-    for a in actions {
+    for (a, label) in actions {
         let key = match layer {
             Some(l) => state.keymap.hint_in(l, a),
             None => None,
         };
         let Some(k) = key else { continue };
-        let key = format!(" {k}");
-        let label = format!(" {}", a.short());
+        let key = format!(" {}", arrow(&k));
+        let label = format!(" {label}");
         let w = unicode_width::UnicodeWidthStr::width(format!("{key}{label}").as_str());
         if used + w > width {
             if out.len() == rows {
@@ -75,6 +75,17 @@ pub fn lines(
         }
     }
     out.into_iter().map(Line::from).collect()
+}
+
+/// Arrow keys as arrows (`down down` reads as a stutter).
+fn arrow(key: &str) -> &str {
+    match key {
+        "up" => "↑",
+        "down" => "↓",
+        "left" => "←",
+        "right" => "→",
+        k => k,
+    }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {

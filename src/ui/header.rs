@@ -13,7 +13,16 @@ use crate::domain::incident::{fmt_duration, Severity, Status};
 use crate::state::health::{Freshness, Health};
 use crate::state::State;
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
+/// The header's rows at `width` columns: the incident line, the health
+/// line, and the mode / time-box slot and the row it goes in.
+struct Plan<'a> {
+    top: Vec<Span<'a>>,
+    second: Vec<Span<'a>>,
+    slot: Line<'a>,
+    slot_row: Option<u16>,
+}
+
+fn plan<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, area_width: u16) -> Plan<'a> {
     let mut top: Vec<Span> = Vec::new();
     if state.settings.demo {
         top.push(Span::styled(
@@ -69,7 +78,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
                 theme.accent,
             ));
             // Narrow terminals keep the clock and the title, not the gloss.
-            if area.width >= 110 {
+            if area_width >= 110 {
                 use crate::domain::incident::MeasuredFrom;
                 match (inc.impact_started, inc.measured_from().1) {
                     (Some(at), _) if at.date_naive() == now.date_naive() => top.push(Span::styled(
@@ -122,18 +131,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         base.push(Span::raw("  "));
     }
     // The mode / time-box slot, right-aligned on the first line.
-    let mut slot = mode_slot(state, theme, now, area.width < 110);
+    let mut slot = mode_slot(state, theme, now, area_width < 110);
     if !slot.spans.is_empty() {
         slot.spans.insert(0, Span::styled("│", theme.muted));
     }
-    let width = area.width as usize;
+    let width = area_width as usize;
     let slot_w = slot.width();
-    frame.render_widget(Paragraph::new("").style(theme.header), area);
     let top_w: usize = top.iter().map(Span::width).sum();
     // The second line: health, team, who holds which role, the journal.
     // Narrow, the journal says less and the roles give way to the
     // commander (`IC alice +2`); the slot keeps its room if it goes here.
-    let slot_here = slot_w > 0 && width > slot_w + 20 && top_w + slot_w > width && area.height > 1;
+    let slot_here = slot_w > 0 && width > slot_w + 20 && top_w + slot_w > width;
     let room = if slot_here { width - slot_w - 1 } else { width };
     let forms = roles_forms(state);
     let mut candidates: Vec<(Option<&String>, bool)> = Vec::new();
@@ -171,20 +179,50 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         .or_else(|| fallback.map(build))
         .unwrap_or_default();
     // The slot goes beside the title when both fit, else at the end of the
-    // health line when it fits there, else beside the title, which is then
-    // clipped (the slot keeps its place).
+    // health line when it fits there, else on a third row of its own (the
+    // title keeps the width).
     let second_w = width_of(&second);
     let slot_row = if slot_w == 0 || width <= slot_w + 20 {
         None
     } else if top_w + slot_w <= width {
         Some(0)
-    } else if area.height > 1 && second_w + 1 + slot_w <= width {
+    } else if second_w + 1 + slot_w <= width {
         Some(1)
     } else {
-        Some(0)
+        Some(2)
     };
+    Plan {
+        top,
+        second,
+        slot,
+        slot_row,
+    }
+}
+
+/// Rows the header takes at `width` columns: two, or three when the
+/// time-box slot fits beside neither the title nor the health line.
+pub fn height(state: &State, theme: &Theme, now: DateTime<Utc>, width: u16) -> u16 {
+    match plan(state, theme, now, width).slot_row {
+        Some(2) => 3,
+        _ => 2,
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: DateTime<Utc>) {
+    let Plan {
+        mut top,
+        second,
+        slot,
+        slot_row,
+    } = plan(state, theme, now, area.width);
+    // Without the row it was planned for, the slot goes beside the title,
+    // which is then clipped (the slot keeps its place).
+    let slot_row = slot_row.map(|r| if r >= area.height { 0 } else { r });
+    let width = area.width as usize;
+    let slot_w = slot.width();
+    frame.render_widget(Paragraph::new("").style(theme.header), area);
     let beside = |row: u16| if slot_row == Some(row) { slot_w } else { 0 };
-    clip_last(&mut top, width - beside(0));
+    clip_last(&mut top, width.saturating_sub(beside(0)));
     let rows = [top, second];
     for (row, spans) in rows.into_iter().enumerate() {
         let row = row as u16;
@@ -459,7 +497,7 @@ fn team_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
 
 /// Read-only: who writes the incident this cockpit follows, and how to
 /// take over once they quit.
-pub(crate) fn access_banner<'a>(state: &State, theme: &Theme) -> Option<Line<'a>> {
+pub(crate) fn access_banner(state: &State, theme: &Theme) -> Option<(String, Style)> {
     let f = state.access.following.as_ref()?;
     let key = state
         .keymap
@@ -470,24 +508,24 @@ pub(crate) fn access_banner<'a>(state: &State, theme: &Theme) -> Option<Line<'a>
     } else {
         theme.info
     };
-    Some(Line::from(Span::styled(
-        format!(" {} ", f.banner(&key)),
+    Some((
+        f.banner(&key),
         style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
-    )))
+    ))
 }
 
-pub(crate) fn timebox_banner<'a>(
+pub(crate) fn timebox_banner(
     state: &State,
     theme: &Theme,
     now: DateTime<Utc>,
-) -> Option<Line<'a>> {
+) -> Option<(String, Style)> {
     let h = state.hyp.fold.active().filter(|h| h.expired(now))?;
     let key = state
         .keymap
         .hint(crate::action::Action::Hypothesis)
         .unwrap_or_else(|| "h".into());
     let text = format!(
-        " ⏰ Time box for H{} is spent ({} over). Press {key}: supported, refuted{}.  H{}: {} ",
+        "⏰ Time box for H{} is spent ({} over). Press {key}: supported, refuted{}.  H{}: {}",
         h.id,
         fmt_duration(now - h.deadline()),
         if h.extension.is_none() {
@@ -498,10 +536,10 @@ pub(crate) fn timebox_banner<'a>(
         h.id,
         h.text,
     );
-    Some(Line::from(Span::styled(
+    Some((
         text,
         theme
             .critical
             .add_modifier(Modifier::REVERSED | Modifier::BOLD),
-    )))
+    ))
 }

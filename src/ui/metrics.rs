@@ -362,8 +362,13 @@ fn time_axis(
             marked[plot_x + c] = true;
         }
     }
+    // A label takes no marker's column and keeps a space from each
+    // marker beside it (`now ▲`, never `now▲`).
     let free = |at: usize, w: usize, marked: &[bool]| -> bool {
-        at + w <= width && !marked[at..at + w].iter().any(|m| *m)
+        at + w <= width
+            && !marked[at.saturating_sub(1)..(at + w + 1).min(width)]
+                .iter()
+                .any(|m| *m)
     };
     let place = |cells: &mut [Option<char>], at: usize, text: &str| {
         for (i, ch) in text.chars().enumerate() {
@@ -551,6 +556,9 @@ mod tests {
         assert_eq!(text(&l), "-15m      ▲      now");
         // A marker at the very end moves "now" aside rather than hide it.
         let l = time_axis(20, 0, span, "-15m", &[(100.0, "flag")], &theme);
-        assert_eq!(text(&l), "-15m            now▲");
+        assert_eq!(text(&l), "-15m           now ▲");
+        // Between markers, it keeps a space from each, or moves on.
+        let l = time_axis(20, 0, span, "-15m", &[(80.0, "a"), (100.0, "b")], &theme);
+        assert_eq!(text(&l), "-15m        now ▲  ▲");
     }
 }

@@ -36,20 +36,25 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
         );
         return;
     }
-    // Read-only (another cockpit writes), then the quick-fix time box.
-    let banners: Vec<_> = [
+    // Read-only (another cockpit writes), then the quick-fix time box:
+    // each wraps onto up to three rows rather than being cut.
+    let banners: Vec<Line> = [
         header::access_banner(state, theme),
         header::timebox_banner(state, theme, now),
     ]
     .into_iter()
     .flatten()
+    .flat_map(|(text, style)| banner_lines(&text, style, area.width))
     .collect();
+    let header_h = header::height(state, theme, now, area.width);
     // The footer wraps rather than cut a notice or a hint, when the panes
     // keep enough rows (16) for it.
-    let spare = area.height.saturating_sub(2 + banners.len() as u16 + 16);
+    let spare = area
+        .height
+        .saturating_sub(header_h + banners.len() as u16 + 16);
     let footer_lines = footer::lines(state, theme, area.width, spare.max(1), now);
     let [header_area, banner_area, body, footer_area] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header_h),
         Constraint::Length(banners.len() as u16),
         Constraint::Min(6),
         Constraint::Length(footer_lines.len().max(1) as u16),
@@ -82,6 +87,25 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
     }
 
     overlays::draw(frame, area, state, theme, now);
+}
+
+/// A banner's text as whole rows in its style (space-padded to the
+/// edge), wrapped onto up to three rows; what does not fit ends in an
+/// ellipsis.
+fn banner_lines(text: &str, style: ratatui::style::Style, width: u16) -> Vec<Line<'static>> {
+    let w = (width as usize).saturating_sub(2).max(1);
+    let mut rows = timeline::wrap(text, w);
+    if rows.len() > 3 {
+        let rest = rows[2..].join(" ");
+        rows.truncate(2);
+        rows.push(clip(&rest, w));
+    }
+    rows.into_iter()
+        .map(|r| {
+            let fill = w.saturating_sub(unicode_width::UnicodeWidthStr::width(r.as_str()));
+            Line::from(Span::styled(format!(" {r}{} ", " ".repeat(fill)), style))
+        })
+        .collect()
 }
 
 /// A pane's frame; the focused pane stands out.

@@ -9,8 +9,10 @@ use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap,
 };
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{age, centered, clip};
+use crate::action::Action;
 use crate::config::keymap::{Layer, CONFIRM_KEYS};
 use crate::config::theme::Theme;
 use crate::domain::incident::{Severity, Status};
@@ -420,16 +422,51 @@ fn alert_detail(
         ]));
     }
     silence_lines(&mut lines, state, a, theme, now);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0))
-            .block(boxed(
-                "Alert  o open runbook · y copy link · O/Y generator URL · p playbook · a ack · z silence · Esc",
-                theme,
-            )),
-        r,
-    );
+    // The keys, from the keymap: as many as fit on the top border, the
+    // rest on the bottom one; never cut.
+    let layer = Layer::AlertDetails;
+    let key = |act: Action| state.keymap.hint_in(layer, act);
+    let generator = match (
+        key(Action::OpenGeneratorLink),
+        key(Action::CopyGeneratorLink),
+    ) {
+        (Some(o), Some(y)) => Some(format!("{o}/{y} generator URL")),
+        (Some(o), None) => Some(format!("{o} generator URL")),
+        _ => None,
+    };
+    let hints: Vec<String> = [
+        key(Action::OpenLink).map(|k| format!("{k} open runbook")),
+        key(Action::CopyLink).map(|k| format!("{k} copy link")),
+        generator,
+        key(Action::OpenPlaybook).map(|k| format!("{k} playbook")),
+        key(Action::AckAlert).map(|k| format!("{k} ack")),
+        key(Action::SilenceAlert).map(|k| format!("{k} silence")),
+        key(Action::Cancel).map(|k| format!("{k} close")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let room = usize::from(r.width.saturating_sub(4));
+    let (mut top, mut bottom) = ("Alert".to_string(), String::new());
+    for h in hints {
+        if bottom.is_empty() && top.width() + 3 + h.width() <= room {
+            top = format!("{top} · {h}");
+        } else if bottom.is_empty() {
+            bottom = h;
+        } else {
+            bottom = format!("{bottom} · {h}");
+        }
+    }
+    let mut block = boxed(&top, theme);
+    if !bottom.is_empty() {
+        block = block.title_bottom(Span::styled(format!(" {bottom} "), theme.muted));
+    }
+    // Scrolled no further than the last row at the bottom.
+    let p = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let rows = p.line_count(r.width.saturating_sub(2));
+    let last = rows.saturating_sub(usize::from(r.height.saturating_sub(2)));
+    let scroll = scroll.min(u16::try_from(last).unwrap_or(u16::MAX));
+    frame.render_widget(p.scroll((scroll, 0)).block(block), r);
 }
 
 /// Alertmanager's side of an alert: state, silences (who, why, until

@@ -12,9 +12,11 @@ use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap,
 };
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{age, centered, clip, offset_for, pane_block};
 use crate::action::Action;
+use crate::config::keymap::Layer;
 use crate::config::theme::Theme;
 use crate::playbook::model::InputType;
 use crate::sources::Alert;
@@ -220,38 +222,80 @@ pub fn draw_run(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now
             theme.ok,
         ),
     ]);
-    let hint = |a: Action, label: &str| -> Vec<Span<'static>> {
-        match state.keymap.hint(a) {
-            Some(k) => vec![
-                Span::styled(format!(" {k}"), theme.accent),
-                Span::styled(format!(" {label} "), theme.muted),
-            ],
-            None => Vec::new(),
-        }
-    };
+    // The run view's keys on its bottom border, whole hints only.
+    let room = (area.width as usize).saturating_sub(3);
+    let mut used = 0;
     let mut bottom = Vec::new();
-    bottom.extend(hint(Action::Select, "run/confirm"));
-    bottom.extend(hint(Action::FailStep, "failed"));
-    bottom.extend(hint(Action::SkipStep, "skip"));
-    bottom.extend(hint(Action::RerunStep, "re-run"));
-    bottom.extend(hint(Action::PageUp, "output"));
-    bottom.extend(hint(Action::Back, "back"));
+    for (a, label) in [
+        (Action::Select, crate::state::playbooks::RUN_SELECT),
+        (Action::FailStep, "failed"),
+        (Action::SkipStep, "skip"),
+        (Action::RerunStep, "re-run"),
+        (Action::PageUp, "output"),
+        (Action::Back, "back"),
+    ] {
+        let Some(k) = state.keymap.hint_in(Layer::PlaybookRun, a) else {
+            continue;
+        };
+        let w = unicode_width::UnicodeWidthStr::width(format!(" {k} {label}").as_str());
+        if used + w > room {
+            continue;
+        }
+        used += w;
+        bottom.push(Span::styled(format!(" {k}"), theme.accent));
+        bottom.push(Span::styled(format!(" {label}"), theme.muted));
+    }
+    if !bottom.is_empty() {
+        bottom.push(Span::raw(" "));
+    }
     let block = pane_block(state, Pane::Playbooks, title, theme).title_bottom(Line::from(bottom));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width < 10 {
         return;
     }
+    // The steps get the width of their longest title (mark, number, ⚠,
+    // title, a running step's clock) while the detail keeps 34 columns;
+    // at least 42% either way.
+    let longest = run
+        .steps
+        .iter()
+        .map(|s| s.title.width() + 12)
+        .max()
+        .unwrap_or(0) as u16;
+    let least = inner.width * 42 / 100;
+    let left_w = longest.min(inner.width.saturating_sub(34)).max(least);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(inner);
+        Layout::horizontal([Constraint::Length(left_w), Constraint::Min(0)]).areas(inner);
     draw_steps(frame, left, run, theme, now);
     draw_step_detail(frame, right, state, run, theme, now);
 }
 
 fn draw_steps(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme, now: DateTime<Utc>) {
     let height = area.height as usize;
-    let offset = offset_for(run.selected, height);
     let w = area.width as usize;
+    // Titles that do not fit wrap onto rows of their own when the pane
+    // has the rows for all of them; else they are cut.
+    let title_room = |i: usize| {
+        let confirm = run
+            .def
+            .as_ref()
+            .and_then(|d| d.steps.get(i))
+            .is_some_and(|st| st.needs_confirmation());
+        w.saturating_sub(5 + if confirm { 2 } else { 0 } + 6)
+    };
+    let wrapped: Vec<usize> = run
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| super::timeline::wrap(&s.title, title_room(i).max(8)).len())
+        .collect();
+    let wrap = wrapped.iter().sum::<usize>() <= height;
+    let offset = if wrap {
+        0
+    } else {
+        offset_for(run.selected, height)
+    };
     let items: Vec<ListItem> = run
         .steps
         .iter()
@@ -277,6 +321,27 @@ fn draw_steps(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme, now: Date
                 StepStatus::Failed => theme.critical,
                 _ => theme.base,
             };
+            if wrap && s.title.width() > title_w {
+                let indent = 2 + num.len() + warn.chars().count();
+                let mut lines = Vec::new();
+                for (k, l) in super::timeline::wrap(&s.title, title_room(i).max(8))
+                    .into_iter()
+                    .enumerate()
+                {
+                    lines.push(Line::from(if k == 0 {
+                        vec![
+                            Span::styled(format!("{mark} "), style),
+                            Span::styled(num.clone(), theme.muted),
+                            Span::styled(warn, theme.warning),
+                            Span::styled(l, title_style),
+                            Span::styled(elapsed.clone(), theme.warning),
+                        ]
+                    } else {
+                        vec![Span::raw(" ".repeat(indent)), Span::styled(l, title_style)]
+                    }));
+                }
+                return ListItem::new(lines);
+            }
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{mark} "), style),
                 Span::styled(num, theme.muted),
@@ -333,7 +398,14 @@ fn draw_step_detail(
         status.push_str(&format!(" · attempt {}", s.attempts));
     }
     if let Some(v) = s.last_value.filter(|_| s.status == StepStatus::Running) {
-        status.push_str(&format!(" · now {v:.2}"));
+        // In the panel's unit, as the metrics pane shows it.
+        let unit = def
+            .and_then(|d| match &d.kind {
+                crate::playbook::model::StepKind::Query(q) => q.panel.as_deref(),
+                _ => None,
+            })
+            .map_or("", |p| state.panel_unit(p));
+        status.push_str(&format!(" · now {v:.2}{unit}"));
     }
     head.push(Line::from(Span::styled(status, style)));
     if !s.detail.is_empty() {
@@ -443,18 +515,13 @@ fn boxed<'a>(title: String, theme: &Theme) -> Block<'a> {
 /// The input form before a run.
 pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: &Theme) {
     let pb = state.playbooks.get(&form.playbook);
-    let h = (form.fields.len() as u16) * 2 + 7;
-    let r = centered(area, 90, h);
-    frame.render_widget(Clear, r);
+    // Descriptions wrap (the box grows to hold them) rather than being cut.
+    let width = usize::from(centered(area, 90, 1).width.saturating_sub(2)).max(12);
     let mut lines = Vec::new();
     if let Some(p) = pb {
-        lines.push(Line::from(Span::styled(
-            clip(
-                p.description.lines().next().unwrap_or(""),
-                r.width as usize - 4,
-            ),
-            theme.muted,
-        )));
+        for l in super::timeline::wrap(p.description.lines().next().unwrap_or(""), width) {
+            lines.push(Line::from(Span::styled(l, theme.muted)));
+        }
     }
     if let Some(a) = &form.alert {
         lines.push(Line::from(Span::styled(
@@ -497,10 +564,9 @@ pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, them
             if let Some(l) = &i.from_label {
                 d = format!("{d} (label {l})");
             }
-            lines.push(Line::from(Span::styled(
-                format!("    {}", clip(&d, r.width as usize - 8)),
-                theme.muted,
-            )));
+            for l in super::timeline::wrap(&d, width.saturating_sub(4)) {
+                lines.push(Line::from(Span::styled(format!("    {l}"), theme.muted)));
+            }
         }
     }
     lines.push(Line::default());
@@ -514,6 +580,8 @@ pub fn draw_form(frame: &mut Frame, area: Rect, state: &State, form: &Form, them
     let title = pb.map_or(form.playbook.clone(), |p| {
         format!("Playbook {}: {}", p.name, p.title)
     });
+    let r = centered(area, 90, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(lines).block(boxed(title, theme)), r);
 }
 

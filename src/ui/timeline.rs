@@ -56,9 +56,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
         );
         return;
     }
-    // Entries wrap, so rows are laid out around the selection: back from
-    // it while it fits, then forward. Only visible entries are built (the
-    // journal may hold 100k entries).
+    // Entries wrap, so rows are laid out around the selection (see
+    // `window`). Only visible entries are built (the journal may hold
+    // 100k entries).
     let sel = state.timeline.list.selected.min(view.len() - 1);
     let build = |pos: usize| -> Vec<Line<'static>> {
         match view.get(pos).and_then(|i| state.timeline.entries.get(*i)) {
@@ -87,35 +87,59 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
             None => Vec::new(),
         }
     };
-    let mut before: Vec<Vec<Line>> = Vec::new();
-    let mut used = 0;
-    let mut pos = sel as isize;
-    while pos >= 0 {
-        let lines = build(pos as usize);
-        if used + lines.len() > height && !before.is_empty() {
+    let lines = window(view.len(), sel, height, build);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The rows a pane of `height` shows of `n` entries of varying height
+/// (`build` gives an entry's lines), with entry `sel` selected:
+/// - the selected entry whole, from its first line (only its first
+///   `height` lines when it is taller than the pane);
+/// - above it the older entries that fit whole, below it the newer ones
+///   down to the last row (the last one cut at the bottom, its head
+///   showing);
+/// - when nothing newer is left to fill the pane (the newest entry is
+///   selected, as when following), the pane is filled from the bottom:
+///   the older entry that did not fit whole shows its last lines at the
+///   top, rather than leaving rows empty.
+///
+/// So the pane never starts in the middle of an entry unless the
+/// selection is below it, whole.
+fn window<L: Clone>(
+    n: usize,
+    sel: usize,
+    height: usize,
+    build: impl Fn(usize) -> Vec<L>,
+) -> Vec<L> {
+    let mut lines = build(sel);
+    if lines.len() >= height {
+        lines.truncate(height);
+        return lines;
+    }
+    // Older entries that fit whole.
+    let mut first = sel;
+    while first > 0 {
+        let older = build(first - 1);
+        if lines.len() + older.len() > height {
             break;
         }
-        used += lines.len();
-        before.push(lines);
-        pos -= 1;
+        lines.splice(0..0, older);
+        first -= 1;
     }
-    before.reverse();
-    let mut lines: Vec<Line> = before.into_iter().flatten().collect();
+    // Newer entries down to the last row.
     let mut next = sel + 1;
-    while lines.len() < height && next < view.len() {
+    while lines.len() < height && next < n {
         lines.extend(build(next));
         next += 1;
     }
-    // If the selected entry alone is taller than the pane, show its start.
-    if lines.len() > height {
-        let skip = if used > height {
-            0
-        } else {
-            lines.len() - height
-        };
-        lines = lines.into_iter().skip(skip).take(height).collect();
+    lines.truncate(height);
+    // Rows still free: the tail of the older entry that did not fit.
+    if lines.len() < height && first > 0 {
+        let older = build(first - 1);
+        let take = (height - lines.len()).min(older.len());
+        lines.splice(0..0, older[older.len() - take..].iter().cloned());
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 /// One entry as one or more lines: time, T+, who, then the text wrapped
@@ -240,7 +264,33 @@ fn event_style(e: &Event, theme: &Theme) -> Style {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::{window, wrap};
+
+    /// Entries as lists of "entry.line" labels, `heights[i]` lines each.
+    fn shown(heights: &[usize], sel: usize, height: usize) -> Vec<String> {
+        window(heights.len(), sel, height, |i| {
+            (0..heights[i]).map(|l| format!("{i}.{l}")).collect()
+        })
+    }
+
+    #[test]
+    fn the_window_starts_at_the_selection_or_a_whole_entry_above_it() {
+        // The first entry selected: from its first line, newer below.
+        assert_eq!(
+            shown(&[3, 3, 3], 0, 8),
+            ["0.0", "0.1", "0.2", "1.0", "1.1", "1.2", "2.0", "2.1"]
+        );
+        // Taller than the pane: its start.
+        assert_eq!(shown(&[2, 10, 1], 1, 4), ["1.0", "1.1", "1.2", "1.3"]);
+        // The newest selected: filled from the bottom, the older entry
+        // that does not fit whole shows its last lines.
+        assert_eq!(
+            shown(&[3, 6, 3], 2, 8),
+            ["1.1", "1.2", "1.3", "1.4", "1.5", "2.0", "2.1", "2.2"]
+        );
+        // Everything fits: from the top, rows left empty below.
+        assert_eq!(shown(&[1, 2], 1, 8), ["0.0", "1.0", "1.1"]);
+    }
 
     #[test]
     fn wraps_by_words_and_cuts_long_words() {

@@ -1474,3 +1474,86 @@ async fn p_on_an_alert_lets_the_responder_choose_among_the_suggested_playbooks()
     };
     assert_eq!(form.playbook, "rollback");
 }
+
+#[tokio::test]
+async fn leaving_a_run_view_selects_the_run_just_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, _w) = demo_driver(dir.path(), t0).await;
+    // From the alert: Enter (details), p, the second suggestion, Enter.
+    d.keys("1");
+    let pos = d
+        .state
+        .alerts
+        .list
+        .view
+        .iter()
+        .position(|i| d.state.alerts.items[*i].name() == "HighErrorRate")
+        .unwrap();
+    d.state.alerts.list.selected = pos;
+    d.send(code(KeyCode::Enter));
+    d.keys("p");
+    d.keys("2");
+    d.send(code(KeyCode::Enter));
+    let run_id = d
+        .state
+        .playbooks
+        .open
+        .clone()
+        .expect("the run view is open");
+    // Esc, away and back, Enter: the run just left, not a new form.
+    d.send(code(KeyCode::Esc));
+    assert_eq!(d.state.playbooks.open, None);
+    let row = d.state.playbooks.selected_row();
+    let Some(firebreak::state::playbooks::Row::Run(i)) = row else {
+        panic!("the cursor is on {row:?}, not the run just left")
+    };
+    assert_eq!(d.state.playbooks.runs[i].id, run_id);
+    d.keys("5");
+    d.send(code(KeyCode::Enter));
+    assert_eq!(d.state.mode, Mode::Normal, "no input form opened");
+    assert_eq!(d.state.playbooks.open.as_deref(), Some(run_id.as_str()));
+}
+
+#[tokio::test]
+async fn a_metric_check_step_shows_its_value_and_threshold_in_the_panels_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, w) = demo_driver(dir.path(), t0).await;
+    d.keys(":");
+    d.keys("feature-flag-kill");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    let run = d.state.playbooks.open_run().unwrap();
+    let step = run
+        .steps
+        .iter()
+        .position(|s| s.title.starts_with("Error ratio back under"))
+        .unwrap();
+    let ri = d
+        .state
+        .playbooks
+        .runs
+        .iter()
+        .position(|r| Some(&r.id) == d.state.playbooks.open.as_ref())
+        .unwrap();
+    d.state.playbooks.runs[ri].selected = step;
+    d.send(code(KeyCode::Enter));
+    d.now += Duration::seconds(10);
+    poll_all(&mut d, &w).await;
+    d.send(Msg::Tick);
+    let text = screen(&d).join("\n");
+    assert!(text.contains("until below 1%"), "{text}");
+    assert!(now_value_has_a_unit(&text), "{text}");
+}
+
+/// `now 12.34%`: a value with the panel's unit after it.
+fn now_value_has_a_unit(text: &str) -> bool {
+    text.split("now ").skip(1).any(|rest| {
+        let num: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        !num.is_empty() && rest[num.len()..].starts_with('%')
+    })
+}

@@ -427,11 +427,11 @@ fn narrow_charts_have_a_time_axis_and_action_markers() {
         .into_iter()
         .find(|r| r.contains("-15m"))
         .unwrap_or_else(|| panic!("no time axis\n{}", term.backend()));
-    assert!(axis.contains("now▲│"), "{axis}\n{}", term.backend());
+    assert!(axis.contains("now ▲│"), "{axis}\n{}", term.backend());
     // Label and sparkline on one row: the marker still shows.
     let term = render(&d.state, 60, 18, now);
     assert!(
-        rows(&term).iter().any(|r| r.contains("now▲│")),
+        rows(&term).iter().any(|r| r.contains("now ▲│")),
         "{}",
         term.backend()
     );
@@ -564,4 +564,439 @@ fn palette_descriptions_are_shown_whole_at_80x24() {
         "{text}"
     );
     assert!(text.contains("box, so it wraps"), "{text}");
+}
+
+/// The timeline pane's inner rows (text between its borders).
+fn timeline_rows(term: &Terminal<TestBackend>) -> Vec<String> {
+    let (x0, y0) = find(term, "3 Timeline").expect("timeline pane on screen");
+    let buf = term.backend().buffer();
+    let left = x0 - 2;
+    let right = (left + 1..buf.area.width)
+        .find(|x| matches!(buf[(*x, y0 + 1)].symbol(), "│" | "┃"))
+        .unwrap();
+    (y0 + 1..buf.area.height)
+        .take_while(|y| !matches!(buf[(left, *y)].symbol(), "╰" | "┗"))
+        .map(|y| (left + 1..right).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+/// Is row `y` of the screen drawn in the selection style at column `x`?
+fn selected_at(term: &Terminal<TestBackend>, x: u16, y: u16) -> bool {
+    let sel = Theme::default_theme().selection;
+    let c = &term.backend().buffer()[(x, y)];
+    sel.bg.is_none_or(|bg| c.bg == bg) && c.modifier.contains(sel.add_modifier)
+}
+
+/// Record a note from alice.
+fn note(d: &mut Driver, text: &str) {
+    d.run(vec![firebreak::state::Effect::Record {
+        actor: "alice".into(),
+        event: firebreak::domain::Event::Note { text: text.into() },
+        then: Vec::new(),
+    }]);
+}
+
+const LONG: &str = "Previous incident INC-20261127-1 was resolved 3m ago: its journal, \
+    timeline and postmortem draft are in /tmp/firebreak/data/incidents, \
+    read them before you start again";
+
+#[test]
+fn the_timeline_top_shows_the_selected_entry_from_its_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.keys("3g");
+    let term = render(&d.state, 80, 24, d.now);
+    let rows = timeline_rows(&term);
+    assert!(
+        rows[0].contains("14:00:00Z") && rows[0].contains("Incident declared:"),
+        "{}",
+        term.backend()
+    );
+    let (x, y) = find(&term, "Incident declared:").unwrap();
+    assert!(selected_at(&term, x, y), "{}", term.backend());
+    // A long entry, selected: whole on screen, from its first line.
+    note(&mut d, LONG);
+    note(&mut d, "short");
+    d.keys("G");
+    d.keys("k");
+    let term = render(&d.state, 80, 24, d.now);
+    let (x, y) = find(&term, "alice: Note: Previous incident")
+        .unwrap_or_else(|| panic!("{}", term.backend()));
+    assert!(selected_at(&term, x, y), "{}", term.backend());
+    assert!(find(&term, "read them before you start again").is_some());
+    // With a notice of three rows (and fewer rows) the pane shrinks; the
+    // selected first entry still starts on the pane's first row.
+    d.keys("g");
+    let why = "deploy API answered 503 Service Unavailable from deploy.internal; nothing was changed, try again in a minute or roll back by hand with the deploy tool";
+    d.send(Msg::RollbackDone(Err(why.into())));
+    for h in [24, 22, 21] {
+        let term = render(&d.state, 80, h, d.now);
+        let rows = timeline_rows(&term);
+        assert!(rows[0].contains("Incident declared:"), "{}", term.backend());
+    }
+}
+
+#[test]
+fn a_timeline_entry_taller_than_the_pane_shows_its_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    note(&mut d, &format!("{LONG} {LONG}"));
+    d.keys("3");
+    let term = render(&d.state, 80, 24, d.now);
+    let rows = timeline_rows(&term);
+    assert!(
+        rows[0].contains("alice: Note: Previous incident"),
+        "{}",
+        term.backend()
+    );
+    assert!(rows.iter().all(|r| !r.trim().is_empty()));
+}
+
+#[test]
+fn following_the_newest_entry_fills_the_timeline_from_the_bottom() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    note(&mut d, LONG);
+    d.run(vec![firebreak::state::Effect::Record {
+        actor: "alice".into(),
+        event: firebreak::domain::Event::AlertSilenced {
+            fingerprint: "disk".into(),
+            name: "DiskSpaceLow".into(),
+            silenced_by: vec!["s1".into()],
+            comment: "unrelated to checkout: the indexer disk is slowly filling (alice)".into(),
+        },
+        then: Vec::new(),
+    }]);
+    for keys in ["", "3G"] {
+        d.keys(keys);
+        let term = render(&d.state, 80, 24, d.now);
+        let rows = timeline_rows(&term);
+        // No blank rows: the long note above is partly shown, the newest
+        // entry ends on the last row.
+        assert!(
+            rows.iter().all(|r| !r.trim().is_empty()),
+            "{keys:?}\n{}",
+            term.backend()
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("read them before you start")),
+            "{}",
+            term.backend()
+        );
+        let last = rows.iter().rposition(|r| r.contains("alice:")).unwrap();
+        assert!(rows[last].contains("Alert silenced:"), "{}", term.backend());
+        assert!(
+            rows.last().unwrap().contains("slowly filling"),
+            "{}",
+            term.backend()
+        );
+    }
+}
+
+/// The footer's rows as one line of words.
+fn footer(term: &Terminal<TestBackend>) -> String {
+    let rows = rows(term);
+    let n = rows.len();
+    rows[n - 2..]
+        .iter()
+        .filter(|r| !r.contains('─') && !r.contains('━'))
+        .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn footer_hints_say_what_the_key_does_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.state
+        .playbooks
+        .load(firebreak::playbook::loader::builtin());
+    let now = d.now;
+    let foot = |d: &Driver| footer(&render(&d.state, 80, 24, now));
+    // Alert details: esc closes them.
+    d.keys("1");
+    d.send(code(KeyCode::Enter));
+    let f = foot(&d);
+    assert!(f.contains("esc close"), "{f}");
+    d.send(code(KeyCode::Esc));
+    // The palette: the arrows move (as its box and the README say).
+    d.keys(":");
+    let f = foot(&d);
+    assert!(f.contains("↓ down") && f.contains("↑ up"), "{f}");
+    assert!(!f.contains("ctrl-j") && !f.contains("ctrl-k"), "{f}");
+    assert!(f.contains("esc close"), "{f}");
+    d.send(code(KeyCode::Esc));
+    // The playbooks list: Enter starts the selected playbook.
+    d.keys("5");
+    let f = foot(&d);
+    assert!(f.contains("enter start"), "{f}");
+    assert!(!f.contains("details"), "{f}");
+    // Started, the run view: Enter carries out the step, as its border says.
+    d.send(code(KeyCode::Enter));
+    if let firebreak::state::Mode::PlaybookForm(_) = d.state.mode {
+        d.send(code(KeyCode::Enter));
+    }
+    assert!(d.state.playbooks.open.is_some(), "{:?}", d.state.mode);
+    d.now += Duration::seconds(30); // the notice is gone
+    let term = render(&d.state, 80, 24, d.now);
+    let f = footer(&term);
+    assert!(f.contains("enter run/confirm"), "{f}");
+    assert!(!f.contains("details"), "{f}");
+    // The border names every step key of the run view's layer.
+    let border = rows(&term)
+        .into_iter()
+        .find(|r| r.contains("run/confirm") && r.contains('━'))
+        .unwrap_or_else(|| panic!("{}", term.backend()));
+    for k in ["F failed", "ctrl-s skip", "ctrl-r re-run", "esc back"] {
+        assert!(border.contains(k), "{k}: {border}");
+    }
+    // Back in the list, on the run: Enter opens it.
+    d.send(code(KeyCode::Esc));
+    let f = footer(&render(&d.state, 80, 24, d.now));
+    assert!(f.contains("enter open"), "{f}");
+}
+
+#[test]
+fn acked_and_silenced_alerts_are_marked_in_their_row() {
+    use firebreak::sources::silence::{ack_comment, Silence, SilenceState};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut state, now) = scene(dir.path());
+    let w = World::new(Scenario::builtin().unwrap(), t("2026-11-27T14:00:00Z"));
+    let silence = |id: &str, comment: String| Silence {
+        id: id.into(),
+        matchers: Vec::new(),
+        starts_at: now,
+        ends_at: now + Duration::minutes(15),
+        updated_at: None,
+        created_by: "alice".into(),
+        comment,
+        state: SilenceState::Active,
+        source: "demo".into(),
+    };
+    firebreak::state::update(
+        &mut state,
+        Msg::Silences(polled(
+            Ok(vec![
+                silence("s-ack", ack_comment("alice", None)),
+                silence("s-2h", "unrelated to checkout".into()),
+            ]),
+            now,
+        )),
+        now,
+    );
+    let mut alerts = w.alerts(now);
+    for a in &mut alerts {
+        let by = match a.name() {
+            "HighErrorRate" => "s-ack",
+            "DiskSpaceLow" => "s-2h",
+            _ => continue,
+        };
+        a.state = firebreak::sources::AlertState::Suppressed;
+        a.detail.silenced_by = vec![by.into()];
+    }
+    firebreak::state::update(&mut state, Msg::Alerts(polled(Ok(alerts), now)), now);
+    for (w, h) in [(80, 24), (120, 40)] {
+        for theme in [Theme::default_theme(), Theme::no_color()] {
+            let term = draw_with(&state, &theme, w, h, now);
+            let row = |name: &str| {
+                rows(&term)
+                    .into_iter()
+                    .find(|r| r.contains(name))
+                    .unwrap_or_else(|| panic!("{name}\n{}", term.backend()))
+            };
+            let acked = row("HighErrorRate");
+            assert!(acked.contains(" ACK "), "{w}x{h}: {acked}");
+            let silenced = row("DiskSpaceLow");
+            assert!(silenced.contains(" SIL "), "{w}x{h}: {silenced}");
+            let firing = row("LatencyHigh");
+            assert!(
+                !firing.contains(" ACK ") && !firing.contains(" SIL "),
+                "{w}x{h}: {firing}"
+            );
+        }
+    }
+}
+
+#[test]
+fn at_80x24_a_running_hypothesis_keeps_the_title_and_the_time_box_banner_wraps() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.keys("h");
+    d.keys("the v2.14.0 deploy broke checkout");
+    d.send(code(KeyCode::Enter));
+    d.keys("roll back v2.14.0");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter));
+    d.now += Duration::seconds(30);
+    d.send(Msg::Tick);
+    let term = render(&d.state, 80, 24, d.now);
+    let text = term.backend().to_string();
+    assert!(
+        text.contains("Checkout errors after v2.14.0 deploy"),
+        "{text}"
+    );
+    assert!(text.contains("H1 ") && text.contains("left"), "{text}");
+    // Spent: the banner says all of it, on the rows it needs.
+    d.now += Duration::minutes(15);
+    d.send(Msg::Tick);
+    let term = render(&d.state, 80, 24, d.now);
+    let text = term.backend().to_string();
+    assert!(
+        text.contains("Checkout errors after v2.14.0 deploy"),
+        "{text}"
+    );
+    assert!(text.contains("OVER by"), "{text}");
+    let words = rows(&term)[..6].join(" ");
+    let words: Vec<&str> = words.split_whitespace().collect();
+    assert!(
+        words
+            .join(" ")
+            .contains("or extend once with a reason. H1: the v2.14.0 deploy broke checkout"),
+        "{text}"
+    );
+}
+
+#[test]
+fn alert_details_name_every_key_and_scroll_no_further_than_their_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.send(Msg::Resize(80, 24));
+    d.keys("1");
+    d.send(code(KeyCode::Enter));
+    let term = render(&d.state, 80, 24, d.now);
+    // The keys are on the box's borders, each whole.
+    let borders: String = rows(&term)
+        .into_iter()
+        .filter(|r| r.contains('╔') || r.contains('╚'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for k in [
+        "o open runbook",
+        "y copy link",
+        "O/Y generator URL",
+        "p playbook",
+        "a ack ",
+        "z silence",
+        "esc close",
+    ] {
+        assert!(borders.contains(k), "{k}\n{}", term.backend());
+    }
+    // G: the last row of the text sits on the box's last row (on a
+    // screen too short for all of it).
+    d.send(Msg::Resize(80, 20));
+    d.keys("G");
+    let at_end = render(&d.state, 80, 20, d.now);
+    let rows_end = rows(&at_end);
+    let bottom = rows_end
+        .iter()
+        .rposition(|r| r.contains('╚'))
+        .unwrap_or_else(|| panic!("{}", at_end.backend()));
+    let inside = |r: &str| {
+        let cells: Vec<char> = r.chars().collect();
+        let l = cells.iter().position(|c| *c == '║').unwrap();
+        let rr = cells.iter().rposition(|c| *c == '║').unwrap();
+        cells[l + 1..rr].iter().collect::<String>()
+    };
+    assert!(
+        !inside(&rows_end[bottom - 1]).trim().is_empty(),
+        "blank rows at the end\n{}",
+        at_end.backend()
+    );
+    // j past the end changes nothing; one k moves at once.
+    assert!(find(&at_end, "summary").is_some(), "{}", at_end.backend());
+    d.keys("jjj");
+    assert_eq!(rows(&render(&d.state, 80, 20, d.now)), rows_end);
+    d.keys("k");
+    assert_ne!(
+        rows(&render(&d.state, 80, 20, d.now)),
+        rows_end,
+        "k after the end moves"
+    );
+}
+
+#[test]
+fn at_80x24_the_playbook_form_wraps_its_descriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.state
+        .playbooks
+        .load(firebreak::playbook::loader::builtin());
+    d.keys(":");
+    d.keys("feature-flag-kill");
+    d.send(code(KeyCode::Enter));
+    assert!(
+        matches!(d.state.mode, firebreak::state::Mode::PlaybookForm(_)),
+        "{:?}",
+        d.state.mode
+    );
+    let pb = d.state.playbooks.get("feature-flag-kill").unwrap().clone();
+    let term = render(&d.state, 80, 24, d.now);
+    let text: String = rows(&term)
+        .iter()
+        .map(|r| r.replace(['║', '│', '┃'], " "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let first = pb.description.lines().next().unwrap();
+    let first = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains(&first), "{first}\n{}", term.backend());
+    for i in &pb.inputs {
+        let want = i
+            .description
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(words.contains(&want), "{want}\n{}", term.backend());
+    }
+    assert!(!text.contains('…'), "{}", term.backend());
+}
+
+#[test]
+fn run_step_titles_get_the_width_or_the_rows_they_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = scene_driver(dir.path());
+    d.state
+        .playbooks
+        .load(firebreak::playbook::loader::builtin());
+    for (name, (w, h)) in [
+        ("feature-flag-kill", (80, 24)),
+        ("rollback", (80, 24)),
+        ("rollback", (120, 40)),
+    ] {
+        d.keys(":");
+        d.keys(name);
+        d.send(code(KeyCode::Enter));
+        d.send(code(KeyCode::Enter));
+        let run = d.state.playbooks.open_run().expect("run view").clone();
+        let term = render(&d.state, w, h, d.now);
+        let words = rows(&term)
+            .iter()
+            .map(|r| r.replace(['║', '│', '┃'], " "))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let titles: Vec<String> = if (name, w) == ("rollback", 80) {
+            // Nine of its steps on nine rows: the longest title is still
+            // cut, those before it are whole.
+            vec![
+                "Capture the current revision (kubectl)".into(),
+                "Roll back (firebreak release control)".into(),
+                "Wait for the rollout (kubectl)".into(),
+            ]
+        } else {
+            run.steps.iter().map(|s| s.title.clone()).collect()
+        };
+        for t in titles {
+            assert!(
+                words.contains(&t),
+                "{name} {w}x{h}: {t}\n{}",
+                term.backend()
+            );
+        }
+        d.send(code(KeyCode::Esc));
+    }
 }

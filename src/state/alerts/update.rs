@@ -161,13 +161,64 @@ pub(crate) fn on_detail_key(
             return silences::on_action(state, a, now).unwrap_or_default()
         }
         Some(Action::Cancel) => return Vec::new(),
-        _ => screen::scrolled(scroll, action),
+        _ => screen::scrolled(scroll, action).min(detail_last(state, &fingerprint)),
     };
     state.mode = Mode::AlertDetail {
         fingerprint,
         scroll,
     };
     Vec::new()
+}
+
+/// How far the alert details scroll: their rows less the rows shown, so
+/// that `G` and `j` stop at the end and `k` moves at once. The rows are
+/// counted from the alert's texts (ui/overlays.rs draws them), generous
+/// where a line wraps; the view clamps to the exact count.
+fn detail_last(state: &State, fingerprint: &str) -> u16 {
+    let Some(a) = state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.fingerprint == fingerprint)
+    else {
+        return 0;
+    };
+    let (w, h) = state.viewport;
+    // The box: at most 100 wide, the screen's height less four, borders.
+    let inner_w = usize::from(w.saturating_sub(2).min(100).saturating_sub(2));
+    let shown = usize::from(h.saturating_sub(6));
+    // A line that wraps may waste part of each row: its rows are counted
+    // a little short.
+    let per_row = inner_w.saturating_sub(8).max(8);
+    let rows = |len: usize| {
+        if len <= inner_w {
+            1
+        } else {
+            len.div_ceil(per_row)
+        }
+    };
+    let d = &a.detail;
+    let suggested = usize::from(!super::super::playbooks::suggestions(state, &a.labels).is_empty());
+    let since = 70 + a.source.len() + a.fingerprint.len();
+    let mut lines = 1 + rows(a.summary().len()) + rows(since) + suggested;
+    lines += 2 + a.labels.values().map(|v| rows(22 + v.len())).sum::<usize>();
+    lines += 2 + a
+        .annotations
+        .values()
+        .map(|v| rows(22 + v.len()))
+        .sum::<usize>();
+    lines += a.generator_url.as_ref().map_or(0, |u| rows(22 + u.len()));
+    if !d.silenced_by.is_empty() {
+        lines += 2 + d.silenced_by.len() * rows(150);
+    }
+    lines += [&d.inhibited_by, &d.muted_by, &d.receivers]
+        .iter()
+        .filter(|v| !v.is_empty())
+        .count();
+    if state.silences.prefs.silence_source.is_some() {
+        lines += 2;
+    }
+    u16::try_from(lines.saturating_sub(shown)).unwrap_or(u16::MAX)
 }
 
 /// Open an alert's details from the palette.

@@ -38,3 +38,14 @@ impl Metrics {
         WINDOWS[self.window % WINDOWS.len()].0
     }
 }
+
+impl super::State {
+    /// The unit of a metric panel (`%`, `ms`), empty when unknown.
+    pub fn panel_unit(&self, name: &str) -> &str {
+        self.metrics
+            .panels
+            .iter()
+            .find(|p| p.spec.name == name)
+            .map_or("", |p| p.spec.unit.as_str())
+    }
+}

@@ -21,7 +21,9 @@ pub use update::{
     confirmed, not_recorded, on_form_key, on_msg, on_tick, open_from_palette, start_playbook,
     start_suggested, start_without_form, Form,
 };
-pub(crate) use update::{hints, on_action, run_view_shown, start_from_palette};
+pub(crate) use update::{
+    hint_label, hints, on_action, run_view_shown, start_from_palette, RUN_SELECT,
+};
 
 use super::lists::ListView;
 use super::State;
@@ -304,6 +306,22 @@ impl Playbooks {
             self.list.selected = at;
         }
         self.shown = rows;
+    }
+
+    /// Put the list's cursor on a run's row (when the filter shows it).
+    pub fn select_run(&mut self, id: &str) {
+        let Some(ri) = self.run_index(id) else {
+            return;
+        };
+        let rows = self.rows();
+        if let Some(at) = rows
+            .iter()
+            .position(|r| *r == Row::Run(ri))
+            .and_then(|p| self.list.view.iter().position(|i| *i == p))
+        {
+            self.list.selected = at;
+            self.list.follow = false;
+        }
     }
 
     pub fn selected_row(&self) -> Option<Row> {

@@ -74,3 +74,22 @@ pub(crate) fn hints(state: &State) -> Vec<Action> {
         vec![Action::Select, Action::Filter]
     }
 }
+
+/// What a key does in the playbooks pane, where it differs from the
+/// action's footer label: Enter carries out a step in the run view,
+/// opens a run or starts a playbook in the list.
+pub(crate) fn hint_label(state: &State, action: Action) -> Option<&'static str> {
+    use crate::state::playbooks::Row;
+    match action {
+        Action::Select if state.playbooks.open.is_some() => Some(RUN_SELECT),
+        Action::Select => match state.playbooks.selected_row() {
+            Some(Row::Run(_)) => Some("open"),
+            Some(Row::Playbook(_)) => Some("start"),
+            None => None,
+        },
+        _ => None,
+    }
+}
+
+/// What Enter does in the run view (its border and the footer say it).
+pub(crate) const RUN_SELECT: &str = "run/confirm";

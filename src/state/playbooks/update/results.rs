@@ -152,7 +152,7 @@ pub fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                                 ri,
                                 si,
                                 true,
-                                format!("{name} = {v:.2}{unit} ({})", q.expect.describe()),
+                                format!("{name} = {v:.2}{unit} ({})", q.expect.describe_in(&unit)),
                             ));
                             continue;
                         }
@@ -168,7 +168,7 @@ pub fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                             format!(
                                 "{name} still {last} after {}s (expected {})",
                                 q.within.as_secs(),
-                                q.expect.describe()
+                                q.expect.describe_in(&unit)
                             ),
                         ));
                     }

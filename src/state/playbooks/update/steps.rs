@@ -52,7 +52,12 @@ pub fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -> Optio
         Action::Bottom => run.selected = last,
         Action::PageUp => run.scroll = run.scroll.saturating_add(10),
         Action::PageDown => run.scroll = run.scroll.saturating_sub(10),
-        Action::Back => state.playbooks.open = None,
+        Action::Back => {
+            // Back in the list, on the run just left (Enter opens it again).
+            if let Some(id) = state.playbooks.open.take() {
+                state.playbooks.select_run(&id);
+            }
+        }
         Action::Select => return Some(act(state, ri, now)),
         Action::FailStep | Action::SkipStep | Action::RerunStep => {
             return Some(step_command(state, ri, action, now))
@@ -311,10 +316,10 @@ fn request(state: &mut State, ri: usize, si: usize, now: DateTime<Utc>) -> Vec<E
         }
         (StepKind::Wait { .. }, None) => begin_timer(state, ri, si, "waiting".into(), now),
         (StepKind::Query(q), None) if q.panel.is_some() => {
+            let panel = q.panel.clone().unwrap_or_default();
             let detail = format!(
-                "polling {} until {}",
-                q.panel.clone().unwrap_or_default(),
-                q.expect.describe()
+                "polling {panel} until {}",
+                q.expect.describe_in(state.panel_unit(&panel))
             );
             begin_timer(state, ri, si, detail, now)
         }
