@@ -288,20 +288,9 @@ impl Action {
                 | MarkImpactStart
                 | MarkImpactEnd
                 | MarkMitigated
-                | ToggleFlag
-                | FlagOff
-                | FlagOn
-                | Rollback
-                | OpenPlaybook
-                | FailStep
-                | SkipStep
-                | RerunStep
                 | Hypothesis
                 | SystematicPath
-                | SilenceAlert
-                | AckAlert
-                | ExpireSilence
-        )
+        ) || self.acts_on_world()
     }
 
     /// Does it act on the world (flags, silences, releases, playbook

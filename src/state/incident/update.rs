@@ -167,34 +167,23 @@ pub(crate) fn on_action(
                 state.prompt(PromptKind::Declare, String::new());
             }
         }
-        Action::MarkImpactStart => {
-            // A second time: shown filled in, to confirm or correct.
-            let known = state
-                .incident
-                .as_ref()
-                .and_then(|i| i.impact_started)
-                .map(|at| typed_time(at, now))
-                .unwrap_or_default();
-            prompt_if_incident(state, PromptKind::ImpactStart, known, now);
-        }
-        Action::MarkMitigated => {
-            let known = state
-                .incident
-                .as_ref()
-                .and_then(|i| i.mitigated_at)
-                .map(|at| typed_time(at, now))
-                .unwrap_or_default();
-            prompt_if_incident(state, PromptKind::Mitigated, known, now);
-        }
-        Action::MarkImpactEnd => {
-            // Offered with the end firebreak knows, to confirm or correct.
-            let known = state
-                .incident
-                .as_ref()
-                .and_then(|i| i.impact_ended)
-                .map(|e| typed_time(e.at, now))
-                .unwrap_or_default();
-            prompt_if_incident(state, PromptKind::ImpactEnd, known, now);
+        // Offered filled in with what is known (a second impact start,
+        // the mitigation and impact end firebreak saw), to confirm or
+        // correct.
+        Action::MarkImpactStart | Action::MarkMitigated | Action::MarkImpactEnd => {
+            let inc = state.incident.as_ref();
+            let (kind, known) = match action {
+                Action::MarkImpactStart => {
+                    (PromptKind::ImpactStart, inc.and_then(|i| i.impact_started))
+                }
+                Action::MarkMitigated => (PromptKind::Mitigated, inc.and_then(|i| i.mitigated_at)),
+                _ => (
+                    PromptKind::ImpactEnd,
+                    inc.and_then(|i| i.impact_ended.map(|e| e.at)),
+                ),
+            };
+            let known = known.map(|at| typed_time(at, now)).unwrap_or_default();
+            prompt_if_incident(state, kind, known, now);
         }
         Action::SetSeverity => {
             if state.require_incident(now) {
