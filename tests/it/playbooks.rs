@@ -1393,6 +1393,10 @@ fn a_dry_run_labels_a_condition_as_one() {
         out.contains("dry run complete: 5 step(s) would run, 7 not applicable"),
         "{out}"
     );
+    // Numbered as the TUI counts: the five that apply, the rest marked.
+    assert!(out.contains("[1/5] ") && out.contains("[5/5] "), "{out}");
+    assert!(!out.contains("/12]"), "{out}");
+    assert_eq!(out.matches("\n[–] ").count(), 7, "{out}");
 }
 
 #[tokio::test]

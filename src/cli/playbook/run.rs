@@ -178,22 +178,28 @@ pub(super) async fn run_playbook(
         let kv: Vec<String> = values.iter().map(|(k, v)| format!("{k}={v}")).collect();
         println!("inputs: {}", crate::text::visible(&kv.join(" ")));
     }
-    let total = pb.steps.len();
+    // Numbered as the TUI counts progress: the steps that apply.
+    let total = pb.steps.len() - skip.len();
     let (mut done, mut skipped, mut not_applicable) = (0, 0, 0);
+    let mut n = 0;
     for (i, step) in pb.steps.iter().enumerate() {
         // A title may use templates: filled in, like the rest.
         let title = crate::playbook::show(&step.title, &vars);
-        println!(
-            "\n[{}/{total}] {} ({})",
-            i + 1,
-            crate::text::visible(&title),
-            step.kind_name()
-        );
         if let Some(reason) = crate::playbook::not_applicable(step, &vars) {
-            println!("  skipped: {reason}");
+            println!(
+                "\n[–] {} ({})\n  skipped: {reason}",
+                crate::text::visible(&title),
+                step.kind_name()
+            );
             not_applicable += 1;
             continue;
         }
+        n += 1;
+        println!(
+            "\n[{n}/{total}] {} ({})",
+            crate::text::visible(&title),
+            step.kind_name()
+        );
         for l in crate::playbook::describe_step(step, &vars) {
             println!("  {}", crate::text::visible(&l));
         }
@@ -368,21 +374,16 @@ pub(super) async fn run_playbook(
             if let Some(g) = guidance() {
                 println!("{g}");
             }
-            let rest = total - i - 1;
-            println!(
-                "\nstopped at step {} of {total}; {rest} step(s) not run",
-                i + 1
-            );
+            // Counted like the numbering: the steps that apply.
+            let rest = total.saturating_sub(n);
+            println!("\nstopped at step {n} of {total}; {rest} step(s) not run");
             return Ok(ExitCode::from(1));
         }
         vars.finished.insert(i, Utc::now());
         done += 1;
     }
     let summary = if args.dry_run {
-        format!(
-            "{} step(s) would run, {not_applicable} not applicable",
-            total - not_applicable
-        )
+        format!("{total} step(s) would run, {not_applicable} not applicable")
     } else {
         format!("{done} done, {skipped} skipped, {not_applicable} not applicable")
     };
