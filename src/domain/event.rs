@@ -197,6 +197,33 @@ pub enum Event {
         #[serde(default)]
         to: Option<String>,
     },
+    /// An action under the two-person rule waits for a second
+    /// responder's approval (see [`super::approvals`]). The actor asks;
+    /// `action` and `target` are what the entry that starts it will say.
+    ApprovalRequested {
+        id: String,
+        action: String,
+        target: String,
+        /// In words, for the approver.
+        #[serde(default)]
+        what: String,
+    },
+    /// A second responder approved request `id` (the actor approves).
+    ApprovalGiven {
+        id: String,
+        /// Who asked, and what, as the approver saw it.
+        #[serde(default)]
+        requester: String,
+        #[serde(default)]
+        what: String,
+    },
+    /// The requester withdrew a request (or went ahead without a second
+    /// responder: break glass, which the reason says).
+    ApprovalWithdrawn {
+        id: String,
+        #[serde(default)]
+        reason: String,
+    },
     /// The postmortem draft was written somewhere.
     Exported {
         format: String,
@@ -370,6 +397,23 @@ impl Event {
             Event::RoleChanged { role, from, to } => {
                 super::roles::describe(*role, from.as_deref(), to.as_deref())
             }
+            Event::ApprovalRequested { id, what, .. } => {
+                format!("Asked a second responder to approve {id}: {what}")
+            }
+            Event::ApprovalGiven {
+                id,
+                requester,
+                what,
+            } => {
+                if what.is_empty() {
+                    format!("Approved {id}")
+                } else {
+                    format!("Approved {id} ({requester}: {what})")
+                }
+            }
+            Event::ApprovalWithdrawn { id, reason } => {
+                join_detail(format!("Withdrew approval request {id}"), reason)
+            }
             Event::HypothesisStarted { .. }
             | Event::HypothesisExtended { .. }
             | Event::HypothesisClosed { .. }
@@ -402,6 +446,9 @@ impl Event {
             Event::SourceHealth { .. } => "source",
             Event::Exported { .. } => "export",
             Event::RoleChanged { .. } => "role",
+            Event::ApprovalRequested { .. }
+            | Event::ApprovalGiven { .. }
+            | Event::ApprovalWithdrawn { .. } => "approval",
             Event::HypothesisStarted { .. }
             | Event::HypothesisExtended { .. }
             | Event::HypothesisClosed { .. }

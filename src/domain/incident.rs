@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::approvals::Approvals;
 use crate::domain::roles::Roles;
 use crate::domain::{Entry, Event};
 
@@ -129,6 +130,8 @@ pub struct Incident {
     pub impact_end_observed: Option<ImpactEnd>,
     /// Who holds which role (the declarer is the first commander).
     pub roles: Roles,
+    /// Requests for a second responder's approval (the two-person rule).
+    pub approvals: Approvals,
     /// Critical and warning alerts firing now (fingerprints).
     firing: std::collections::BTreeSet<String>,
     /// The first successful mitigation while alerts were firing, waiting
@@ -276,6 +279,7 @@ impl Incident {
                 recovered: None,
                 verified: None,
                 roles: Roles::declared(by, entry.seq, declared_at),
+                approvals: Approvals::default(),
             })
         }
     }
@@ -293,6 +297,8 @@ impl Incident {
     /// Fold one entry into the incident.
     pub fn apply(&mut self, entry: &Entry) {
         let human = entry.actor != crate::domain::SYSTEM_ACTOR;
+        // Requests, approvals, and the starts that use them up.
+        self.approvals.apply(entry);
         match &entry.event {
             Event::IncidentDeclared { .. } | Event::TeamJoined { .. } => {}
             Event::TitleChanged { title } => self.title = title.clone(),

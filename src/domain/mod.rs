@@ -8,13 +8,16 @@
 //! - [`hypotheses`]: the quick hypotheses and their time boxes, folded
 //!   from the same entries;
 //! - [`roles`]: who holds which role (incident commander, comms, ...),
-//!   folded by the incident fold.
+//!   folded by the incident fold;
+//! - [`approvals`]: the two-person rule's requests and approvals, folded
+//!   by the incident fold.
 //!
 //! Everything above imports this module; it imports nothing of the crate
 //! (only std, chrono and serde). Folds are pure: `apply(&Entry)` is the
 //! same code live and on replay, so what the screen shows, what a second
 //! window shows and what the export says cannot disagree.
 
+pub mod approvals;
 pub mod event;
 pub mod hypotheses;
 pub mod incident;
