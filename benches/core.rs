@@ -40,6 +40,7 @@ fn settings() -> Settings {
         poll_interval: Duration::seconds(5),
         can_rollback: true,
         timebox: firebreak::domain::hypotheses::Timebox::default(),
+        two_person: Vec::new(),
     }
 }
 

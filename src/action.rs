@@ -219,6 +219,11 @@ pub enum Action {
     )]
     TakeOver,
     #[strum(
+        message = "approve",
+        detailed_message = "Two-person rule: approve another responder's waiting action; on your own, withdraw it or go ahead alone (break glass)"
+    )]
+    Approve,
+    #[strum(
         message = "accept",
         detailed_message = "Accept: submit the text, or pick the highlighted entry"
     )]
@@ -311,6 +316,7 @@ impl Action {
                 | SilenceAlert
                 | AckAlert
                 | ExpireSilence
+                | Approve
         )
     }
 

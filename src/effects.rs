@@ -425,7 +425,7 @@ impl Runner {
                     timeout: self.timeout,
                     limits: Default::default(),
                 };
-                spawn_step(job, ctx, self.tx.clone());
+                spawn_step(job, ctx, self.claims(), self.tx.clone());
             }
             Effect::OpenUrl(url) => {
                 let tx = self.tx.clone();
@@ -535,6 +535,7 @@ pub fn export_to_file(
 fn spawn_step(
     job: crate::playbook::exec::StepJob,
     ctx: crate::playbook::exec::Ctx,
+    team: Option<(TeamParts, String)>,
     tx: mpsc::Sender<Msg>,
 ) {
     tokio::spawn(async move {
@@ -549,7 +550,7 @@ fn spawn_step(
                 lines,
             }));
         };
-        let outcome = crate::playbook::exec::execute(&job.action, &ctx, &mut on_lines).await;
+        let outcome = carry_out_step(&job, &ctx, team, &mut on_lines).await;
         let _ = tx
             .send(Msg::Playbook(PlaybookMsg::StepDone {
                 run_id: job.run_id,
@@ -559,6 +560,39 @@ fn spawn_step(
             }))
             .await;
     });
+}
+
+/// Carry out one playbook step: claimed first in the team database when
+/// it acts on the world (not twice across people, like the flags pane's
+/// flips and `B`), refused with "not run: <who holds it>" while another
+/// responder's same action is in flight, let go of after.
+pub async fn carry_out_step(
+    job: &crate::playbook::exec::StepJob,
+    ctx: &crate::playbook::exec::Ctx,
+    team: Option<(TeamParts, String)>,
+    on_lines: &mut (dyn FnMut(Vec<String>) + Send),
+) -> crate::playbook::exec::StepOutcome {
+    // Not twice across people: claimed like the pane's flips and `B`.
+    let claimed = match &job.claim {
+        Some((action, target)) => claim(team, action, target).await,
+        None => Ok(None),
+    };
+    let outcome = match &claimed {
+        Err(held) => crate::playbook::exec::StepOutcome {
+            ok: false,
+            exit_code: None,
+            duration_ms: 0,
+            output: Vec::new(),
+            detail: format!("not run: {held}"),
+            flag: None,
+            changed: false,
+        },
+        Ok(_) => crate::playbook::exec::execute(&job.action, ctx, on_lines).await,
+    };
+    if let Ok(Some(c)) = claimed {
+        c.release().await;
+    }
+    outcome
 }
 
 /// The journal thread's own: the journal it writes, and who it is.

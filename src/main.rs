@@ -63,6 +63,16 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
+    /// Two-person rule: list what waits for a second responder's approval,
+    /// or approve one request by its id (e.g. alice/1); the requester's
+    /// cockpit then carries it out
+    Approve {
+        /// The incident [default: the open one]
+        #[arg(long)]
+        incident: Option<String>,
+        /// The request to approve [default: list them]
+        id: Option<String>,
+    },
     /// Print the current alerts from Alertmanager (HA members deduplicated)
     Alerts(cli::alerts::AlertsArgs),
     /// Run a PromQL query (instant, or --range) against Prometheus
@@ -129,6 +139,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Query(args)) => cli::query::run(&args, cfg),
         Some(Command::Note { incident, text }) => {
             cli::record::note(incident.as_deref(), &text, &setup)
+        }
+        Some(Command::Approve { incident, id }) => {
+            cli::approve::run(incident.as_deref(), id.as_deref(), &setup)
         }
         Some(Command::Silence { command }) => cli::silence::run(&command, &setup),
         Some(Command::Playbook { command }) => cli::playbook::run(command, &setup),

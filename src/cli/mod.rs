@@ -2,6 +2,7 @@
 //! `tui` is the interactive cockpit. main.rs parses and dispatches.
 
 pub mod alerts;
+pub mod approve;
 pub mod check;
 pub mod flag;
 pub mod incident;

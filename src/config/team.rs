@@ -6,6 +6,7 @@
 //! password_env = "FIREBREAK_DB_PASSWORD"   # or password_file, or PGPASSWORD
 //! sslmode = "verify-full"                  # disable | require | verify-full
 //! ca_file = "/etc/ssl/certs/company-ca.pem"
+//! two_person = ["rollback"]                # a second responder approves (A)
 //! ```
 //!
 //! The password is never in the URL, the logs, the journal or an export.
@@ -34,6 +35,10 @@ pub struct TeamConfig {
     /// Seconds to wait for a connection.
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout_secs: u64,
+    /// What waits for a second responder's approval: any of "rollback",
+    /// "flag", "dangerous" (playbook command steps marked dangerous).
+    #[serde(default)]
+    pub two_person: Vec<crate::domain::approvals::Guarded>,
 }
 
 fn default_connect_timeout() -> u64 {

@@ -21,6 +21,11 @@ pub struct StepJob {
     /// 1 for the first run of the step, 2 for a re-run...
     pub attempt: u32,
     pub action: StepAction,
+    /// What to claim in the team database before carrying it out (an
+    /// action on the world: a flag flip, a rollback, a dangerous
+    /// command), so that two responders never do it at once: the same
+    /// (action, target) as the flags pane and `B` claim.
+    pub claim: Option<(&'static str, String)>,
 }
 
 /// What to do.

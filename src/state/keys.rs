@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{
-    access, alerts, flags, hypotheses, incident, metrics, palette, playbooks, release, roles,
-    screen, silences, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State, MIN_HEIGHT,
-    MIN_WIDTH,
+    access, alerts, approvals, flags, hypotheses, incident, metrics, palette, playbooks, release,
+    roles, screen, silences, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State,
+    MIN_HEIGHT, MIN_WIDTH,
 };
 use crate::action::Action;
 use crate::config::keymap::Layer;
@@ -230,6 +230,7 @@ fn on_chooser_key(
         ChooseKind::Outcome => hypotheses::outcome_rows(state).len(),
         ChooseKind::Playbook { names, .. } => names.len(),
         ChooseKind::Role { choices } => choices.len(),
+        ChooseKind::Approval { choices } => choices.len(),
     };
     let pick = |i: usize, state: &mut State| match &kind {
         ChooseKind::Severity => incident::set_severity(state, Severity::ALL[i], now),
@@ -241,6 +242,10 @@ fn on_chooser_key(
         },
         ChooseKind::Role { choices } => match choices.get(i) {
             Some(c) => roles::chose(state, c, now),
+            None => Vec::new(),
+        },
+        ChooseKind::Approval { choices } => match choices.get(i) {
+            Some(c) => approvals::chose(state, c, now),
             None => Vec::new(),
         },
     };
@@ -422,6 +427,7 @@ const OWNERS: &[ActionHandler] = &[
     metrics::on_action,
     hypotheses::on_action,
     roles::on_action,
+    approvals::on_action,
 ];
 
 /// Carry out a user action.
@@ -447,9 +453,45 @@ pub(crate) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
         } => flags::confirmed_flip(state, provider, flag, wanted, now),
         Pending::Rollback => release::confirmed_rollback(state, now),
         Pending::Role { role, from, to } => roles::confirmed(state, role, from, to),
+        Pending::Approve { id } => approvals::confirmed(state, &id, now),
+        Pending::BreakGlass { id } => {
+            match approvals::confirmed_break_glass(state, &id) {
+                Some((record, then)) => {
+                    let mut fx = vec![record];
+                    fx.extend(carry_out(state, then, now));
+                    fx
+                }
+                None => {
+                    state.notify(
+                    Level::Warning,
+                    format!("{id} was asked before firebreak restarted: start the action again, then A"),
+                    now,
+                );
+                    Vec::new()
+                }
+            }
+        }
         p @ (Pending::Silence { .. } | Pending::ExpireSilence { .. }) => {
             silences::confirmed(state, p, now)
         }
+    }
+}
+
+/// An action that waited for its approval (or goes ahead alone): the
+/// feature that asked carries it out, as on its confirmation.
+pub(crate) fn carry_out(
+    state: &mut State,
+    then: approvals::Then,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    match then {
+        approvals::Then::Rollback => release::confirmed_rollback(state, now),
+        approvals::Then::Flip {
+            provider,
+            flag,
+            wanted,
+        } => flags::confirmed_flip(state, provider, flag, wanted, now),
+        approvals::Then::Step { run_id, step } => playbooks::confirmed(state, &run_id, step, now),
     }
 }
 

@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod alerts;
+pub mod approvals;
 pub mod flags;
 pub mod health;
 pub mod hypotheses;
@@ -73,6 +74,8 @@ pub struct Settings {
     pub can_rollback: bool,
     /// Quick-hypothesis time boxes and budget.
     pub timebox: crate::domain::hypotheses::Timebox,
+    /// What waits for a second responder's approval (`[team] two_person`).
+    pub two_person: Vec<crate::domain::approvals::Guarded>,
 }
 
 /// The whole application state: the screen (focus, mode, notice) and one
@@ -115,6 +118,8 @@ pub struct State {
     pub hyp: hypotheses::HypothesesView,
     /// The team database, when one is configured.
     pub team: team::TeamView,
+    /// The two-person rule: what waits here for an approval.
+    pub approvals: approvals::ApprovalsView,
 }
 
 impl State {
@@ -144,6 +149,7 @@ impl State {
             playbooks: playbooks::Playbooks::default(),
             hyp: hypotheses::HypothesesView::default(),
             team: team::TeamView::default(),
+            approvals: approvals::ApprovalsView::default(),
         }
     }
 

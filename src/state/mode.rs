@@ -92,6 +92,14 @@ pub enum Pending {
     Systematic,
     /// Resolve although things are still open (listed in the question).
     Resolve,
+    /// Approve another responder's request (the two-person rule).
+    Approve {
+        id: String,
+    },
+    /// Go ahead with your own request without a second responder.
+    BreakGlass {
+        id: String,
+    },
     /// Take or hand on the incident commander.
     Role {
         role: crate::domain::roles::Role,
@@ -116,6 +124,10 @@ pub enum ChooseKind {
     /// Take, release or hand on a role (the choices when it opened).
     Role {
         choices: Vec<super::roles::RoleChoice>,
+    },
+    /// Approve a request, or withdraw or break glass on your own.
+    Approval {
+        choices: Vec<super::approvals::ApprovalChoice>,
     },
 }
 

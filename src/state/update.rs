@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    access, alerts, flags, hypotheses, incident, keys, metrics, playbooks, release, silences, team,
-    Effect, Mode, Msg, Pane, State,
+    access, alerts, approvals, flags, hypotheses, incident, keys, metrics, playbooks, release,
+    silences, team, Effect, Mode, Msg, Pane, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
@@ -19,7 +19,18 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Tick => state.shows_clock() || state.notice.is_some(),
         _ => true,
     };
-    let fx = route(state, msg, now);
+    // What may answer a request for approval: the team's entries, the
+    // journal's, time (expiry).
+    let settles = matches!(
+        msg,
+        Msg::Team(_) | Msg::Recorded { .. } | Msg::Followed(_) | Msg::Tick
+    );
+    let mut fx = route(state, msg, now);
+    if settles && state.incident.is_some() {
+        for then in approvals::settle(state, now) {
+            fx.extend(keys::carry_out(state, then, now));
+        }
+    }
     // Read-only (another cockpit writes the incident): nothing is written.
     let fx = access::guard(state, fx, now);
     // The side area keeps the tab last focused (whatever moved the focus).

@@ -514,6 +514,49 @@ pub(crate) fn access_banner(state: &State, theme: &Theme) -> Option<(String, Sty
     ))
 }
 
+/// The two-person rule: what waits for this responder's approval, or for
+/// someone else's (their own request), until it is answered.
+pub(crate) fn approval_banner(
+    state: &State,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) -> Option<(String, Style)> {
+    let key = state
+        .keymap
+        .hint(crate::action::Action::Approve)
+        .unwrap_or_else(|| "the palette".into());
+    let left = |r: &crate::domain::approvals::Request| fmt_duration(r.expires_at() - now);
+    let theirs = state.approvable(now);
+    let text = if let Some(r) = theirs.first() {
+        let more = match theirs.len() {
+            1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        format!(
+            "⚑ {} asks your approval: {} ({}, expires in {}){more}. Press {key} to approve",
+            crate::text::visible(&r.by),
+            crate::text::visible(&r.what),
+            r.id,
+            left(r)
+        )
+    } else {
+        let mine = state.own_waiting(now);
+        let r = mine.first()?;
+        format!(
+            "⌛ {} waits for a second responder's approval: {} (expires in {}). {key}: withdraw, or go ahead alone",
+            r.id,
+            crate::text::visible(&r.what),
+            left(r)
+        )
+    };
+    Some((
+        text,
+        theme
+            .warning
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+    ))
+}
+
 pub(crate) fn timebox_banner(
     state: &State,
     theme: &Theme,

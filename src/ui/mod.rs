@@ -41,6 +41,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: &Theme, now: DateTime<Utc>)
     let banners: Vec<Line> = [
         header::access_banner(state, theme),
         header::timebox_banner(state, theme, now),
+        header::approval_banner(state, theme, now),
     ]
     .into_iter()
     .flatten()

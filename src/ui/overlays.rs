@@ -299,6 +299,13 @@ fn choose(
                 })
                 .collect(),
         ),
+        ChooseKind::Approval { choices } => (
+            "Two-person rule: approvals",
+            choices
+                .iter()
+                .map(|c| crate::state::approvals::describe_choice(state, c))
+                .collect(),
+        ),
         ChooseKind::Role { choices } => {
             let who = state.roles().map(|r| r.summary()).unwrap_or_default();
             roles_title = format!("Roles ({who}): you are {}", state.settings.responder);

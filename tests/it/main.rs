@@ -14,6 +14,7 @@ mod support;
 
 mod alertmanager;
 mod app;
+mod approvals;
 mod cli;
 mod depth;
 mod export;

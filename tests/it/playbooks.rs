@@ -1561,3 +1561,79 @@ fn now_value_has_a_unit(text: &str) -> bool {
         !num.is_empty() && rest[num.len()..].starts_with('%')
     })
 }
+
+/// The two-person rule on a playbook step: the rollback step waits for a
+/// second responder, stays pending, and runs (once) when bob's approval
+/// arrives through the team.
+#[tokio::test]
+async fn a_guarded_rollback_step_waits_for_a_second_responder() {
+    use firebreak::domain::approvals::Guarded;
+    use firebreak::state::team::TeamMsg;
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = t("2026-11-27T14:00:00Z");
+    let (mut d, w) = demo_driver(dir.path(), t0).await;
+    d.state.settings.two_person = vec![Guarded::Rollback];
+    d.state.team.configured = true;
+    d.keys(":");
+    d.keys("run playbook rollback");
+    d.send(code(KeyCode::Enter));
+    d.send(code(KeyCode::Enter)); // form
+    d.send(code(KeyCode::Enter)); // step 1 check
+    d.send(code(KeyCode::Enter)); // step 2: capture the version
+    run_steps(&mut d, &w).await;
+    d.send(code(KeyCode::Enter)); // the rollback step: type the service
+    d.type_confirmation();
+    assert!(step_jobs(&d).is_empty(), "not run on one person's word");
+    assert_eq!(status(&d, 5), StepStatus::Pending);
+    let asked = d.state.incident.as_ref().unwrap().approvals.list.clone();
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(
+        asked[0].target,
+        format!("{}/5", d.state.playbooks.open_run().unwrap().id)
+    );
+    assert!(
+        asked[0]
+            .what
+            .ends_with("of Roll back the last deploy: roll back the last release"),
+        "{asked:?}"
+    );
+
+    let mut bob = journal::Journal::create(&dir.path().join("bob"), "bob-feed").unwrap();
+    let id = d.state.incident.as_ref().unwrap().id.clone();
+    let mut theirs = Vec::new();
+    for event in [
+        Event::TeamJoined {
+            id,
+            title: "demo".into(),
+            severity: firebreak::domain::incident::Severity::Sev2,
+            declared_by: "alice".into(),
+            declared_at: t0,
+        },
+        Event::ApprovalGiven {
+            id: asked[0].id.clone(),
+            requester: "alice".into(),
+            what: asked[0].what.clone(),
+        },
+    ] {
+        theirs.push(bob.append(d.now, "bob", event).unwrap());
+    }
+    for _ in 0..2 {
+        let mut canonical = d.state.timeline.entries.clone();
+        canonical.retain(|e| e.actor != "bob");
+        canonical.extend(theirs.iter().cloned());
+        d.send(Msg::Team(TeamMsg::Merged {
+            canonical,
+            responders: vec![("bob".into(), true)],
+        }));
+    }
+    let jobs = step_jobs(&d);
+    assert_eq!(jobs.len(), 1, "approved: it runs, once");
+    assert_eq!(jobs[0].step, 5);
+    assert_eq!(status(&d, 5), StepStatus::Running);
+    let run = d.state.playbooks.open_run().unwrap();
+    assert!(
+        run.steps[5].detail.contains("approved by bob"),
+        "{}",
+        run.steps[5].detail
+    );
+}

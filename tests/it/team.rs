@@ -18,7 +18,7 @@ use crate::support::postgres::Pg;
 static PG: OnceLock<Mutex<Pg>> = OnceLock::new();
 
 /// A fresh database on the shared server, and settings to reach it.
-async fn fresh_db(name: &str) -> Settings {
+pub(crate) async fn fresh_db(name: &str) -> Settings {
     let pg = PG.get_or_init(|| match Pg::start("team") {
         Ok(pg) => Mutex::new(pg),
         Err(e) => panic!("cannot start PostgreSQL for the team tests: {e}"),
@@ -218,7 +218,7 @@ fn fb_team(dir: &std::path::Path, url: &str) -> assert_cmd::Command {
 }
 
 /// The same, as responder `name`.
-fn fb_team_as(dir: &std::path::Path, url: &str, name: &str) -> assert_cmd::Command {
+pub(crate) fn fb_team_as(dir: &std::path::Path, url: &str, name: &str) -> assert_cmd::Command {
     let cfg = dir.join("config.toml");
     std::fs::write(
         &cfg,
@@ -993,5 +993,77 @@ async fn the_cockpit_refuses_a_flip_another_responder_is_making_and_goes_ahead_o
     assert!(
         matches!(ahead, Ok(None)),
         "offline: not coordinated, not blocked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_playbook_step_another_responder_is_carrying_out_is_not_run_twice() {
+    use firebreak::playbook::exec::{Ctx, StepAction, StepJob};
+    use firebreak::playbook::runner::{CommandSpec, Program};
+    let s = fresh_db("t_claim_step").await;
+    let team = {
+        let mut t = Team::connect(&s).await.unwrap();
+        t.init().await.unwrap();
+        t
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let parts = firebreak::effects::TeamParts {
+        settings: s.clone(),
+        key: dir.path().join("team.key"),
+        responder: "alice".into(),
+        host: "laptop".into(),
+    };
+    let marker = dir.path().join("restarted");
+    let cmd = CommandSpec {
+        program: Program::Argv(vec!["touch".into(), marker.display().to_string()]),
+        cwd: None,
+        env: Vec::new(),
+        timeout: std::time::Duration::from_secs(10),
+        expect_exit: vec![0],
+    };
+    let job = StepJob {
+        run_id: "r1".into(),
+        step: 2,
+        attempt: 1,
+        claim: Some(("command", cmd.display())),
+        action: StepAction::Command(cmd.clone()),
+    };
+    let ctx = Ctx {
+        providers: Vec::new(),
+        release: None,
+        timeout: std::time::Duration::from_secs(5),
+        limits: Default::default(),
+    };
+    let team_of = || Some((parts.clone(), "inc-s".to_string()));
+    // Bob is running the same dangerous command from his copy of the run.
+    let ttl = std::time::Duration::from_secs(60);
+    let bobs = team
+        .claim("inc-s", "command", &cmd.display(), ("key-bob", "bob"), ttl)
+        .await
+        .unwrap();
+    assert_eq!(bobs, None, "bob holds it");
+    let refused = firebreak::effects::carry_out_step(&job, &ctx, team_of(), &mut |_| {}).await;
+    assert!(!refused.ok);
+    assert!(
+        refused
+            .detail
+            .starts_with("not run: bob is already doing it"),
+        "{}",
+        refused.detail
+    );
+    assert!(!marker.exists(), "the command did not run a second time");
+    // Bob is done: alice's run goes ahead, and lets go after.
+    team.release("inc-s", "command", &cmd.display(), "key-bob")
+        .await
+        .unwrap();
+    let ran = firebreak::effects::carry_out_step(&job, &ctx, team_of(), &mut |_| {}).await;
+    assert!(ran.ok, "{}", ran.detail);
+    assert!(marker.exists());
+    assert_eq!(
+        team.claim("inc-s", "command", &cmd.display(), ("key-bob", "bob"), ttl)
+            .await
+            .unwrap(),
+        None,
+        "alice let go of it once the step was done"
     );
 }

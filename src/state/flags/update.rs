@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::super::approvals::{Gate, Passage, Then};
 use super::super::{health, on_off, Effect, Level, Pane, Pending, State};
 use crate::action::Action;
+use crate::domain::approvals::Guarded;
 use crate::domain::Event;
 use crate::flags::{Flag, FlipError, FlipOutcome};
 use crate::sources::poller::Polled;
@@ -163,9 +165,25 @@ pub(crate) fn confirmed_flip(
     wanted: bool,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    if !state.flags.in_flight.insert(flag.clone()) {
+    if state.flags.in_flight.contains(&flag) {
         return Vec::new();
     }
+    let gate = Gate {
+        guarded: Guarded::Flag,
+        action: format!("flag {}", on_off(wanted)),
+        target: flag.clone(),
+        what: format!("turn {flag} {} (via {provider})", on_off(wanted)),
+        then: Then::Flip {
+            provider: provider.clone(),
+            flag: flag.clone(),
+            wanted,
+        },
+    };
+    let approval = match state.gate(gate, now) {
+        Passage::Go(approval) => approval.map(|a| format!("; {a}")).unwrap_or_default(),
+        Passage::Wait(fx) => return fx,
+    };
+    state.flags.in_flight.insert(flag.clone());
     state.notify(
         Level::Info,
         format!("Turning {flag} {}...", on_off(wanted)),
@@ -175,7 +193,7 @@ pub(crate) fn confirmed_flip(
         Event::ActionStarted {
             action: format!("flag {}", on_off(wanted)),
             target: flag.clone(),
-            detail: format!("via {provider}"),
+            detail: format!("via {provider}{approval}"),
         },
         vec![Effect::FlipFlag {
             provider,

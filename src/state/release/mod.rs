@@ -49,7 +49,8 @@ impl Release {
                 detail,
                 ..
             } if step_kind == "release"
-                && *detail == StepAction::Release(ReleaseOp::Rollback).describe() =>
+                // "rollback release", perhaps "(approved by bob (alice/2))".
+                && detail.starts_with(&StepAction::Release(ReleaseOp::Rollback).describe()) =>
             {
                 self.rolling.push((run_id.clone(), *step));
             }

@@ -3,8 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::super::approvals::{Gate, Passage, Then};
 use super::super::{Effect, Level, Pending, State};
 use crate::action::Action;
+use crate::domain::approvals::Guarded;
 use crate::domain::Event;
 use crate::sources::poller::Polled;
 
@@ -104,13 +106,28 @@ pub(crate) fn confirmed_rollback(state: &mut State, now: DateTime<Utc>) -> Vec<E
     if state.release.in_flight {
         return Vec::new();
     }
+    let what = match &state.release.current {
+        Some((current, _)) => format!("roll back {current}"),
+        None => "roll back the last release".into(),
+    };
+    let gate = Gate {
+        guarded: Guarded::Rollback,
+        action: "rollback".into(),
+        target: "last release".into(),
+        what,
+        then: Then::Rollback,
+    };
+    let approval = match state.gate(gate, now) {
+        Passage::Go(approval) => approval,
+        Passage::Wait(fx) => return fx,
+    };
     state.release.in_flight = true;
     state.notify(Level::Info, "Rolling back...", now);
     vec![state.record_then(
         Event::ActionStarted {
             action: "rollback".into(),
             target: "last release".into(),
-            detail: String::new(),
+            detail: approval.unwrap_or_default(),
         },
         vec![Effect::Rollback],
     )]

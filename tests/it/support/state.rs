@@ -27,6 +27,7 @@ pub fn settings(demo: bool) -> Settings {
         poll_interval: chrono::Duration::seconds(2),
         can_rollback: true,
         timebox: firebreak::domain::hypotheses::Timebox::default(),
+        two_person: Vec::new(),
     }
 }
 

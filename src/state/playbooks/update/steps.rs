@@ -7,10 +7,12 @@ use chrono::{DateTime, Utc};
 
 use super::form::{open, start_playbook};
 use crate::action::Action;
+use crate::domain::approvals::{step_target, Guarded};
 use crate::domain::Event;
 use crate::playbook::exec::{StepAction, StepJob};
 use crate::playbook::model::{ReleaseOp, StepKind};
 use crate::playbook::{self, Confirm};
+use crate::state::approvals::{Gate, Passage, Then};
 use crate::state::playbooks::{suggestions, Row, StepStatus};
 use crate::state::{ChooseKind, Effect, Level, Mode, Pane, Pending, State};
 
@@ -378,8 +380,55 @@ fn start_io(
     action: StepAction,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let run = &mut state.playbooks.runs[ri];
+    let run = &state.playbooks.runs[ri];
     let run_id = run.id.clone();
+    if state.playbooks.in_flight.contains(&(run_id.clone(), si)) {
+        return Vec::new();
+    }
+    // The two-person rule: a guarded step waits for a second responder.
+    let dangerous = run
+        .def
+        .as_ref()
+        .and_then(|d| d.steps.get(si))
+        .is_some_and(|s| matches!(&s.kind, StepKind::Command(c) if c.dangerous));
+    let guarded = match &action {
+        StepAction::SetFlag { .. } => Some(Guarded::Flag),
+        StepAction::Release(ReleaseOp::Rollback) => Some(Guarded::Rollback),
+        StepAction::Command(_) if dangerous => Some(Guarded::Dangerous),
+        _ => None,
+    };
+    let claim = match &action {
+        StepAction::SetFlag { flag, .. } => Some(("flag", flag.clone())),
+        StepAction::Release(ReleaseOp::Rollback) => Some(("rollback", "release".to_string())),
+        StepAction::Command(c) if dangerous => Some(("command", c.display())),
+        _ => None,
+    };
+    let mut approval = None;
+    if let Some(guarded) = guarded {
+        let gate = Gate {
+            guarded,
+            action: "step".into(),
+            target: step_target(&run_id, si),
+            what: format!(
+                "\"{}\" of {}: {}",
+                run.steps
+                    .get(si)
+                    .map(|s| s.title.as_str())
+                    .unwrap_or_default(),
+                run.title,
+                action.describe()
+            ),
+            then: Then::Step {
+                run_id: run_id.clone(),
+                step: si,
+            },
+        };
+        match state.gate(gate, now) {
+            Passage::Go(a) => approval = a,
+            Passage::Wait(fx) => return fx,
+        }
+    }
+    let run = &mut state.playbooks.runs[ri];
     if !state.playbooks.in_flight.insert((run_id.clone(), si)) {
         return Vec::new();
     }
@@ -396,7 +445,10 @@ fn start_io(
     s.duration_ms = None;
     s.output.clear();
     s.attempts += 1;
-    s.detail = action.describe();
+    s.detail = match &approval {
+        Some(a) => format!("{} ({a})", action.describe()),
+        None => action.describe(),
+    };
     run.scroll = 0;
     let (title, attempt, detail) = (s.title.clone(), s.attempts, s.detail.clone());
     match &action {
@@ -421,6 +473,7 @@ fn start_io(
             run_id,
             step: si,
             attempt,
+            claim,
             action,
         })],
     }]
