@@ -81,6 +81,11 @@ pub enum Action {
     AddNote,
     #[strum(message = "declare", detailed_message = "Declare a new incident")]
     DeclareIncident,
+    #[strum(
+        message = "join",
+        detailed_message = "Join an incident another responder shared (team database)"
+    )]
+    JoinIncident,
     #[strum(message = "rename", detailed_message = "Rename the incident")]
     RenameIncident,
     #[strum(message = "sev", detailed_message = "Set severity (SEV1-SEV4)")]
@@ -286,6 +291,7 @@ impl Action {
             self,
             AddNote
                 | DeclareIncident
+                | JoinIncident
                 | RenameIncident
                 | SetSeverity
                 | SetStatus

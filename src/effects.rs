@@ -213,6 +213,41 @@ impl Runner {
         tokio::spawn(team_task(team, id, path, tx, wake));
     }
 
+    /// Which shared incidents this responder has not joined: answered as
+    /// `TeamMsg::Shared`, within the connect timeout (the database down
+    /// is an answer too, never a hang).
+    fn list_shared(&self) {
+        use crate::state::team::{Joinable, TeamMsg};
+        let (tx, data_dir, team) = (self.tx.clone(), self.data_dir.clone(), self.team.clone());
+        tokio::spawn(async move {
+            let answer = match team {
+                None => Err("no team database configured".to_string()),
+                Some(t) => {
+                    let bound = t.settings.timeout * 2;
+                    let asked = async {
+                        let db = crate::team::db::Team::connect(&t.settings).await?;
+                        db.incidents().await
+                    };
+                    match tokio::time::timeout(bound, asked).await {
+                        Err(_) => Err(format!("no answer within {}s", bound.as_secs())),
+                        Ok(Err(e)) => Err(e.to_string()),
+                        Ok(Ok(list)) => Ok(list
+                            .into_iter()
+                            .filter(|i| !journal::journal_path(&data_dir, &i.id).exists())
+                            .map(|i| Joinable {
+                                id: i.id,
+                                title: i.title,
+                                declared_by: i.declared_by,
+                                declared_at: i.declared_at,
+                            })
+                            .collect()),
+                    }
+                }
+            };
+            let _ = tx.send(Msg::Team(TeamMsg::Shared(answer))).await;
+        });
+    }
+
     pub fn run(&self, effect: Effect) {
         match effect {
             Effect::Record { actor, event, then } => {
@@ -235,6 +270,7 @@ impl Runner {
                 }
             }
             Effect::ShareIncident { id } => self.share(id),
+            Effect::ListShared => self.list_shared(),
             Effect::TakeOver { id } => {
                 let path = journal::journal_path(&self.data_dir, &id);
                 if self.journal.send(Request::TakeOver(path)).is_err() {
@@ -658,7 +694,14 @@ fn journal_thread(rx: std::sync::mpsc::Receiver<Request>, tx: mpsc::Sender<Msg>,
 }
 
 fn append(w: &mut Writer, Append { actor, event, then }: Append) -> Vec<Msg> {
-    if let Event::IncidentDeclared { id, .. } = &event {
+    // A new incident's journal: declared here, or joined (another
+    // responder shared it; this responder's own feed of it starts).
+    let new = match &event {
+        Event::IncidentDeclared { id, .. } => Some(id),
+        Event::TeamJoined { id, .. } if w.journal.is_none() => Some(id),
+        _ => None,
+    };
+    if let Some(id) = new {
         let created = Journal::create(&w.data_dir, id).and_then(|mut j| {
             // A new journal: nobody else can hold it.
             j.hold(&w.holder).map(|_| j)

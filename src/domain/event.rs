@@ -175,6 +175,10 @@ pub enum Event {
         id: u32,
         extra_secs: i64,
         reason: String,
+        /// Whose hypothesis, when another responder's (a team works one
+        /// incident's hypotheses together); absent: the entry's author's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// A hypothesis got its outcome.
     HypothesisClosed {
@@ -182,6 +186,9 @@ pub enum Event {
         outcome: super::hypotheses::Outcome,
         #[serde(default)]
         note: String,
+        /// Whose hypothesis, as in `HypothesisExtended`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     /// The response moved onto the systematic path.
     SystematicPath {

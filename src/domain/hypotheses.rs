@@ -77,6 +77,9 @@ impl Timebox {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hypothesis {
     pub id: u32,
+    /// Who started it (the entry's author): with a team, ids are numbered
+    /// per incident but two responders offline may pick the same one.
+    pub by: String,
     pub text: String,
     pub planned: String,
     pub started_at: DateTime<Utc>,
@@ -105,6 +108,21 @@ impl Hypothesis {
     pub fn spent(&self, now: DateTime<Utc>) -> Duration {
         let end = self.outcome.as_ref().map_or(now, |o| o.1);
         (end - self.started_at).max(Duration::zero())
+    }
+
+    /// "H2", or "H2 (bob)" when it is another responder's.
+    pub fn label(&self, me: &str) -> String {
+        if self.by == me || self.by.is_empty() {
+            format!("H{}", self.id)
+        } else {
+            format!("H{} ({})", self.id, self.by)
+        }
+    }
+
+    /// What `HypothesisExtended` / `HypothesisClosed` say of whose it is,
+    /// recorded by `me`.
+    pub fn whose(&self, me: &str) -> Option<String> {
+        (self.by != me).then(|| self.by.clone())
     }
 
     /// Whether `at` falls inside this hypothesis's working window.
@@ -140,6 +158,7 @@ impl Hypotheses {
                 override_reason,
             } => self.list.push(Hypothesis {
                 id: *id,
+                by: entry.actor.clone(),
                 text: text.clone(),
                 planned: planned.clone(),
                 started_at: entry.ts,
@@ -152,14 +171,26 @@ impl Hypotheses {
                 id,
                 extra_secs,
                 reason,
+                by,
             } => {
-                if let Some(h) = self.get_mut(*id) {
-                    h.extension = Some((Duration::seconds(*extra_secs), reason.clone()));
+                if let Some(h) = self.get_mut(by.as_deref().unwrap_or(&entry.actor), *id) {
+                    if h.extension.is_none() {
+                        h.extension = Some((Duration::seconds(*extra_secs), reason.clone()));
+                    }
                 }
             }
-            Event::HypothesisClosed { id, outcome, note } => {
-                if let Some(h) = self.get_mut(*id) {
-                    h.outcome = Some((*outcome, entry.ts, note.clone()));
+            Event::HypothesisClosed {
+                id,
+                outcome,
+                note,
+                by,
+            } => {
+                if let Some(h) = self.get_mut(by.as_deref().unwrap_or(&entry.actor), *id) {
+                    // The first outcome stands (two responders closing
+                    // it at once: the team's order decides).
+                    if h.outcome.is_none() {
+                        h.outcome = Some((*outcome, entry.ts, note.clone()));
+                    }
                 }
             }
             Event::SystematicPath { reason } if self.systematic.is_none() => {
@@ -169,8 +200,8 @@ impl Hypotheses {
         }
     }
 
-    fn get_mut(&mut self, id: u32) -> Option<&mut Hypothesis> {
-        self.list.iter_mut().find(|h| h.id == id)
+    fn get_mut(&mut self, by: &str, id: u32) -> Option<&mut Hypothesis> {
+        self.list.iter_mut().find(|h| h.id == id && h.by == by)
     }
 
     pub fn active(&self) -> Option<&Hypothesis> {
@@ -190,10 +221,31 @@ impl Hypotheses {
         self.quick().count() as u32
     }
 
+    /// Time the incident spent on quick hypotheses: one budget per
+    /// incident, so two responders testing ideas at the same time spend
+    /// it once (the union of their windows), not twice.
     pub fn quick_spent(&self, now: DateTime<Utc>) -> Duration {
-        self.quick()
-            .map(|h| h.spent(now))
-            .fold(Duration::zero(), |a, b| a + b)
+        let mut windows: Vec<(DateTime<Utc>, DateTime<Utc>)> = self
+            .quick()
+            .map(|h| (h.started_at, h.started_at + h.spent(now)))
+            .collect();
+        windows.sort();
+        let mut total = Duration::zero();
+        let mut open: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+        for (s, e) in windows {
+            open = match open {
+                Some((os, oe)) if s <= oe => Some((os, oe.max(e))),
+                Some((os, oe)) => {
+                    total += oe - os;
+                    Some((s, e))
+                }
+                None => Some((s, e)),
+            };
+        }
+        if let Some((os, oe)) = open {
+            total += oe - os;
+        }
+        total
     }
 
     /// Why the quick phase is over, if it is (and nothing is being tested).
@@ -235,6 +287,11 @@ pub fn linked<'a>(h: &Hypothesis, entries: &'a [Entry]) -> Vec<&'a Entry> {
         .collect()
 }
 
+/// " (bob's)" for another responder's hypothesis.
+fn whose(by: &Option<String>) -> String {
+    by.as_ref().map(|b| format!(" ({b}'s)")).unwrap_or_default()
+}
+
 /// Text for the hypothesis events (used by `Event::describe`).
 pub fn describe(e: &Event) -> String {
     use super::incident::fmt_duration;
@@ -262,15 +319,22 @@ pub fn describe(e: &Event) -> String {
             id,
             extra_secs,
             reason,
+            by,
         } => format!(
-            "EXCEPTION: H{id} time box extended by {} because: {reason}",
+            "EXCEPTION: H{id}{} time box extended by {} because: {reason}",
+            whose(by),
             fmt_duration(Duration::seconds(*extra_secs))
         ),
-        Event::HypothesisClosed { id, outcome, note } => {
+        Event::HypothesisClosed {
+            id,
+            outcome,
+            note,
+            by,
+        } => {
             if note.is_empty() {
-                format!("H{id} {}", outcome.label())
+                format!("H{id}{} {}", whose(by), outcome.label())
             } else {
-                format!("H{id} {}: {note}", outcome.label())
+                format!("H{id}{} {}: {note}", whose(by), outcome.label())
             }
         }
         Event::SystematicPath { reason } => format!("Switched to the SYSTEMATIC path: {reason}"),
@@ -323,6 +387,7 @@ mod tests {
                 id: 1,
                 extra_secs: 300,
                 reason: "almost".into(),
+                by: None,
             },
         ));
         assert!(!h.list[0].expired(at(899)));
@@ -336,6 +401,7 @@ mod tests {
                 id: 1,
                 outcome: Outcome::Refuted,
                 note: String::new(),
+                by: None,
             },
         ));
         assert_eq!(h.list[0].spent(at(5000)), Duration::seconds(900));
@@ -350,6 +416,7 @@ mod tests {
                 id: 2,
                 outcome: Outcome::Refuted,
                 note: String::new(),
+                by: None,
             },
         ));
         assert!(h.budget_spent(&rules, at(1101)).unwrap().contains("2 of 2"));
@@ -379,11 +446,75 @@ mod tests {
                 id: 1,
                 outcome: Outcome::Abandoned,
                 note: String::new(),
+                by: None,
             },
         ));
         assert!(h
             .budget_spent(&rules, at(1301))
             .unwrap()
             .contains("21m40s of 20m"));
+    }
+
+    #[test]
+    fn a_team_shares_one_budget_and_keeps_each_responders_hypotheses_apart() {
+        let by = |who: &str, e: Entry| Entry {
+            actor: who.into(),
+            ..e
+        };
+        let mut h = Hypotheses::default();
+        // Alice and bob, offline, both start an "H1" at once.
+        h.apply(&by("alice", start(1, 0)));
+        h.apply(&by("bob", start(1, 60)));
+        assert_eq!(h.list.len(), 2);
+        assert_eq!(h.next_id(), 2);
+        assert_eq!(h.list[1].label("alice"), "H1 (bob)");
+        assert_eq!(h.list[0].label("alice"), "H1");
+        // Alice closes bob's: it is his that closes, not hers.
+        h.apply(&by(
+            "alice",
+            entry(
+                300,
+                Event::HypothesisClosed {
+                    id: 1,
+                    outcome: Outcome::Refuted,
+                    note: String::new(),
+                    by: Some("bob".into()),
+                },
+            ),
+        ));
+        assert!(h.list[0].is_active() && !h.list[1].is_active());
+        // A second outcome for the same one does not overwrite the first.
+        h.apply(&by(
+            "bob",
+            entry(
+                320,
+                Event::HypothesisClosed {
+                    id: 1,
+                    outcome: Outcome::Supported,
+                    note: String::new(),
+                    by: None,
+                },
+            ),
+        ));
+        assert_eq!(
+            h.list[1].outcome.as_ref().map(|o| o.0),
+            Some(Outcome::Refuted)
+        );
+        // 0-400 (alice) and 60-300 (bob) overlap: 400 s of the budget.
+        assert_eq!(h.quick_spent(at(400)), Duration::seconds(400));
+        h.apply(&by(
+            "alice",
+            entry(
+                400,
+                Event::HypothesisClosed {
+                    id: 1,
+                    outcome: Outcome::Abandoned,
+                    note: String::new(),
+                    by: None,
+                },
+            ),
+        ));
+        h.apply(&by("alice", start(2, 500)));
+        assert_eq!(h.quick_spent(at(600)), Duration::seconds(500));
     }
 }

@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{
     access, alerts, approvals, flags, hypotheses, incident, metrics, palette, playbooks, release,
-    roles, screen, silences, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State,
+    roles, screen, silences, team, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State,
     MIN_HEIGHT, MIN_WIDTH,
 };
 use crate::action::Action;
@@ -231,6 +231,7 @@ fn on_chooser_key(
         ChooseKind::Playbook { names, .. } => names.len(),
         ChooseKind::Role { choices } => choices.len(),
         ChooseKind::Approval { choices } => choices.len(),
+        ChooseKind::Join { choices } => choices.len(),
     };
     let pick = |i: usize, state: &mut State| match &kind {
         ChooseKind::Severity => incident::set_severity(state, Severity::ALL[i], now),
@@ -246,6 +247,10 @@ fn on_chooser_key(
         },
         ChooseKind::Approval { choices } => match choices.get(i) {
             Some(c) => approvals::chose(state, c, now),
+            None => Vec::new(),
+        },
+        ChooseKind::Join { choices } => match choices.get(i) {
+            Some(j) => team::chose_join(state, j, now),
             None => Vec::new(),
         },
     };
@@ -428,6 +433,7 @@ const OWNERS: &[ActionHandler] = &[
     hypotheses::on_action,
     roles::on_action,
     approvals::on_action,
+    team::on_action,
 ];
 
 /// Carry out a user action.

@@ -129,6 +129,10 @@ pub enum ChooseKind {
     Approval {
         choices: Vec<super::approvals::ApprovalChoice>,
     },
+    /// Join one of the incidents other responders shared.
+    Join {
+        choices: Vec<super::team::Joinable>,
+    },
 }
 
 /// The input mode: who gets the next key.

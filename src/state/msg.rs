@@ -104,6 +104,9 @@ pub enum Effect {
     ShareIncident {
         id: String,
     },
+    /// Ask the team database which incidents others shared that this
+    /// responder has not joined (answered as `TeamMsg::Shared`).
+    ListShared,
     /// Poll every source now.
     RefreshAll,
     /// Re-read the flags (after a flip).

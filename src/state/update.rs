@@ -118,5 +118,10 @@ pub fn start(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         }
         return fx;
     }
+    // Nothing open and a team database: which incidents wait to be
+    // joined (the picker opens if there are any).
+    if state.team.configured && !state.incident_open() {
+        return vec![Effect::ListShared];
+    }
     Vec::new()
 }

@@ -455,6 +455,7 @@ fn hypotheses_json(replay: &Replay, now: DateTime<Utc>) -> Value {
         .map(|h| {
             json!({
                 "id": h.id,
+                "by": h.by,
                 "text": h.text,
                 "planned": h.planned,
                 "started_at": h.started_at,

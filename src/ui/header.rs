@@ -114,6 +114,24 @@ fn plan<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, area_width: u16) -
                 format!("  press {key} to declare one"),
                 theme.muted,
             ));
+            let shared = state.team.joinable.len();
+            if shared > 0 {
+                let join = state
+                    .keymap
+                    .hint(crate::action::Action::JoinIncident)
+                    .unwrap_or_default();
+                top.push(Span::styled(
+                    format!(
+                        ", {join} to join {}",
+                        if shared == 1 {
+                            "the one a teammate shared".to_string()
+                        } else {
+                            format!("one of {shared} shared")
+                        }
+                    ),
+                    theme.accent,
+                ));
+            }
         }
     }
 
@@ -390,7 +408,11 @@ pub(crate) fn mode_slot<'a>(
         let left = h.deadline() - now;
         if left <= chrono::Duration::zero() {
             spans.push(Span::styled(
-                format!(" H{} OVER by {} ", h.id, fmt_duration(-left)),
+                format!(
+                    " {} OVER by {} ",
+                    h.label(&state.settings.responder),
+                    fmt_duration(-left)
+                ),
                 theme
                     .critical
                     .add_modifier(Modifier::REVERSED | Modifier::BOLD),
@@ -402,7 +424,11 @@ pub(crate) fn mode_slot<'a>(
                 theme.accent
             };
             spans.push(Span::styled(
-                format!(" H{} {} left ", h.id, fmt_duration(left)),
+                format!(
+                    " {} {} left ",
+                    h.label(&state.settings.responder),
+                    fmt_duration(left)
+                ),
                 style.add_modifier(Modifier::REVERSED | Modifier::BOLD),
             ));
         }
@@ -568,8 +594,8 @@ pub(crate) fn timebox_banner(
         .hint(crate::action::Action::Hypothesis)
         .unwrap_or_else(|| "h".into());
     let text = format!(
-        "⏰ Time box for H{} is spent ({} over). Press {key}: supported, refuted{}.  H{}: {}",
-        h.id,
+        "⏰ Time box for {} is spent ({} over). Press {key}: supported, refuted{}.  H{}: {}",
+        h.label(&state.settings.responder),
         fmt_duration(now - h.deadline()),
         if h.extension.is_none() {
             ", or extend once with a reason"

@@ -281,7 +281,11 @@ fn choose(
         ),
         ChooseKind::Outcome => {
             outcome_title = match state.hyp.fold.active() {
-                Some(h) => format!("H{}: {}", h.id, clip(&h.text, 50)),
+                Some(h) => format!(
+                    "{}: {}",
+                    h.label(&state.settings.responder),
+                    clip(&h.text, 50)
+                ),
                 None => "Hypothesis".into(),
             };
             (
@@ -296,6 +300,23 @@ fn choose(
                 .map(|n| {
                     let title = state.playbooks.get(n).map(|p| p.title.clone());
                     (n.clone(), title.unwrap_or_default())
+                })
+                .collect(),
+        ),
+        ChooseKind::Join { choices } => (
+            "Shared incidents: join one (esc: not now · D declares a new one)",
+            choices
+                .iter()
+                .map(|j| {
+                    (
+                        crate::text::visible(&j.id).into_owned(),
+                        format!(
+                            "{} (declared by {}, {})",
+                            crate::text::visible(&j.title),
+                            crate::text::visible(&j.declared_by),
+                            j.declared_at.format("%Y-%m-%d %H:%MZ")
+                        ),
+                    )
                 })
                 .collect(),
         ),

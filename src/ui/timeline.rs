@@ -71,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
                     .filter(|_| {
                         matches!(e.event.category(), "action" | "flag" | "playbook" | "note")
                     })
-                    .map(|h| format!("[H{}] ", h.id))
+                    .map(|h| format!("[{}] ", h.label(&state.settings.responder)))
                     .unwrap_or_default();
                 entry_lines(
                     e,

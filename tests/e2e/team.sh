@@ -46,17 +46,19 @@ pass "a declared incident is shared at once"
 A="$TARGET"
 ID="$(basename "$(ls "$WORK"/data/incidents/*.jsonl)" .jsonl)"
 
-# Bob joins headless, then opens his cockpit on it.
-"$BIN" --config "$WORK/bob/config.toml" --data-dir "$WORK/bob-data" team join "$ID" >"$WORK/join.out" ||
-  fail "team join: $(cat "$WORK/join.out")"
-grep -q "joined incident $ID" "$WORK/join.out" || fail "team join: $(cat "$WORK/join.out")"
+# Bob opens his cockpit with nothing open: the picker offers alice's
+# incident, and Enter joins it.
 printf -v cmd 'env XDG_CONFIG_HOME=%q/config NO_COLOR=1 %q --config %q/bob/config.toml --data-dir %q/bob-data; echo EXITED-$?' \
   "$WORK" "$BIN" "$WORK" "$WORK"
 tmx new-session -d -s fb-bob -x "${COLS:-120}" -y "${ROWS:-40}" "$cmd"
 B="=fb-bob:"
 TARGET="$B"
-wait_for "Checkout errors"
-wait_for "team ✓ +1"
+wait_for "Shared incidents: join one" 20
+wait_for "$ID"
+keys Enter
+wait_for "team ✓ +1" 20
+[ -f "$WORK/bob-data/incidents/$ID.jsonl" ] || fail "bob's journal of $ID"
+pass "bob's cockpit offers the shared incident at start and joins it"
 wait_for "here: alice" 20
 TARGET="$A"
 wait_for "here: bob" 20

@@ -72,14 +72,7 @@ fn kinds(d: &Driver) -> Vec<String> {
 }
 
 fn screen(d: &Driver) -> String {
-    let theme = firebreak::config::theme::Theme::default_theme();
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    term.draw(|f| firebreak::ui::draw(f, &d.state, &theme, d.now))
-        .unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..40)
-        .map(|y| (0..120).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
-        .collect()
+    crate::support::state::render_at(&d.state, 120, 40, d.now)
 }
 
 fn approve(bob: &mut Journal, at: chrono::DateTime<chrono::Utc>, id: &str) -> Entry {

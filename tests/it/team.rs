@@ -1067,3 +1067,217 @@ async fn a_playbook_step_another_responder_is_carrying_out_is_not_run_twice() {
         "alice let go of it once the step was done"
     );
 }
+
+#[test]
+fn with_nothing_open_the_cockpit_offers_the_shared_incidents_and_joins_one() {
+    use crate::support::state::{code, key, new_state, t, Driver};
+    use crossterm::event::KeyCode;
+    use firebreak::state::team::{Joinable, TeamMsg};
+    use firebreak::state::{ChooseKind, Effect, Mode, Msg};
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = new_state(false);
+    state.settings.responder = "bob".into();
+    state.team.configured = true;
+    let now = t("2026-12-02T03:10:00Z");
+    let mut d = Driver::new(state, dir.path(), now);
+    let fx = firebreak::state::start(&mut d.state, now);
+    assert_eq!(fx, [Effect::ListShared], "asked at start");
+    let shared = |id: &str, title: &str| Joinable {
+        id: id.into(),
+        title: title.into(),
+        declared_by: "alice".into(),
+        declared_at: t("2026-12-02T03:00:00Z"),
+    };
+    d.send(Msg::Team(TeamMsg::Shared(Ok(vec![
+        shared("inc-20261202-030000", "Checkout errors"),
+        shared("inc-20261202-020000", "Search slow\x1b[2J"),
+    ]))));
+    let Mode::Choose {
+        kind: ChooseKind::Join { choices },
+        ..
+    } = &d.state.mode
+    else {
+        panic!("the picker opens by itself: {:?}", d.state.mode);
+    };
+    assert_eq!(choices.len(), 2);
+    let screen = crate::support::state::render(&d.state, 120, 30);
+    assert!(screen.contains("Shared incidents: join one"), "{screen}");
+    assert!(
+        screen.contains("Checkout errors (declared by alice"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\x1b'), "remote text is shown escaped");
+    // Not now: esc; the header still says there is one to join.
+    d.send(code(KeyCode::Esc));
+    assert_eq!(d.state.mode, Mode::Normal);
+    let screen = crate::support::state::render(&d.state, 160, 30);
+    assert!(screen.contains("J to join one of 2 shared"), "{screen}");
+    // Another answer (a later look) does not open it by itself again.
+    d.send(Msg::Team(TeamMsg::Shared(Ok(vec![shared(
+        "inc-20261202-030000",
+        "Checkout errors",
+    )]))));
+    assert_eq!(d.state.mode, Mode::Normal);
+    // J asks, and the answer opens it; the first row joins.
+    d.send(key('J'));
+    assert!(d.take_outbox().contains(&Effect::ListShared));
+    d.send(Msg::Team(TeamMsg::Shared(Ok(vec![shared(
+        "inc-20261202-030000",
+        "Checkout errors",
+    )]))));
+    d.send(code(KeyCode::Enter));
+    let inc = d.state.incident.as_ref().expect("joined");
+    assert_eq!(inc.id, "inc-20261202-030000");
+    assert_eq!(inc.title, "Checkout errors");
+    assert!(
+        d.take_outbox().contains(&Effect::ShareIncident {
+            id: "inc-20261202-030000".into()
+        }),
+        "its sync starts"
+    );
+    let journal = firebreak::timeline::journal::journal_path(dir.path(), "inc-20261202-030000");
+    let (_, replay) = Journal::open(&journal).unwrap();
+    assert!(matches!(
+        replay.entries[0].event,
+        Event::TeamJoined { ref declared_by, .. } if declared_by == "alice"
+    ));
+    assert_eq!(replay.entries[0].actor, "bob");
+    // Now working it, J says so instead of switching.
+    d.send(key('J'));
+    assert!(d.take_outbox().is_empty());
+    let notice = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("resolve it first"), "{notice}");
+}
+
+#[test]
+fn join_without_a_team_database_says_how_to_set_one_up() {
+    use crate::support::state::{key, new_state, t, Driver};
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-12-02T03:10:00Z");
+    let mut d = Driver::new(new_state(false), dir.path(), now);
+    assert!(firebreak::state::start(&mut d.state, now).is_empty());
+    d.send(key('J'));
+    assert!(d.take_outbox().is_empty());
+    let notice = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("[team] url"), "{notice}");
+}
+
+#[test]
+fn others_hypotheses_and_playbook_runs_are_in_your_panes_with_one_budget() {
+    use crate::support::state::{key, render_at};
+    use firebreak::domain::hypotheses::Outcome;
+    use firebreak::state::team::TeamMsg;
+    use firebreak::state::{ChooseKind, Mode, Msg};
+    let (_dir, mut d, mut bob) = cockpit_and_bob();
+    let start = d.now;
+    let mut canonical: Vec<firebreak::domain::Entry> = d.state.timeline.entries.clone();
+    let mut from_bob = |d: &mut crate::support::state::Driver, at, event| {
+        canonical.push(bob.append(at, "bob", event).unwrap());
+        d.send(Msg::Team(TeamMsg::Merged {
+            canonical: canonical.clone(),
+            responders: vec![("alice".into(), true), ("bob".into(), true)],
+        }));
+    };
+    from_bob(
+        &mut d,
+        start,
+        Event::HypothesisStarted {
+            id: 1,
+            text: "the v2.14.0 deploy broke checkout".into(),
+            planned: "roll back".into(),
+            box_secs: 600,
+            override_reason: None,
+        },
+    );
+    from_bob(
+        &mut d,
+        start,
+        Event::PlaybookStarted {
+            run_id: "run-1".into(),
+            playbook: "rollback".into(),
+            title: "Roll back checkout".into(),
+            inputs: Default::default(),
+            alert: None,
+            labels: Default::default(),
+            steps: vec!["Confirm the deploy".into(), "Roll back".into()],
+            not_applicable: vec![],
+        },
+    );
+    from_bob(
+        &mut d,
+        start,
+        Event::StepStarted {
+            run_id: "run-1".into(),
+            step: 0,
+            title: "Confirm the deploy".into(),
+            step_kind: "command".into(),
+            attempt: 1,
+            detail: "kubectl rollout history".into(),
+        },
+    );
+    d.now = start + chrono::Duration::minutes(4);
+    let screen = render_at(&d.state, 160, 40, d.now);
+    assert!(
+        screen.contains("H1 (bob) 6m00s left"),
+        "bob's countdown: {screen}"
+    );
+    let run = d
+        .state
+        .playbooks
+        .run("bob/run-1")
+        .expect("bob's run is in the pane under his name");
+    assert_eq!(run.title, "Roll back checkout (bob)");
+    assert_eq!(
+        run.steps[0].status,
+        firebreak::state::playbooks::StepStatus::Running,
+        "who is running which step"
+    );
+    assert!(run.def.is_none(), "watched, never run from here");
+    // Alice's h works on the incident's hypothesis: its outcome, for bob's H1.
+    d.send(key('h'));
+    assert!(matches!(
+        d.state.mode,
+        Mode::Choose {
+            kind: ChooseKind::Outcome,
+            ..
+        }
+    ));
+    d.send(key('2')); // refuted
+    d.keys("deploy is fine: same errors on v2.13");
+    d.send(crate::support::state::code(
+        crossterm::event::KeyCode::Enter,
+    ));
+    let last = d.state.timeline.entries.last().unwrap();
+    assert_eq!(last.actor, "alice");
+    assert!(
+        matches!(
+            &last.event,
+            Event::HypothesisClosed { id: 1, by: Some(b), outcome: Outcome::Refuted, .. } if b == "bob"
+        ),
+        "{:?}",
+        last.event
+    );
+    assert!(d.state.hyp.fold.active().is_none());
+    // Bob, offline meanwhile, tried one at the same time as his H1 (and
+    // numbered it H1 too): one budget, their overlap counted once.
+    from_bob(
+        &mut d,
+        start + chrono::Duration::minutes(1),
+        Event::HypothesisStarted {
+            id: 1,
+            text: "db pool exhausted".into(),
+            planned: String::new(),
+            box_secs: 300,
+            override_reason: None,
+        },
+    );
+    let hyp = &d.state.hyp.fold;
+    assert_eq!(hyp.list.len(), 2, "two hypotheses, not one overwritten");
+    assert_eq!(hyp.quick_count(), 2);
+    let spent = hyp.quick_spent(d.now);
+    assert_eq!(
+        spent,
+        chrono::Duration::minutes(4),
+        "the union of the windows (0-4 min and 1-4 min), not their sum"
+    );
+}

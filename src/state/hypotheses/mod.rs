@@ -24,8 +24,8 @@ pub struct HypothesesView {
     /// A switch to the systematic path has been recorded but not confirmed
     /// by the journal yet (do not ask twice).
     pub switch_pending: bool,
-    /// Hypothesis whose expiry was already announced.
-    pub expiry_announced: Option<u32>,
+    /// Hypothesis whose expiry was already announced (by, id).
+    pub expiry_announced: Option<(String, u32)>,
     /// The systematic-diagnosis checklist was opened this session.
     pub checklist_opened: bool,
 }

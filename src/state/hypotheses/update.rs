@@ -79,11 +79,12 @@ pub(crate) fn confirmed_systematic(state: &mut State) -> Vec<Effect> {
     // A hypothesis still being tested ends here, on the record.
     let mut fx = Vec::new();
     if let Some(h) = state.hyp.fold.active() {
-        let id = h.id;
+        let (id, by) = (h.id, h.whose(&state.settings.responder));
         fx.push(state.record(Event::HypothesisClosed {
             id,
             outcome: Outcome::Abandoned,
             note: "left for the systematic path".into(),
+            by,
         }));
     }
     fx.extend(switch(state, "chosen by the responder".into()));
@@ -188,11 +189,12 @@ pub(crate) fn submit(
             else {
                 return Vec::new();
             };
-            let id = h.id;
+            let (id, by) = (h.id, h.whose(&state.settings.responder));
             vec![state.record(Event::HypothesisClosed {
                 id,
                 outcome,
                 note: text,
+                by,
             })]
         }
         PromptKind::HypothesisExtend => {
@@ -205,12 +207,13 @@ pub(crate) fn submit(
             let Some(h) = state.hyp.fold.active() else {
                 return Vec::new();
             };
-            let id = h.id;
+            let (id, by) = (h.id, h.whose(&state.settings.responder));
             let extra = state.settings.timebox.extension.num_seconds();
             vec![state.record(Event::HypothesisExtended {
                 id,
                 extra_secs: extra,
                 reason: text,
+                by,
             })]
         }
         _ => Vec::new(),
@@ -280,22 +283,31 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         }
     }
     if let Some(h) = state.hyp.fold.active() {
-        if h.expired(now) && state.hyp.expiry_announced != Some(h.id) {
+        let key = (h.by.clone(), h.id);
+        if h.expired(now) && state.hyp.expiry_announced.as_ref() != Some(&key) {
             let text = format!(
-                "Time box for H{} is spent: record the outcome (h): supported, refuted{}",
-                h.id,
+                "Time box for {} is spent: record the outcome (h): supported, refuted{}",
+                h.label(&state.settings.responder),
                 if h.extension.is_none() {
                     ", or extend once"
                 } else {
                     ""
                 }
             );
-            state.hyp.expiry_announced = Some(h.id);
+            state.hyp.expiry_announced = Some(key);
             state.notify(Level::Warning, text, now);
         }
         return Vec::new();
     }
     if state.hyp.switch_pending {
+        return Vec::new();
+    }
+    // One budget per incident: with other responders on it, the incident
+    // commander's cockpit records the switch (once, not once per screen);
+    // the others show it when that entry arrives.
+    let me = &state.settings.responder;
+    let commander = state.incident.as_ref().and_then(|i| i.roles.commander());
+    if !state.team.responders.is_empty() && commander.is_some_and(|ic| ic != me) {
         return Vec::new();
     }
     match state.hyp.fold.budget_spent(&state.settings.timebox, now) {

@@ -22,14 +22,18 @@ pub(crate) fn on_recorded(state: &mut State, entry: Entry, then: Vec<Effect>) ->
     let mut then = then;
     if let (
         true,
-        Some(Event::IncidentDeclared {
-            id, demo: false, ..
-        }),
+        Some(
+            Event::IncidentDeclared {
+                id, demo: false, ..
+            }
+            | Event::TeamJoined { id, .. },
+        ),
     ) = (
         state.team.configured,
         state.timeline.entries.last().map(|e| &e.event),
     ) {
-        // Shared as soon as it is declared.
+        // Shared as soon as it is declared (or joined: the sync brings
+        // everyone's entries).
         then.push(Effect::ShareIncident { id: id.clone() });
     }
     state.timeline.appended();
@@ -291,7 +295,10 @@ fn still_open(state: &State) -> Vec<String> {
         open.push(format!("{runs} playbook run(s) unfinished"));
     }
     if let Some(h) = state.hyp.fold.active() {
-        open.push(format!("hypothesis H{} has no outcome", h.id));
+        open.push(format!(
+            "hypothesis {} has no outcome",
+            h.label(&state.settings.responder)
+        ));
     }
     open
 }

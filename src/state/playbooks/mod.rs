@@ -480,6 +480,38 @@ impl Playbooks {
         }
     }
 
+    /// Another responder's playbook entry: their runs are watched here,
+    /// under their name (`bob/run-1`, so that their run-1 is not yours),
+    /// shown step by step as they carry them out, never run from here.
+    pub fn apply_theirs(&mut self, entry: &Entry) {
+        let mut e = entry.clone();
+        let started = match &mut e.event {
+            Event::PlaybookStarted { run_id, .. } => {
+                *run_id = format!("{}/{run_id}", entry.actor);
+                true
+            }
+            Event::StepStarted { run_id, .. }
+            | Event::StepFinished { run_id, .. }
+            | Event::StepSkipped { run_id, .. }
+            | Event::PlaybookFinished { run_id, .. } => {
+                *run_id = format!("{}/{run_id}", entry.actor);
+                false
+            }
+            _ => return,
+        };
+        let fresh = started && self.run(&run_id_of(&e)).is_none();
+        self.apply(&e);
+        if let (true, Some(run)) = (fresh, self.runs.last_mut()) {
+            run.title = format!("{} ({})", run.title, entry.actor);
+            run.def = None;
+            run.stale = Some(format!(
+                "{}'s run: watched here, carried out in their cockpit",
+                entry.actor
+            ));
+            self.refilter();
+        }
+    }
+
     /// After a replay: steps that were carried out by firebreak and have
     /// no result are Interrupted (waits and queries just carry on).
     pub fn after_replay(&mut self) {
@@ -531,4 +563,16 @@ pub fn suggestions<'a>(state: &'a State, labels: &BTreeMap<String, String>) -> V
         .iter()
         .filter(|p| p.applies(labels))
         .collect()
+}
+
+/// The run an entry of a run is about.
+fn run_id_of(e: &Entry) -> String {
+    match &e.event {
+        Event::PlaybookStarted { run_id, .. }
+        | Event::StepStarted { run_id, .. }
+        | Event::StepFinished { run_id, .. }
+        | Event::StepSkipped { run_id, .. }
+        | Event::PlaybookFinished { run_id, .. } => run_id.clone(),
+        _ => String::new(),
+    }
 }

@@ -4,7 +4,7 @@
 
 mod update;
 
-pub(super) use update::on_msg;
+pub(super) use update::{chose_join, on_action, on_msg};
 
 use std::collections::HashSet;
 
@@ -28,6 +28,18 @@ pub enum TeamMsg {
         canonical: Vec<Entry>,
         responders: Vec<(String, bool)>,
     },
+    /// The team database's incidents this responder has not joined yet
+    /// (asked at start with no incident open, and by `J`), or why not.
+    Shared(Result<Vec<Joinable>, String>),
+}
+
+/// An incident another responder shared, not joined here yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joinable {
+    pub id: String,
+    pub title: String,
+    pub declared_by: String,
+    pub declared_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -45,4 +57,10 @@ pub struct TeamView {
     pub present: Vec<String>,
     /// Hashes of other responders' entries already on the timeline.
     pub shown: HashSet<String>,
+    /// Shared incidents not joined here (the last answer).
+    pub joinable: Vec<Joinable>,
+    /// The responder asked (`J`): say what came back, even "none".
+    pub asked: bool,
+    /// The picker opened by itself once already (at start).
+    pub picked: bool,
 }

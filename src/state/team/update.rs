@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{Effect, Level, State};
-use super::TeamMsg;
+use super::super::{ChooseKind, Effect, Level, Mode, State};
+use super::{Joinable, TeamMsg};
+use crate::action::Action;
 use crate::domain::incident::Incident;
 use crate::domain::{Event, SYSTEM_ACTOR};
 
@@ -32,8 +33,108 @@ pub(crate) fn on_msg(state: &mut State, msg: TeamMsg, now: DateTime<Utc>) -> Vec
             canonical,
             responders,
         } => merged(state, canonical, responders, now),
+        TeamMsg::Shared(answer) => shared(state, answer, now),
     }
     Vec::new()
+}
+
+/// `J`: join an incident another responder shared.
+pub(crate) fn on_action(
+    state: &mut State,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Option<Vec<Effect>> {
+    if action != Action::JoinIncident {
+        return None;
+    }
+    if !state.team.configured {
+        state.notify(
+            Level::Warning,
+            "No team database: set [team] url in the config to share incidents (README: Working as a team)",
+            now,
+        );
+        return Some(Vec::new());
+    }
+    if let Some(i) = state.incident.as_ref().filter(|i| i.is_open()) {
+        let text = format!(
+            "You are working \"{}\": resolve it first (S), or start another firebreak with --data-dir to work two at once",
+            crate::text::visible(&i.title)
+        );
+        state.notify(Level::Warning, text, now);
+        return Some(Vec::new());
+    }
+    state.team.asked = true;
+    state.notify(
+        Level::Info,
+        "Asking the team database for shared incidents…",
+        now,
+    );
+    Some(vec![Effect::ListShared])
+}
+
+/// The team database answered which incidents wait to be joined: the
+/// picker opens by itself once (at start, nothing open, nothing else on
+/// screen), and whenever the responder asked.
+fn shared(state: &mut State, answer: Result<Vec<Joinable>, String>, now: DateTime<Utc>) {
+    let asked = std::mem::take(&mut state.team.asked);
+    let list = match answer {
+        Ok(list) => list,
+        Err(e) => {
+            if asked {
+                state.notify(
+                    Level::Error,
+                    format!("Shared incidents not listed: {e}"),
+                    now,
+                );
+            }
+            return;
+        }
+    };
+    state.team.joinable = list;
+    state.redraw = true;
+    let free =
+        state.incident.as_ref().is_none_or(|i| !i.is_open()) && matches!(state.mode, Mode::Normal);
+    if state.team.joinable.is_empty() {
+        if asked {
+            state.notify(
+                Level::Info,
+                "No shared incident to join: nobody shared one that you have not joined (D declares one)",
+                now,
+            );
+        }
+        return;
+    }
+    if free && (asked || !state.team.picked) {
+        state.team.picked = true;
+        state.notice = None;
+        state.mode = Mode::Choose {
+            kind: ChooseKind::Join {
+                choices: state.team.joinable.clone(),
+            },
+            selected: 0,
+        };
+    }
+}
+
+/// Picked in the chooser: join it (a `TeamJoined` entry starts this
+/// responder's feed of it; the sync then brings everyone's entries).
+pub(crate) fn chose_join(state: &mut State, j: &Joinable, now: DateTime<Utc>) -> Vec<Effect> {
+    if let Some(i) = state.incident.as_ref().filter(|i| i.is_open()) {
+        let text = format!(
+            "\"{}\" is still open: resolve it first (S)",
+            crate::text::visible(&i.title)
+        );
+        state.notify(Level::Warning, text, now);
+        return Vec::new();
+    }
+    state.team.joinable.retain(|x| x.id != j.id);
+    vec![state.record(Event::TeamJoined {
+        id: j.id.clone(),
+        title: j.title.clone(),
+        severity: state.settings.default_severity,
+        declared_by: j.declared_by.clone(),
+        declared_at: j.declared_at,
+    })]
 }
 
 fn merged(
@@ -70,6 +171,8 @@ fn merged(
         {
             continue;
         }
+        // Their playbook runs, watched in the playbooks pane.
+        state.playbooks.apply_theirs(e);
         state.timeline.apply(e.clone());
         state.timeline.appended();
         added = true;
@@ -136,6 +239,21 @@ fn merged(
         }
         team.demo = demo;
         state.incident = Some(team);
+        // Hypotheses too: one quick-phase budget per incident, everyone's
+        // in the team's order (then this cockpit's newest).
+        let unsent = state
+            .timeline
+            .entries
+            .iter()
+            .filter(|e| !known.contains(e.hash.as_str()));
+        let mut fold = crate::domain::hypotheses::Hypotheses::default();
+        for e in canonical.iter().chain(unsent) {
+            fold.apply(e);
+        }
+        if fold != state.hyp.fold {
+            state.hyp.fold = fold;
+            state.redraw = true;
+        }
     } else if added {
         state.redraw = true;
     }

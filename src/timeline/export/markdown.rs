@@ -625,6 +625,7 @@ fn hypotheses_tried(cx: &Ctx, out: &mut String) {
             h.id,
             one_line(&h.text)
         );
+        let _ = writeln!(out, "- Tested by: {}", one_line(&h.by));
         if !h.planned.is_empty() {
             let _ = writeln!(out, "- Quick action: {}", one_line(&h.planned));
         }

@@ -109,8 +109,15 @@ impl Driver {
         for e in fx {
             match e {
                 Effect::Record { actor, event, then } => {
-                    if let firebreak::domain::Event::IncidentDeclared { id, .. } = &event {
-                        self.journal = Some(Journal::create(&self.dir, id).unwrap());
+                    use firebreak::domain::Event;
+                    match &event {
+                        Event::IncidentDeclared { id, .. } => {
+                            self.journal = Some(Journal::create(&self.dir, id).unwrap())
+                        }
+                        Event::TeamJoined { id, .. } if self.journal.is_none() => {
+                            self.journal = Some(Journal::create(&self.dir, id).unwrap())
+                        }
+                        _ => {}
                     }
                     let entry = self
                         .journal
@@ -172,4 +179,21 @@ impl Driver {
         d.run(fx);
         d
     }
+}
+
+/// The screen `state` draws, `w` by `h`, as text (one line per row).
+pub fn render(state: &State, w: u16, h: u16) -> String {
+    render_at(state, w, h, chrono::Utc::now())
+}
+
+/// [`render`] at `now` (the clock the screen shows).
+pub fn render_at(state: &State, w: u16, h: u16, now: DateTime<Utc>) -> String {
+    let theme = firebreak::config::theme::Theme::default_theme();
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    term.draw(|f| firebreak::ui::draw(f, state, &theme, now))
+        .unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect()
 }
