@@ -124,11 +124,16 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>, readonly: bool) -> anyhow::Re
             .unwrap_or(chrono::Duration::seconds(5)),
         can_rollback: world.release.is_some(),
         timebox: cfg.hypotheses.timebox(demo_mode),
-        two_person: cfg
-            .team
-            .as_ref()
-            .map(|t| t.two_person.clone())
-            .unwrap_or_default(),
+        // The demo shows the two-person rule on rollbacks (its simulated
+        // teammate approves).
+        two_person: if demo_mode {
+            vec![crate::domain::approvals::Guarded::Rollback]
+        } else {
+            cfg.team
+                .as_ref()
+                .map(|t| t.two_person.clone())
+                .unwrap_or_default()
+        },
     };
     let mut state = State::new(settings, keymap, &theme.name);
     state.team.configured = wiring.team.is_some();

@@ -36,6 +36,7 @@ pub mod roles;
 pub mod screen;
 pub mod silences;
 pub mod team;
+pub mod teammate;
 pub mod timeparse;
 mod update;
 
@@ -118,6 +119,8 @@ pub struct State {
     pub hyp: hypotheses::HypothesesView,
     /// The team database, when one is configured.
     pub team: team::TeamView,
+    /// The demo's simulated teammate.
+    pub teammate: teammate::TeammateView,
     /// The two-person rule: what waits here for an approval.
     pub approvals: approvals::ApprovalsView,
 }
@@ -149,6 +152,7 @@ impl State {
             playbooks: playbooks::Playbooks::default(),
             hyp: hypotheses::HypothesesView::default(),
             team: team::TeamView::default(),
+            teammate: teammate::TeammateView::default(),
             approvals: approvals::ApprovalsView::default(),
         }
     }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     access, alerts, approvals, flags, hypotheses, incident, keys, metrics, playbooks, release,
-    silences, team, Effect, Mode, Msg, Pane, State,
+    silences, team, teammate, Effect, Mode, Msg, Pane, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
@@ -60,6 +60,7 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Tick => {
             let mut fx = hypotheses::on_tick(state, now);
             fx.extend(playbooks::on_tick(state, now));
+            fx.extend(teammate::on_tick(state, now));
             fx
         }
         Msg::Playbook(m) => playbooks::on_msg(state, m, now),

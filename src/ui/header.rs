@@ -475,6 +475,17 @@ pub(crate) fn mode_slot<'a>(
 /// sent (never silent: offline is not "alone").
 fn team_span<'a>(state: &State, theme: &Theme) -> Option<Span<'a>> {
     let t = &state.team;
+    if state.settings.demo && !t.present.is_empty() && state.incident.is_some() {
+        let here = t
+            .present
+            .iter()
+            .map(|n| crate::text::visible(n))
+            .collect::<Vec<_>>();
+        return Some(Span::styled(
+            format!("team (demo) · here: {}", here.join(", ")),
+            theme.ok,
+        ));
+    }
     if !t.configured || state.incident.is_none() {
         return None;
     }

@@ -452,3 +452,67 @@ fn a_guarded_flag_flip_waits_and_flips_once_approved() {
         kinds(&d)
     );
 }
+
+#[test]
+fn the_demos_teammate_joins_takes_comms_and_approves_a_rollback() {
+    use firebreak::state::teammate::NAME;
+    let dir = tempfile::tempdir().unwrap();
+    let start = t("2026-12-02T14:00:00Z");
+    let mut d = Driver::started(dir.path(), start);
+    d.state.settings.two_person = vec![Guarded::Rollback];
+    let tick = |d: &mut Driver, secs: i64| {
+        for _ in 0..secs {
+            d.now += Duration::seconds(1);
+            d.send(Msg::Tick);
+        }
+    };
+    tick(&mut d, 19);
+    assert!(kinds(&d).iter().all(|k| !k.starts_with(NAME)), "not yet");
+    tick(&mut d, 40);
+    let sams: Vec<String> = kinds(&d)
+        .into_iter()
+        .filter(|k| k.starts_with(NAME))
+        .collect();
+    assert_eq!(sams.len(), 3, "joined, took comms, a note: {sams:?}");
+    assert!(sams[0].contains("joined"), "{sams:?}");
+    assert!(sams[1].contains("Comms"), "{sams:?}");
+    let inc = d.state.incident.as_ref().unwrap();
+    assert!(inc.roles.holds(NAME, firebreak::domain::roles::Role::Comms));
+    let screen = screen(&d);
+    assert!(
+        screen.contains("team (demo) · here: sam (demo)"),
+        "{screen}"
+    );
+    // The rollback waits for a second responder; sam reads it, approves.
+    d.send(key('B'));
+    d.type_confirmation();
+    assert_eq!(rollbacks(&d.take_outbox()), 0, "waits");
+    assert!(screen_has(&d, "waits for a second responder"));
+    tick(&mut d, 3);
+    assert_eq!(rollbacks(&d.take_outbox()), 0, "sam is still reading");
+    tick(&mut d, 5);
+    assert_eq!(rollbacks(&d.take_outbox()), 1, "approved by sam: runs once");
+    tick(&mut d, 30);
+    assert_eq!(rollbacks(&d.take_outbox()), 0, "and only once");
+    let approvals: Vec<String> = kinds(&d)
+        .into_iter()
+        .filter(|k| k.starts_with(&format!("{NAME}: Approved")))
+        .collect();
+    assert_eq!(approvals.len(), 1, "{approvals:?}");
+    // A restart of the demo cockpit does not make sam say it all again.
+    let (_, replay) = Journal::open(&firebreak::timeline::journal::journal_path(
+        dir.path(),
+        &d.state.incident.as_ref().unwrap().id,
+    ))
+    .unwrap();
+    let mut again = Driver::new(new_state(true), dir.path(), d.now);
+    again.state.resume(replay.entries, Vec::new());
+    let before = again.state.timeline.entries.len();
+    again.send(Msg::Tick);
+    assert_eq!(again.take_outbox().len(), 0);
+    assert_eq!(again.state.timeline.entries.len(), before);
+}
+
+fn screen_has(d: &Driver, text: &str) -> bool {
+    screen(d).contains(text)
+}
