@@ -91,6 +91,38 @@ snap
 [ "$(grep -c "written while the database was down" "$SCREEN")" -eq 1 ] || fail "shown more than once"
 pass "after the outage it reaches bob, once"
 
+# kill -9 between the local append and the send: with the database down,
+# alice's note is in her journal and nowhere else when her firebreak dies.
+pg_stop immediate
+TARGET="$A"
+wait_for "team: offline" 15
+keys n
+answer "Note" "written just before a kill"
+wait_for "1 to send" 10
+grep -q "written just before a kill" "$WORK/data/incidents/$ID.jsonl" || fail "the note is not in alice's journal"
+APANE="$(tmx display-message -p -t "$A" '#{pane_pid}')"
+pkill -KILL -P "$APANE" || fail "no firebreak under alice's pane"
+wait_for "EXITED-137" 10
+pg_start
+# Alice starts again: her cockpit resumes the incident and sends the note.
+printf -v cmd 'env XDG_CONFIG_HOME=%q/config NO_COLOR=1 %q --config %q/alice/config.toml --data-dir %q/data; echo EXITED-$?' \
+  "$WORK" "$BIN" "$WORK" "$WORK"
+tmx new-session -d -s fb-alice2 -x "${COLS:-120}" -y "${ROWS:-40}" "$cmd"
+A="=fb-alice2:"
+TARGET="$A"
+wait_for "Checkout errors"
+wait_for "team ✓ +1" 20
+TARGET="$B"
+wait_for "written just before a kill" 20
+for T in "$A" "$B"; do
+  TARGET="$T"
+  snap
+  [ "$(grep -c "written just before a kill" "$SCREEN")" -eq 1 ] || fail "the note is not shown exactly once"
+  [ "$(grep -c "written while the database was down" "$SCREEN")" -eq 1 ] || fail "an earlier note doubled"
+done
+[ "$(grep -c "written just before a kill" "$WORK/data/incidents/$ID.jsonl")" -eq 1 ] || fail "journaled twice"
+pass "killed between append and send: sent after the restart, once everywhere"
+
 for T in "$B" "$A"; do
   TARGET="$T"
   keys q
