@@ -86,6 +86,11 @@ pub enum Action {
         detailed_message = "Join an incident another responder shared (team database)"
     )]
     JoinIncident,
+    #[strum(
+        message = "leave",
+        detailed_message = "Leave a shared incident: asks first, your entries stay, firebreak closes"
+    )]
+    LeaveIncident,
     #[strum(message = "rename", detailed_message = "Rename the incident")]
     RenameIncident,
     #[strum(message = "sev", detailed_message = "Set severity (SEV1-SEV4)")]
@@ -292,6 +297,7 @@ impl Action {
             AddNote
                 | DeclareIncident
                 | JoinIncident
+                | LeaveIncident
                 | RenameIncident
                 | SetSeverity
                 | SetStatus

@@ -27,6 +27,15 @@ pub enum TeamCmd {
         /// declarer's `incident list` shows it)
         id: String,
     },
+    /// Leave a shared incident: you stop working it (your cockpit no
+    /// longer resumes it); what you recorded stays. Roles you hold are
+    /// released; the incident commander hands IC on first. `team join`
+    /// brings you back.
+    Leave {
+        /// The incident (default: the open one)
+        #[arg(long)]
+        incident: Option<String>,
+    },
 }
 
 pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
@@ -79,7 +88,27 @@ pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                 };
                 let path = crate::timeline::journal::journal_path(&setup.data_dir, &id);
                 if path.exists() {
-                    println!("you already have incident {id}: syncing it");
+                    let name = wiring::responder_or_unnamed(setup.config);
+                    let (mut j, replay) = crate::timeline::journal::Journal::open(&path)?;
+                    let left = crate::domain::incident::Incident::replay(&replay.entries)
+                        .is_some_and(|i| i.left.contains(&name));
+                    if left {
+                        // Back after leaving: on the record, and resumed again.
+                        j.append(
+                            chrono::Utc::now(),
+                            &name,
+                            crate::domain::Event::TeamJoined {
+                                id: id.clone(),
+                                title: shared.title.clone(),
+                                severity: setup.config.incident.default_severity,
+                                declared_by: shared.declared_by.clone(),
+                                declared_at: shared.declared_at,
+                            },
+                        )?;
+                        println!("joined incident {id} again: {}", crate::text::visible(&shared.title));
+                    } else {
+                        println!("you already have incident {id}: syncing it");
+                    }
                 } else {
                     wiring::ensure_dir(&setup.data_dir)?;
                     let mut j = crate::timeline::journal::Journal::create(&setup.data_dir, &id)?;
@@ -96,6 +125,47 @@ pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                     )?;
                     println!("joined incident {id}: {}", crate::text::visible(&shared.title));
                 }
+                sync_once(&settings, me, &id, &path).await
+            }
+            TeamCmd::Leave { incident } => {
+                let me = wiring::team_identity(setup).map_err(anyhow::Error::msg)?;
+                let name = wiring::responder_or_unnamed(setup.config);
+                let (id, path) = match incident {
+                    Some(id) => {
+                        let path = crate::timeline::journal::journal_path(&setup.data_dir, &id);
+                        anyhow::ensure!(path.exists(), "you have no incident '{id}' in {}", setup.data_dir.display());
+                        (id, path)
+                    }
+                    None => match wiring::open_incident(setup)? {
+                        Some(open) => (open.id, open.path),
+                        None => anyhow::bail!("no open incident in {} to leave", setup.data_dir.display()),
+                    },
+                };
+                // The team's view decides who holds what (roles are
+                // entries of everyone's feeds).
+                let team_view = crate::team::sync::merged(&path, &id)
+                    .map_err(anyhow::Error::msg)?
+                    .map(|m| m.entries);
+                let (mut j, replay) = crate::timeline::journal::Journal::open(&path)?;
+                let entries = team_view.unwrap_or(replay.entries);
+                let Some(inc) = crate::domain::incident::Incident::replay(&entries) else {
+                    anyhow::bail!("incident {id}: its journal holds no incident");
+                };
+                if inc.left.contains(&name) {
+                    println!("you already left incident {id}");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                use crate::domain::roles::Role;
+                if inc.roles.holds(&name, Role::IncidentCommander) {
+                    anyhow::bail!("you are the incident commander of {id}: hand IC on first (c in the cockpit), then leave");
+                }
+                let now = chrono::Utc::now();
+                for role in Role::ALL.into_iter().filter(|r| inc.roles.holds(&name, *r)) {
+                    j.append(now, &name, crate::domain::Event::RoleChanged { role, from: Some(name.clone()), to: None })?;
+                }
+                j.append(now, &name, crate::domain::Event::TeamLeft { id: id.clone() })?;
+                drop(j);
+                println!("left incident {id}: {} (your entries stay; `firebreak team join {id}` brings you back)", crate::text::visible(&inc.title));
                 sync_once(&settings, me, &id, &path).await
             }
             TeamCmd::Status => {

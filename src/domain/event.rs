@@ -72,6 +72,12 @@ pub enum Event {
         declared_by: String,
         declared_at: DateTime<Utc>,
     },
+    /// This responder left a shared incident: they stop working it (and
+    /// it is not resumed in their cockpit); what they recorded stays.
+    /// Joining again clears it.
+    TeamLeft {
+        id: String,
+    },
     TitleChanged {
         title: String,
     },
@@ -316,6 +322,9 @@ impl Event {
             Event::TeamJoined {
                 title, declared_by, ..
             } => format!("Joined the incident: {title} (declared by {declared_by})"),
+            Event::TeamLeft { .. } => {
+                "Left the incident (their entries stay on the record)".to_string()
+            }
             Event::TitleChanged { title } => format!("Renamed to: {title}"),
             Event::SeverityChanged { from, to } => format!("Severity {from} -> {to}"),
             Event::StatusChanged { from, to } => format!("Status {from} -> {to}"),
@@ -443,7 +452,8 @@ impl Event {
             | Event::ImpactStarted { .. }
             | Event::ImpactEnded { .. }
             | Event::MitigationMarked { .. }
-            | Event::TeamJoined { .. } => "incident",
+            | Event::TeamJoined { .. }
+            | Event::TeamLeft { .. } => "incident",
             Event::Note { .. } => "note",
             Event::AlertFiring { .. }
             | Event::AlertResolved { .. }

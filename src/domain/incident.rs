@@ -132,6 +132,9 @@ pub struct Incident {
     pub roles: Roles,
     /// Requests for a second responder's approval (the two-person rule).
     pub approvals: Approvals,
+    /// Responders who left it (a shared incident) and have not joined
+    /// again: it is not resumed in their cockpits.
+    pub left: std::collections::BTreeSet<String>,
     /// Critical and warning alerts firing now (fingerprints).
     firing: std::collections::BTreeSet<String>,
     /// The first successful mitigation while alerts were firing, waiting
@@ -280,6 +283,7 @@ impl Incident {
                 verified: None,
                 roles: Roles::declared(by, entry.seq, declared_at),
                 approvals: Approvals::default(),
+                left: Default::default(),
             })
         }
     }
@@ -300,7 +304,13 @@ impl Incident {
         // Requests, approvals, and the starts that use them up.
         self.approvals.apply(entry);
         match &entry.event {
-            Event::IncidentDeclared { .. } | Event::TeamJoined { .. } => {}
+            Event::IncidentDeclared { .. } => {}
+            Event::TeamJoined { .. } => {
+                self.left.remove(&entry.actor);
+            }
+            Event::TeamLeft { .. } => {
+                self.left.insert(entry.actor.clone());
+            }
             Event::TitleChanged { title } => self.title = title.clone(),
             Event::SeverityChanged { to, .. } => self.severity = *to,
             Event::StatusChanged { to, .. } => {

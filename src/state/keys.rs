@@ -460,6 +460,7 @@ pub(crate) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
         Pending::Rollback => release::confirmed_rollback(state, now),
         Pending::Role { role, from, to } => roles::confirmed(state, role, from, to),
         Pending::Approve { id } => approvals::confirmed(state, &id, now),
+        Pending::Leave => team::confirmed_leave(state),
         Pending::BreakGlass { id } => {
             match approvals::confirmed_break_glass(state, &id) {
                 Some((record, then)) => {

@@ -187,7 +187,11 @@ impl State {
     /// Fold one durable entry into every feature (the same path live and
     /// on replay).
     pub(crate) fn apply_entry(&mut self, entry: Entry) {
-        if let Event::IncidentDeclared { .. } | Event::TeamJoined { .. } = entry.event {
+        let rejoined = matches!(&entry.event, Event::TeamJoined { id, .. }
+            if self.incident.as_ref().is_some_and(|i| i.id == *id));
+        if let (Event::IncidentDeclared { .. } | Event::TeamJoined { .. }, false) =
+            (&entry.event, rejoined)
+        {
             self.incident = Incident::from_declaration(&entry);
         }
         if let Some(inc) = &mut self.incident {

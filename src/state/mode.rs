@@ -92,6 +92,8 @@ pub enum Pending {
     Systematic,
     /// Resolve although things are still open (listed in the question).
     Resolve,
+    /// Leave the shared incident (then quit).
+    Leave,
     /// Approve another responder's request (the two-person rule).
     Approve {
         id: String,

@@ -73,7 +73,11 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             wanted,
             result,
         } => flags::on_flip_done(state, provider, flag, wanted, result, now),
-        Msg::Recorded { entry, then } => incident::on_recorded(state, entry, then),
+        Msg::Recorded { entry, then } => {
+            let mut fx = team::left(state, &entry);
+            fx.extend(incident::on_recorded(state, entry, then));
+            fx
+        }
         Msg::RecordFailed {
             actor,
             event,

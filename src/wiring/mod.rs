@@ -150,9 +150,11 @@ pub fn resume(setup: &Setup<'_>, now: DateTime<Utc>) -> anyhow::Result<Option<Re
 
 /// The most recently active open incident of this mode.
 pub fn open_incident(setup: &Setup<'_>) -> anyhow::Result<Option<IncidentSummary>> {
-    Ok(journal::list(&setup.data_dir)?
-        .into_iter()
-        .find(|s| s.incident.is_open() && s.incident.demo == setup.demo_mode))
+    // Not one this responder left (others may still be working it).
+    let me = responder_or_unnamed(setup.config);
+    Ok(journal::list(&setup.data_dir)?.into_iter().find(|s| {
+        s.incident.is_open() && s.incident.demo == setup.demo_mode && !s.incident.left.contains(&me)
+    }))
 }
 
 fn repaired(

@@ -1281,3 +1281,135 @@ fn others_hypotheses_and_playbook_runs_are_in_your_panes_with_one_budget() {
         "the union of the windows (0-4 min and 1-4 min), not their sum"
     );
 }
+
+#[test]
+fn leaving_in_the_cockpit_releases_your_roles_records_it_and_closes() {
+    use crate::support::state::{key, new_state, t, Driver};
+    use firebreak::domain::roles::Role;
+    use firebreak::state::Mode;
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = new_state(false);
+    state.settings.responder = "bob".into();
+    state.team.configured = true;
+    let mut d = Driver::new(state, dir.path(), t("2026-12-02T03:10:00Z"));
+    let as_bob = |event| firebreak::state::Effect::Record {
+        actor: "bob".into(),
+        event,
+        then: Vec::new(),
+    };
+    d.run(vec![as_bob(Event::TeamJoined {
+        id: "inc-20261202-030000".into(),
+        title: "Checkout errors".into(),
+        severity: Severity::Sev2,
+        declared_by: "alice".into(),
+        declared_at: t("2026-12-02T03:00:00Z"),
+    })]);
+    d.run(vec![as_bob(Event::RoleChanged {
+        role: Role::Comms,
+        from: None,
+        to: Some("bob".into()),
+    })]);
+    d.send(key('L'));
+    let Mode::Confirm { question, .. } = &d.state.mode else {
+        panic!("leaving asks first: {:?}", d.state.mode);
+    };
+    assert!(
+        question.contains("firebreak team join inc-20261202-030000"),
+        "{question}"
+    );
+    d.send(key('y'));
+    let tail: Vec<String> = d
+        .state
+        .timeline
+        .entries
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| format!("{}: {}", e.actor, e.event.describe()))
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "bob: Left the incident (their entries stay on the record)",
+            "bob: Comms: bob released it"
+        ]
+    );
+    assert!(d.state.quit, "the cockpit closes once the leave is durable");
+    let inc = d.state.incident.as_ref().unwrap();
+    assert!(inc.left.contains("bob") && !inc.roles.holds("bob", Role::Comms));
+}
+
+#[test]
+fn the_commander_hands_ic_on_before_leaving() {
+    use crate::support::state::key;
+    let (_dir, mut d, _bob) = cockpit_and_bob();
+    d.send(key('L'));
+    assert_eq!(d.state.mode, firebreak::state::Mode::Normal);
+    let notice = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(notice.contains("hand IC on first"), "{notice}");
+    assert!(!d.state.quit);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn leave_and_join_again_headless_through_the_database() {
+    use crate::support::state::{code, key, new_state, Driver};
+    let s = fresh_db("t_leave").await;
+    Team::connect(&s).await.unwrap().init().await.unwrap();
+    let url = s.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+        let run = |who: usize, name: &str, args: &[&str]| {
+            let out = fb_team_as(homes[who].path(), &url, name)
+                .args(args)
+                .output()
+                .unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.status.success(), text)
+        };
+        let mut state = new_state(false);
+        state.settings.responder = "alice".into();
+        state.team.configured = true;
+        let mut d = Driver::new(state, &homes[0].path().join("data"), chrono::Utc::now());
+        d.send(key('D'));
+        d.keys("Checkout errors");
+        d.send(code(crossterm::event::KeyCode::Enter));
+        let id = d.state.incident.as_ref().unwrap().id.clone();
+        assert!(run(0, "alice", &["team", "sync"]).0);
+        let (ok, text) = run(1, "bob", &["team", "join", &id]);
+        assert!(ok, "{text}");
+        // Alice is IC: refused, saying what to do.
+        let (ok, text) = run(0, "alice", &["team", "leave"]);
+        assert!(!ok && text.contains("hand IC on first"), "{text}");
+        let (ok, text) = run(1, "bob", &["team", "leave"]);
+        assert!(
+            ok && text.contains(&format!("left incident {id}")),
+            "{text}"
+        );
+        // Bob's firebreak no longer has it open: a note has nowhere to go.
+        let (ok, text) = run(1, "bob", &["note", "still here?"]);
+        assert!(!ok, "{text}");
+        let (ok, text) = run(1, "bob", &["team", "leave"]);
+        assert!(!ok && text.contains("no open incident"), "{text}");
+        let (ok, text) = run(1, "bob", &["team", "leave", "--incident", &id]);
+        assert!(ok && text.contains("already left"), "{text}");
+        // Alice sees it on the record.
+        assert!(run(0, "alice", &["team", "sync"]).0);
+        let (ok, text) = run(0, "alice", &["timeline", "export", "--format", "markdown"]);
+        assert!(ok, "{text}");
+        assert!(text.contains("Left the incident"), "{text}");
+        // And bob comes back.
+        let (ok, text) = run(1, "bob", &["team", "join", &id]);
+        assert!(
+            ok && text.contains("joined incident") && text.contains("again"),
+            "{text}"
+        );
+        let (ok, text) = run(1, "bob", &["note", "back on it"]);
+        assert!(ok, "{text}");
+    })
+    .await
+    .unwrap();
+}

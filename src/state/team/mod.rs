@@ -4,7 +4,7 @@
 
 mod update;
 
-pub(super) use update::{chose_join, on_action, on_msg};
+pub(super) use update::{chose_join, confirmed_leave, left, on_action, on_msg};
 
 use std::collections::HashSet;
 

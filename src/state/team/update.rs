@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{ChooseKind, Effect, Level, Mode, State};
+use super::super::{ChooseKind, Effect, Level, Mode, Pending, State};
 use super::{Joinable, TeamMsg};
 use crate::action::Action;
 use crate::domain::incident::Incident;
+use crate::domain::roles::Role;
 use crate::domain::{Event, SYSTEM_ACTOR};
 
 pub(crate) fn on_msg(state: &mut State, msg: TeamMsg, now: DateTime<Utc>) -> Vec<Effect> {
@@ -44,6 +45,9 @@ pub(crate) fn on_action(
     action: Action,
     now: DateTime<Utc>,
 ) -> Option<Vec<Effect>> {
+    if action == Action::LeaveIncident {
+        return Some(on_leave(state, now));
+    }
     if action != Action::JoinIncident {
         return None;
     }
@@ -70,6 +74,74 @@ pub(crate) fn on_action(
         now,
     );
     Some(vec![Effect::ListShared])
+}
+
+/// `L`: leave the shared incident, after asking. The commander hands
+/// IC on first: an incident is never left without one.
+fn on_leave(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    let me = state.settings.responder.clone();
+    let Some(inc) = state.incident.as_ref().filter(|i| i.is_open()) else {
+        state.notify(Level::Info, "No open incident to leave", now);
+        return Vec::new();
+    };
+    if !state.team.configured {
+        state.notify(
+            Level::Warning,
+            "Only a shared incident can be left (this one is yours alone): resolve it (S) instead",
+            now,
+        );
+        return Vec::new();
+    }
+    if inc.roles.holds(&me, Role::IncidentCommander) {
+        state.notify(
+            Level::Warning,
+            "You are the incident commander: hand IC on first (c), then leave",
+            now,
+        );
+        return Vec::new();
+    }
+    let question = format!(
+        "Leave \"{}\"? You stop working it here and firebreak closes; your entries stay on the record, and `firebreak team join {}` brings you back.",
+        crate::text::visible(&inc.title),
+        inc.id
+    );
+    state.mode = Mode::Confirm {
+        question,
+        pending: Pending::Leave,
+    };
+    Vec::new()
+}
+
+/// Yes to leaving: the roles you hold are released (on the record), then
+/// you leave; the cockpit closes once that is durable ([`left`]).
+pub(crate) fn confirmed_leave(state: &mut State) -> Vec<Effect> {
+    let me = state.settings.responder.clone();
+    let Some(inc) = state.incident.as_ref() else {
+        return Vec::new();
+    };
+    let id = inc.id.clone();
+    let mut fx: Vec<Effect> = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::IncidentCommander && inc.roles.holds(&me, *r))
+        .map(|role| {
+            state.record(Event::RoleChanged {
+                role,
+                from: Some(me.clone()),
+                to: None,
+            })
+        })
+        .collect();
+    fx.push(state.record(Event::TeamLeft { id }));
+    fx
+}
+
+/// An entry is durable: if it is this responder leaving, close.
+pub(crate) fn left(state: &mut State, entry: &crate::domain::Entry) -> Vec<Effect> {
+    if matches!(entry.event, Event::TeamLeft { .. }) && entry.actor == state.settings.responder {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    Vec::new()
 }
 
 /// The team database answered which incidents wait to be joined: the
