@@ -3,11 +3,12 @@
 //! rows.
 
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use chrono::Utc;
 use firebreak::domain::incident::Severity;
 use firebreak::domain::Event;
-use firebreak::team::db::{Settings, SharedIncident, SslMode, Team};
+use firebreak::team::db::{Settings, SharedIncident, SslMode, Team, TeamError};
 use firebreak::team::keys::Identity;
 use firebreak::team::verify::Feeds;
 use firebreak::team::Row;
@@ -1412,4 +1413,280 @@ async fn leave_and_join_again_headless_through_the_database() {
     })
     .await
     .unwrap();
+}
+
+/// The port of a `postgres://user@127.0.0.1:PORT/db` URL.
+fn port_of(url: &str) -> u16 {
+    let (_, rest) = url.rsplit_once(':').unwrap();
+    rest.split('/').next().unwrap().parse().unwrap()
+}
+
+/// `s`, reaching the database through `proxy`, with deadline `timeout`.
+fn through(s: &Settings, proxy: &crate::support::proxy::Proxy, timeout: Duration) -> Settings {
+    let mut via = s.clone();
+    via.url = s.url.replace(
+        &format!(":{}/", port_of(&s.url)),
+        &format!(":{}/", proxy.port),
+    );
+    via.timeout = timeout;
+    via
+}
+
+/// `fut`'s output; a panic if it is still waiting after `limit` (it hung:
+/// the deadline it was given is far shorter).
+async fn or_hung<T>(limit: Duration, what: &str, fut: impl std::future::Future<Output = T>) -> T {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(v) => v,
+        Err(_) => panic!("{what}: still waiting after {limit:?}: it hangs on a stalled connection"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_connection_gives_up_within_its_deadline_and_nothing_is_lost_or_doubled() {
+    use crate::support::proxy::Proxy;
+    let s = fresh_db("t_stall").await;
+    Team::connect(&s).await.unwrap().init().await.unwrap();
+    let proxy = Proxy::start(port_of(&s.url)).await;
+    let deadline = Duration::from_secs(1);
+    let via = through(&s, &proxy, deadline);
+    let hung = deadline * 20;
+    // Alice syncs through the proxy; bob reaches the database directly.
+    let (mut alice, _) = responder("alice", true);
+    let (mut bob, _) = responder("bob", false);
+    let mut direct = Team::connect(&s).await.unwrap();
+    alice.note("error ratio 14%");
+    let mut team = Team::connect(&via).await.unwrap();
+    assert_eq!(alice.sync.round(&mut team).await.unwrap().sent, 2);
+    let got = bob.sync.round(&mut direct).await.unwrap();
+    assert_eq!(texts(&got.received), ["alice: error ratio 14%"]);
+
+    // The path goes silent: no reset, no close, nothing answers. A round
+    // with nothing to send (asking what arrived), then one with a note to
+    // send, each gives up at its deadline, with an error.
+    proxy.stall();
+    let failed = or_hung(hung, "a round", alice.sync.round(&mut team)).await;
+    assert!(
+        matches!(failed, Err(TeamError::Timeout(d)) if d == deadline),
+        "{failed:?}"
+    );
+    alice.note("rolled back checkout");
+    let failed = or_hung(hung, "a round", alice.sync.round(&mut team)).await;
+    assert!(
+        matches!(failed, Err(TeamError::Timeout(d)) if d == deadline),
+        "{failed:?}"
+    );
+    assert_eq!(
+        alice.sync.unsent().unwrap(),
+        1,
+        "kept in her journal, to send"
+    );
+    // As the cockpit does after a failed round: drop it, connect again.
+    // Through the silent path TCP connects, PostgreSQL never answers.
+    drop(team);
+    let again = or_hung(hung, "a connect", Team::connect(&via)).await;
+    assert!(
+        matches!(again, Err(TeamError::Timeout(d)) if d == deadline),
+        "{:?}",
+        again.err()
+    );
+    // Both keep working meanwhile.
+    alice.note("error ratio 0.4%");
+    bob.note("deploys frozen");
+    assert_eq!(bob.sync.round(&mut direct).await.unwrap().sent, 1);
+    assert_eq!(alice.sync.unsent().unwrap(), 2);
+
+    // The path comes back: a new connection sends what waited.
+    proxy.resume();
+    let mut team = or_hung(hung, "a connect", Team::connect(&via))
+        .await
+        .unwrap();
+    let done = alice.sync.round(&mut team).await.unwrap();
+    assert_eq!(texts(&done.received), ["bob: deploys frozen"]);
+    assert_eq!(alice.sync.unsent().unwrap(), 0);
+    let got = bob.sync.round(&mut direct).await.unwrap();
+    assert_eq!(
+        texts(&got.received),
+        ["alice: rolled back checkout", "alice: error ratio 0.4%"],
+        "each once, in order"
+    );
+    // Nothing more, for either.
+    assert!(bob
+        .sync
+        .round(&mut direct)
+        .await
+        .unwrap()
+        .received
+        .is_empty());
+    let done = alice.sync.round(&mut team).await.unwrap();
+    assert!(done.received.is_empty() && done.sent == 0, "{done:?}");
+    // The database holds every entry once, and every chain verifies.
+    let rows = direct.pull("inc-team", 0, 100).await.unwrap();
+    assert_eq!(
+        rows.len(),
+        4 + 1,
+        "alice's declaration and 3 notes, bob's note"
+    );
+    let mut feeds = Feeds::default();
+    for r in &rows {
+        feeds.accept("inc-team", &r.row).unwrap();
+    }
+}
+
+/// The next message on `rx` that `pick` takes, or a panic naming `what`.
+async fn next_msg<T>(
+    rx: &mut tokio::sync::mpsc::Receiver<firebreak::state::Msg>,
+    what: &str,
+    mut pick: impl FnMut(&firebreak::state::Msg) -> Option<T>,
+) -> T {
+    or_hung(Duration::from_secs(60), what, async {
+        loop {
+            match rx.recv().await {
+                Some(m) => {
+                    if let Some(v) = pick(&m) {
+                        return v;
+                    }
+                }
+                None => panic!("{what}: the runner stopped"),
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cockpits_team_task_goes_offline_on_a_stalled_connection_and_catches_up_once() {
+    use crate::support::proxy::Proxy;
+    use firebreak::effects::{Parts, Runner, TeamParts};
+    use firebreak::state::team::TeamMsg;
+    use firebreak::state::{Effect, Msg};
+    let s = fresh_db("t_stall_task").await;
+    Team::connect(&s).await.unwrap().init().await.unwrap();
+    let proxy = Proxy::start(port_of(&s.url)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let (themes, _themes_rx) = tokio::sync::mpsc::channel(1);
+    let runner = Runner::new(Parts {
+        tx,
+        journal: None,
+        follower: None,
+        holder: journal::Holder {
+            responder: "alice".into(),
+            host: "laptop".into(),
+            pid: std::process::id(),
+            since: Utc::now(),
+        },
+        team: Some(TeamParts {
+            settings: through(&s, &proxy, Duration::from_secs(1)),
+            key: dir.path().join("team.key"),
+            responder: "alice".into(),
+            host: "laptop".into(),
+        }),
+        refresh: Vec::new(),
+        flags_refresh: Vec::new(),
+        window: tokio::sync::watch::channel(chrono::Duration::minutes(15)).0,
+        providers: Vec::new(),
+        release: None,
+        alert_sources: Vec::new(),
+        data_dir: data.clone(),
+        export_dir: dir.path().join("exports"),
+        timeout: Duration::from_secs(5),
+        screen: Default::default(),
+        themes,
+        themes_dir: None,
+        no_color: true,
+    });
+    let note = |text: &str| Effect::Record {
+        actor: "alice".into(),
+        event: Event::Note { text: text.into() },
+        then: Vec::new(),
+    };
+    // Alice declares; the cockpit shares it at once.
+    runner.run(Effect::Record {
+        actor: "alice".into(),
+        event: Event::IncidentDeclared {
+            id: "inc-team".into(),
+            title: "Checkout errors".into(),
+            severity: Severity::Sev2,
+            demo: false,
+        },
+        then: Vec::new(),
+    });
+    next_msg(&mut rx, "the declaration recorded", |m| {
+        matches!(m, Msg::Recorded { .. }).then_some(())
+    })
+    .await;
+    runner.run(Effect::ShareIncident {
+        id: "inc-team".into(),
+    });
+    let online = |m: &Msg| {
+        matches!(
+            m,
+            Msg::Team(TeamMsg::Status {
+                online: true,
+                unsent: 0,
+                ..
+            })
+        )
+        .then_some(())
+    };
+    next_msg(&mut rx, "online, everything sent", online).await;
+
+    // The path stalls; alice writes a note. Her team task must say it is
+    // offline with one to send, not wait forever for an answer.
+    proxy.stall();
+    runner.run(note("written during the stall"));
+    next_msg(&mut rx, "offline, 1 to send", |m| {
+        matches!(
+            m,
+            Msg::Team(TeamMsg::Status {
+                online: false,
+                unsent: 1,
+                ..
+            })
+        )
+        .then_some(())
+    })
+    .await;
+    // Bob, on a good path, writes meanwhile.
+    let (mut bob, _) = responder("bob", false);
+    let mut direct = Team::connect(&s).await.unwrap();
+    bob.note("deploys frozen");
+    let got = bob.sync.round(&mut direct).await.unwrap();
+    assert_eq!(got.sent, 1);
+    assert!(
+        texts(&got.received).is_empty(),
+        "alice's note waits in her journal"
+    );
+
+    // The path is back: the task reconnects by itself, sends, receives.
+    proxy.resume();
+    next_msg(&mut rx, "online again, everything sent", online).await;
+    let notes = next_msg(&mut rx, "bob's note merged", |m| match m {
+        Msg::Team(TeamMsg::Merged { canonical, .. }) => {
+            let notes: Vec<String> = canonical
+                .iter()
+                .filter_map(|e| match &e.event {
+                    Event::Note { text } => Some(format!("{}: {text}", e.actor)),
+                    _ => None,
+                })
+                .collect();
+            notes.iter().any(|n| n.starts_with("bob:")).then_some(notes)
+        }
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        notes,
+        ["bob: deploys frozen", "alice: written during the stall"],
+        "each once, in the database's order (bob's arrived first)"
+    );
+    let got = bob.sync.round(&mut direct).await.unwrap();
+    assert_eq!(texts(&got.received), ["alice: written during the stall"]);
+    let rows = direct.pull("inc-team", 0, 100).await.unwrap();
+    assert_eq!(rows.len(), 3, "alice's declaration and note, bob's note");
+    let mut feeds = Feeds::default();
+    for r in &rows {
+        feeds.accept("inc-team", &r.row).unwrap();
+    }
 }

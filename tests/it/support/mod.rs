@@ -8,11 +8,14 @@
 //!   whole test binary, stopped when it ends (run tests/setup.sh first).
 //! - [`postgres`]: a PostgreSQL 15 of a test's own (start, crash,
 //!   restart), and the helpers the Unleash harness starts its own with.
+//! - [`proxy`]: a TCP proxy in front of a real server that can stop
+//!   forwarding (sockets kept open) and resume: a stalled connection.
 //! - [`state`]: the app's state driven headless (keys, [`state::Driver`],
 //!   the demo world).
 
 pub mod fault;
 pub mod postgres;
+pub mod proxy;
 pub mod servers;
 pub mod state;
 pub mod unleash;
