@@ -231,16 +231,27 @@ fn joining(rt: &tokio::runtime::Runtime, settings: &Settings, n: usize) {
     let received = rt.block_on(async {
         let mut team = Team::connect(settings).await.expect("connect");
         let (mut bob, _) = Sync::open(id, me, own.path()).expect("sync");
+        let connected = t.elapsed();
         let done = bob.round(&mut team).await.expect("round");
+        let pulled = t.elapsed();
         let merged = firebreak::team::sync::merged(own.path(), id)
             .expect("merge")
             .expect("shared");
-        (done.received.len(), merged.entries.len())
+        (
+            done.received.len(),
+            merged.entries.len(),
+            connected,
+            pulled - connected,
+        )
     });
+    let all = t.elapsed();
     println!(
-        "team join: {} entries received and checked, {} merged, in {:.0} ms (connect, pull, verify every signature, mirror, merge)",
+        "team join: {} entries received and checked, {} merged, in {:.0} ms (connect {:.0} ms, pull + verify every signature + mirror {:.0} ms, merge {:.0} ms)",
         received.0,
         received.1,
-        t.elapsed().as_secs_f64() * 1e3
+        all.as_secs_f64() * 1e3,
+        received.2.as_secs_f64() * 1e3,
+        received.3.as_secs_f64() * 1e3,
+        (all - received.2 - received.3).as_secs_f64() * 1e3,
     );
 }
