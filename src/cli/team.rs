@@ -87,13 +87,20 @@ pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                     anyhow::bail!("no shared incident '{id}' in the team database {}", settings.shown());
                 };
                 let path = crate::timeline::journal::journal_path(&setup.data_dir, &id);
-                if path.exists() {
-                    let name = wiring::responder_or_unnamed(setup.config);
-                    let (mut j, replay) = crate::timeline::journal::Journal::open(&path)?;
+                let name = wiring::responder_or_unnamed(setup.config);
+                // A new feed of it, or back after leaving (on the record,
+                // and resumed again); else nothing to add.
+                let (mut journal, again) = if path.exists() {
+                    let (j, replay) = crate::timeline::journal::Journal::open(&path)?;
                     let left = crate::domain::incident::Incident::replay(&replay.entries)
                         .is_some_and(|i| i.left.contains(&name));
-                    if left {
-                        // Back after leaving: on the record, and resumed again.
+                    (left.then_some(j), " again")
+                } else {
+                    wiring::ensure_dir(&setup.data_dir)?;
+                    (Some(crate::timeline::journal::Journal::create(&setup.data_dir, &id)?), "")
+                };
+                match journal.as_mut() {
+                    Some(j) => {
                         j.append(
                             chrono::Utc::now(),
                             &name,
@@ -105,26 +112,11 @@ pub fn run(cmd: TeamCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                                 declared_at: shared.declared_at,
                             },
                         )?;
-                        println!("joined incident {id} again: {}", crate::text::visible(&shared.title));
-                    } else {
-                        println!("you already have incident {id}: syncing it");
+                        println!("joined incident {id}{again}: {}", crate::text::visible(&shared.title));
                     }
-                } else {
-                    wiring::ensure_dir(&setup.data_dir)?;
-                    let mut j = crate::timeline::journal::Journal::create(&setup.data_dir, &id)?;
-                    j.append(
-                        chrono::Utc::now(),
-                        &wiring::responder_or_unnamed(setup.config),
-                        crate::domain::Event::TeamJoined {
-                            id: id.clone(),
-                            title: shared.title.clone(),
-                            severity: setup.config.incident.default_severity,
-                            declared_by: shared.declared_by.clone(),
-                            declared_at: shared.declared_at,
-                        },
-                    )?;
-                    println!("joined incident {id}: {}", crate::text::visible(&shared.title));
+                    None => println!("you already have incident {id}: syncing it"),
                 }
+                drop(journal);
                 sync_once(&settings, me, &id, &path).await
             }
             TeamCmd::Leave { incident } => {

@@ -231,3 +231,28 @@ confirm_typed() {
   keys Enter
 }
 pass() { echo "e2e: $1: ok"; }
+
+# with_postgres: a PostgreSQL 15 of the script's own, on 127.0.0.1 and a
+# free port, in $WORK (stopped on exit); sets URL, and pg_start /
+# pg_stop [fast|immediate] stop and start it mid-test.
+with_postgres() {
+  PG_BIN="${FIREBREAK_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
+  [ -x "$PG_BIN/initdb" ] || fail "PostgreSQL 15 missing in $PG_BIN: run tests/setup.sh"
+  PGRUN="$WORK/pgrun" # owned by postgres when we are root
+  PGDATA="$PGRUN/data"
+  PGPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  trap cleanup_pg EXIT
+  chmod 755 "$WORK"
+  mkdir -p "$PGDATA"
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PGRUN"; fi
+  as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
+  pg_start
+  URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+}
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+pg_start() {
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGRUN/pg.log" -w -t 30 \
+    -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off" start >/dev/null
+}
+pg_stop() { [ -d "$PGDATA" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m "${1:-fast}" stop >/dev/null 2>&1 || true; }
+cleanup_pg() { local rc=$?; pg_stop immediate; (exit "$rc"); cleanup; }

@@ -11,26 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 COLS=200 # the timeline's lines whole (who approved the rollback)
 ROWS=50
 
-PG_BIN="${FIREBREAK_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
-[ -x "$PG_BIN/initdb" ] || fail "PostgreSQL 15 missing in $PG_BIN: run tests/setup.sh"
-PGRUN="$WORK/pgrun" # owned by postgres when we are root
-PGDATA="$PGRUN/data"
-PGPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-pg_start() {
-  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGRUN/pg.log" -w -t 30 \
-    -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off" start >/dev/null
-}
-pg_stop() { [ -d "$PGDATA" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m "${1:-fast}" stop >/dev/null 2>&1 || true; }
-cleanup_all() { local rc=$?; pg_stop immediate; (exit "$rc"); cleanup; }
-trap cleanup_all EXIT
-
-chmod 755 "$WORK"
-mkdir -p "$PGDATA"
-if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PGRUN"; fi
-as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null
-pg_start
-URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
+with_postgres # PGDATA, pg_start, pg_stop, URL (lib.sh)
 for who in alice bob carol; do
   mkdir -p "$WORK/$who/playbooks"
   printf 'responder = "%s"\n[team]\nurl = "%s"\nsslmode = "disable"\nconnect_timeout_secs = 2\ntwo_person = ["dangerous"]\n' \

@@ -317,16 +317,7 @@ async fn a_two_person_rollback_across_firebreak_processes_and_the_database() {
     tokio::task::spawn_blocking(move || {
         let homes: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
         let run = |who: usize, name: &str, args: &[&str]| {
-            let out = crate::team::fb_team_as(homes[who].path(), &url, name)
-                .args(args)
-                .output()
-                .unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            (out.status.success(), text)
+            crate::team::fb_run(homes[who].path(), &url, name, args)
         };
         // Alice's cockpit (headless) writes her journal where her
         // processes find it.

@@ -235,6 +235,23 @@ pub(crate) fn fb_team_as(dir: &std::path::Path, url: &str, name: &str) -> assert
     c
 }
 
+/// Run firebreak as `name` in `home` against the team database at `url`:
+/// (succeeded, stdout and stderr).
+pub(crate) fn fb_run(
+    home: &std::path::Path,
+    url: &str,
+    name: &str,
+    args: &[&str],
+) -> (bool, String) {
+    let out = fb_team_as(home, url, name).args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 #[test]
 fn team_init_then_status_and_an_outage_of_the_database() {
     use predicates::prelude::*;
@@ -590,18 +607,8 @@ async fn three_firebreak_processes_share_one_incident_and_export_everyones_entri
     let url = s.url.clone();
     tokio::task::spawn_blocking(move || {
         let homes: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-        let run = |who: usize, name: &str, args: &[&str]| {
-            let out = fb_team_as(homes[who].path(), &url, name)
-                .args(args)
-                .output()
-                .unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            (out.status.success(), text)
-        };
+        let run =
+            |who: usize, name: &str, args: &[&str]| fb_run(homes[who].path(), &url, name, args);
         // Alice declared it (as her cockpit would) and noted something.
         let mut j = Journal::create(&homes[0].path().join("data"), "inc-shared").unwrap();
         j.append(
@@ -1359,18 +1366,8 @@ async fn leave_and_join_again_headless_through_the_database() {
     let url = s.url.clone();
     tokio::task::spawn_blocking(move || {
         let homes: Vec<tempfile::TempDir> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-        let run = |who: usize, name: &str, args: &[&str]| {
-            let out = fb_team_as(homes[who].path(), &url, name)
-                .args(args)
-                .output()
-                .unwrap();
-            let text = format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            (out.status.success(), text)
-        };
+        let run =
+            |who: usize, name: &str, args: &[&str]| fb_run(homes[who].path(), &url, name, args);
         let mut state = new_state(false);
         state.settings.responder = "alice".into();
         state.team.configured = true;

@@ -35,12 +35,25 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if !state.settings.demo || state.access.readonly {
         return Vec::new();
     }
-    let Some(inc) = state.incident.as_ref().filter(|i| i.is_open() && i.demo) else {
+    let me = state.settings.responder.clone();
+    // What sam looks at, borrowed and let go (no copy of the incident).
+    let Some((since, comms_free, due)) = state
+        .incident
+        .as_ref()
+        .filter(|i| i.is_open() && i.demo)
+        .map(|inc| {
+            let due: Vec<(String, String, String)> = inc
+                .approvals
+                .waiting_for(NAME, now)
+                .filter(|r| r.by == me && now - r.asked_at >= Duration::seconds(READS))
+                .map(|r| (r.id.clone(), r.by.clone(), r.what.clone()))
+                .collect();
+            let comms_free = inc.roles.holders(Role::Comms).is_empty();
+            (now - inc.declared_at, comms_free, due)
+        })
+    else {
         return Vec::new();
     };
-    // Once a second, in the demo only: a copy is cheap.
-    let inc = inc.clone();
-    let since = now - inc.declared_at;
     let said =
         |state: &State, text: &str| {
             state.timeline.entries.iter().any(|e| {
@@ -58,16 +71,13 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         state.team.present.push(NAME.into());
         state.redraw = true;
     }
-    if since >= Duration::seconds(TAKES_COMMS) && step(state, 2) {
-        let holds = inc.roles.holds(NAME, Role::Comms);
-        let free = inc.roles.holders(Role::Comms).is_empty();
-        if !holds && free {
-            fx.push(sam(Event::RoleChanged {
-                role: Role::Comms,
-                from: None,
-                to: Some(NAME.into()),
-            }));
-        }
+    // Comms, unless someone (sam included, on a restart) holds it.
+    if since >= Duration::seconds(TAKES_COMMS) && step(state, 2) && comms_free {
+        fx.push(sam(Event::RoleChanged {
+            role: Role::Comms,
+            from: None,
+            to: Some(NAME.into()),
+        }));
     }
     let support = "support: customers see 'payment failed' at checkout since the deploy, roughly 1 in 7; I'm keeping them posted";
     if since >= Duration::seconds(NOTES) && step(state, 3) && !said(state, support) {
@@ -76,13 +86,6 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         }));
     }
     // Approve what waits for a second responder, after reading it.
-    let me = state.settings.responder.clone();
-    let due: Vec<(String, String, String)> = inc
-        .approvals
-        .waiting_for(NAME, now)
-        .filter(|r| r.by == me && now - r.asked_at >= Duration::seconds(READS))
-        .map(|r| (r.id.clone(), r.by.clone(), r.what.clone()))
-        .collect();
     for (id, requester, what) in due {
         if state.teammate.approved.contains(&id) {
             continue;
