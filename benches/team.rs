@@ -129,14 +129,19 @@ fn spread(rt: &tokio::runtime::Runtime, settings: &Settings, clients: usize, not
             }
             let (seen_at, latencies, wake2) = (appended.clone(), latencies.clone(), wake.clone());
             // Receiver: a round on every wake-up (NOTIFY or own append).
+            // It is also the sender: it goes on until everyone's notes are
+            // here and its own are all sent (the declarer's first entry
+            // went above).
+            let own = notes + usize::from(k != 0);
             let receiver = tokio::spawn(async move {
-                let mut seen = 0;
-                while seen < want {
+                let (mut seen, mut sent) = (0, 0);
+                while seen < want || sent < own {
                     let done = sync.round(&mut team).await.expect("round");
                     let now = Instant::now();
+                    sent += done.sent;
                     for r in &done.received {
-                        if let Event::Note { .. } = r.entry.event {
-                            if let Some(at) = seen_at.lock().expect("lock").get(&r.entry.hash) {
+                        if let Event::Note { text } = &r.entry.event {
+                            if let Some(at) = seen_at.lock().expect("lock").get(text) {
                                 latencies.lock().expect("lock").push(now - *at);
                                 seen += 1;
                             }
@@ -150,19 +155,17 @@ fn spread(rt: &tokio::runtime::Runtime, settings: &Settings, clients: usize, not
             let appended = appended.clone();
             let writer = tokio::task::spawn_blocking(move || {
                 for i in 0..notes {
-                    let e = journal
-                        .append(
-                            Utc::now(),
-                            &format!("c{k}"),
-                            Event::Note {
-                                text: format!("c{k}-{i}"),
-                            },
-                        )
-                        .expect("append");
+                    // Timed from just before the append, keyed by the
+                    // note's text: a note can arrive elsewhere before
+                    // the append has returned here.
+                    let text = format!("c{k}-{i}");
                     appended
                         .lock()
                         .expect("lock")
-                        .insert(e.hash, Instant::now());
+                        .insert(text.clone(), Instant::now());
+                    journal
+                        .append(Utc::now(), &format!("c{k}"), Event::Note { text })
+                        .expect("append");
                     wake.notify_one();
                     std::thread::sleep(Duration::from_millis(
                         5 + (k as u64 * 7 + i as u64 * 13) % 20,

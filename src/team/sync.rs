@@ -225,8 +225,11 @@ impl Sync {
             return Ok(());
         }
         let mut buf = String::new();
-        for a in page {
-            let rejected = match self.believe(a.arrival, &a.row) {
+        let rows: Vec<&Row> = page.iter().map(|a| &a.row).collect();
+        let checked = self.feeds.accept_all(&self.incident, &rows);
+        for (a, entry) in page.iter().zip(checked) {
+            let believed = entry.map(|e| self.received(a.arrival, &a.row, e));
+            let rejected = match believed {
                 Ok(Some(r)) => {
                     out.received.push(r);
                     None
@@ -257,16 +260,10 @@ impl Sync {
         Ok(())
     }
 
-    /// Check a row against its feed: `Ok(Some)` another responder's
-    /// entry, `Ok(None)` one of ours (already in our journal), `Err` why
-    /// it is not believed.
-    fn believe(&mut self, arrival: i64, row: &Row) -> Result<Option<Received>, String> {
-        let entry = self.feeds.accept(&self.incident, row)?;
-        Ok(self.received(arrival, row, entry))
-    }
-
-    /// [`Sync::believe`] for a row of the mirror (signature checked on
-    /// arrival).
+    /// Check a row of the mirror against its feed (its signature was
+    /// checked on arrival): `Ok(Some)` another responder's entry,
+    /// `Ok(None)` one of ours (already in our journal), `Err` why it is
+    /// not believed.
     fn believe_mirrored(&mut self, arrival: i64, row: &Row) -> Result<Option<Received>, String> {
         let entry = self.feeds.accept_mirrored(&self.incident, row)?;
         Ok(self.received(arrival, row, entry))

@@ -30,6 +30,26 @@ impl Feeds {
         self.accept_as(incident, row, Signature::CheckedOnArrival)
     }
 
+    /// [`Feeds::accept`] for a page of rows, in order (what a sync round
+    /// receives): the same answers, with the signatures checked together
+    /// ([`keys::verify_all`]).
+    pub fn accept_all(&mut self, incident: &str, rows: &[&Row]) -> Vec<Result<Entry, String>> {
+        let signed: Vec<keys::Signed<'_>> = rows
+            .iter()
+            .map(|r| keys::Signed {
+                author: &r.author,
+                seq: r.seq,
+                hash: &r.hash,
+                sig: &r.sig,
+            })
+            .collect();
+        let sigs = keys::verify_all(incident, &signed);
+        rows.iter()
+            .zip(sigs)
+            .map(|(row, sig)| self.accept_as(incident, row, Signature::Checked(sig)))
+            .collect()
+    }
+
     fn accept_as(&mut self, incident: &str, row: &Row, sig: Signature) -> Result<Entry, String> {
         let entry = check_as(incident, row, sig)?;
         let (want_seq, want_prev) = match self.last.get(&row.author) {
@@ -55,10 +75,11 @@ impl Feeds {
     }
 }
 
-#[derive(Clone, Copy, PartialEq)]
 enum Signature {
     Check,
     CheckedOnArrival,
+    /// Checked already, with this answer.
+    Checked(Result<(), String>),
 }
 
 /// Check one row on its own: line, hash, columns, signature.
@@ -76,10 +97,12 @@ fn check_as(incident: &str, row: &Row, sig: Signature) -> Result<Entry, String> 
             short(&row.author)
         ));
     }
-    if sig == Signature::Check {
-        keys::verify(&row.author, incident, row.seq, &row.hash, &row.sig)
-            .map_err(|e| format!("entry {} of {}: {e}", row.seq, short(&row.author)))?;
-    }
+    let checked = match sig {
+        Signature::Check => keys::verify(&row.author, incident, row.seq, &row.hash, &row.sig),
+        Signature::CheckedOnArrival => Ok(()),
+        Signature::Checked(answer) => answer,
+    };
+    checked.map_err(|e| format!("entry {} of {}: {e}", row.seq, short(&row.author)))?;
     Ok(entry)
 }
 

@@ -601,6 +601,41 @@ async fn a_forged_row_is_rejected_reported_and_not_shown() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn in_a_long_page_the_one_row_with_another_rows_signature_is_named() {
+    // Joining checks a page's signatures in batches; a batch that fails
+    // must still name the row, and believe the ones before it.
+    let s = fresh_db("t_sync_batch").await;
+    let mut team = Team::connect(&s).await.unwrap();
+    team.init().await.unwrap();
+    let (mut alice, _) = responder("alice", true);
+    for i in 2..=600 {
+        alice.note(&format!("note {i}"));
+    }
+    alice.sync.round(&mut team).await.unwrap();
+    admin(
+        &s.url,
+        "UPDATE firebreak_entries SET sig = (SELECT sig FROM firebreak_entries WHERE seq = 451) \
+         WHERE seq = 450",
+    )
+    .await;
+    let (mut carol, _) = responder("carol", false);
+    let done = carol.sync.round(&mut team).await.unwrap();
+    let got = texts(&done.received);
+    assert_eq!(got.len(), 448, "entries 2..=449 believed");
+    assert_eq!(got.last().map(String::as_str), Some("alice: note 449"));
+    let (arrival, why) = &done.rejected[0];
+    assert!(
+        why.starts_with("entry 450 of ") && why.contains("the signature does not match"),
+        "{why}"
+    );
+    // What follows the forged row does not chain on to what was believed.
+    assert_eq!(done.rejected.len(), 151, "{:?}", &done.rejected[..3]);
+    assert!(done.rejected[1..]
+        .iter()
+        .all(|(a, w)| a > arrival && w.contains("does not follow")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn three_firebreak_processes_share_one_incident_and_export_everyones_entries() {
     let s = fresh_db("t_three").await;
     Team::connect(&s).await.unwrap().init().await.unwrap();
