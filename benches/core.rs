@@ -117,6 +117,7 @@ fn entries(n: usize) -> Vec<Entry> {
             } else {
                 Event::Note {
                     text: format!("note number {i}: checked the dashboards again"),
+                    at: None,
                 }
             },
             hash: String::new(),
@@ -165,6 +166,7 @@ fn append(c: &mut Criterion) {
                 actor: "bench".into(),
                 event: Event::Note {
                     text: "one more".into(),
+                    at: None,
                 },
                 hash: String::new(),
             };
@@ -256,6 +258,7 @@ fn startup(c: &mut Criterion) {
             "bench",
             Event::Note {
                 text: format!("note {i}"),
+                at: None,
             },
         )
         .unwrap();

@@ -36,6 +36,7 @@ fn event(i: usize) -> (String, Event) {
             "ann".into(),
             Event::Note {
                 text: format!("checked dashboard {i}: error ratio still above 5% in eu-west"),
+                at: None,
             },
         ),
         1 => (

@@ -140,7 +140,7 @@ fn spread(rt: &tokio::runtime::Runtime, settings: &Settings, clients: usize, not
                     let now = Instant::now();
                     sent += done.sent;
                     for r in &done.received {
-                        if let Event::Note { text } = &r.entry.event {
+                        if let Event::Note { text, .. } = &r.entry.event {
                             if let Some(at) = seen_at.lock().expect("lock").get(text) {
                                 latencies.lock().expect("lock").push(now - *at);
                                 seen += 1;
@@ -164,7 +164,7 @@ fn spread(rt: &tokio::runtime::Runtime, settings: &Settings, clients: usize, not
                         .expect("lock")
                         .insert(text.clone(), Instant::now());
                     journal
-                        .append(Utc::now(), &format!("c{k}"), Event::Note { text })
+                        .append(Utc::now(), &format!("c{k}"), Event::Note { text, at: None })
                         .expect("append");
                     wake.notify_one();
                     std::thread::sleep(Duration::from_millis(
@@ -206,6 +206,7 @@ fn joining(rt: &tokio::runtime::Runtime, settings: &Settings, n: usize) {
                 "alice",
                 Event::Note {
                     text: format!("note {i}: checked the pods, the logs, the dashboards"),
+                    at: None,
                 },
             )
             .expect("append");

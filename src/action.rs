@@ -77,8 +77,26 @@ pub enum Action {
         detailed_message = "Close the run view or clear the filter"
     )]
     Back,
-    #[strum(message = "note", detailed_message = "Add a note to the timeline")]
+    #[strum(
+        message = "note",
+        detailed_message = "Add a note to the timeline (start it with a time, 14:02 or -10m, to backfill)"
+    )]
     AddNote,
+    #[strum(
+        message = "follow-up",
+        detailed_message = "Capture a follow-up action item: [mitigate|prevent|process:] text [@owner] [due:7d]"
+    )]
+    AddFollowUp,
+    #[strum(
+        message = "pin",
+        detailed_message = "Pin the selected timeline entry (the postmortem's Highlights); again to unpin"
+    )]
+    TogglePin,
+    #[strum(
+        message = "pinned only",
+        detailed_message = "Show only pinned timeline entries, or everything again"
+    )]
+    PinnedOnly,
     #[strum(message = "declare", detailed_message = "Declare a new incident")]
     DeclareIncident,
     #[strum(
@@ -295,6 +313,8 @@ impl Action {
         matches!(
             self,
             AddNote
+                | AddFollowUp
+                | TogglePin
                 | DeclareIncident
                 | JoinIncident
                 | LeaveIncident

@@ -43,6 +43,16 @@ enum Command {
         #[command(subcommand)]
         command: cli::timeline::TimelineCmd,
     },
+    /// The follow-up action items captured during an incident (`f` in the
+    /// cockpit), as Markdown or as JSON for a tool that files tickets
+    Followups {
+        /// Incident id [default: the most recently active incident]
+        #[arg(long)]
+        incident: Option<String>,
+        /// Output format
+        #[arg(long, short = 'f', value_enum, default_value_t = cli::timeline::ExportFormat::Markdown)]
+        format: cli::timeline::ExportFormat,
+    },
     /// Recorded incidents
     Incident {
         #[command(subcommand)]
@@ -133,6 +143,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => firebreak::app::cockpit::run(&setup, theme, cli.readonly),
         Some(Command::Timeline { command }) => cli::timeline::run(command, &setup),
+        Some(Command::Followups { incident, format }) => {
+            cli::timeline::followups(incident, format, &setup)
+        }
         Some(Command::Incident { command }) => cli::incident::run(command, &setup),
         Some(Command::Flag { command }) => cli::flag::run(command, &setup),
         Some(Command::Alerts(args)) => cli::alerts::run(&args, cfg),

@@ -105,7 +105,22 @@ pub fn note(
         }
     };
     let actor = wiring::responder_or_unnamed(setup.config);
-    let entry = journal.append(Utc::now(), &actor, Event::Note { text })?;
-    println!("noted on incident {id} (entry {}, by {actor})", entry.seq);
+    let now = Utc::now();
+    // `firebreak note 14:02 customers reported` backfills, as in the cockpit.
+    let local = *now.with_timezone(&chrono::Local).offset();
+    let (text, at) = match crate::domain::timeparse::backfill(&text, now, local) {
+        Some(Ok((at, rest))) => (rest.to_string(), Some(at)),
+        Some(Err(e)) => anyhow::bail!("{e}"),
+        None => (text, None),
+    };
+    let entry = journal.append(now, &actor, Event::Note { text, at })?;
+    match at {
+        Some(at) => println!(
+            "noted on incident {id} (entry {}, by {actor}), backfilled to {}",
+            entry.seq,
+            at.format("%H:%M:%SZ")
+        ),
+        None => println!("noted on incident {id} (entry {}, by {actor})", entry.seq),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -62,3 +62,53 @@ pub fn run(cmd: TimelineCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `firebreak followups`: the follow-up action items of an incident, for
+/// a person (Markdown) or a tool that files tickets (JSON, each with a
+/// stable id).
+pub fn followups(
+    incident: Option<String>,
+    format: ExportFormat,
+    setup: &Setup<'_>,
+) -> anyhow::Result<ExitCode> {
+    let (inc, replay, _) = export::load(
+        &setup.data_dir,
+        incident.as_deref(),
+        &crate::wiring::shared_part,
+    )?;
+    let text = match format {
+        ExportFormat::Json => {
+            let v = serde_json::json!({
+                "schema": "firebreak.follow_ups",
+                "version": 1,
+                "incident": {"id": inc.id, "title": inc.title},
+                "follow_ups": export::follow_ups_json(&replay.entries),
+            });
+            let mut s = serde_json::to_string_pretty(&v)?;
+            s.push('\n');
+            s
+        }
+        ExportFormat::Markdown => {
+            let items = crate::domain::followups::follow_ups(&replay.entries);
+            let mut s = format!("# Follow-ups: {}\n\n", export::cell(&inc.title));
+            if items.is_empty() {
+                s.push_str("None captured (in the cockpit: f).\n");
+            } else {
+                s.push_str("| Action Item | Type | Owner | Due | Id |\n|---|---|---|---|---|\n");
+                for f in items {
+                    s.push_str(&format!(
+                        "| {} | {} | {} | {} | `{}` |\n",
+                        export::cell(&f.text),
+                        f.kind,
+                        f.owner.as_deref().map(export::cell).unwrap_or_default(),
+                        f.due.map(|d| d.to_string()).unwrap_or_default(),
+                        f.id
+                    ));
+                }
+            }
+            crate::text::visible_lines(&s).into_owned()
+        }
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}

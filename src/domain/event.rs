@@ -39,14 +39,23 @@ pub struct Entry {
 impl Entry {
     /// When what it records happened: an alert started firing when its
     /// source says (its `startsAt`, usually before firebreak saw it; never
-    /// later than that, whatever a skewed clock claims); anything else
-    /// when it was recorded.
+    /// later than that, whatever a skewed clock claims); a backfilled note
+    /// when it says; anything else when it was recorded.
     pub fn happened_at(&self) -> DateTime<Utc> {
         match &self.event {
             Event::AlertFiring {
                 since: Some(since), ..
             } => (*since).min(self.ts),
-            _ => self.ts,
+            _ => self.backfilled().unwrap_or(self.ts),
+        }
+    }
+
+    /// When a note written afterwards says it happened (never later than
+    /// it was recorded).
+    pub fn backfilled(&self) -> Option<DateTime<Utc>> {
+        match &self.event {
+            Event::Note { at: Some(at), .. } => Some((*at).min(self.ts)),
+            _ => None,
         }
     }
 }
@@ -105,6 +114,11 @@ pub enum Event {
     },
     Note {
         text: String,
+        /// When it happened, for a note written afterwards ("14:02
+        /// customer reports started"): a backfilled entry. Absent: when
+        /// recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<DateTime<Utc>>,
     },
     AlertFiring {
         fingerprint: String,
@@ -310,6 +324,26 @@ pub enum Event {
         #[serde(default)]
         summary: String,
     },
+    /// An action item for after the incident (see [`super::followups`]).
+    FollowUpAdded {
+        /// Serialized as `type` (`kind` names the event).
+        #[serde(rename = "type")]
+        kind: super::followups::FollowUpKind,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<chrono::NaiveDate>,
+    },
+    /// An entry was marked important (or no longer): the postmortem's
+    /// Highlights. `entry` is the pinned entry's hash (unique across a
+    /// team's feeds); `what` its description when pinned, for a reader.
+    Pinned {
+        entry: String,
+        pinned: bool,
+        #[serde(default)]
+        what: String,
+    },
 }
 
 impl Event {
@@ -337,7 +371,10 @@ impl Event {
             Event::MitigationMarked { at } => {
                 format!("Mitigated at {}", at.format("%Y-%m-%d %H:%M:%S UTC"))
             }
-            Event::Note { text } => format!("Note: {text}"),
+            Event::Note { text, at: None } => format!("Note: {text}"),
+            Event::Note { text, at: Some(at) } => {
+                format!("Note (backfilled to {}): {text}", at.format("%H:%M:%SZ"))
+            }
             Event::AlertFiring {
                 name,
                 severity,
@@ -439,6 +476,14 @@ impl Event {
             | Event::StepFinished { .. }
             | Event::StepSkipped { .. }
             | Event::PlaybookFinished { .. } => playbook::describe(self),
+            Event::FollowUpAdded { .. } => super::followups::describe(self),
+            Event::Pinned { pinned, what, .. } => {
+                if *pinned {
+                    format!("Pinned: {what}")
+                } else {
+                    format!("Unpinned: {what}")
+                }
+            }
         }
     }
 
@@ -475,6 +520,8 @@ impl Event {
             | Event::StepFinished { .. }
             | Event::StepSkipped { .. }
             | Event::PlaybookFinished { .. } => "playbook",
+            Event::FollowUpAdded { .. } => "follow-up",
+            Event::Pinned { .. } => "pin",
         }
     }
 }

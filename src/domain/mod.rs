@@ -10,7 +10,11 @@
 //! - [`roles`]: who holds which role (incident commander, comms, ...),
 //!   folded by the incident fold;
 //! - [`approvals`]: the two-person rule's requests and approvals, folded
-//!   by the incident fold.
+//!   by the incident fold;
+//! - [`followups`]: the action items captured for after the incident, and
+//!   the pinned entries (the postmortem's Highlights);
+//! - [`timeparse`]: the times a responder types (`14:02`, `-10m`), and a
+//!   note's leading time (a backfilled note).
 //!
 //! Everything above imports this module; it imports nothing of the crate
 //! (only std, chrono and serde). Folds are pure: `apply(&Entry)` is the
@@ -19,9 +23,11 @@
 
 pub mod approvals;
 pub mod event;
+pub mod followups;
 pub mod hypotheses;
 pub mod incident;
 pub mod roles;
+pub mod timeparse;
 
 pub use event::{flag_state, Entry, Event, SYSTEM_ACTOR};
 pub use hypotheses::{Hypotheses, Hypothesis, Outcome, Timebox};

@@ -323,6 +323,7 @@ fn submit(state: &mut State, kind: PromptKind, input: String, now: DateTime<Utc>
         | PromptKind::HypothesisLearned
         | PromptKind::OverrideReason => hypotheses::submit(state, kind, input, now),
         PromptKind::Note
+        | PromptKind::FollowUp
         | PromptKind::Rename
         | PromptKind::Declare
         | PromptKind::ImpactStart

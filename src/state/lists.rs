@@ -42,6 +42,22 @@ impl ListView {
         self.clamp();
     }
 
+    /// Change which items the view holds, or their order (`f` edits
+    /// `view`), keeping the cursor on the same item when it is still
+    /// there, or on the newest when following.
+    pub fn reorder(&mut self, f: impl FnOnce(&mut Vec<usize>)) {
+        let keep = self.selected_index();
+        f(&mut self.view);
+        if self.follow {
+            self.selected = self.view.len().saturating_sub(1);
+        } else if let Some(k) = keep {
+            if let Some(p) = self.view.iter().position(|i| *i == k) {
+                self.selected = p;
+            }
+        }
+        self.clamp();
+    }
+
     fn clamp(&mut self) {
         if self.view.is_empty() {
             self.selected = 0;

@@ -37,7 +37,7 @@ pub mod screen;
 pub mod silences;
 pub mod team;
 pub mod teammate;
-pub mod timeparse;
+pub use crate::domain::timeparse;
 mod update;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};

@@ -10,6 +10,7 @@ use super::screen::Pane;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
     Note,
+    FollowUp,
     Rename,
     Declare,
     ImpactStart,
@@ -37,7 +38,10 @@ pub enum PromptKind {
 impl PromptKind {
     pub fn label(self) -> &'static str {
         match self {
-            PromptKind::Note => "Note",
+            PromptKind::Note => "Note (start with 14:02 or -10m to backfill)",
+            PromptKind::FollowUp => {
+                "Follow-up ([mitigate|prevent|process:] text [@owner] [due:7d])"
+            }
             PromptKind::Rename => "Rename incident",
             PromptKind::Declare => "Declare incident (title)",
             PromptKind::ImpactStart => "Impact started at (14:02, 14:02Z, -10m, 1h ago)",

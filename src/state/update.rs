@@ -119,7 +119,10 @@ pub fn start(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         let mut fx = vec![incident::declare(state, title, now)];
         // The incident before it: where its journal and exports are.
         if let Some(text) = state.timeline.previous.take() {
-            fx.push(State::record_system(crate::domain::Event::Note { text }));
+            fx.push(State::record_system(crate::domain::Event::Note {
+                text,
+                at: None,
+            }));
         }
         return fx;
     }

@@ -1,12 +1,12 @@
 //! Postmortem drafts from a journal: Markdown (Google SRE book template) and
 //! JSON.
 //!
-//! # JSON schema (`firebreak.incident`, version 1)
+//! # JSON schema (`firebreak.incident`, version 2)
 //!
 //! ```text
 //! {
 //!   "schema": "firebreak.incident",   // constant, identifies the document
-//!   "version": 1,                     // bumped on incompatible changes only
+//!   "version": 2,                     // bumped on incompatible changes only
 //!   "exported_at": "2024-05-01T15:00:00Z",   // RFC 3339 UTC, when exported
 //!   "incident": {                     // the incident as the journal tells it
 //!     "id": "inc-20240501-140300",    // journal file stem
@@ -87,11 +87,37 @@
 //!                    "to": "bob" | null } ]   // who holds it after (null: released)
 //!                                     // in entry order (the team database's, shared)
 //!   },
+//!   "follow_ups": [ {                 // action items captured during the incident
+//!       "id": "3f2a9c01d4e5",         // stable: the start of the capturing entry's
+//!                                     //   hash (file each ticket once by it)
+//!       "type": "mitigate" | "prevent" | "process",
+//!       "text": "alert on queue depth",
+//!       "owner": "bob" | null, "due": "2026-12-10" | null,
+//!       "captured_by": "ann", "captured_at": "...", "seq": 12 } ],
+//!                                     // in the order they were captured
+//!   "highlights": [ { "seq": 7, "hash": "...", "at": "...", "actor": "ann",
+//!                     "category": "note", "what": "..." } ],
+//!                                     // the entries pinned now (the latest pin or
+//!                                     //   unpin wins), in the order they happened
+//!   "auto_filled": {                  // written by firebreak from the journal, not
+//!                                     //   by a person (the Markdown marks it _(auto)_)
+//!     "summary": "HighErrorRate fired; the response ...",
+//!     "trigger_candidates": [ { "seq": 2, "at": "...", "what": "flag x turned on",
+//!                               "before_impact_seconds": 240 } ],
+//!                                     // changes recorded in the 6 h before the start
+//!                                     //   (durations_seconds.measured_from), closest first
+//!     "detection": { "alert": "HighErrorRate", "at": "...",
+//!                    "after_impact_start_seconds": 120 | null } | null,
+//!     "went_well": ["Time to acknowledge was 1m."],  // facts to start from
+//!     "went_wrong": ["Failed: ..."]
+//!   },
 //!   "timeline": [ { "seq": 3,         // the entry's seq
 //!                   "at": "...",      // when it happened: an alert when it
-//!                                     //   started firing (its startsAt),
+//!                                     //   started firing (its startsAt), a
+//!                                     //   backfilled note when it says,
 //!                                     //   anything else when recorded
 //!                   "recorded_at": "...", // when firebreak saw / recorded it
+//!                   "backfilled": false,  // a note written afterwards
 //!                   "actor": "ann", "category": "alert",
 //!                   "what": "Alert firing: ..." } ],
 //!                                     // every entry, ordered by "at" (ties
@@ -101,6 +127,17 @@
 //!                                     //   actor, event: {kind, ...}, hash}
 //! }
 //! ```
+//!
+//! ## From version 1 to 2
+//!
+//! Version 2 adds `follow_ups`, `highlights`, `auto_filled` and
+//! `timeline[].backfilled`, and new entry kinds in `entries`
+//! (`follow_up_added`, `pinned`; a `note` may carry `at`). What changes
+//! meaning: a backfilled note's `timeline[].at` is when it says it
+//! happened, no longer when it was recorded (that stays in
+//! `recorded_at`). A reader of version 1 that ignores unknown fields and
+//! entry kinds reads version 2 unchanged; one that relies on `at` being
+//! the recording time should read `recorded_at`.
 //!
 //! No duration is negative: an end recorded before its start (an alert
 //! that fired before the recorded impact start, a human who acted before
@@ -116,6 +153,7 @@ use super::journal::{self, Replay};
 use crate::domain::incident::{Incident, MeasuredFrom};
 use crate::domain::Entry;
 
+mod auto;
 mod markdown;
 
 pub use markdown::{cell, markdown};
@@ -194,6 +232,18 @@ pub fn export_incident_shared(
     now: DateTime<Utc>,
     shared: &SharedPart,
 ) -> anyhow::Result<String> {
+    let (incident, replay, feeds) = load(data_dir, id, shared)?;
+    Ok(render_shared(format, &incident, &replay, &feeds, now))
+}
+
+/// An incident as the exports see it: `id` (or the most recently active
+/// one), its journal read without modifying it, with every responder's
+/// entries when `shared` has them.
+pub fn load(
+    data_dir: &Path,
+    id: Option<&str>,
+    shared: &SharedPart,
+) -> anyhow::Result<(Incident, Replay, Vec<FeedSummary>)> {
     let dir = journal::incidents_dir(data_dir);
     let known = journal::list(data_dir)?;
     let path = match id {
@@ -236,7 +286,7 @@ pub fn export_incident_shared(
         )
     })?;
     let feeds = team.map(|t| t.feeds).unwrap_or_default();
-    Ok(render_shared(format, &incident, &replay, &feeds, now))
+    Ok((incident, replay, feeds))
 }
 
 /// [`render`], and for a shared incident a section on every responder's
@@ -370,7 +420,7 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
     let secs = |d: Option<Span>| d.map(|d| d.length.num_seconds());
     json!({
         "schema": "firebreak.incident",
-        "version": 1,
+        "version": 2,
         "exported_at": now,
         "incident": {
             "id": incident.id,
@@ -404,15 +454,66 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
         },
         "hypotheses": hypotheses_json(replay, now),
         "roles": roles_json(incident),
+        "follow_ups": follow_ups_json(&replay.entries),
+        "highlights": crate::domain::followups::highlights(&replay.entries).into_iter().map(|e| json!({
+            "seq": e.seq,
+            "hash": e.hash,
+            "at": e.happened_at(),
+            "actor": e.actor,
+            "category": e.event.category(),
+            "what": e.event.describe(),
+        })).collect::<Vec<_>>(),
+        "auto_filled": auto_json(incident, &replay.entries),
         "timeline": chronological(&replay.entries).into_iter().map(|(at, e)| json!({
             "seq": e.seq,
             "at": at,
             "recorded_at": e.ts,
+            "backfilled": e.backfilled().is_some(),
             "actor": e.actor,
             "category": e.event.category(),
             "what": e.event.describe(),
         })).collect::<Vec<_>>(),
         "entries": replay.entries,
+    })
+}
+
+/// The `follow_ups` list of the JSON export (also `firebreak followups`).
+pub fn follow_ups_json(entries: &[Entry]) -> Value {
+    crate::domain::followups::follow_ups(entries)
+        .into_iter()
+        .map(|f| {
+            json!({
+                "id": f.id,
+                "type": f.kind,
+                "text": f.text,
+                "owner": f.owner,
+                "due": f.due,
+                "captured_by": f.by,
+                "captured_at": f.at,
+                "seq": f.seq,
+            })
+        })
+        .collect()
+}
+
+/// The `auto_filled` object of the JSON export.
+fn auto_json(incident: &Incident, entries: &[Entry]) -> Value {
+    let a = auto::auto(incident, entries);
+    json!({
+        "summary": a.summary,
+        "trigger_candidates": a.triggers.iter().map(|t| json!({
+            "seq": t.entry.seq,
+            "at": t.entry.ts,
+            "what": t.what,
+            "before_impact_seconds": t.before.num_seconds(),
+        })).collect::<Vec<_>>(),
+        "detection": a.detection.map(|d| json!({
+            "alert": d.alert,
+            "at": d.at,
+            "after_impact_start_seconds": d.after_impact.map(|x| x.num_seconds()),
+        })),
+        "went_well": a.went_well,
+        "went_wrong": a.went_wrong,
     })
 }
 

@@ -712,7 +712,10 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     fn note(text: &str) -> Event {
-        Event::Note { text: text.into() }
+        Event::Note {
+            text: text.into(),
+            at: None,
+        }
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
         theme.muted,
     )];
     // Scrolled back: say that newer entries exist below.
+    if state.timeline.pinned_only {
+        extra.push(Span::styled("★ pinned only (P) ", theme.warning));
+    }
     let l = &state.timeline.list;
     let newer = l.view.len().saturating_sub(l.selected + 1);
     if !l.follow && newer > 0 {
@@ -73,6 +76,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, _now: D
                     })
                     .map(|h| format!("[{}] ", h.label(&state.settings.responder)))
                     .unwrap_or_default();
+                let tag = if state.timeline.is_pinned(e) {
+                    format!("★ {tag}")
+                } else {
+                    tag
+                };
                 entry_lines(
                     e,
                     &tag,
@@ -155,14 +163,16 @@ fn entry_lines(
     theme: &Theme,
     selected: bool,
 ) -> Vec<Line<'static>> {
-    let mut head = e.ts.format("%H:%M:%SZ").to_string();
+    // A backfilled note is shown when it says it happened.
+    let at = crate::state::incident::shown_at(e);
+    let mut head = at.format("%H:%M:%SZ").to_string();
     if show_local {
         head.push_str(&format!(
             " {} local",
-            e.ts.with_timezone(&local).format("%H:%M:%S")
+            at.with_timezone(&local).format("%H:%M:%S")
         ));
     }
-    let tplus = format!(" {:>9} ", t_plus(t0, e.ts));
+    let tplus = format!(" {:>9} ", t_plus(t0, at));
     let indent = head.chars().count() + tplus.chars().count();
     let who = if e.actor == crate::domain::SYSTEM_ACTOR {
         String::new()

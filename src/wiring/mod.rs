@@ -174,7 +174,7 @@ fn repaired(
         match journal.append(
             now,
             crate::domain::SYSTEM_ACTOR,
-            crate::domain::Event::Note { text },
+            crate::domain::Event::Note { text, at: None },
         ) {
             Ok(entry) => {
                 replay.entries.extend(journal.take_foreign());

@@ -319,6 +319,7 @@ fn a_journal_write_failure_is_shown_kept_and_retried_and_blocks_the_action() {
             actor: "alice".into(),
             event: Event::Note {
                 text: "disk full?".into(),
+                at: None,
             },
             error: "/x/inc.jsonl: No space left on device (os error 28)".into(),
             then: vec![Effect::Rollback],
@@ -790,7 +791,7 @@ fn a_pasted_text_is_typed_into_the_prompt_and_never_acts() {
     d.send(code(KeyCode::Enter));
     let last = d.state.timeline.entries.last().unwrap();
     assert!(
-        matches!(&last.event, Event::Note { text } if text.starts_with("checkout errors since 14:02 By")),
+        matches!(&last.event, Event::Note { text, .. } if text.starts_with("checkout errors since 14:02 By")),
         "{:?}",
         last.event
     );
@@ -1254,7 +1255,7 @@ fn a_fresh_start_after_a_resolved_incident_says_where_it_and_its_export_went() {
     assert!(
         events(&next)
             .iter()
-            .any(|e| matches!(e, Event::Note { text: t } if *t == text)),
+            .any(|e| matches!(e, Event::Note { text: t, .. } if *t == text)),
         "{:?}",
         events(&next)
     );

@@ -56,6 +56,7 @@ fn record_incident(data: &Path, id: &str, title: &str) {
         "alice",
         Event::Note {
             text: "rolled back\nvia deploy tool".into(),
+            at: None,
         },
     );
     add(
@@ -106,7 +107,7 @@ fn export_json_is_versioned_and_complete() {
         .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     assert_eq!(v["incident"]["id"], "inc-1");
     assert_eq!(v["entries"].as_array().unwrap().len(), 4);
     assert_eq!(v["integrity"]["chain_ok"], true);
@@ -364,7 +365,7 @@ fn headless_note_and_flag_flip_land_on_the_open_incident() {
         .collect();
     assert!(matches!(
         events[1],
-        ("bob", Event::Note { text }) if text == "disk full on db-2"
+        ("bob", Event::Note { text, .. }) if text == "disk full on db-2"
     ));
     assert!(
         matches!(events[2], ("bob", Event::ActionStarted { action, target, .. })

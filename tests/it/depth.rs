@@ -322,7 +322,10 @@ fn a_deep_journal_line_is_a_problem_on_its_line() {
     j.append(
         at,
         "alice",
-        firebreak::domain::Event::Note { text: "one".into() },
+        firebreak::domain::Event::Note {
+            text: "one".into(),
+            at: None,
+        },
     )
     .unwrap();
     let path = j.path().to_path_buf();

@@ -83,6 +83,7 @@ fn record(data: &Path) -> PathBuf {
         "ann",
         Event::Note {
             text: "new checkout flow suspected\nturning it off".into(),
+            at: None,
         },
     );
     add(
@@ -336,7 +337,7 @@ fn json_export_has_the_documented_schema_and_round_trips_entries() {
     let (inc, replay) = load(&record(dir.path()));
     let v = export::json(&inc, &replay, now());
     assert_eq!(v["schema"], "firebreak.incident");
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     assert_eq!(v["exported_at"], "2024-05-02T09:00:00Z");
     let i = &v["incident"];
     assert_eq!(i["id"], ID);
@@ -669,6 +670,7 @@ fn without_an_impact_start_durations_run_from_the_first_alert_and_are_never_nega
                 "ann",
                 Event::Note {
                     text: "looking".into(),
+                    at: None,
                 },
             ),
             ("2024-05-01T14:10:00Z", "ann", flag_turned_off()),
@@ -726,6 +728,7 @@ fn an_end_recorded_before_its_start_counts_as_zero_and_says_so() {
                 "ann",
                 Event::Note {
                     text: "customers report errors".into(),
+                    at: None,
                 },
             ),
             (
@@ -770,6 +773,7 @@ fn an_end_recorded_before_its_start_counts_as_zero_and_says_so() {
                 "ann",
                 Event::Note {
                     text: "customers report errors".into(),
+                    at: None,
                 },
             ),
             (

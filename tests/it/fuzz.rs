@@ -549,6 +549,7 @@ fn journal_seeds() -> Vec<Vec<u8>> {
         },
         Event::Note {
             text: "rolled back\nsecond line".into(),
+            at: None,
         },
         Event::FlagChanged {
             provider: "demo".into(),

@@ -31,7 +31,10 @@ fn declared(id: &str) -> Event {
 }
 
 fn note(text: &str) -> Event {
-    Event::Note { text: text.into() }
+    Event::Note {
+        text: text.into(),
+        at: None,
+    }
 }
 
 fn status(from: Status, to: Status) -> Event {
@@ -423,6 +426,7 @@ fn a_large_journal_with_damage_in_the_middle_names_the_right_lines() {
             "a",
             Event::Note {
                 text: format!("note {i}"),
+                at: None,
             },
         )
         .unwrap();

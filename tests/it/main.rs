@@ -21,6 +21,7 @@ mod export;
 mod faults;
 mod flags_flagd;
 mod flags_unleash;
+mod followups;
 mod fuzz;
 mod hypotheses;
 mod journal;

@@ -75,8 +75,15 @@ fn feed(dir: &std::path::Path, me: &Identity, notes: &[&str]) -> Vec<Row> {
     )
     .unwrap();
     for n in notes {
-        j.append(Utc::now(), "alice", Event::Note { text: (*n).into() })
-            .unwrap();
+        j.append(
+            Utc::now(),
+            "alice",
+            Event::Note {
+                text: (*n).into(),
+                at: None,
+            },
+        )
+        .unwrap();
     }
     rows(j.path(), me)
 }
@@ -136,7 +143,7 @@ async fn pushes_are_idempotent_and_pulls_verify_in_arrival_order() {
         .iter()
         .map(|a| feeds.accept("inc-team", &a.row).unwrap())
         .filter_map(|e| match e.event {
-            Event::Note { text } => Some(text),
+            Event::Note { text, .. } => Some(text),
             _ => None,
         })
         .collect();
@@ -191,6 +198,7 @@ async fn a_row_edited_in_the_database_is_caught_by_its_signature() {
             "alice",
             Event::Note {
                 text: "rolled back at 14:30".into(),
+                at: None,
             },
         )
         .unwrap();
@@ -439,7 +447,14 @@ fn responder(
 impl Responder {
     fn note(&mut self, text: &str) {
         self.journal
-            .append(Utc::now(), self.name, Event::Note { text: text.into() })
+            .append(
+                Utc::now(),
+                self.name,
+                Event::Note {
+                    text: text.into(),
+                    at: None,
+                },
+            )
             .unwrap();
     }
 }
@@ -448,7 +463,7 @@ fn texts(received: &[firebreak::team::sync::Received]) -> Vec<String> {
     received
         .iter()
         .filter_map(|r| match &r.entry.event {
-            Event::Note { text } => Some(format!("{}: {text}", r.entry.actor)),
+            Event::Note { text, .. } => Some(format!("{}: {text}", r.entry.actor)),
             _ => None,
         })
         .collect()
@@ -779,6 +794,7 @@ fn other_responders_entries_reach_the_timeline_once_and_the_teams_order_decides(
             "bob",
             Event::Note {
                 text: "db failover done".into(),
+                at: None,
             },
         )
         .unwrap();
@@ -1630,7 +1646,10 @@ async fn the_cockpits_team_task_goes_offline_on_a_stalled_connection_and_catches
     });
     let note = |text: &str| Effect::Record {
         actor: "alice".into(),
-        event: Event::Note { text: text.into() },
+        event: Event::Note {
+            text: text.into(),
+            at: None,
+        },
         then: Vec::new(),
     };
     // Alice declares; the cockpit shares it at once.
@@ -1699,7 +1718,7 @@ async fn the_cockpits_team_task_goes_offline_on_a_stalled_connection_and_catches
             let notes: Vec<String> = canonical
                 .iter()
                 .filter_map(|e| match &e.event {
-                    Event::Note { text } => Some(format!("{}: {text}", e.actor)),
+                    Event::Note { text, .. } => Some(format!("{}: {text}", e.actor)),
                     _ => None,
                 })
                 .collect();

@@ -591,7 +591,10 @@ fn selected_at(term: &Terminal<TestBackend>, x: u16, y: u16) -> bool {
 fn note(d: &mut Driver, text: &str) {
     d.run(vec![firebreak::state::Effect::Record {
         actor: "alice".into(),
-        event: firebreak::domain::Event::Note { text: text.into() },
+        event: firebreak::domain::Event::Note {
+            text: text.into(),
+            at: None,
+        },
         then: Vec::new(),
     }]);
 }

@@ -23,7 +23,10 @@ fn declared(id: &str) -> Event {
 }
 
 fn note(text: &str) -> Event {
-    Event::Note { text: text.into() }
+    Event::Note {
+        text: text.into(),
+        at: None,
+    }
 }
 
 fn holder(name: &str, pid: u32) -> Holder {
@@ -39,7 +42,7 @@ fn notes(entries: &[firebreak::domain::Entry]) -> Vec<String> {
     entries
         .iter()
         .filter_map(|e| match &e.event {
-            Event::Note { text } => Some(text.clone()),
+            Event::Note { text, .. } => Some(text.clone()),
             _ => None,
         })
         .collect()

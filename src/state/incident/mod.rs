@@ -11,6 +11,8 @@ pub(super) use update::{
     retry_unsaved, set_severity, set_status, submit,
 };
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
 use super::lists::ListView;
@@ -34,6 +36,10 @@ pub struct Timeline {
     /// Where the previous incident (resolved recently) and its exports
     /// are, to note on the fresh demo incident's timeline at start.
     pub previous: Option<String>,
+    /// Hashes of the entries pinned now (the latest pin or unpin wins).
+    pub pinned: HashSet<String>,
+    /// The pane shows pinned entries only (`P`).
+    pub pinned_only: bool,
 }
 
 impl Default for Timeline {
@@ -47,6 +53,8 @@ impl Default for Timeline {
             unsaved: Vec::new(),
             journal_error: None,
             previous: None,
+            pinned: HashSet::new(),
+            pinned_only: false,
         }
     }
 }
@@ -59,6 +67,14 @@ impl Timeline {
             self.text.clear();
             self.marks.clear();
             self.problems.clear();
+            self.pinned.clear();
+        }
+        if let Event::Pinned { entry, pinned, .. } = &entry.event {
+            if *pinned {
+                self.pinned.insert(entry.clone());
+            } else {
+                self.pinned.remove(entry);
+            }
         }
         if let Some(mark) = action_mark(&entry) {
             self.marks.push(mark);
@@ -68,18 +84,60 @@ impl Timeline {
     }
 
     /// Show the newest entry in the filtered view without rescanning the
-    /// whole journal.
+    /// whole journal (a backfilled note, or a pin while pinned entries
+    /// are shown alone, rescans: both are rare).
     pub(crate) fn appended(&mut self) {
         let i = self.entries.len().saturating_sub(1);
+        let Some(e) = self.entries.get(i) else {
+            return;
+        };
+        let in_order = self
+            .list
+            .view
+            .last()
+            .and_then(|j| self.entries.get(*j))
+            .is_none_or(|last| shown_at(last) <= shown_at(e));
+        let pin = matches!(e.event, Event::Pinned { .. });
+        if !in_order || (pin && self.pinned_only) {
+            self.refilter();
+            return;
+        }
+        if self.pinned_only && !self.pinned.contains(&e.hash) {
+            return;
+        }
         if let Some(text) = self.text.get(i) {
             self.list.push(i, text);
         }
     }
+
+    /// Recompute the view: the filter, pinned only (`P`), and the order
+    /// things happened in (a backfilled note where it belongs).
+    pub fn refilter(&mut self) {
+        self.list.refilter(&self.text);
+        let (entries, pinned, only) = (&self.entries, &self.pinned, self.pinned_only);
+        self.list.reorder(|view| {
+            if only {
+                view.retain(|i| entries.get(*i).is_some_and(|e| pinned.contains(&e.hash)));
+            }
+            view.sort_by_key(|i| entries.get(*i).map(shown_at));
+        });
+    }
+
+    /// Is this entry pinned now?
+    pub fn is_pinned(&self, e: &Entry) -> bool {
+        self.pinned.contains(&e.hash)
+    }
+}
+
+/// When the pane places an entry: when recorded, or for a backfilled note
+/// when it says it happened.
+pub fn shown_at(e: &Entry) -> DateTime<Utc> {
+    e.backfilled().unwrap_or(e.ts)
 }
 
 impl State {
     pub fn refilter_timeline(&mut self) {
-        self.timeline.list.refilter(&self.timeline.text);
+        self.timeline.refilter();
     }
 
     /// Times at which actions happened (for chart markers).

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::timeparse::parse_when;
+use super::super::timeparse::{backfill, parse_when};
 use super::super::{playbooks, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
 use crate::action::Action;
 use crate::domain::incident::{Severity, Status};
-use crate::domain::{Entry, Event};
+use crate::domain::{followups, Entry, Event};
 use crate::sources::AlertState;
 use crate::timeline::export::Format;
 
@@ -152,6 +152,23 @@ pub(crate) fn on_action(
 ) -> Option<Vec<Effect>> {
     match action {
         Action::AddNote => prompt_if_incident(state, PromptKind::Note, String::new(), now),
+        Action::AddFollowUp => prompt_if_incident(state, PromptKind::FollowUp, String::new(), now),
+        Action::TogglePin => return Some(toggle_pin(state, now)),
+        Action::PinnedOnly => {
+            let tl = &mut state.timeline;
+            tl.pinned_only = !tl.pinned_only;
+            let (only, n) = (tl.pinned_only, tl.pinned.len());
+            state.refilter_timeline();
+            let text = match (only, n) {
+                (true, 0) => "Pinned only: nothing is pinned yet (select an entry, *)".to_string(),
+                (true, n) => format!(
+                    "Pinned only: {n} entr{} (P: everything)",
+                    if n == 1 { "y" } else { "ies" }
+                ),
+                (false, _) => "Showing every entry".to_string(),
+            };
+            state.notify(Level::Info, text, now);
+        }
         Action::RenameIncident => {
             let title = state
                 .incident
@@ -336,7 +353,61 @@ pub(crate) fn submit(
             if text.is_empty() {
                 return Vec::new();
             }
-            vec![state.record(Event::Note { text })]
+            let (at, text) = match backfill(&text, now, state.settings.local_offset) {
+                Some(Ok((at, rest))) => (Some(at), rest.to_string()),
+                Some(Err(e)) => {
+                    state.mode = Mode::Prompt {
+                        kind,
+                        input,
+                        error: Some(e),
+                    };
+                    return Vec::new();
+                }
+                None => (None, text),
+            };
+            if let Some(at) = at {
+                state.notify(
+                    Level::Info,
+                    format!(
+                        "Note backfilled to {} (recorded {}): the timeline places it there",
+                        at.format("%H:%M:%SZ"),
+                        now.format("%H:%M:%SZ")
+                    ),
+                    now,
+                );
+            }
+            vec![state.record(Event::Note { text, at })]
+        }
+        PromptKind::FollowUp => {
+            let today = now.with_timezone(&state.settings.local_offset).date_naive();
+            match followups::parse_typed(&text, today) {
+                Ok(t) => {
+                    let assumed = if t.kind_assumed {
+                        " (start with mitigate: or process: for another kind)"
+                    } else {
+                        ""
+                    };
+                    state.notify(
+                        Level::Info,
+                        format!("Follow-up recorded as {}{assumed}", t.kind),
+                        now,
+                    );
+                    vec![state.record(Event::FollowUpAdded {
+                        kind: t.kind,
+                        text: t.text,
+                        owner: t.owner,
+                        due: t.due,
+                    })]
+                }
+                Err(e) => {
+                    state.mode = Mode::Prompt {
+                        kind,
+                        input,
+                        error: Some(e),
+                    };
+                    Vec::new()
+                }
+            }
         }
         PromptKind::Rename => {
             let same = state.incident.as_ref().is_some_and(|i| i.title == text);
@@ -427,6 +498,44 @@ pub(crate) fn submit(
         // Other prompts belong to other features (see keys.rs).
         _ => Vec::new(),
     }
+}
+
+/// Pin the selected timeline entry, or unpin it.
+fn toggle_pin(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    if state.focus != super::super::Pane::Timeline {
+        state.notify(
+            Level::Warning,
+            "Pin what? Focus the timeline (3), select the entry, then *",
+            now,
+        );
+        return Vec::new();
+    }
+    let tl = &state.timeline;
+    let Some(e) = tl.list.selected_index().and_then(|i| tl.entries.get(i)) else {
+        state.notify(Level::Warning, "No entry selected to pin", now);
+        return Vec::new();
+    };
+    if matches!(e.event, Event::Pinned { .. }) || e.hash.is_empty() {
+        state.notify(Level::Warning, "That entry cannot be pinned", now);
+        return Vec::new();
+    }
+    let pinned = !tl.is_pinned(e);
+    let what: String = e.event.describe().chars().take(160).collect();
+    let entry = e.hash.clone();
+    state.notify(
+        Level::Info,
+        if pinned {
+            "Pinned: it goes into the postmortem's Highlights (P: pinned only)"
+        } else {
+            "Unpinned"
+        },
+        now,
+    );
+    vec![state.record(Event::Pinned {
+        entry,
+        pinned,
+        what,
+    })]
 }
 
 /// A time as the responder would type it back: `14:11:26Z` today (UTC),

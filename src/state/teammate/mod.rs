@@ -54,17 +54,17 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     else {
         return Vec::new();
     };
-    let said =
-        |state: &State, text: &str| {
-            state.timeline.entries.iter().any(|e| {
-                e.actor == NAME && matches!(&e.event, Event::Note { text: t } if t == text)
-            })
-        };
+    let said = |state: &State, text: &str| {
+        state.timeline.entries.iter().any(|e| {
+            e.actor == NAME && matches!(&e.event, Event::Note { text: t, .. } if t == text)
+        })
+    };
     let mut fx = Vec::new();
     let joined = "joined: I'm on it with you. I can take comms and approve what needs a second pair of eyes (a simulated teammate: the demo's way to show team features without a database)";
     if since >= Duration::seconds(JOINS) && step(state, 1) && !said(state, joined) {
         fx.push(sam(Event::Note {
             text: joined.into(),
+            at: None,
         }));
     }
     if since >= Duration::seconds(JOINS) && !state.team.present.iter().any(|n| n == NAME) {
@@ -83,6 +83,7 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     if since >= Duration::seconds(NOTES) && step(state, 3) && !said(state, support) {
         fx.push(sam(Event::Note {
             text: support.into(),
+            at: None,
         }));
     }
     // Approve what waits for a second responder, after reading it.

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::auto::{auto, Auto};
 use super::{chronological, durations, Durations, Span};
 use crate::domain::incident::{
     fmt_duration, signals_impact, t_plus, ImpactEndSource, Incident, MeasuredFrom, MitigatedFrom,
@@ -20,7 +21,12 @@ struct Ctx<'a> {
     now: DateTime<Utc>,
     /// The key durations and where they (and every T+) are measured from.
     d: Durations,
+    /// What firebreak writes up by itself (marked [`AUTO`]).
+    auto: Auto<'a>,
 }
+
+/// The mark of text firebreak filled in from the journal.
+const AUTO: &str = "_(auto)_";
 
 type Section = fn(&Ctx, &mut String);
 
@@ -29,6 +35,7 @@ type Section = fn(&Ctx, &mut String);
 /// before `timeline`.
 const SECTIONS: &[Section] = &[
     summary,
+    highlights,
     impact,
     key_times,
     roles,
@@ -51,6 +58,7 @@ pub fn markdown(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Str
         replay,
         now,
         d: durations(incident),
+        auto: auto(incident, &replay.entries),
     };
     let mut out = String::new();
     header(&cx, &mut out);
@@ -108,6 +116,10 @@ fn header(cx: &Ctx, out: &mut String) {
         "- **Postmortem status:** draft, generated {}",
         utc(cx.now)
     );
+    let _ = writeln!(
+        out,
+        "\nText marked {AUTO} was written by firebreak from the journal: check it, keep it or replace it."
+    );
     if inc.demo {
         let _ = writeln!(
             out,
@@ -149,10 +161,40 @@ fn summary(cx: &Ctx, out: &mut String) {
         inc.severity,
         one_line(&inc.title)
     );
+    let _ = writeln!(out, "{AUTO} {}\n", one_line(&cx.auto.summary));
     todo(
         out,
         "one or two sentences: what broke, who was affected, for how long, and how it was fixed.",
     );
+}
+
+/// The entries pinned during the incident, in the order they happened.
+fn highlights(cx: &Ctx, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "## Highlights
+"
+    );
+    let pinned = crate::domain::followups::highlights(&cx.replay.entries);
+    if pinned.is_empty() {
+        let _ = writeln!(
+            out,
+            "Nothing was pinned during the incident (in the timeline, `*` pins the selected entry).\n"
+        );
+        return;
+    }
+    let t0 = cx.d.start;
+    for e in pinned {
+        let at = e.happened_at();
+        let _ = writeln!(
+            out,
+            "- **{}** ({}) {}: {}",
+            utc(at),
+            t_plus(t0, at),
+            one_line(&e.actor),
+            one_line(&e.event.describe())
+        );
+    }
 }
 
 fn impact(cx: &Ctx, out: &mut String) {
@@ -335,8 +377,33 @@ fn root_causes(_: &Ctx, out: &mut String) {
     );
 }
 
-fn trigger(_: &Ctx, out: &mut String) {
+fn trigger(cx: &Ctx, out: &mut String) {
     let _ = writeln!(out, "## Trigger\n");
+    if cx.auto.triggers.is_empty() {
+        let _ = writeln!(
+            out,
+            "{AUTO} No flag change, rollback or playbook change was recorded in the 6 hours before {} \
+             (changes made before the incident was declared are known only if firebreak recorded them).\n",
+            cx.d.from.phrase()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{AUTO} Candidates: the changes recorded before {}, closest first:\n",
+            cx.d.from.phrase()
+        );
+        for t in &cx.auto.triggers {
+            let _ = writeln!(
+                out,
+                "- {}: {} ({} before, by {})",
+                utc(t.entry.ts),
+                one_line(&t.what),
+                fmt_duration(t.before),
+                one_line(&t.entry.actor)
+            );
+        }
+        let _ = writeln!(out);
+    }
     todo(
         out,
         "what set the root causes off: a deploy, a config push, a traffic spike, an expiry.",
@@ -546,7 +613,7 @@ fn detection(cx: &Ctx, out: &mut String) {
             };
             let _ = writeln!(
                 out,
-                "First alert: **{}** firing since {} ({}); {ttd}.\n",
+                "{AUTO} First alert: **{}** firing since {} ({}); {ttd}.\n",
                 one_line(name),
                 utc(at),
                 t_plus(cx.d.start, at)
@@ -565,24 +632,53 @@ fn detection(cx: &Ctx, out: &mut String) {
     );
 }
 
-fn action_items(_: &Ctx, out: &mut String) {
+fn action_items(cx: &Ctx, out: &mut String) {
     let _ = writeln!(out, "## Action Items\n");
+    let items = crate::domain::followups::follow_ups(&cx.replay.entries);
     let _ = writeln!(
         out,
-        "| Action Item | Type | Owner | Bug |\n|---|---|---|---|\n\
-         | _TODO: what will prevent a recurrence or shorten the next one_ \
-         | _mitigate / prevent / process_ | _TODO_ | _TODO_ |"
+        "| Action Item | Type | Owner | Due | Bug | Captured |\n|---|---|---|---|---|---|"
     );
+    for f in &items {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | _TODO_ | {} by {} (`{}`) |",
+            cell(&f.text),
+            f.kind,
+            f.owner.as_deref().map_or("_TODO_".to_string(), cell),
+            f.due.map_or(String::new(), |d| d.to_string()),
+            utc_cell(f.at),
+            cell(&f.by),
+            f.id
+        );
+    }
+    if items.is_empty() {
+        let _ = writeln!(
+            out,
+            "| _TODO: what will prevent a recurrence or shorten the next one_ \
+             | _mitigate / prevent / process_ | _TODO_ | | _TODO_ | |"
+        );
+    }
 }
 
-fn lessons_learned(_: &Ctx, out: &mut String) {
+fn lessons_learned(cx: &Ctx, out: &mut String) {
     let _ = writeln!(out, "## Lessons Learned\n");
+    let facts = |out: &mut String, list: &[String]| {
+        for f in list {
+            let _ = writeln!(out, "- {AUTO} {}", one_line(f));
+        }
+        if !list.is_empty() {
+            let _ = writeln!(out);
+        }
+    };
     let _ = writeln!(out, "### What went well\n");
+    facts(out, &cx.auto.went_well);
     todo(
         out,
         "what worked: alerts that fired, runbooks that helped, good handoffs.",
     );
     let _ = writeln!(out, "\n### What went wrong\n");
+    facts(out, &cx.auto.went_wrong);
     todo(
         out,
         "what made it worse or slower: missing alerts, confusing dashboards, risky tools.",
@@ -710,7 +806,14 @@ fn timeline(cx: &Ctx, out: &mut String) {
         if let Some(before) = replaced.get(e.hash.as_str()) {
             let _ = write!(what, " (corrects the earlier {})", utc(*before));
         }
-        if at != e.ts {
+        if e.backfilled().is_some() {
+            let _ = write!(
+                what,
+                " (backfilled: written at {}, {})",
+                utc_cell(e.ts),
+                t_plus(t0, e.ts)
+            );
+        } else if at != e.ts {
             let _ = write!(
                 what,
                 " (firebreak saw it at {}, {})",

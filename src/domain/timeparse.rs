@@ -54,6 +54,46 @@ pub fn parse_when(
     Ok(candidate)
 }
 
+/// A note that starts with when it happened (`14:02 customer reports
+/// started`, `-10m ...`, `14:02Z ...`): `Some(Ok((when, the rest)))`;
+/// `Some(Err)` for a time in the future; `None` for an ordinary note (no
+/// leading time, nothing after it, or a time within the last minute,
+/// which is now).
+pub fn backfill(
+    text: &str,
+    now: DateTime<Utc>,
+    local: FixedOffset,
+) -> Option<Result<(DateTime<Utc>, &str), String>> {
+    let (head, rest) = text.split_once(char::is_whitespace)?;
+    let rest = rest.trim_start();
+    let clock = {
+        let h = head.trim_end_matches(['Z', 'z']);
+        let parts: Vec<&str> = h.split(':').collect();
+        (2..=3).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let relative = head.len() > 1
+        && head.starts_with('-')
+        && head[1..].bytes().next().is_some_and(|b| b.is_ascii_digit());
+    if rest.is_empty() || !(clock || relative) {
+        return None;
+    }
+    let at = match parse_when(head, now, local) {
+        Ok(at) => at,
+        Err(_) if relative => return None,
+        Err(e) => return Some(Err(format!("{e} (or drop the time for a note of now)"))),
+    };
+    if at > now {
+        return Some(Err(format!("{head} is in the future")));
+    }
+    if now - at < chrono::Duration::minutes(1) {
+        return None;
+    }
+    Some(Ok((at, rest)))
+}
+
 /// Parse `10m`, `1h30m`, `90s`, `2h`, `45` (minutes).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
