@@ -148,6 +148,10 @@ fn plan<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, area_width: u16) -
         base.push(span);
         base.push(Span::raw("  "));
     }
+    if let Some(span) = update_span(state, theme, now) {
+        base.push(span);
+        base.push(Span::raw("  "));
+    }
     // The mode / time-box slot, right-aligned on the first line.
     let mut slot = mode_slot(state, theme, now, area_width < 110);
     if !slot.spans.is_empty() {
@@ -264,6 +268,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         };
         frame.render_widget(Paragraph::new(slot).style(theme.header), r);
     }
+}
+
+/// When the next status update is due ("update in 12m"), loud when it
+/// is overdue, with whose job it is when someone else holds comms.
+fn update_span<'a>(state: &State, theme: &Theme, now: DateTime<Utc>) -> Option<Span<'a>> {
+    let due = crate::state::updates::due(state, now)?;
+    let mut text = due.label();
+    if let Some(who) = crate::state::updates::reminded_here(state) {
+        text.push_str(&format!(" (comms: {who})"));
+    } else if due.overdue() {
+        if let Some(k) = state.keymap.hint(crate::action::Action::StatusUpdate) {
+            text.push_str(&format!(" · {k}"));
+        }
+    }
+    Some(if due.overdue() {
+        Span::styled(
+            format!(" {text} "),
+            theme
+                .critical
+                .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        )
+    } else {
+        Span::styled(text, theme.muted)
+    })
 }
 
 /// The journal's state: an error (loud), problems found on load, or the
