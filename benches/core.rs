@@ -41,6 +41,7 @@ fn settings() -> Settings {
         can_rollback: true,
         timebox: firebreak::domain::hypotheses::Timebox::default(),
         two_person: Vec::new(),
+        status_updates: Default::default(),
     }
 }
 

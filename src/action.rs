@@ -252,8 +252,18 @@ pub enum Action {
     )]
     Approve,
     #[strum(
+        message = "status update",
+        detailed_message = "Status update: write one (pre-filled from the journal), record it, send it to the chat channels"
+    )]
+    StatusUpdate,
+    #[strum(
+        message = "resend update",
+        detailed_message = "Resend the last status update to the channels it did not reach (confirm)"
+    )]
+    ResendUpdate,
+    #[strum(
         message = "accept",
-        detailed_message = "Accept: submit the text, or pick the highlighted entry"
+        detailed_message = "Accept: submit the text, or pick the highlighted entry (the status update editor: record it)"
     )]
     Submit,
     #[strum(
@@ -327,6 +337,8 @@ impl Action {
                 | MarkMitigated
                 | Hypothesis
                 | SystematicPath
+                | StatusUpdate
+                | ResendUpdate
         ) || self.acts_on_world()
     }
 

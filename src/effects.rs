@@ -75,6 +75,15 @@ pub struct Parts {
     /// The user's themes, and whether colour is off (NO_COLOR).
     pub themes_dir: Option<PathBuf>,
     pub no_color: bool,
+    /// The chat channels status updates are posted to.
+    pub chat: ChatParts,
+}
+
+/// What posting status updates needs: the channels and how hard to try.
+#[derive(Debug, Clone, Default)]
+pub struct ChatParts {
+    pub channels: Vec<crate::chat::Channel>,
+    pub policy: crate::chat::webhook::Policy,
 }
 
 /// What sharing an incident needs.
@@ -109,6 +118,7 @@ pub struct Runner {
     themes: mpsc::Sender<Theme>,
     themes_dir: Option<PathBuf>,
     no_color: bool,
+    chat: ChatParts,
 }
 
 impl Runner {
@@ -133,6 +143,7 @@ impl Runner {
             themes,
             themes_dir,
             no_color,
+            chat,
         } = parts;
         let (jtx, jrx) = std::sync::mpsc::channel::<Request>();
         let thread_tx = tx.clone();
@@ -183,6 +194,7 @@ impl Runner {
             themes,
             themes_dir,
             no_color,
+            chat,
         };
         if let Some(id) = shared_now {
             runner.share(id);
@@ -510,6 +522,34 @@ impl Runner {
                     if let Err(e) = screen.write(sequence.as_bytes()) {
                         tracing::warn!("clipboard: {e}");
                     }
+                });
+            }
+            Effect::SendUpdate { channel, message } => {
+                let tx = self.tx.clone();
+                let found = self
+                    .chat
+                    .channels
+                    .iter()
+                    .find(|c| c.name == channel)
+                    .cloned();
+                let policy = self.chat.policy.clone();
+                tokio::spawn(async move {
+                    let result = match found {
+                        None => Err(format!("channel {channel} is not configured")),
+                        Some(ch) => match crate::chat::webhook::client(&policy) {
+                            Ok(client) => {
+                                crate::chat::webhook::post(&client, &ch, &message, &policy).await
+                            }
+                            Err(e) => Err(e),
+                        },
+                    };
+                    let _ = tx
+                        .send(Msg::UpdateSent {
+                            id: message.id,
+                            channel,
+                            result,
+                        })
+                        .await;
                 });
             }
             Effect::SetTheme(name) => {

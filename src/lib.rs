@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod deadline;

@@ -73,6 +73,10 @@ enum Command {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
     },
+    /// Write a status update (pre-filled from the journal), record it and
+    /// send it to the chat channels ([[status_updates.channels]]); prints
+    /// each channel's outcome, exits 1 if one failed
+    Update(cli::update::UpdateArgs),
     /// Two-person rule: list what waits for a second responder's approval,
     /// or approve one request by its id (e.g. alice/1); the requester's
     /// cockpit then carries it out
@@ -153,6 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Note { incident, text }) => {
             cli::record::note(incident.as_deref(), &text, &setup)
         }
+        Some(Command::Update(args)) => cli::update::run(&args, &setup),
         Some(Command::Approve { incident, id }) => {
             cli::approve::run(incident.as_deref(), id.as_deref(), &setup)
         }

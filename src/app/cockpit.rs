@@ -69,6 +69,10 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>, readonly: bool) -> anyhow::Re
         world,
         holder,
         team: None,
+        chat: crate::effects::ChatParts {
+            channels: cfg.status_updates.channels(),
+            policy: cfg.status_updates.policy(),
+        },
     };
     let mut wiring = wiring;
     if let (Some(team), false) = (&cfg.team, demo_mode) {
@@ -133,6 +137,16 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>, readonly: bool) -> anyhow::Re
                 .as_ref()
                 .map(|t| t.two_person.clone())
                 .unwrap_or_default()
+        },
+        // The demo's first update is due two minutes in (config/updates.rs).
+        status_updates: crate::state::updates::UpdateSettings {
+            cadence: cfg.status_updates.cadence(demo_mode),
+            channels: cfg
+                .status_updates
+                .channels
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
         },
     };
     let mut state = State::new(settings, keymap, &theme.name);

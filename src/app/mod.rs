@@ -39,6 +39,8 @@ pub struct Wiring {
     pub holder: Holder,
     /// The team database (`[team]`), outside the demo.
     pub team: Option<effects::TeamParts>,
+    /// Chat channels for status updates (`[status_updates]`).
+    pub chat: effects::ChatParts,
 }
 
 /// Capacity of the message channel (bounded: a flood cannot eat memory).
@@ -162,6 +164,7 @@ pub fn start(w: &Wiring, window: chrono::Duration, opened: Opened) -> Started {
         themes: themes_tx,
         themes_dir: w.user_theme_dir.clone(),
         no_color: w.no_color,
+        chat: w.chat.clone(),
     });
     Started {
         runner,
@@ -325,6 +328,7 @@ mod tests {
                 since: Utc::now(),
             },
             team: None,
+            chat: Default::default(),
         };
         let opened = Opened {
             journal: None,

@@ -13,3 +13,4 @@ pub mod record;
 pub mod silence;
 pub mod team;
 pub mod timeline;
+pub mod update;

@@ -124,3 +124,42 @@ pub fn note(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The journal of incident `incident` (an id), or of the open one: its
+/// id, the journal to append to and the entries it holds.
+pub fn journal_of(
+    incident: Option<&str>,
+    setup: &Setup<'_>,
+) -> anyhow::Result<(String, Journal, Vec<crate::domain::Entry>)> {
+    Ok(match incident {
+        Some(id) => {
+            let known = crate::timeline::journal::list(&setup.data_dir)?;
+            let Some(s) = known.iter().find(|s| s.id == id) else {
+                let ids: Vec<&str> = known.iter().map(|s| s.id.as_str()).collect();
+                anyhow::bail!(
+                    "no incident '{id}' in {}; known: {}",
+                    setup.data_dir.display(),
+                    if ids.is_empty() {
+                        "none".into()
+                    } else {
+                        ids.join(", ")
+                    }
+                );
+            };
+            let (j, replay) = Journal::open(&s.path)?;
+            (s.id.clone(), j, replay.entries)
+        }
+        None => {
+            let Some(r) = wiring::resume(setup, Utc::now())? else {
+                anyhow::bail!(
+                    "no open incident in {}: declare one in the cockpit (D) first",
+                    setup.data_dir.display()
+                );
+            };
+            for n in &r.notices {
+                eprintln!("firebreak: warning: {n}");
+            }
+            (r.summary.id, r.journal, r.replay.entries)
+        }
+    })
+}

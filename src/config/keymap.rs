@@ -144,10 +144,12 @@ pub enum Layer {
     Palette,
     Help,
     Form,
+    /// The status update editor.
+    Editor,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 8] = [
+    pub const ALL: [Layer; 9] = [
         Layer::Normal,
         Layer::AlertDetails,
         Layer::PlaybookRun,
@@ -156,6 +158,7 @@ impl Layer {
         Layer::Palette,
         Layer::Help,
         Layer::Form,
+        Layer::Editor,
     ];
 
     /// Its table in keymap files.
@@ -169,6 +172,7 @@ impl Layer {
             Layer::Palette => "palette",
             Layer::Help => "help",
             Layer::Form => "form",
+            Layer::Editor => "editor",
         }
     }
 
@@ -183,6 +187,7 @@ impl Layer {
             Layer::Palette => "Command palette (other keys type)",
             Layer::Help => "This help",
             Layer::Form => "Playbook input form (other keys type)",
+            Layer::Editor => "Status update editor (other keys type; enter: new line, arrows move)",
         }
     }
 
@@ -220,6 +225,8 @@ struct KeymapFile {
     help: BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
     form: BTreeMap<String, toml::Spanned<String>>,
+    #[serde(default)]
+    editor: BTreeMap<String, toml::Spanned<String>>,
 }
 
 impl KeymapFile {
@@ -233,6 +240,7 @@ impl KeymapFile {
             (Layer::Palette, self.palette),
             (Layer::Help, self.help),
             (Layer::Form, self.form),
+            (Layer::Editor, self.editor),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod sources;
 pub mod team;
 pub mod theme;
+pub mod updates;
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,10 @@ pub struct Config {
     /// The team database incidents are shared through (`[team]`).
     #[serde(default)]
     pub team: Option<team::TeamConfig>,
+    /// Status updates: cadence per severity and chat webhooks
+    /// (`[status_updates]`, see config/updates.rs).
+    #[serde(default)]
+    pub status_updates: updates::StatusUpdatesConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -176,6 +181,7 @@ impl Default for Config {
             prometheus: None,
             team: None,
             playbook_dirs: Vec::new(),
+            status_updates: updates::StatusUpdatesConfig::default(),
         }
     }
 }
@@ -229,6 +235,14 @@ impl Config {
                 file,
                 line_of_key(src, field),
                 Some(&format!("team.{field}")),
+                message,
+            ));
+        }
+        if let Err((field, message)) = c.status_updates.check() {
+            return Err(FileError::new(
+                file,
+                line_of_key(src, field),
+                Some(&format!("status_updates.{field}")),
                 message,
             ));
         }

@@ -344,6 +344,36 @@ pub enum Event {
         #[serde(default)]
         what: String,
     },
+    /// A status update for stakeholders was written (see
+    /// [`super::updates`]): recorded before it is sent anywhere.
+    StatusUpdateRecorded {
+        /// Stable per incident (`u1`, `u2`...): with the channel, what
+        /// makes a delivery unique.
+        id: String,
+        /// Severity, status and title when it was written.
+        #[serde(default)]
+        headline: String,
+        /// What is happening, and the impact.
+        conditions: String,
+        /// What is being done.
+        actions: String,
+        /// What help is needed.
+        needs: String,
+        #[serde(default)]
+        next_update_at: Option<DateTime<Utc>>,
+        /// The channels (by configured name) it is sent to.
+        #[serde(default)]
+        channels: Vec<String>,
+    },
+    /// How sending status update `id` to `channel` went.
+    StatusUpdateSent {
+        id: String,
+        channel: String,
+        ok: bool,
+        /// "sent (HTTP 200)", or why not.
+        #[serde(default)]
+        detail: String,
+    },
 }
 
 impl Event {
@@ -484,6 +514,33 @@ impl Event {
                     format!("Unpinned: {what}")
                 }
             }
+            Event::StatusUpdateRecorded {
+                id,
+                conditions,
+                channels,
+                ..
+            } => {
+                let first = conditions.lines().next().unwrap_or_default();
+                let to = if channels.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (to {})", channels.join(", "))
+                };
+                format!("Status update {id}{to}: {first}")
+            }
+            Event::StatusUpdateSent {
+                id,
+                channel,
+                ok,
+                detail,
+            } => join_detail(
+                if *ok {
+                    format!("Status update {id} sent to {channel}")
+                } else {
+                    format!("FAILED to send status update {id} to {channel}")
+                },
+                detail,
+            ),
         }
     }
 
@@ -522,6 +579,7 @@ impl Event {
             | Event::PlaybookFinished { .. } => "playbook",
             Event::FollowUpAdded { .. } => "follow-up",
             Event::Pinned { .. } => "pin",
+            Event::StatusUpdateRecorded { .. } | Event::StatusUpdateSent { .. } => "update",
         }
     }
 }

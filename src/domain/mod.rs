@@ -14,7 +14,9 @@
 //! - [`followups`]: the action items captured for after the incident, and
 //!   the pinned entries (the postmortem's Highlights);
 //! - [`timeparse`]: the times a responder types (`14:02`, `-10m`), and a
-//!   note's leading time (a backfilled note).
+//!   note's leading time (a backfilled note);
+//! - [`updates`]: status updates for stakeholders, their cadence and
+//!   where each was delivered.
 //!
 //! Everything above imports this module; it imports nothing of the crate
 //! (only std, chrono and serde). Folds are pure: `apply(&Entry)` is the
@@ -28,6 +30,7 @@ pub mod hypotheses;
 pub mod incident;
 pub mod roles;
 pub mod timeparse;
+pub mod updates;
 
 pub use event::{flag_state, Entry, Event, SYSTEM_ACTOR};
 pub use hypotheses::{Hypotheses, Hypothesis, Outcome, Timebox};

@@ -13,8 +13,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{
     access, alerts, approvals, flags, hypotheses, incident, metrics, palette, playbooks, release,
-    roles, screen, silences, team, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State,
-    MIN_HEIGHT, MIN_WIDTH,
+    roles, screen, silences, team, updates, ChooseKind, Effect, Level, Mode, Pending, PromptKind,
+    State, MIN_HEIGHT, MIN_WIDTH,
 };
 use crate::action::Action;
 use crate::config::keymap::Layer;
@@ -85,6 +85,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
             scroll,
         } => alerts::on_detail_key(state, fingerprint, scroll, action, now),
         Mode::PlaybookForm(form) => playbooks::on_form_key(state, form, action, &key, now),
+        Mode::UpdateEditor => updates::on_editor_key(state, action, &key, now),
         Mode::TypedConfirm {
             question,
             expect,
@@ -128,6 +129,11 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
 /// one). It never submits, confirms or triggers a binding; outside a text
 /// field it is ignored, and the notice says so.
 pub(super) fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec<Effect> {
+    // The status update editor takes lines (and drops control sequences).
+    if state.mode == Mode::UpdateEditor {
+        updates::on_paste(state, text, now);
+        return Vec::new();
+    }
     let clean = paste_text(text);
     let field: Option<&mut String> = match &mut state.mode {
         Mode::Prompt { input, error, .. } | Mode::TypedConfirm { input, error, .. } => {
@@ -209,6 +215,7 @@ pub(crate) fn layer_of(state: &State) -> Option<Layer> {
         Mode::Help { .. } => Layer::Help,
         Mode::AlertDetail { .. } => Layer::AlertDetails,
         Mode::PlaybookForm(_) => Layer::Form,
+        Mode::UpdateEditor => Layer::Editor,
         Mode::Prompt { .. } | Mode::TypedConfirm { .. } => Layer::Prompt,
         Mode::Choose { .. } => Layer::Chooser,
         Mode::Palette(_) => Layer::Palette,
@@ -435,6 +442,7 @@ const OWNERS: &[ActionHandler] = &[
     roles::on_action,
     approvals::on_action,
     team::on_action,
+    updates::on_action,
 ];
 
 /// Carry out a user action.
@@ -462,6 +470,7 @@ pub(crate) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
         Pending::Role { role, from, to } => roles::confirmed(state, role, from, to),
         Pending::Approve { id } => approvals::confirmed(state, &id, now),
         Pending::Leave => team::confirmed_leave(state),
+        Pending::ResendUpdate { id } => updates::confirmed_resend(state, &id, now),
         Pending::BreakGlass { id } => {
             match approvals::confirmed_break_glass(state, &id) {
                 Some((record, then)) => {
@@ -569,6 +578,8 @@ fn hint_label(state: &State, action: Action) -> &'static str {
             "close"
         }
         (Mode::Palette(_), Action::Submit) => "run",
+        (Mode::UpdateEditor, Action::Submit) => "record & send",
+        (Mode::UpdateEditor, Action::Cancel) => "close (draft kept)",
         (Mode::Normal, _) if state.focus == Pane::Playbooks => {
             playbooks::hint_label(state, action).unwrap_or(action.short())
         }
@@ -602,6 +613,17 @@ fn hint_actions(state: &State) -> (Option<Layer>, Vec<Action>) {
                     Action::NextField,
                     Action::NextChoice,
                     Action::Submit,
+                    Action::Cancel,
+                ],
+            )
+        }
+        (Mode::UpdateEditor, _) => {
+            return (
+                layer,
+                vec![
+                    Action::Submit,
+                    Action::NextField,
+                    Action::PrevField,
                     Action::Cancel,
                 ],
             )

@@ -39,6 +39,7 @@ pub mod team;
 pub mod teammate;
 pub use crate::domain::timeparse;
 mod update;
+pub mod updates;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 
@@ -77,6 +78,8 @@ pub struct Settings {
     pub timebox: crate::domain::hypotheses::Timebox,
     /// What waits for a second responder's approval (`[team] two_person`).
     pub two_person: Vec<crate::domain::approvals::Guarded>,
+    /// Status updates: the cadence and the channels (`[status_updates]`).
+    pub status_updates: updates::UpdateSettings,
 }
 
 /// The whole application state: the screen (focus, mode, notice) and one
@@ -123,6 +126,8 @@ pub struct State {
     pub teammate: teammate::TeammateView,
     /// The two-person rule: what waits here for an approval.
     pub approvals: approvals::ApprovalsView,
+    /// Status updates: recorded, delivered, due; the draft.
+    pub updates: updates::UpdatesView,
 }
 
 impl State {
@@ -154,6 +159,7 @@ impl State {
             team: team::TeamView::default(),
             teammate: teammate::TeammateView::default(),
             approvals: approvals::ApprovalsView::default(),
+            updates: updates::UpdatesView::default(),
         }
     }
 
@@ -163,6 +169,7 @@ impl State {
         self.timeline.entries.clear();
         self.alerts.recorded_firing.clear();
         self.silences.recorded.clear();
+        self.updates.fold = Default::default();
         for e in entries {
             self.apply_entry(e);
         }
@@ -202,6 +209,7 @@ impl State {
         self.release.apply(&entry);
         self.hyp.apply(&entry);
         self.playbooks.apply(&entry);
+        self.updates.apply(&entry);
         self.timeline.apply(entry);
     }
 

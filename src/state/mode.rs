@@ -106,6 +106,10 @@ pub enum Pending {
     BreakGlass {
         id: String,
     },
+    /// Resend status update `id` to the channels it did not reach.
+    ResendUpdate {
+        id: String,
+    },
     /// Take or hand on the incident commander.
     Role {
         role: crate::domain::roles::Role,
@@ -168,6 +172,9 @@ pub enum Mode {
     },
     /// The inputs of a playbook about to start.
     PlaybookForm(Form),
+    /// The status update editor (its text is `State::updates.draft`, so
+    /// closing it loses nothing).
+    UpdateEditor,
     /// Confirmation by typing `expect` (the target's name), for actions
     /// against production.
     TypedConfirm {

@@ -82,6 +82,13 @@ pub enum Msg {
         target: String,
         result: Result<String, String>,
     },
+    /// Sending status update `id` to `channel` finished: what to record
+    /// ("sent (HTTP 200)"), or why not.
+    UpdateSent {
+        id: String,
+        channel: String,
+        result: Result<String, String>,
+    },
 }
 
 /// Work for the effect runner (all I/O happens there).
@@ -141,6 +148,12 @@ pub enum Effect {
         source: String,
         ids: Vec<String>,
         target: String,
+    },
+    /// Post a recorded status update to the chat channel of this name
+    /// (answered as `Msg::UpdateSent`).
+    SendUpdate {
+        channel: String,
+        message: crate::chat::Message,
     },
     /// Load the theme of this name and draw with it (app::run).
     SetTheme(String),

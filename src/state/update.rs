@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     access, alerts, approvals, flags, hypotheses, incident, keys, metrics, playbooks, release,
-    silences, team, teammate, Effect, Mode, Msg, Pane, State,
+    silences, team, teammate, updates, Effect, Mode, Msg, Pane, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
@@ -61,6 +61,7 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             let mut fx = hypotheses::on_tick(state, now);
             fx.extend(playbooks::on_tick(state, now));
             fx.extend(teammate::on_tick(state, now));
+            fx.extend(updates::on_tick(state, now));
             fx
         }
         Msg::Playbook(m) => playbooks::on_msg(state, m, now),
@@ -105,6 +106,11 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             target,
             result,
         } => silences::done(state, action, target, result, now),
+        Msg::UpdateSent {
+            id,
+            channel,
+            result,
+        } => updates::on_sent(state, id, channel, result, now),
     }
 }
 

@@ -148,6 +148,9 @@ fn plan<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, area_width: u16) -
         base.push(span);
         base.push(Span::raw("  "));
     }
+    // When the next status update is due: at the end of the line, given
+    // up first when the line is too narrow; overdue, loud at its start.
+    let update = update_span(state, theme, now);
     // The mode / time-box slot, right-aligned on the first line.
     let mut slot = mode_slot(state, theme, now, area_width < 110);
     if !slot.spans.is_empty() {
@@ -162,14 +165,21 @@ fn plan<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, area_width: u16) -
     let slot_here = slot_w > 0 && width > slot_w + 20 && top_w + slot_w > width;
     let room = if slot_here { width - slot_w - 1 } else { width };
     let forms = roles_forms(state);
-    let mut candidates: Vec<(Option<&String>, bool)> = Vec::new();
+    let mut shapes: Vec<(Option<&String>, bool)> = Vec::new();
     if forms.is_empty() {
-        candidates.push((None, false));
+        shapes.push((None, false));
     }
     for f in &forms {
-        candidates.extend([(Some(f), false), (Some(f), true)]);
+        shapes.extend([(Some(f), false), (Some(f), true)]);
     }
-    let build = |(roles, short): (Option<&String>, bool)| {
+    let mut candidates: Vec<(Option<&String>, bool, bool)> = shapes
+        .iter()
+        .map(|&(r, s)| (r, s, update.is_some()))
+        .collect();
+    if update.as_ref().is_some_and(|(_, overdue)| !overdue) {
+        candidates.extend(shapes.iter().map(|&(r, s)| (r, s, false)));
+    }
+    let build = |(roles, short, with_update): (Option<&String>, bool, bool)| {
         let mut line = base.clone();
         if let Some(r) = roles {
             line.push(Span::styled(
@@ -179,6 +189,18 @@ fn plan<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, area_width: u16) -
             line.push(Span::raw("  "));
         }
         line.extend(journal_span(state, theme, short));
+        match (with_update, &update) {
+            // Overdue: first on the line, where nothing cuts it.
+            (true, Some((span, true))) => {
+                line.insert(0, Span::raw("  "));
+                line.insert(0, span.clone());
+            }
+            (true, Some((span, false))) => {
+                line.push(Span::raw("  "));
+                line.push(span.clone());
+            }
+            _ => {}
+        }
         line
     };
     let width_of = |l: &[Span]| l.iter().map(Span::width).sum::<usize>();
@@ -188,7 +210,7 @@ fn plan<'a>(state: &State, theme: &Theme, now: DateTime<Utc>, area_width: u16) -
     let fallback = if journal_ok {
         candidates.last().copied()
     } else {
-        Some((None, false))
+        Some((None, false, update.as_ref().is_some_and(|(_, o)| *o)))
     };
     let second = candidates
         .iter()
@@ -264,6 +286,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         };
         frame.render_widget(Paragraph::new(slot).style(theme.header), r);
     }
+}
+
+/// When the next status update is due ("update in 12m"), loud when it
+/// is overdue, with whose job it is when someone else holds comms.
+fn update_span<'a>(state: &State, theme: &Theme, now: DateTime<Utc>) -> Option<(Span<'a>, bool)> {
+    let due = crate::state::updates::due(state, now)?;
+    let mut text = due.label();
+    if let Some(who) = crate::state::updates::reminded_here(state) {
+        text.push_str(&format!(" (comms: {who})"));
+    } else if due.overdue() {
+        if let Some(k) = state.keymap.hint(crate::action::Action::StatusUpdate) {
+            text.push_str(&format!(" · {k}"));
+        }
+    }
+    let loud = theme
+        .critical
+        .add_modifier(Modifier::REVERSED | Modifier::BOLD);
+    Some(if due.overdue() {
+        (Span::styled(format!(" {text} "), loud), true)
+    } else {
+        (Span::styled(text, theme.muted), false)
+    })
 }
 
 /// The journal's state: an error (loud), problems found on load, or the

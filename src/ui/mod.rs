@@ -8,6 +8,7 @@ mod metrics;
 mod overlays;
 mod playbook;
 mod timeline;
+mod update;
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -1,5 +1,6 @@
 //! Overlays: help (generated from the keymap), palette, prompts,
-//! confirmations, choosers and alert details.
+//! confirmations, choosers and alert details (the status update editor
+//! is `update.rs`).
 
 use chrono::{DateTime, Utc};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -33,6 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             scroll,
         } => alert_detail(frame, area, state, fingerprint, *scroll, theme, now),
         Mode::PlaybookForm(form) => super::playbook::draw_form(frame, area, state, form, theme),
+        Mode::UpdateEditor => super::update::draw(frame, area, state, theme),
         Mode::TypedConfirm {
             question,
             expect,

@@ -30,4 +30,5 @@ mod prometheus;
 mod roles;
 mod team;
 mod ui;
+mod updates;
 mod writers;

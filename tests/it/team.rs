@@ -1643,6 +1643,7 @@ async fn the_cockpits_team_task_goes_offline_on_a_stalled_connection_and_catches
         themes,
         themes_dir: None,
         no_color: true,
+        chat: Default::default(),
     });
     let note = |text: &str| Effect::Record {
         actor: "alice".into(),

@@ -10,6 +10,9 @@
 //!   restart), and the helpers the Unleash harness starts its own with.
 //! - [`proxy`]: a TCP proxy in front of a real server that can stop
 //!   forwarding (sockets kept open) and resume: a stalled connection.
+//! - [`webhook`]: a chat incoming-webhook receiver that keeps what it
+//!   gets and answers as scripted (200, 5xx, 429 + Retry-After, hang,
+//!   drop the answer).
 //! - [`state`]: the app's state driven headless (keys, [`state::Driver`],
 //!   the demo world).
 
@@ -19,3 +22,4 @@ pub mod proxy;
 pub mod servers;
 pub mod state;
 pub mod unleash;
+pub mod webhook;

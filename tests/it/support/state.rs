@@ -28,6 +28,7 @@ pub fn settings(demo: bool) -> Settings {
         can_rollback: true,
         timebox: firebreak::domain::hypotheses::Timebox::default(),
         two_person: Vec::new(),
+        status_updates: Default::default(),
     }
 }
 
