@@ -42,6 +42,7 @@ fn settings() -> Settings {
         timebox: firebreak::domain::hypotheses::Timebox::default(),
         two_person: Vec::new(),
         status_updates: Default::default(),
+        evidence_settle: chrono::Duration::minutes(5),
     }
 }
 

@@ -139,6 +139,7 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>, readonly: bool) -> anyhow::Re
                 .unwrap_or_default()
         },
         // The demo's first update is due two minutes in (config/updates.rs).
+        evidence_settle: cfg.evidence.settle(demo_mode),
         status_updates: crate::state::updates::UpdateSettings {
             cadence: cfg.status_updates.cadence(demo_mode),
             channels: cfg

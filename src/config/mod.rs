@@ -72,6 +72,31 @@ pub struct Config {
     /// (`[status_updates]`, see config/updates.rs).
     #[serde(default)]
     pub status_updates: updates::StatusUpdatesConfig,
+    /// Evidence on mitigations: when the after-reading is taken
+    /// (`[evidence]`).
+    #[serde(default)]
+    pub evidence: EvidenceConfig,
+}
+
+/// `[evidence]`: how long after a flag flip, a rollback or a mitigation
+/// command the metric panels are read again.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Minutes (default 5; the demo's 2). A playbook check that passes
+    /// sooner takes the reading then.
+    #[serde(default)]
+    pub settle_minutes: Option<f64>,
+}
+
+impl EvidenceConfig {
+    pub fn settle(&self, demo: bool) -> chrono::Duration {
+        match self.settle_minutes {
+            Some(m) => chrono::Duration::milliseconds((m * 60_000.0) as i64),
+            None if demo => crate::domain::evidence::DEMO_SETTLE,
+            None => crate::domain::evidence::DEFAULT_SETTLE,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -182,6 +207,7 @@ impl Default for Config {
             team: None,
             playbook_dirs: Vec::new(),
             status_updates: updates::StatusUpdatesConfig::default(),
+            evidence: EvidenceConfig::default(),
         }
     }
 }
@@ -245,6 +271,16 @@ impl Config {
                 Some(&format!("status_updates.{field}")),
                 message,
             ));
+        }
+        if let Some(m) = c.evidence.settle_minutes {
+            if !(m > 0.0 && m <= 24.0 * 60.0) {
+                return Err(FileError::new(
+                    file,
+                    line_of_key(src, "settle_minutes"),
+                    Some("evidence.settle_minutes"),
+                    "must be a number of minutes above 0 (and at most a day)",
+                ));
+            }
         }
         Ok(c)
     }

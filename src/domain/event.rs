@@ -374,6 +374,27 @@ pub enum Event {
         #[serde(default)]
         detail: String,
     },
+    /// What the metric panels said at a mitigation action, or after it
+    /// settled (see [`super::evidence`]).
+    EvidenceRecorded {
+        /// The action's entry (its hash).
+        action: String,
+        /// The action in words ("flag new-checkout-flow off").
+        #[serde(default)]
+        what: String,
+        phase: super::evidence::Phase,
+        /// The moment the values are of: the action, or the action plus
+        /// the settling time (or when a verifying check passed).
+        at: DateTime<Utc>,
+        readings: Vec<super::evidence::Reading>,
+        /// After: the readings at the action again, so that the entry
+        /// reads on its own ("13.9% → 0.4%").
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        before: Vec<super::evidence::Reading>,
+        /// "at the action", "5m after", "verified: Error ratio below 1%".
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 impl Event {
@@ -541,6 +562,7 @@ impl Event {
                 },
                 detail,
             ),
+            Event::EvidenceRecorded { .. } => super::evidence::describe(self),
         }
     }
 
@@ -580,6 +602,7 @@ impl Event {
             Event::FollowUpAdded { .. } => "follow-up",
             Event::Pinned { .. } => "pin",
             Event::StatusUpdateRecorded { .. } | Event::StatusUpdateSent { .. } => "update",
+            Event::EvidenceRecorded { .. } => "evidence",
         }
     }
 }

@@ -502,7 +502,11 @@ fn is_mitigation(e: &Event) -> bool {
             ok,
             changed,
             ..
-        } => *ok && changed.unwrap_or(true) && matches!(step_kind.as_str(), "release" | "flag"),
+        } => {
+            *ok && (changed.unwrap_or(true) && matches!(step_kind.as_str(), "release" | "flag")
+                // A command the playbook marks as a mitigation.
+                || step_kind == "command" && *changed == Some(true))
+        }
         _ => false,
     }
 }

@@ -13,6 +13,8 @@
 //!   by the incident fold;
 //! - [`followups`]: the action items captured for after the incident, and
 //!   the pinned entries (the postmortem's Highlights);
+//! - [`evidence`]: what the metric panels said at each mitigation action
+//!   and after it settled;
 //! - [`timeparse`]: the times a responder types (`14:02`, `-10m`), and a
 //!   note's leading time (a backfilled note);
 //! - [`updates`]: status updates for stakeholders, their cadence and
@@ -25,6 +27,7 @@
 
 pub mod approvals;
 pub mod event;
+pub mod evidence;
 pub mod followups;
 pub mod hypotheses;
 pub mod incident;

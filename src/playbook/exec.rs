@@ -104,6 +104,18 @@ pub struct StepOutcome {
     pub changed: bool,
 }
 
+impl StepOutcome {
+    /// Did carrying out `step` change the world, as the journal records
+    /// it (`StepFinished::changed`)? What the step did (a flag flipped, a
+    /// release rolled back), or a command marked as a mitigation that
+    /// succeeded.
+    pub fn changed_by(&self, step: &crate::playbook::model::Step) -> bool {
+        self.changed
+            || (self.ok
+                && matches!(&step.kind, crate::playbook::model::StepKind::Command(c) if c.mitigation))
+    }
+}
+
 /// What steps need from the world.
 #[derive(Clone)]
 pub struct Ctx {

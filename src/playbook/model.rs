@@ -145,6 +145,7 @@ impl KindName {
                 "expect_exit",
                 "dangerous",
                 "dry_run",
+                "mitigation",
             ],
             KindName::Flag => &["provider", "flag", "wanted", "dry_run"],
             KindName::Query => &["query", "panel", "below", "above", "within", "every"],
@@ -203,6 +204,10 @@ pub struct StepFile {
     pub dangerous: Option<bool>,
     #[serde(default)]
     pub dry_run: Option<String>,
+    /// It stops or limits the impact (a restart, a scale-up, a failover):
+    /// evidence is taken before and after, like a flag flip's.
+    #[serde(default)]
+    pub mitigation: Option<bool>,
     // flag
     #[serde(default)]
     pub provider: Option<String>,
@@ -251,6 +256,7 @@ impl StepFile {
         add(self.expect_exit.is_some(), "expect_exit");
         add(self.dangerous.is_some(), "dangerous");
         add(self.dry_run.is_some(), "dry_run");
+        add(self.mitigation.is_some(), "mitigation");
         add(self.provider.is_some(), "provider");
         add(self.flag.is_some(), "flag");
         add(self.wanted.is_some(), "wanted");
@@ -470,6 +476,18 @@ impl Step {
         }
     }
 
+    /// Does carrying it out count as a mitigation (its success stops or
+    /// limits the impact)? A rollback, a flag turned on or off, a command
+    /// marked `mitigation = true`.
+    pub fn is_mitigation(&self) -> bool {
+        match &self.kind {
+            StepKind::Command(c) => c.mitigation,
+            StepKind::Flag(f) => f.wanted.is_some(),
+            StepKind::Release { action, .. } => *action == ReleaseOp::Rollback,
+            _ => false,
+        }
+    }
+
     /// Is it carried out by firebreak (as opposed to confirmed by the
     /// responder)?
     pub fn is_automatic(&self) -> bool {
@@ -528,6 +546,8 @@ pub struct CommandStep {
     pub expect_exit: Vec<i32>,
     pub dangerous: bool,
     pub dry_run: Option<String>,
+    /// Marked as a mitigation (`mitigation = true`).
+    pub mitigation: bool,
 }
 
 /// How a command step runs.

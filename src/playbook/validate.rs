@@ -571,6 +571,7 @@ impl Validator<'_> {
                 expect_exit,
                 dangerous: f.dangerous.unwrap_or(false),
                 dry_run: f.dry_run.clone(),
+                mitigation: f.mitigation.unwrap_or(false),
             }),
             None => StepKind::Note,
         }

@@ -431,13 +431,14 @@ const OWNERS: &[ActionHandler] = &[
     // Read-only refuses what would write, before anything changes.
     access::on_action,
     playbooks::on_action,
+    // Before screen: up/down move between the chart markers there.
+    metrics::on_action,
     screen::on_action,
     incident::on_action,
     alerts::on_action,
     silences::on_action,
     flags::on_action,
     release::on_action,
-    metrics::on_action,
     hypotheses::on_action,
     roles::on_action,
     approvals::on_action,
@@ -580,6 +581,8 @@ fn hint_label(state: &State, action: Action) -> &'static str {
         (Mode::Palette(_), Action::Submit) => "run",
         (Mode::UpdateEditor, Action::Submit) => "record & send",
         (Mode::UpdateEditor, Action::Cancel) => "close (draft kept)",
+        (Mode::Normal, Action::Select) if state.focus == Pane::Metrics => "evidence",
+        (Mode::Normal, Action::Up) if state.focus == Pane::Metrics => "marker",
         (Mode::Normal, _) if state.focus == Pane::Playbooks => {
             playbooks::hint_label(state, action).unwrap_or(action.short())
         }

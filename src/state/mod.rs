@@ -20,6 +20,7 @@
 pub mod access;
 pub mod alerts;
 pub mod approvals;
+pub mod evidence;
 pub mod flags;
 pub mod health;
 pub mod hypotheses;
@@ -80,6 +81,9 @@ pub struct Settings {
     pub two_person: Vec<crate::domain::approvals::Guarded>,
     /// Status updates: the cadence and the channels (`[status_updates]`).
     pub status_updates: updates::UpdateSettings,
+    /// How long after a mitigation its evidence is read again
+    /// (`[evidence] settle_minutes`).
+    pub evidence_settle: Duration,
 }
 
 /// The whole application state: the screen (focus, mode, notice) and one
@@ -128,6 +132,8 @@ pub struct State {
     pub approvals: approvals::ApprovalsView,
     /// Status updates: recorded, delivered, due; the draft.
     pub updates: updates::UpdatesView,
+    /// What the metrics said at each mitigation and after it.
+    pub evidence: evidence::EvidenceView,
 }
 
 impl State {
@@ -160,6 +166,7 @@ impl State {
             teammate: teammate::TeammateView::default(),
             approvals: approvals::ApprovalsView::default(),
             updates: updates::UpdatesView::default(),
+            evidence: evidence::EvidenceView::default(),
         }
     }
 
@@ -170,6 +177,7 @@ impl State {
         self.alerts.recorded_firing.clear();
         self.silences.recorded.clear();
         self.updates.fold = Default::default();
+        self.evidence = Default::default();
         for e in entries {
             self.apply_entry(e);
         }
@@ -210,6 +218,7 @@ impl State {
         self.hyp.apply(&entry);
         self.playbooks.apply(&entry);
         self.updates.apply(&entry);
+        self.evidence.apply(&entry);
         self.timeline.apply(entry);
     }
 

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    access, alerts, approvals, flags, hypotheses, incident, keys, metrics, playbooks, release,
-    silences, team, teammate, updates, Effect, Mode, Msg, Pane, State,
+    access, alerts, approvals, evidence, flags, hypotheses, incident, keys, metrics, playbooks,
+    release, silences, team, teammate, updates, Effect, Mode, Msg, Pane, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
@@ -62,6 +62,7 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             fx.extend(playbooks::on_tick(state, now));
             fx.extend(teammate::on_tick(state, now));
             fx.extend(updates::on_tick(state, now));
+            fx.extend(evidence::on_tick(state, now));
             fx
         }
         Msg::Playbook(m) => playbooks::on_msg(state, m, now),

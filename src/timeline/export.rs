@@ -99,6 +99,27 @@
 //!                     "category": "note", "what": "..." } ],
 //!                                     // the entries pinned now (the latest pin or
 //!                                     //   unpin wins), in the order they happened
+//!   "evidence": [ {                   // every mitigation that changed something
+//!                                     //   (a flag flipped, a rollback, a playbook
+//!                                     //   command marked mitigation), in order
+//!       "action_seq": 14, "action_hash": "...",   // the action's entry
+//!       "what": "flag new-checkout-flow off",
+//!       "at": "...", "actor": "ann",  // when it was done, by whom
+//!       "before": { "at": "...",      // the panels at the moment of the action
+//!                   "seconds_after_action": 0,
+//!                   "reason": "at the action",
+//!                   "readings": [ { "panel": "Error ratio", "unit": "%",
+//!                                   "value": 13.9 | null,
+//!                                   "unknown": "prometheus down" } ],
+//!                                     //   unit and unknown omitted when empty;
+//!                                     //   value null: not known, unknown says why
+//!                   "seq": 15 } | null,   // the evidence entry; null: not taken
+//!       "after": { ... as before, "seconds_after_action": 300,
+//!                  "reason": "5m after" | "1m30s after, verified: ..." } | null,
+//!                                     //   the settling time ([evidence]
+//!                                     //   settle_minutes) or a playbook check
+//!                                     //   that passed sooner; null: not yet
+//!       "summary": "Error ratio 13.9% → 0.4% (5m after)" | null } ],
 //!   "auto_filled": {                  // written by firebreak from the journal, not
 //!                                     //   by a person (the Markdown marks it _(auto)_)
 //!     "summary": "HighErrorRate fired; the response ...",
@@ -127,6 +148,9 @@
 //!                                     //   actor, event: {kind, ...}, hash}
 //! }
 //! ```
+//!
+//! Added within version 2 (new fields only; nothing changed meaning):
+//! `evidence`, and the entry kind `evidence_recorded` in `entries`.
 //!
 //! ## From version 1 to 2
 //!
@@ -463,6 +487,7 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
             "category": e.event.category(),
             "what": e.event.describe(),
         })).collect::<Vec<_>>(),
+        "evidence": evidence_json(&replay.entries),
         "auto_filled": auto_json(incident, &replay.entries),
         "timeline": chronological(&replay.entries).into_iter().map(|(at, e)| json!({
             "seq": e.seq,
@@ -491,6 +516,39 @@ pub fn follow_ups_json(entries: &[Entry]) -> Value {
                 "captured_by": f.by,
                 "captured_at": f.at,
                 "seq": f.seq,
+            })
+        })
+        .collect()
+}
+
+/// The `evidence` list of the JSON export: every mitigation action with
+/// what the panels said at it and after it.
+fn evidence_json(entries: &[Entry]) -> Value {
+    let snapshot = |a: &crate::domain::evidence::ActionEvidence,
+                    s: &Option<crate::domain::evidence::Snapshot>| {
+        s.as_ref().map(|s| {
+            json!({
+                "at": s.at,
+                "seconds_after_action": (s.at - a.at).num_seconds().max(0),
+                "reason": s.reason,
+                "readings": s.readings,
+                "seq": s.seq,
+            })
+        })
+    };
+    crate::domain::evidence::Evidence::replay(entries)
+        .actions
+        .iter()
+        .map(|a| {
+            json!({
+                "action_seq": a.seq,
+                "action_hash": a.hash,
+                "what": a.what,
+                "at": a.at,
+                "actor": a.actor,
+                "before": snapshot(a, &a.before),
+                "after": snapshot(a, &a.after),
+                "summary": a.summary(),
             })
         })
         .collect()

@@ -91,12 +91,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         x0: x1 - state.metrics.window_duration().num_seconds() as f64,
         x1,
     };
-    let marks: Vec<(f64, &str)> = state
-        .action_marks()
+    let (shown, chosen) = state.marks_shown(now);
+    let marks: Vec<(f64, &str)> = shown
         .iter()
-        .map(|(t, what)| (t.timestamp() as f64, what.as_str()))
-        .filter(|(x, _)| *x >= span.x0 && *x <= span.x1)
+        .map(|m| (m.at.timestamp() as f64, m.what.as_str()))
         .collect();
+    // The chosen marker (up/down with the pane focused) stands out.
+    let chosen_x = (state.focus == Pane::Metrics && shown.len() > 1)
+        .then(|| chosen.map(|m| m.at.timestamp() as f64))
+        .flatten();
     let panels = &state.metrics.panels;
     let n = panels.len() as u16;
     let width = inner.width as usize;
@@ -111,8 +114,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             .max()
             .unwrap_or(1)
             .min(width / 3);
+        // Below the plots: the time axis, and what the chosen marker's
+        // action did (its evidence) when there is one.
+        let below = if chosen.is_some() { 2 } else { 1 };
         let charts = Rect {
-            height: inner.height - 1,
+            height: inner.height - below,
             ..inner
         };
         let rows = Layout::vertical(vec![Constraint::Ratio(1, n as u32); n as usize]).split(charts);
@@ -183,23 +189,31 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
         };
         let label = format!("-{}", state.metrics.window_label());
         frame.render_widget(
-            Paragraph::new(time_axis(width, plot_x, span, &label, &marks, theme)),
+            Paragraph::new(time_axis(
+                width, plot_x, span, &label, &marks, chosen_x, theme,
+            )),
             r,
         );
     }
-    let latest = state
-        .action_marks()
-        .iter()
-        .rfind(|(t, _)| span.column(t.timestamp() as f64, 1).is_some());
     if used + 1 < inner.height {
-        if let Some((at, what)) = latest {
-            let ago = age(now - *at);
+        if let Some(m) = chosen {
+            let ago = age(now - m.at);
             let r = Rect {
                 y: inner.y + used + 1,
                 height: 1,
                 ..inner
             };
-            let text = clip(&format!(" {what} {ago} ago"), width.saturating_sub(1));
+            // What the action did to the panels, once it is known.
+            let evidence = state
+                .evidence
+                .of(&m.hash)
+                .and_then(|a| a.summary())
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            let text = clip(
+                &format!(" {} {ago} ago{evidence}", m.what),
+                width.saturating_sub(1),
+            );
             frame.render_widget(
                 Paragraph::new(Line::from(vec![
                     Span::styled(MARK.to_string(), theme.info),
@@ -352,6 +366,7 @@ fn time_axis(
     span: TimeSpan,
     start: &str,
     marks: &[(f64, &str)],
+    chosen: Option<f64>,
     theme: &Theme,
 ) -> Line<'static> {
     let plot_w = width.saturating_sub(plot_x);
@@ -362,6 +377,9 @@ fn time_axis(
             marked[plot_x + c] = true;
         }
     }
+    let chosen_col = chosen
+        .and_then(|x| span.column(x, plot_w))
+        .map(|c| plot_x + c);
     // A label takes no marker's column and keeps a space from each
     // marker beside it (`now ▲`, never `now▲`).
     let free = |at: usize, w: usize, marked: &[bool]| -> bool {
@@ -398,7 +416,11 @@ fn time_axis(
     let spans: Vec<Span> = cells
         .into_iter()
         .zip(marked)
-        .map(|(c, m)| match (m, c) {
+        .enumerate()
+        .map(|(i, (c, m))| match (m, c) {
+            (true, _) if chosen_col == Some(i) => {
+                Span::styled(MARK.to_string(), theme.warning.add_modifier(Modifier::BOLD))
+            }
             (true, _) => Span::styled(MARK.to_string(), theme.info),
             (false, Some(ch)) => Span::styled(ch.to_string(), theme.muted),
             (false, None) => Span::raw(" "),
@@ -552,13 +574,21 @@ mod tests {
     fn the_time_axis_keeps_markers_visible() {
         let theme = Theme::no_color();
         let span = TimeSpan { x0: 0.0, x1: 100.0 };
-        let l = time_axis(20, 0, span, "-15m", &[(50.0, "flag")], &theme);
+        let l = time_axis(20, 0, span, "-15m", &[(50.0, "flag")], None, &theme);
         assert_eq!(text(&l), "-15m      ▲      now");
         // A marker at the very end moves "now" aside rather than hide it.
-        let l = time_axis(20, 0, span, "-15m", &[(100.0, "flag")], &theme);
+        let l = time_axis(20, 0, span, "-15m", &[(100.0, "flag")], None, &theme);
         assert_eq!(text(&l), "-15m           now ▲");
         // Between markers, it keeps a space from each, or moves on.
-        let l = time_axis(20, 0, span, "-15m", &[(80.0, "a"), (100.0, "b")], &theme);
+        let l = time_axis(
+            20,
+            0,
+            span,
+            "-15m",
+            &[(80.0, "a"), (100.0, "b")],
+            None,
+            &theme,
+        );
         assert_eq!(text(&l), "-15m        now ▲  ▲");
     }
 }

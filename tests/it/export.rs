@@ -298,12 +298,12 @@ fn actions_taken_pairs_starts_with_results_and_lists_flags() {
     assert_eq!(
         rows[0],
         "| 2024-05-01 14:07:00 | T+12m00s | ann | restart | deploy/checkout \
-         | failed (T+12m30s) | rollout restart; timed out after 30s |"
+         | failed (T+12m30s) |  | rollout restart; timed out after 30s |"
     );
     assert_eq!(
         rows[1],
         "| 2024-05-01 14:09:00 | T+14m00s | ann | flag off | new-checkout (unleash) \
-         | ok (T+14m00s) | was on, now off |"
+         | ok (T+14m00s) |  | was on, now off |"
     );
 }
 

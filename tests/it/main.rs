@@ -17,6 +17,7 @@ mod app;
 mod approvals;
 mod cli;
 mod depth;
+mod evidence;
 mod export;
 mod faults;
 mod flags_flagd;

@@ -345,7 +345,8 @@ pub(super) async fn run_playbook(
                     });
                 }
                 let tail = crate::playbook::runner::tail_text(&o.output, 20, 2000);
-                (o.ok, o.exit_code, tail, o.detail, Some(o.changed))
+                let changed = o.changed_by(step);
+                (o.ok, o.exit_code, tail, o.detail, Some(changed))
             }
             (StepKind::Wait { duration }, None) => {
                 println!("  waiting {}s…", duration.as_secs());

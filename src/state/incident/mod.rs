@@ -21,6 +21,16 @@ use crate::domain::incident::{Incident, Severity, Status};
 use crate::domain::{Entry, Event};
 use crate::timeline::journal::Problem;
 
+/// A chart marker: an action that changed something.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub at: DateTime<Utc>,
+    /// Its name on the chart (the flag, the action, the step).
+    pub what: String,
+    /// The action's entry: its evidence is found by it.
+    pub hash: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Timeline {
     pub entries: Vec<Entry>,
@@ -28,7 +38,7 @@ pub struct Timeline {
     pub text: Vec<String>,
     pub list: ListView,
     /// Chart markers: when actions happened.
-    pub marks: Vec<(DateTime<Utc>, String)>,
+    pub marks: Vec<Mark>,
     pub problems: Vec<Problem>,
     /// Events whose write failed: shown, retried, never dropped.
     pub unsaved: Vec<(String, Event)>,
@@ -140,8 +150,23 @@ impl State {
         self.timeline.refilter();
     }
 
+    /// Show entry `i` of the timeline, selected and with focus (the
+    /// filter and pinned-only view cleared if they hide it).
+    pub fn show_timeline_entry(&mut self, i: usize) {
+        if !self.timeline.list.view.contains(&i) {
+            self.timeline.list.filter.clear();
+            self.timeline.pinned_only = false;
+            self.timeline.refilter();
+        }
+        if let Some(pos) = self.timeline.list.view.iter().position(|v| *v == i) {
+            self.timeline.list.selected = pos;
+            self.timeline.list.follow = false;
+        }
+        self.focus = super::Pane::Timeline;
+    }
+
     /// Times at which actions happened (for chart markers).
-    pub fn action_marks(&self) -> &[(DateTime<Utc>, String)] {
+    pub fn action_marks(&self) -> &[Mark] {
         &self.timeline.marks
     }
 
@@ -170,18 +195,30 @@ fn search_text(e: &Entry) -> String {
 
 /// A chart marker for a successful action (flag flip, rollback, release
 /// step), if the entry is one.
-fn action_mark(e: &Entry) -> Option<(DateTime<Utc>, String)> {
+fn action_mark(e: &Entry) -> Option<Mark> {
     match &e.event {
-        Event::FlagChanged { flag, ok: true, .. } => Some((e.ts, flag.clone())),
+        Event::FlagChanged { flag, ok: true, .. } => Some(mark(e, flag)),
+        // Rollbacks, and commands marked as a mitigation.
         Event::StepFinished {
             step_kind,
             title,
             ok: true,
+            changed,
             ..
-        } if step_kind == "release" => Some((e.ts, title.clone())),
+        } if step_kind == "release" || (step_kind == "command" && *changed == Some(true)) => {
+            Some(mark(e, title))
+        }
         Event::ActionFinished {
             action, ok: true, ..
-        } => Some((e.ts, action.clone())),
+        } => Some(mark(e, action)),
         _ => None,
+    }
+}
+
+fn mark(e: &Entry, what: &str) -> Mark {
+    Mark {
+        at: e.ts,
+        what: what.to_string(),
+        hash: e.hash.clone(),
     }
 }

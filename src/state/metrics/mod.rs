@@ -19,6 +19,9 @@ pub struct Metrics {
     pub health: Health,
     /// Index into [`WINDOWS`].
     pub window: usize,
+    /// The chart marker chosen with up/down while the pane has focus (an
+    /// action's entry hash); None: the latest.
+    pub mark: Option<String>,
 }
 
 impl Metrics {
@@ -27,6 +30,7 @@ impl Metrics {
             panels: Vec::new(),
             health,
             window: 0,
+            mark: None,
         }
     }
 
@@ -40,6 +44,27 @@ impl Metrics {
 }
 
 impl super::State {
+    /// The markers in the window shown (oldest first), and the chosen one
+    /// (the latest unless up/down chose another).
+    pub fn marks_shown(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (Vec<&super::incident::Mark>, Option<&super::incident::Mark>) {
+        let from = now - self.metrics.window_duration();
+        let shown: Vec<&super::incident::Mark> = self
+            .action_marks()
+            .iter()
+            .filter(|m| m.at >= from && m.at <= now)
+            .collect();
+        let chosen = self
+            .metrics
+            .mark
+            .as_ref()
+            .and_then(|h| shown.iter().find(|m| m.hash == *h).copied())
+            .or_else(|| shown.last().copied());
+        (shown, chosen)
+    }
+
     /// The unit of a metric panel (`%`, `ms`), empty when unknown.
     pub fn panel_unit(&self, name: &str) -> &str {
         self.metrics

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::super::{health, playbooks, Effect, State};
+use super::super::{health, playbooks, Effect, Level, Pane, State};
 use super::WINDOWS;
 use crate::action::Action;
 use crate::sources::poller::Polled;
@@ -36,11 +36,62 @@ pub(crate) fn on_action(
             state.metrics.window = (state.metrics.window + 1) % WINDOWS.len();
             Some(vec![Effect::SetWindow(state.metrics.window_duration())])
         }
+        // The chart markers: up/down choose one, enter shows its evidence
+        // on the timeline.
+        Action::Up | Action::Down | Action::Top | Action::Bottom
+            if state.focus == Pane::Metrics =>
+        {
+            let (shown, chosen) = state.marks_shown(_now);
+            let at = chosen.and_then(|c| shown.iter().position(|m| m.hash == c.hash));
+            let last = shown.len().saturating_sub(1);
+            let i = match (action, at) {
+                (_, None) => None,
+                (Action::Up, Some(i)) => Some(i.saturating_sub(1)),
+                (Action::Down, Some(i)) => Some((i + 1).min(last)),
+                (Action::Top, _) => Some(0),
+                _ => Some(last),
+            };
+            state.metrics.mark = i.and_then(|i| shown.get(i)).map(|m| m.hash.clone());
+            Some(Vec::new())
+        }
+        Action::Select if state.focus == Pane::Metrics => {
+            let (_, chosen) = state.marks_shown(_now);
+            let Some(hash) = chosen.map(|m| m.hash.clone()) else {
+                state.notify(
+                    Level::Info,
+                    "No action marker in this window (w widens it)",
+                    _now,
+                );
+                return Some(Vec::new());
+            };
+            // Its newest evidence entry, or the action itself.
+            let ev = state.evidence.of(&hash);
+            let seq = ev
+                .and_then(|a| a.after.as_ref().or(a.before.as_ref()).map(|s| s.seq))
+                .or(ev.map(|a| a.seq));
+            let target = match seq {
+                Some(seq) => state.timeline.entries.iter().position(|e| e.seq == seq),
+                None => state.timeline.entries.iter().position(|e| e.hash == hash),
+            };
+            if let Some(i) = target {
+                state.show_timeline_entry(i);
+            }
+            Some(Vec::new())
+        }
         _ => None,
     }
 }
 
 /// Footer hints while the metrics pane has focus.
-pub(crate) fn hints(_state: &State) -> Vec<Action> {
-    vec![Action::CycleWindow, Action::Refresh]
+pub(crate) fn hints(state: &State) -> Vec<Action> {
+    if state.action_marks().is_empty() {
+        vec![Action::CycleWindow, Action::Refresh]
+    } else {
+        vec![
+            Action::CycleWindow,
+            Action::Up,
+            Action::Select,
+            Action::Refresh,
+        ]
+    }
 }

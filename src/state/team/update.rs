@@ -245,6 +245,7 @@ fn merged(
         }
         // Their playbook runs, watched in the playbooks pane.
         state.playbooks.apply_theirs(e);
+        state.evidence.apply_theirs(e);
         state.timeline.apply(e.clone());
         state.timeline.appended();
         added = true;

@@ -433,11 +433,15 @@ struct ActionRow<'a> {
     target: String,
     result: String,
     detail: Vec<String>,
+    /// What the metric panels said before and after, for a mitigation.
+    evidence: Option<String>,
 }
 
 fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
     let mut rows: Vec<ActionRow> = Vec::new();
     let mut pending: Vec<usize> = Vec::new();
+    let evidence = crate::domain::evidence::Evidence::replay(entries);
+    let evidence_of = |e: &Entry| evidence.of(&e.hash).and_then(|a| a.summary());
     for entry in entries {
         match &entry.event {
             Event::ActionStarted {
@@ -452,6 +456,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                     target: target.clone(),
                     result: "no result recorded".into(),
                     detail: vec![detail.clone()],
+                    evidence: None,
                 });
             }
             Event::ActionFinished {
@@ -473,6 +478,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                         let row = &mut rows[pending.remove(p)];
                         row.result = result;
                         row.detail.push(detail.clone());
+                        row.evidence = evidence_of(entry);
                     }
                     None => rows.push(ActionRow {
                         entry,
@@ -480,6 +486,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                         target: target.clone(),
                         result: format!("{result}; start not recorded"),
                         detail: vec![detail.clone()],
+                        evidence: evidence_of(entry),
                     }),
                 }
             }
@@ -513,6 +520,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                         row.target = format!("{flag} ({provider})");
                         row.result = result;
                         row.detail.extend(details);
+                        row.evidence = evidence_of(entry);
                     }
                     None => rows.push(ActionRow {
                         entry,
@@ -520,6 +528,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                         target: format!("{flag} ({provider})"),
                         result,
                         detail: details,
+                        evidence: evidence_of(entry),
                     }),
                 }
             }
@@ -541,6 +550,7 @@ fn action_rows(entries: &[Entry], t0: DateTime<Utc>) -> Vec<ActionRow<'_>> {
                     target: format!("{title} [{run_id}]"),
                     result: format!("{}{}", code, if *ok { "ok" } else { "failed" }),
                     detail: vec![detail.clone()],
+                    evidence: evidence_of(entry),
                 });
             }
             _ => {}
@@ -558,8 +568,8 @@ fn actions_taken(cx: &Ctx, out: &mut String) {
     } else {
         let _ = writeln!(
             out,
-            "| Started (UTC) | T+ | Who | Action | Target | Result | Detail |\n\
-             |---|---|---|---|---|---|---|"
+            "| Started (UTC) | T+ | Who | Action | Target | Result | Evidence | Detail |\n\
+             |---|---|---|---|---|---|---|---|"
         );
         for r in &rows {
             let detail: Vec<&str> = r
@@ -570,13 +580,14 @@ fn actions_taken(cx: &Ctx, out: &mut String) {
                 .collect();
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 utc_cell(r.entry.ts),
                 t_plus(t0, r.entry.ts),
                 cell(&r.entry.actor),
                 cell(&r.action),
                 cell(&r.target),
                 cell(&r.result),
+                cell(r.evidence.as_deref().unwrap_or("")),
                 cell(&detail.join("; "))
             );
         }

@@ -29,6 +29,7 @@ pub fn settings(demo: bool) -> Settings {
         timebox: firebreak::domain::hypotheses::Timebox::default(),
         two_person: Vec::new(),
         status_updates: Default::default(),
+        evidence_settle: chrono::Duration::minutes(5),
     }
 }
 

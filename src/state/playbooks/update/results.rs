@@ -55,11 +55,12 @@ pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Ef
             let Some(ri) = state.playbooks.run_index(&run_id) else {
                 return fx;
             };
-            let kind = state.playbooks.runs[ri]
+            let def = state.playbooks.runs[ri]
                 .def
                 .as_ref()
-                .and_then(|d| d.steps.get(step))
-                .map_or("command", |s| s.kind_name());
+                .and_then(|d| d.steps.get(step));
+            let kind = def.map_or("command", |s| s.kind_name());
+            let changed = def.map_or(outcome.changed, |s| outcome.changed_by(s));
             if kind == "release" {
                 state.release.in_flight = false;
                 fx.push(Effect::RefreshAll);
@@ -97,7 +98,7 @@ pub fn on_msg(state: &mut State, msg: PlaybookMsg, now: DateTime<Utc>) -> Vec<Ef
                     TAIL_BYTES,
                 ),
                 detail: outcome.detail.clone(),
-                changed: Some(outcome.changed),
+                changed: Some(changed),
             };
             if outcome.ok {
                 let title = s.title.clone();
