@@ -375,6 +375,43 @@ impl Runner {
                     let _ = tx.send(Msg::RollbackDone(result)).await;
                 });
             }
+            Effect::AskChanges { since } => {
+                let timeout = self.timeout;
+                if let Some(r) = self.release.clone() {
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        let result = within(timeout, r.deploys_since(since), |t| {
+                            format!("no answer within {t:?}")
+                        })
+                        .await;
+                        let source = r.name().to_string();
+                        let _ = tx
+                            .send(Msg::ChangesReported {
+                                source,
+                                since,
+                                result,
+                            })
+                            .await;
+                    });
+                }
+                for p in self.providers.clone() {
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move {
+                        let result = within(timeout, p.changes_since(since), |t| {
+                            format!("no answer within {t:?}")
+                        })
+                        .await;
+                        let source = p.name().to_string();
+                        let _ = tx
+                            .send(Msg::ChangesReported {
+                                source,
+                                since,
+                                result,
+                            })
+                            .await;
+                    });
+                }
+            }
             Effect::Export { format, id } => {
                 let tx = self.tx.clone();
                 let data_dir = self.data_dir.clone();

@@ -216,6 +216,27 @@ impl World {
         w
     }
 
+    /// The deploys since `since`: the scenario's release (and its
+    /// rollback, once done), as a deploy tool would list them.
+    pub fn deploys_since(&self, since: DateTime<Utc>) -> Vec<crate::domain::event::ReportedChange> {
+        let r = &self.scenario.release;
+        let deployed = self.state.started_at - Duration::minutes(r.deployed_minutes_ago);
+        let mut out = vec![crate::domain::event::ReportedChange {
+            what: format!("deploy {} {} (from {})", r.service, r.current, r.previous),
+            at: deployed,
+            by: Some("ci-bot (demo)".into()),
+        }];
+        if let Some(at) = self.state.rollback_at {
+            out.push(crate::domain::event::ReportedChange {
+                what: format!("rollback {} to {}", r.service, r.previous),
+                at,
+                by: None,
+            });
+        }
+        out.retain(|c| c.at >= since);
+        out
+    }
+
     /// The release currently serving traffic at `t`.
     pub fn version_at(&self, t: DateTime<Utc>) -> &str {
         if self.rolled_back_at(t) {

@@ -156,6 +156,13 @@ impl ReleaseControl for Demo {
         self.with(|w, now| format!("{} {}", w.scenario.release.service, w.version_at(now)))
     }
 
+    async fn deploys_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<Option<Vec<crate::domain::event::ReportedChange>>> {
+        self.with(|w, _| Some(w.deploys_since(since)))
+    }
+
     async fn rollback(&self) -> anyhow::Result<String> {
         let msg = self.with(|w, now| w.rollback(now))?;
         self.persist()?;

@@ -395,6 +395,34 @@ pub enum Event {
         #[serde(default)]
         reason: String,
     },
+    /// What a system said had changed lately, asked when the incident was
+    /// declared: the deploys release control knows of, the flag changes
+    /// in a flag service's history. The postmortem's trigger candidates.
+    ChangesReported {
+        /// The release control's or flag provider's configured name.
+        source: String,
+        /// The changes asked for are those since this.
+        since: DateTime<Utc>,
+        changes: Vec<ReportedChange>,
+        /// Why the system could not be asked (then `changes` is empty).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+}
+
+/// How far before an incident the changes are asked for, and a change
+/// is still a trigger candidate (hours).
+pub const CHANGES_WINDOW_HOURS: i64 = 6;
+
+/// One change a system reported (see [`Event::ChangesReported`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportedChange {
+    /// "deploy checkout v2.14.0", "flag new-checkout-flow turned on".
+    pub what: String,
+    pub at: DateTime<Utc>,
+    /// Who made it, when the system says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 impl Event {
@@ -563,6 +591,36 @@ impl Event {
                 detail,
             ),
             Event::EvidenceRecorded { .. } => super::evidence::describe(self),
+            Event::ChangesReported {
+                source,
+                since,
+                changes,
+                error,
+            } => {
+                let since = since.format("%H:%M:%SZ");
+                match (error, changes.as_slice()) {
+                    (Some(e), _) => format!("Could not ask {source} what changed: {e}"),
+                    (None, []) => format!("{source} reported no change since {since}"),
+                    (None, list) => {
+                        let shown: Vec<String> = list
+                            .iter()
+                            .take(3)
+                            .map(|c| format!("{} at {}", c.what, c.at.format("%H:%M:%SZ")))
+                            .collect();
+                        let more = list.len().saturating_sub(3);
+                        let more = if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        };
+                        format!(
+                            "{source} reported {} since {since}: {}{more}",
+                            plural(list.len(), "change"),
+                            shown.join(", ")
+                        )
+                    }
+                }
+            }
         }
     }
 
@@ -603,6 +661,7 @@ impl Event {
             Event::Pinned { .. } => "pin",
             Event::StatusUpdateRecorded { .. } | Event::StatusUpdateSent { .. } => "update",
             Event::EvidenceRecorded { .. } => "evidence",
+            Event::ChangesReported { .. } => "change",
         }
     }
 }
@@ -629,5 +688,13 @@ fn join_detail(head: String, detail: &str) -> String {
         head
     } else {
         format!("{head} ({detail})")
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
     }
 }

@@ -29,7 +29,7 @@ pub use model::{FlagdError, FlagdFile, Mode};
 /// reading it); errors name `file`.
 pub use schema::parse;
 
-use super::{Flag, FlagProvider};
+use super::{on_off, Flag, FlagProvider};
 
 /// A flag file.
 #[derive(Debug, Clone)]
@@ -144,14 +144,6 @@ impl Flagd {
             );
         }
         write_atomically(&path, &dir, new_text.as_bytes(), &meta)
-    }
-}
-
-fn on_off(b: bool) -> &'static str {
-    if b {
-        "on"
-    } else {
-        "off"
     }
 }
 

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::deadline::within;
+use crate::domain::event::ReportedChange;
 
 /// A feature flag as a provider reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +49,41 @@ pub trait FlagProvider: Send + Sync {
     async fn environments(&self, name: &str) -> anyhow::Result<Vec<EnvState>> {
         let _ = name;
         Ok(Vec::new())
+    }
+    /// The flags turned on or off since `since`, from the provider's
+    /// history (the postmortem's trigger candidates). `None`: it keeps no
+    /// history (a flagd file). By default, each flag's last change, for
+    /// providers whose list says when.
+    async fn changes_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Vec<ReportedChange>>> {
+        let flags = self.list().await?;
+        if flags.iter().all(|f| f.changed_at.is_none()) {
+            return Ok(None);
+        }
+        Ok(Some(
+            flags
+                .into_iter()
+                .filter_map(|f| {
+                    let at = f.changed_at.filter(|t| *t >= since)?;
+                    Some(ReportedChange {
+                        what: format!("flag {} turned {}", f.name, on_off(f.enabled)),
+                        at,
+                        by: None,
+                    })
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// A flag state in words.
+pub(crate) fn on_off(v: bool) -> &'static str {
+    if v {
+        "on"
+    } else {
+        "off"
     }
 }
 

@@ -91,6 +91,24 @@ struct Event {
     #[serde(default)]
     environment: Option<String>,
     created_at: DateTime<Utc>,
+    #[serde(default)]
+    feature_name: Option<String>,
+    #[serde(default)]
+    created_by: Option<String>,
+}
+
+impl Event {
+    /// Turned on or off in `env`: Some(true/false); anything else None.
+    fn toggled_in(&self, env: &str) -> Option<bool> {
+        if self.environment.as_deref() != Some(env) {
+            return None;
+        }
+        match self.kind.as_str() {
+            "feature-environment-enabled" => Some(true),
+            "feature-environment-disabled" => Some(false),
+            _ => None,
+        }
+    }
 }
 
 impl Unleash {
@@ -213,13 +231,7 @@ impl Unleash {
             .ok()?;
         ev.events
             .into_iter()
-            .filter(|e| e.environment.as_deref() == Some(self.env.as_str()))
-            .filter(|e| {
-                matches!(
-                    e.kind.as_str(),
-                    "feature-environment-enabled" | "feature-environment-disabled"
-                )
-            })
+            .filter(|e| e.toggled_in(&self.env).is_some())
             .map(|e| e.created_at)
             .max()
     }
@@ -321,6 +333,41 @@ impl FlagProvider for Unleash {
         let mut flag = self.to_flag(&f)?;
         flag.changed_at = self.last_change(name).await;
         Ok(flag)
+    }
+
+    /// From the project's event log (`GET /api/admin/events?project=`,
+    /// its 50 newest events; it needs an admin token): each flag turned
+    /// on or off in this environment since `since`, and by whom.
+    async fn changes_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> anyhow::Result<Option<Vec<crate::domain::event::ReportedChange>>> {
+        let mut url = self.url(&["events"])?;
+        url.query_pairs_mut().append_pair("project", &self.project);
+        let ev: Events = self
+            .client
+            .get_json(url)
+            .await
+            .map_err(|e| self.explain(e, None))?;
+        let mut changes: Vec<crate::domain::event::ReportedChange> = ev
+            .events
+            .into_iter()
+            .filter(|e| e.created_at >= since)
+            .filter_map(|e| {
+                let on = e.toggled_in(&self.env)?;
+                Some(crate::domain::event::ReportedChange {
+                    what: format!(
+                        "flag {} turned {}",
+                        e.feature_name.as_deref().unwrap_or("(unnamed)"),
+                        super::on_off(on)
+                    ),
+                    at: e.created_at,
+                    by: e.created_by.filter(|b| !b.is_empty()),
+                })
+            })
+            .collect();
+        changes.sort_by_key(|c| c.at);
+        Ok(Some(changes))
     }
 
     async fn set(&self, name: &str, enabled: bool) -> anyhow::Result<()> {

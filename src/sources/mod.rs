@@ -230,6 +230,16 @@ pub trait ReleaseControl: Send + Sync {
     async fn current(&self) -> anyhow::Result<String>;
     /// Roll back; returns a description of the result.
     async fn rollback(&self) -> anyhow::Result<String>;
+    /// The deploys since `since` ("deploy checkout v2.14.0"), when it
+    /// knows them (the postmortem's trigger candidates); `None`: it keeps
+    /// no history.
+    async fn deploys_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<Option<Vec<crate::domain::event::ReportedChange>>> {
+        let _ = since;
+        Ok(None)
+    }
 }
 
 /// A configured source that could not be built (a missing token, a bad

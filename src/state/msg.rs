@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyEvent;
 
 use super::playbooks::PlaybookMsg;
@@ -57,6 +57,13 @@ pub enum Msg {
     Notice(Level, String),
     /// What the release control says is deployed ("checkout v2.14.0").
     Release(Polled<String>),
+    /// What one system said had changed (see [`Effect::AskChanges`]);
+    /// `Ok(None)`: it keeps no history.
+    ChangesReported {
+        source: String,
+        since: DateTime<Utc>,
+        result: Result<Option<Vec<crate::domain::event::ReportedChange>>, String>,
+    },
     Exported(Result<(Format, PathBuf), String>),
     /// Live output and results of playbook steps.
     Playbook(PlaybookMsg),
@@ -124,6 +131,11 @@ pub enum Effect {
         wanted: bool,
     },
     Rollback,
+    /// Ask release control and every flag provider what changed since
+    /// `since` (answered per source as [`Msg::ChangesReported`]).
+    AskChanges {
+        since: DateTime<Utc>,
+    },
     Export {
         format: Format,
         id: String,

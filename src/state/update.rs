@@ -91,6 +91,11 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Release(p) => release::on_release(state, p),
+        Msg::ChangesReported {
+            source,
+            since,
+            result,
+        } => incident::on_changes_reported(state, source, since, result),
         Msg::RollbackDone(result) => release::on_rollback_done(state, result, now),
         Msg::Exported(result) => incident::on_exported(state, result, now),
         Msg::Silences(p) => {

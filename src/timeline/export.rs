@@ -124,9 +124,16 @@
 //!                                     //   by a person (the Markdown marks it _(auto)_)
 //!     "summary": "HighErrorRate fired; the response ...",
 //!     "trigger_candidates": [ { "seq": 2, "at": "...", "what": "flag x turned on",
+//!                               "by": "bob" | null,
+//!                               "source": "journal" | "unleash" | ...,
 //!                               "before_impact_seconds": 240 } ],
-//!                                     // changes recorded in the 6 h before the start
-//!                                     //   (durations_seconds.measured_from), closest first
+//!                                     // changes made in the 6 h before the start
+//!                                     //   (durations_seconds.measured_from), closest
+//!                                     //   first: recorded by firebreak ("journal";
+//!                                     //   seq is the change's entry) or reported at
+//!                                     //   the declaration by release control or a
+//!                                     //   flag service (source is its name; seq is
+//!                                     //   the changes_reported entry)
 //!     "detection": { "alert": "HighErrorRate", "at": "...",
 //!                    "after_impact_start_seconds": 120 | null } | null,
 //!     "went_well": ["Time to acknowledge was 1m."],  // facts to start from
@@ -150,7 +157,10 @@
 //! ```
 //!
 //! Added within version 2 (new fields only; nothing changed meaning):
-//! `evidence`, and the entry kind `evidence_recorded` in `entries`.
+//! `evidence`, `auto_filled.trigger_candidates[].by` and `.source`, and
+//! the entry kinds `evidence_recorded` and `changes_reported` in
+//! `entries`. A trigger candidate's `at` is when the change was made
+//! (for a reported one, not when it was reported).
 //!
 //! ## From version 1 to 2
 //!
@@ -561,8 +571,10 @@ fn auto_json(incident: &Incident, entries: &[Entry]) -> Value {
         "summary": a.summary,
         "trigger_candidates": a.triggers.iter().map(|t| json!({
             "seq": t.entry.seq,
-            "at": t.entry.ts,
+            "at": t.at,
             "what": t.what,
+            "by": t.by,
+            "source": t.source,
             "before_impact_seconds": t.before.num_seconds(),
         })).collect::<Vec<_>>(),
         "detection": a.detection.map(|d| json!({

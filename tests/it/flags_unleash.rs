@@ -457,3 +457,66 @@ fn unreachable_and_silent_servers_fail_fast_with_the_url() {
     );
     drop(silent);
 }
+
+#[test]
+fn the_project_history_says_which_flags_were_turned_on_or_off_since_when_and_by_whom() {
+    let s = server();
+    let tmp = tempfile::tempdir().unwrap();
+    rt().block_on(async {
+        let api = Api::new(s);
+        // Another environment's change, and one made before `since`.
+        let early = unique("early-flag");
+        api.create(&early, &["production"]).await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let since = chrono::Utc::now();
+        let name = unique("guilty-flag");
+        api.create(&name, &["development", "production"]).await;
+        let p = provider(
+            &s.url,
+            SecretRef::File(token_file(tmp.path(), &s.token)),
+            "default",
+            "production",
+            TIMEOUT,
+        );
+        flags::flip(&p, &name, false, TIMEOUT).await.unwrap();
+
+        let changes = p
+            .changes_since(since)
+            .await
+            .unwrap()
+            .expect("Unleash keeps a history");
+        let mine: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.what.contains(&name) || c.what.contains(&early))
+            .map(|c| c.what.as_str())
+            .collect();
+        // Turned on in production at creation, then off by firebreak;
+        // the development change and the earlier flag are not listed.
+        assert_eq!(
+            mine,
+            [
+                format!("flag {name} turned on").as_str(),
+                format!("flag {name} turned off").as_str()
+            ],
+            "{changes:?}"
+        );
+        let off = changes
+            .iter()
+            .find(|c| c.what == format!("flag {name} turned off"))
+            .unwrap();
+        assert!(off.at >= since && off.at <= chrono::Utc::now());
+        assert!(off.by.as_deref().is_some_and(|b| !b.is_empty()), "{off:?}");
+
+        // A token that may not read the event log: a clear error, not an
+        // empty history.
+        let bad = provider(
+            &s.url,
+            SecretRef::File(token_file(tmp.path(), "*:*.not-a-token")),
+            "default",
+            "production",
+            TIMEOUT,
+        );
+        let err = bad.changes_since(since).await.unwrap_err().to_string();
+        assert!(err.contains("401") || err.contains("token"), "{err}");
+    });
+}

@@ -325,3 +325,77 @@ fn firebreak_followups_prints_them_as_markdown_and_json() {
     assert_eq!(v["follow_ups"][0]["type"], "process");
     assert_eq!(v["follow_ups"][0]["owner"], serde_json::Value::Null);
 }
+
+#[tokio::test]
+async fn the_deploy_before_the_incident_is_a_trigger_candidate_as_release_control_reported_it() {
+    use firebreak::flags::FlagProvider;
+    use firebreak::sources::ReleaseControl;
+    use firebreak::state::Msg;
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:30:00Z");
+    let w = demo_world(now);
+    let mut d = Driver::started(dir.path(), now);
+    // Declaring asks what changed in the 6 h before, once.
+    let asks = d.asked.clone();
+    assert_eq!(asks, [now - Duration::hours(6)]);
+    let since = asks[0];
+    // The demo's release control knows its deploy; its flags have no
+    // change yet (nothing to record for them), and a flag service that
+    // cannot be asked says so.
+    let deploys = w.demo.deploys_since(since).await.map_err(|e| e.to_string());
+    d.send(Msg::ChangesReported {
+        source: "demo".into(),
+        since,
+        result: deploys,
+    });
+    let flags = w.demo.changes_since(since).await.map_err(|e| e.to_string());
+    assert_eq!(flags, Ok(None));
+    d.send(Msg::ChangesReported {
+        source: "demo".into(),
+        since,
+        result: flags,
+    });
+    d.send(Msg::ChangesReported {
+        source: "unleash".into(),
+        since,
+        result: Err("HTTP 403 Forbidden: the token may not read the event log".into()),
+    });
+    let reported: Vec<String> = d
+        .state
+        .timeline
+        .entries
+        .iter()
+        .filter(|e| matches!(e.event, Event::ChangesReported { .. }))
+        .map(|e| e.event.describe())
+        .collect();
+    assert_eq!(reported.len(), 2, "{reported:?}");
+    assert!(
+        reported[0].starts_with("demo reported 1 change since 08:30:00Z: deploy checkout v2.14.0"),
+        "{reported:?}"
+    );
+    assert!(reported[1].starts_with("Could not ask unleash what changed: HTTP 403"));
+
+    // The postmortem names the deploy, when it was made and who says so.
+    let md = exported(&d, Format::Markdown);
+    let trigger = md.split("## Trigger").nth(1).unwrap();
+    assert!(
+        trigger.contains(
+            "- 2026-11-27 14:24:00 UTC: deploy checkout v2.14.0 (from v2.13.2) (6m00s before, by ci-bot (demo), reported by demo)"
+        ),
+        "{trigger}"
+    );
+    assert!(
+        trigger.contains("asked at the declaration: demo"),
+        "{trigger}"
+    );
+    assert!(
+        trigger.contains("could not ask unleash: HTTP 403"),
+        "{trigger}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&exported(&d, Format::Json)).unwrap();
+    let c = &v["auto_filled"]["trigger_candidates"][0];
+    assert_eq!(c["what"], "deploy checkout v2.14.0 (from v2.13.2)");
+    assert_eq!(c["source"], "demo");
+    assert_eq!(c["at"], "2026-11-27T14:24:00Z");
+    assert_eq!(c["before_impact_seconds"], 360);
+}

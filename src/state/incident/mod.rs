@@ -7,8 +7,8 @@
 mod update;
 
 pub(super) use update::{
-    confirmed_resolve, declare, hints, on_action, on_exported, on_record_failed, on_recorded,
-    retry_unsaved, set_severity, set_status, submit,
+    confirmed_resolve, declare, hints, on_action, on_changes_reported, on_exported,
+    on_record_failed, on_recorded, retry_unsaved, set_severity, set_status, submit,
 };
 
 use std::collections::HashSet;

@@ -2,7 +2,7 @@
 //! exports, and the responder's own entries (declare, rename, note,
 //! severity, status, impact start, export).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::super::timeparse::{backfill, parse_when};
 use super::super::{playbooks, ChooseKind, Effect, Level, Mode, Pending, PromptKind, State};
@@ -36,11 +36,48 @@ pub(crate) fn on_recorded(state: &mut State, entry: Entry, then: Vec<Effect>) ->
         // everyone's entries).
         then.push(Effect::ShareIncident { id: id.clone() });
     }
+    // Declared (or joined) here: ask what changed before it, for the
+    // postmortem's trigger candidates, while the systems still say.
+    if let Some(e) = state.timeline.entries.last().filter(|e| {
+        matches!(
+            e.event,
+            Event::IncidentDeclared { .. } | Event::TeamJoined { .. }
+        )
+    }) {
+        then.push(Effect::AskChanges {
+            since: e.ts - Duration::hours(crate::domain::event::CHANGES_WINDOW_HOURS),
+        });
+    }
     state.timeline.appended();
     if state.timeline.unsaved.is_empty() {
         state.timeline.journal_error = None;
     }
     then
+}
+
+/// A system said what changed before the incident: recorded as it said
+/// it (or why it could not be asked); nothing for one that keeps no
+/// history.
+pub(crate) fn on_changes_reported(
+    state: &mut State,
+    source: String,
+    since: DateTime<Utc>,
+    result: Result<Option<Vec<crate::domain::event::ReportedChange>>, String>,
+) -> Vec<Effect> {
+    if state.incident.is_none() {
+        return Vec::new();
+    }
+    let (changes, error) = match result {
+        Ok(None) => return Vec::new(),
+        Ok(Some(c)) => (c, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    vec![State::record_system(Event::ChangesReported {
+        source,
+        since,
+        changes,
+        error,
+    })]
 }
 
 /// The alerts resolved after a mitigation: say when firebreak thinks the

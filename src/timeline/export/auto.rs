@@ -10,11 +10,20 @@ use super::{durations, Durations};
 use crate::domain::incident::{fmt_duration, signals_impact, Incident, MeasuredFrom};
 use crate::domain::{Entry, Event};
 
-/// A change recorded before the impact started: a candidate trigger.
+/// A change made before the impact started: a candidate trigger.
 #[derive(Debug, Clone)]
 pub struct Trigger<'a> {
+    /// The entry that says so: the change itself, or what a system
+    /// reported (`Event::ChangesReported`).
     pub entry: &'a Entry,
     pub what: String,
+    /// When the change was made.
+    pub at: DateTime<Utc>,
+    /// Who made it, when known.
+    pub by: Option<String>,
+    /// Where it is known from: `journal` (firebreak recorded it), or the
+    /// release control's or flag provider's name.
+    pub source: String,
     /// How long before the impact start.
     pub before: Duration,
 }
@@ -38,7 +47,7 @@ pub struct Auto<'a> {
 }
 
 /// How far before the impact start a change is still a candidate.
-const TRIGGER_WINDOW_HOURS: i64 = 6;
+const TRIGGER_WINDOW_HOURS: i64 = crate::domain::event::CHANGES_WINDOW_HOURS;
 /// Acknowledging within this is "went well"; later is "went wrong".
 const PROMPT_ACK_MINUTES: i64 = 5;
 
@@ -162,21 +171,58 @@ fn summary(inc: &Incident, d: &Durations, fired: &[&str], done: &[String]) -> St
 
 fn triggers<'a>(inc: &Incident, entries: &'a [Entry]) -> Vec<Trigger<'a>> {
     let (start, _) = inc.measured_from();
+    let window =
+        |at: DateTime<Utc>| at <= start && start - at <= Duration::hours(TRIGGER_WINDOW_HOURS);
+    // What firebreak recorded itself.
     let mut out: Vec<Trigger> = entries
         .iter()
-        .filter(|e| e.ts <= start && start - e.ts <= Duration::hours(TRIGGER_WINDOW_HOURS))
+        .filter(|e| window(e.ts))
         .filter_map(|e| {
             change(e).map(|what| Trigger {
                 entry: e,
                 what,
+                at: e.ts,
+                by: Some(e.actor.clone()),
+                source: "journal".into(),
                 before: start - e.ts,
             })
         })
         .collect();
+    // What release control and the flag services said had changed (asked
+    // at the declaration): a deploy made before anyone opened firebreak.
+    // A change firebreak recorded too (the same flip, seconds apart) is
+    // listed once, as recorded.
+    for e in entries {
+        let Event::ChangesReported {
+            source, changes, ..
+        } = &e.event
+        else {
+            continue;
+        };
+        for c in changes.iter().filter(|c| window(c.at)) {
+            let seen = out
+                .iter()
+                .any(|t| t.what == c.what && (t.at - c.at).num_seconds().abs() <= SAME_CHANGE_SECS);
+            if !seen {
+                out.push(Trigger {
+                    entry: e,
+                    what: c.what.clone(),
+                    at: c.at,
+                    by: c.by.clone(),
+                    source: source.clone(),
+                    before: start - c.at,
+                });
+            }
+        }
+    }
     // Closest to the impact start first.
     out.sort_by_key(|t| t.before);
     out
 }
+
+/// A reported change this close to a recorded one with the same words is
+/// the same change.
+const SAME_CHANGE_SECS: i64 = 60;
 
 fn went_well(d: &Durations, entries: &[Entry]) -> Vec<String> {
     let mut out = Vec::new();

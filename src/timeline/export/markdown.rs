@@ -377,29 +377,66 @@ fn root_causes(_: &Ctx, out: &mut String) {
     );
 }
 
+/// Which systems were asked what changed, in words for the Trigger
+/// section: a reader knows whether "nothing" means nothing.
+fn asked(cx: &Ctx) -> String {
+    let mut answered: Vec<String> = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    for e in &cx.replay.entries {
+        if let Event::ChangesReported { source, error, .. } = &e.event {
+            let s = one_line(source);
+            match error {
+                None if !answered.contains(&s) => answered.push(s),
+                Some(err) => failed.push(format!("{s}: {}", one_line(err))),
+                None => {}
+            }
+        }
+    }
+    let mut words = vec![if answered.is_empty() {
+        "no release control or flag service history was available".to_string()
+    } else {
+        format!("asked at the declaration: {}", answered.join(", "))
+    }];
+    if !failed.is_empty() {
+        words.push(format!("could not ask {}", failed.join("; ")));
+    }
+    words.push("firebreak's own journal".into());
+    words.join("; ")
+}
+
 fn trigger(cx: &Ctx, out: &mut String) {
     let _ = writeln!(out, "## Trigger\n");
     if cx.auto.triggers.is_empty() {
         let _ = writeln!(
             out,
-            "{AUTO} No flag change, rollback or playbook change was recorded in the 6 hours before {} \
-             (changes made before the incident was declared are known only if firebreak recorded them).\n",
-            cx.d.from.phrase()
+            "{AUTO} No deploy, flag change, rollback or playbook change was recorded or reported \
+             in the 6 hours before {} ({}).\n",
+            cx.d.from.phrase(),
+            asked(cx)
         );
     } else {
         let _ = writeln!(
             out,
-            "{AUTO} Candidates: the changes recorded before {}, closest first:\n",
-            cx.d.from.phrase()
+            "{AUTO} Candidates: the changes made before {}, closest first ({}):\n",
+            cx.d.from.phrase(),
+            asked(cx)
         );
         for t in &cx.auto.triggers {
+            let by =
+                t.by.as_deref()
+                    .map(|b| format!(", by {}", one_line(b)))
+                    .unwrap_or_default();
+            let from = if t.source == "journal" {
+                String::new()
+            } else {
+                format!(", reported by {}", one_line(&t.source))
+            };
             let _ = writeln!(
                 out,
-                "- {}: {} ({} before, by {})",
-                utc(t.entry.ts),
+                "- {}: {} ({} before{by}{from})",
+                utc(t.at),
                 one_line(&t.what),
                 fmt_duration(t.before),
-                one_line(&t.entry.actor)
             );
         }
         let _ = writeln!(out);

@@ -64,6 +64,10 @@ pub struct Driver {
     pub now: DateTime<Utc>,
     /// Non-journal effects, in order, for the test to inspect or run.
     pub outbox: Vec<Effect>,
+    /// What the declaration asked release control and the flag services
+    /// (`Effect::AskChanges`): kept apart, so that tests of keys see only
+    /// what their keys did.
+    pub asked: Vec<DateTime<Utc>>,
 }
 
 impl Driver {
@@ -74,6 +78,7 @@ impl Driver {
             dir: dir.to_path_buf(),
             now,
             outbox: Vec::new(),
+            asked: Vec::new(),
         }
     }
 
@@ -130,6 +135,7 @@ impl Driver {
                     let fx = update(&mut self.state, Msg::Recorded { entry, then }, self.now);
                     self.run(fx);
                 }
+                Effect::AskChanges { since } => self.asked.push(since),
                 other => self.outbox.push(other),
             }
         }
