@@ -78,6 +78,9 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Recorded { entry, then } => {
             let mut fx = team::left(state, &entry);
             fx.extend(incident::on_recorded(state, entry, then));
+            // A mitigation just recorded is read now, from the panels in
+            // hand (the next poll's points may not reach back to it).
+            fx.extend(evidence::on_tick(state, now));
             fx
         }
         Msg::RecordFailed {

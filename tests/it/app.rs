@@ -20,6 +20,15 @@ fn events(d: &Driver) -> Vec<&Event> {
     d.state.timeline.entries.iter().map(|e| &e.event).collect()
 }
 
+/// The entries of what was done and observed, without the evidence
+/// firebreak takes after each mitigation (tests/it/evidence.rs).
+fn doings(d: &Driver) -> Vec<&Event> {
+    events(d)
+        .into_iter()
+        .filter(|e| !matches!(e, Event::EvidenceRecorded { .. }))
+        .collect()
+}
+
 async fn poll_all(d: &mut Driver, w: &World0) {
     let now = d.now;
     *w.clock.lock().unwrap() = now;
@@ -136,12 +145,12 @@ async fn a_whole_demo_incident_from_first_alert_to_postmortem() {
     d.type_confirmation();
     // Recorded before it runs: the ActionStarted entry is already durable.
     assert!(matches!(
-        events(&d).last(),
+        doings(&d).last(),
         Some(Event::ActionStarted { .. })
     ));
     run_outbox(&mut d, &w).await;
     assert!(matches!(
-        events(&d).last(),
+        doings(&d).last(),
         Some(Event::FlagChanged {
             ok: true,
             before: Some(true),
@@ -236,7 +245,7 @@ async fn rollback_is_confirmed_recorded_first_and_heals_the_world() {
     assert_eq!(d.outbox, vec![Effect::Rollback]);
     run_outbox(&mut d, &w).await;
     assert!(matches!(
-        events(&d).last(),
+        doings(&d).last(),
         Some(Event::ActionFinished { ok: true, .. })
     ));
     d.now += Duration::minutes(5);
@@ -389,7 +398,7 @@ fn a_source_going_down_keeps_the_last_alerts_and_is_recorded_once() {
         .any(|e| matches!(e, Event::AlertResolved { .. })));
     d.send(Msg::Alerts(polled(Ok(w.alerts(now)), d.now)));
     assert!(matches!(
-        events(&d).last(),
+        doings(&d).last(),
         Some(Event::SourceHealth { healthy: true, .. })
     ));
 }
@@ -1186,7 +1195,7 @@ fn mitigation_is_offered_when_the_alerts_resolve_and_a_correction_wins() {
         Some((t("2026-11-27T14:10:42Z"), MitigatedFrom::Action))
     );
     assert!(matches!(
-        d.state.timeline.entries.last().map(|e| &e.event),
+        doings(&d).last(),
         Some(Event::MitigationMarked { .. })
     ));
 
@@ -1333,7 +1342,7 @@ async fn the_demo_can_ack_and_silence_like_an_alertmanager_and_records_it() {
         panic!("no silence asked for; notice: {:?}", d.state.notice)
     };
     assert!(matches!(
-        events(&d).last(),
+        doings(&d).last(),
         Some(Event::ActionStarted { action, .. }) if action == "ack"
     ));
     let (id, via) = source.create_silence(&silence).await.unwrap();
@@ -1343,7 +1352,7 @@ async fn the_demo_can_ack_and_silence_like_an_alertmanager_and_records_it() {
         result: Ok(format!("silence {id} via {via}")),
     });
     assert!(matches!(
-        events(&d).last(),
+        doings(&d).last(),
         Some(Event::ActionFinished { action, ok: true, .. }) if action == "ack"
     ));
     // The next poll: the alert is silenced, and that is recorded once.

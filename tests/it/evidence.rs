@@ -350,3 +350,181 @@ async fn a_follower_and_a_no_op_flip_record_no_evidence() {
         "{fx:?}"
     );
 }
+
+// ---------------------------------------------------------------------
+// Against real servers: a real Prometheus scraping a service whose error
+// ratio follows a real flagd flag file, flipped by firebreak.
+// ---------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_real_prometheus_the_flip_is_read_before_and_after_from_its_series() {
+    use crate::support::exporter::exporter;
+    use crate::support::servers;
+    use firebreak::flags::flagd::{Flagd, Mode as FlagdMode};
+    use firebreak::sources::http::{HttpClient, HttpSettings};
+    use firebreak::sources::prometheus::{PanelQuery, Prometheus};
+    use firebreak::sources::PanelSpec;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let key = servers::unique("evidence");
+    let flag_file = dir.path().join("flags.flagd.json");
+    std::fs::write(
+        &flag_file,
+        r#"{"flags":{"new-checkout":{"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"}}}"#,
+    )
+    .unwrap();
+    let flagd = Arc::new(Flagd::new("files", &flag_file, FlagdMode::State));
+    // The service: failing while the flag is on, healthy once it is off
+    // (it reads the flag file a few times a second, as flagd would).
+    exporter().set(&key, 13.9);
+    let stop = Arc::new(AtomicBool::new(false));
+    let service = {
+        let (flagd, stop, key) = (flagd.clone(), stop.clone(), key.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if let Ok(f) = flagd.get("new-checkout").await {
+                    exporter().set(&key, if f.enabled { 13.9 } else { 0.4 });
+                }
+                tokio::time::sleep(StdDuration::from_millis(200)).await;
+            }
+        })
+    };
+    let prom = Prometheus::new(
+        &servers::prometheus().url,
+        HttpClient::new(
+            "prometheus",
+            HttpSettings {
+                request_timeout: StdDuration::from_secs(5),
+                ..HttpSettings::default()
+            },
+        )
+        .unwrap(),
+        vec![PanelQuery {
+            spec: PanelSpec {
+                name: "Error ratio".into(),
+                unit: "%".into(),
+                warning: Some(1.0),
+                critical: Some(5.0),
+            },
+            query: format!("firebreak_test_value{{key=\"{key}\"}}"),
+        }],
+    )
+    .unwrap();
+
+    let mut settings = settings(false);
+    settings.evidence_settle = Duration::seconds(8);
+    settings.poll_interval = Duration::seconds(1);
+    let state = firebreak::state::State::new(
+        settings,
+        firebreak::config::keymap::Keymap::builtin(),
+        "dark",
+    );
+    let mut d = Driver::new(state, dir.path(), Utc::now());
+    d.keys("D");
+    d.keys("Checkout errors");
+    d.send(code(crossterm::event::KeyCode::Enter));
+    assert!(d.state.incident.is_some());
+
+    // The cockpit's loop: poll both sources, tick.
+    async fn turn(d: &mut Driver, prom: &Prometheus, flagd: &Flagd) {
+        d.now = Utc::now();
+        let panels = prom
+            .panels(Duration::minutes(15))
+            .await
+            .map_err(|e| e.to_string());
+        let now = d.now;
+        d.send(Msg::Metrics(polled(panels, now)));
+        let flags = flagd.list().await.map_err(|e| e.to_string());
+        d.send(Msg::Flags(polled(flags, now)));
+        d.send(Msg::Tick);
+    }
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(60);
+    // Until Prometheus has served the failing service for a while (the
+    // outage on the chart).
+    loop {
+        turn(&mut d, &prom, &flagd).await;
+        let failing = d
+            .state
+            .metrics
+            .panels
+            .first()
+            .map_or(0, |p| p.points.iter().filter(|(_, v)| *v == 13.9).count());
+        if failing >= 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Prometheus never served 13.9"
+        );
+        tokio::time::sleep(StdDuration::from_millis(500)).await;
+    }
+
+    // Flip it off from the flags pane and carry it out on the file.
+    d.keys("4");
+    d.state.flags.list.selected = 0;
+    d.keys("x");
+    if matches!(d.state.mode, firebreak::state::Mode::TypedConfirm { .. }) {
+        d.type_confirmation();
+    } else {
+        d.keys("y");
+    }
+    for fx in d.take_outbox() {
+        if let Effect::FlipFlag {
+            provider,
+            flag,
+            wanted,
+        } = fx
+        {
+            d.now = Utc::now();
+            let result =
+                flags::flip(flagd.as_ref(), &flag, wanted, StdDuration::from_secs(2)).await;
+            d.send(Msg::FlipDone {
+                provider,
+                flag,
+                wanted,
+                result,
+            });
+        }
+    }
+    let flipped = d
+        .state
+        .timeline
+        .entries
+        .iter()
+        .rfind(|e| matches!(e.event, Event::FlagChanged { ok: true, .. }))
+        .expect("the flip is recorded")
+        .ts;
+
+    // Until the after-reading is taken.
+    while evidence(&d, Phase::After).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no after-reading: {:?}",
+            evidence(&d, Phase::Before)
+        );
+        tokio::time::sleep(StdDuration::from_millis(500)).await;
+        turn(&mut d, &prom, &flagd).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = service.await;
+    let before = evidence(&d, Phase::Before);
+    assert_eq!(before.len(), 1);
+    assert_eq!(error_ratio(before[0]), Some(13.9), "{before:?}");
+    let after = evidence(&d, Phase::After);
+    let Event::EvidenceRecorded { at, reason, .. } = after[0] else {
+        unreachable!()
+    };
+    assert_eq!(*at - flipped, Duration::seconds(8));
+    assert_eq!(reason, "8s after");
+    assert_eq!(error_ratio(after[0]), Some(0.4), "{after:?}");
+    let id = d.state.incident.as_ref().unwrap().id.clone();
+    let md = export::export_incident(dir.path(), Some(&id), Format::Markdown, d.now).unwrap();
+    assert!(
+        md.lines().any(
+            |l| l.contains("| flag off |") && l.contains("Error ratio 13.9% → 0.4% (8s after)")
+        ),
+        "{md}"
+    );
+}

@@ -53,7 +53,7 @@ fn fb() -> (Command, tempfile::TempDir) {
 async fn instant_queries_return_vectors_and_special_values() {
     let p = client(Vec::new());
     let up = eventually(WAIT, "`up` to be scraped", || async {
-        match p.query("up", None).await.ok()? {
+        match p.query(r#"up{job="prometheus"}"#, None).await.ok()? {
             QueryResult::Vector(v) if !v.is_empty() => Some(v),
             _ => None,
         }
@@ -85,7 +85,7 @@ async fn range_queries_return_series_over_the_window() {
     let series = eventually(WAIT, "a few points of `up`", || async {
         match p
             .query_range(
-                "up",
+                r#"up{job="prometheus"}"#,
                 now(),
                 Duration::from_secs(60),
                 Some(Duration::from_secs(1)),
@@ -106,7 +106,12 @@ async fn range_queries_return_series_over_the_window() {
     assert!(pts.iter().all(|p| p.1 == 1.0));
     // The automatic step over 15 minutes is 5s.
     let r = p
-        .query_range("up", now(), Duration::from_secs(900), None)
+        .query_range(
+            r#"up{job="prometheus"}"#,
+            now(),
+            Duration::from_secs(900),
+            None,
+        )
         .await
         .unwrap();
     if let QueryResult::Matrix(m) = r {
@@ -163,7 +168,7 @@ async fn panels_draw_data_and_show_errors_side_by_side() {
     let p = client(vec![
         PanelQuery {
             spec: spec("scrapes"),
-            query: "sum(up)".into(),
+            query: r#"sum(up{job="prometheus"})"#.into(),
         },
         PanelQuery {
             spec: spec("broken"),

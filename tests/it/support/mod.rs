@@ -3,6 +3,8 @@
 //! - [`servers`]: real Prometheus and Alertmanager, started on 127.0.0.1
 //!   high ports in temp dirs, shared by the whole test binary (started by
 //!   the first test that needs one), killed when it ends.
+//! - [`exporter`]: a gauge exporter the shared Prometheus scrapes
+//!   every second (a service's metric a test controls).
 //! - [`fault`]: a tiny HTTP server that misbehaves on purpose.
 //! - [`unleash`]: a real Unleash 7.5.1 on PostgreSQL 15, shared by the
 //!   whole test binary, stopped when it ends (run tests/setup.sh first).
@@ -16,6 +18,7 @@
 //! - [`state`]: the app's state driven headless (keys, [`state::Driver`],
 //!   the demo world).
 
+pub mod exporter;
 pub mod fault;
 pub mod postgres;
 pub mod proxy;

@@ -265,7 +265,11 @@ scrape_configs:
   - job_name: prometheus
     static_configs:
       - targets: ["127.0.0.1:{port}"]
-"#
+  - job_name: firebreak-test-exporter
+    static_configs:
+      - targets: ["127.0.0.1:{exporter}"]
+"#,
+            exporter = super::exporter::exporter().port
         ),
     );
     let args = vec![
