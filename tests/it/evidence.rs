@@ -528,3 +528,118 @@ async fn against_real_prometheus_the_flip_is_read_before_and_after_from_its_seri
         "{md}"
     );
 }
+
+#[tokio::test]
+async fn a_playbook_command_marked_as_mitigation_gets_its_marker_and_evidence() {
+    use firebreak::playbook::exec::{self, Ctx};
+    use firebreak::playbook::loader::{self, Catalog};
+    use firebreak::playbook::model::Source;
+    use firebreak::state::playbooks::PlaybookMsg;
+    let src = r#"
+name = "restart-checkout"
+title = "Restart the checkout pods"
+description = "A restart that stops the leak for a while."
+
+[[steps]]
+title = "Restart the pods"
+kind = "command"
+argv = ["true"]
+mitigation = true
+
+[[steps]]
+title = "Look at the pods"
+kind = "command"
+argv = ["true"]
+"#;
+    let pb = loader::parse(
+        std::path::Path::new("restart-checkout.toml"),
+        src,
+        Source::File("restart-checkout.toml".into()),
+    )
+    .unwrap();
+    assert!(pb.steps[0].is_mitigation() && !pb.steps[1].is_mitigation());
+    // `mitigation` belongs to command steps: elsewhere it is an error
+    // naming its line and field.
+    let bad = src.replace("argv = [\"true\"]\nmitigation", "flag = \"x\"\nmitigation");
+    let bad = bad.replacen("kind = \"command\"", "kind = \"flag\"", 1);
+    let e = loader::parse(
+        std::path::Path::new("bad.toml"),
+        &bad,
+        Source::File("bad.toml".into()),
+    )
+    .unwrap_err();
+    assert!(
+        e.iter()
+            .any(|e| e.field.as_deref() == Some("steps[1].mitigation") && e.line == Some(10)),
+        "{e:?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut d, w) = started(dir.path()).await;
+    d.state.playbooks.load(Catalog {
+        playbooks: vec![pb],
+        errors: Vec::new(),
+    });
+    d.keys(":");
+    d.keys("restart-checkout");
+    d.send(code(crossterm::event::KeyCode::Enter));
+    if matches!(d.state.mode, firebreak::state::Mode::PlaybookForm(_)) {
+        d.send(code(crossterm::event::KeyCode::Enter));
+    }
+    for _ in 0..2 {
+        d.send(code(crossterm::event::KeyCode::Enter));
+        for fx in d.take_outbox() {
+            if let Effect::PlaybookStep(job) = fx {
+                let ctx = Ctx {
+                    providers: vec![std::sync::Arc::new(w.demo.clone())],
+                    release: None,
+                    timeout: StdDuration::from_secs(2),
+                    limits: Default::default(),
+                };
+                let outcome = exec::execute(&job.action, &ctx, &mut |_| {}).await;
+                d.send(Msg::Playbook(PlaybookMsg::StepDone {
+                    run_id: job.run_id,
+                    step: job.step,
+                    attempt: job.attempt,
+                    outcome,
+                }));
+            }
+        }
+    }
+    let finished: Vec<(String, Option<bool>)> = d
+        .state
+        .timeline
+        .entries
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::StepFinished {
+                title,
+                changed,
+                ok: true,
+                ..
+            } => Some((title.clone(), *changed)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        finished,
+        [
+            ("Restart the pods".to_string(), Some(true)),
+            ("Look at the pods".to_string(), Some(false))
+        ]
+    );
+    // One marker, one reading at the action: the restart's.
+    let marks: Vec<&str> = d
+        .state
+        .action_marks()
+        .iter()
+        .map(|m| m.what.as_str())
+        .collect();
+    assert_eq!(marks, ["Restart the pods"]);
+    let before = evidence(&d, Phase::Before);
+    assert_eq!(before.len(), 1);
+    let Event::EvidenceRecorded { what, .. } = before[0] else {
+        unreachable!()
+    };
+    assert!(what.starts_with("\"Restart the pods\" [run-"), "{what}");
+}
