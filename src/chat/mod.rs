@@ -56,9 +56,21 @@ pub struct Message {
 
 impl Message {
     /// The key a receiver may deduplicate on: the same for every attempt
-    /// of one update to one channel.
+    /// of one update to one channel, and different for any other. It is
+    /// a header value, so anything but printable ASCII (a responder's
+    /// name in an id: `jörg/u1`) and `%` is percent-encoded rather than
+    /// left to make the header invalid.
     pub fn idempotency_key(&self, channel: &str) -> String {
-        format!("firebreak:{}:{}:{channel}", self.incident, self.id)
+        let raw = format!("firebreak:{}:{}:{channel}", self.incident, self.id);
+        let mut out = String::with_capacity(raw.len());
+        for b in raw.bytes() {
+            if b.is_ascii_graphic() && b != b'%' {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
     }
 }
 
@@ -227,6 +239,19 @@ mod tests {
         assert!(!all.contains("<!channel>"), "{all}");
         assert_eq!(mrkdwn("a<b>&c"), "a&lt;b&gt;&amp;c");
         assert!(!plain(&message()).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn the_idempotency_key_is_a_valid_header_and_names_the_author() {
+        let mut m = message();
+        assert_eq!(m.idempotency_key("room"), "firebreak:inc-1:u2:room");
+        m.id = "jörg/u1".into();
+        let key = m.idempotency_key("incident room");
+        assert_eq!(key, "firebreak:inc-1:j%C3%B6rg/u1:incident%20room");
+        assert!(reqwest::header::HeaderValue::from_str(&key).is_ok());
+        let joerg = m.idempotency_key("room");
+        m.id = "bob/u1".into();
+        assert_ne!(m.idempotency_key("room"), joerg, "another author's u1");
     }
 
     #[test]

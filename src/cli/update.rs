@@ -103,7 +103,8 @@ pub fn run(args: &UpdateArgs, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                 d.next_update_at = Some(now + Duration::minutes(i64::from(m.clamp(1, 1440))));
             }
             let posted = Posted {
-                id: fold.next_id(&actor),
+                // As the cockpit names it: with the author when shared.
+                id: fold.next_id(&actor, setup.config.team.is_some() && !setup.demo_mode),
                 seq: 0,
                 at: now,
                 by: actor.clone(),
@@ -111,6 +112,7 @@ pub fn run(args: &UpdateArgs, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
                 draft: d,
                 channels: channels.iter().map(|c| c.name.clone()).collect(),
                 results: Default::default(),
+                theirs: false,
             };
             if args.prefill {
                 print!("{}", chat::plain(&message(&id, &posted)));

@@ -103,6 +103,10 @@ pub struct Posted {
     pub channels: Vec<String>,
     /// Each channel's latest outcome.
     pub results: BTreeMap<String, Delivery>,
+    /// Written in another responder's cockpit and merged from the team
+    /// ([`Updates::apply_theirs`]): it counts for the cadence, but its
+    /// sends are theirs, so it is never resent or offered for resend here.
+    pub theirs: bool,
 }
 
 impl Posted {
@@ -172,9 +176,23 @@ impl Updates {
         u
     }
 
-    /// Fold one entry (the same live and on replay). An entry folded
+    /// Fold one entry of this cockpit's journal (the same live and on
+    /// replay; an export's replay of a shared incident folds everyone's
+    /// entries here too, their ids telling them apart). An entry folded
     /// twice (same seq and author) is kept once.
     pub fn apply(&mut self, entry: &Entry) {
+        self.fold(entry, false);
+    }
+
+    /// Fold another responder's entry, merged from the team database:
+    /// their update counts for when the next one is due; a send's outcome
+    /// is taken only for an update they wrote (never for one of this
+    /// cockpit's, whatever its id).
+    pub fn apply_theirs(&mut self, entry: &Entry) {
+        self.fold(entry, true);
+    }
+
+    fn fold(&mut self, entry: &Entry, theirs: bool) {
         match &entry.event {
             Event::StatusUpdateRecorded {
                 id,
@@ -206,6 +224,7 @@ impl Updates {
                     },
                     channels: channels.clone(),
                     results: BTreeMap::new(),
+                    theirs,
                 });
             }
             Event::StatusUpdateSent {
@@ -214,7 +233,11 @@ impl Updates {
                 ok,
                 detail,
             } => {
-                if let Some(p) = self.list.iter_mut().find(|p| p.id == *id) {
+                if let Some(p) = self
+                    .list
+                    .iter_mut()
+                    .find(|p| p.id == *id && p.theirs == theirs)
+                {
                     // A success stays a success (a later failure of a
                     // refused resend does not undo it).
                     if p.sent_to(channel) {
@@ -234,31 +257,53 @@ impl Updates {
         }
     }
 
+    /// This cockpit's update `id` (not one merged from another
+    /// responder: those are theirs to resend).
     pub fn get(&self, id: &str) -> Option<&Posted> {
-        self.list.iter().find(|p| p.id == id)
+        self.list.iter().find(|p| p.id == id && !p.theirs)
     }
 
+    /// The update recorded last (by its time: another responder's merged
+    /// from the team may arrive after a later one of this cockpit's).
     pub fn last(&self) -> Option<&Posted> {
-        self.list.last()
+        self.list.iter().max_by_key(|p| p.at)
     }
 
-    /// The id the next update gets: `u1`, `u2`... (`-<by>` is added if
-    /// the number is taken, as when two responders of a team wrote one
-    /// offline at once).
-    pub fn next_id(&self, by: &str) -> String {
-        let n = self.list.len() + 1;
-        let id = format!("u{n}");
-        if self.get(&id).is_some() {
-            return format!("u{n}-{by}");
+    /// The id `by`'s next update gets. Alone: `u1`, `u2`... In a shared
+    /// incident (`shared`: the team database is in use) the author is
+    /// part of it, `alice/u2` (alice's second), as approvals are
+    /// namespaced: two cockpits writing at once, or one offline, can never
+    /// both make `u3`, so neither a delivery's outcome nor a relay's
+    /// idempotency key (incident, id, channel) confuses them. An id
+    /// already taken (by a headless writer, a replayed journal) is never
+    /// given again.
+    pub fn next_id(&self, by: &str, shared: bool) -> String {
+        let taken = |id: &str| self.list.iter().any(|p| p.id == id);
+        let mut n = if shared {
+            self.list.iter().filter(|p| p.by == by).count() + 1
+        } else {
+            self.list.len() + 1
+        };
+        loop {
+            let id = if shared {
+                format!("{by}/u{n}")
+            } else {
+                format!("u{n}")
+            };
+            if !taken(&id) {
+                return id;
+            }
+            n += 1;
         }
-        id
     }
 
     /// Updates recorded with channels that never got an outcome (the
     /// cockpit stopped between recording and sending): (id, channels).
+    /// Only this cockpit's: another responder's sends are theirs.
     pub fn unanswered(&self) -> Vec<(&str, Vec<&str>)> {
         self.list
             .iter()
+            .filter(|p| !p.theirs)
             .filter_map(|p| {
                 let c = p.unanswered();
                 (!c.is_empty()).then_some((p.id.as_str(), c))
@@ -543,7 +588,55 @@ mod tests {
         assert!(!p.sent_to("execs"));
         // execs never answered: offered for resend.
         assert_eq!(u.unanswered(), vec![("u1", vec!["execs"])]);
-        assert_eq!(u.next_id("alice"), "u2");
+        assert_eq!(u.next_id("alice", false), "u2");
+    }
+
+    fn by(actor: &str, mut e: Entry) -> Entry {
+        e.actor = actor.into();
+        e
+    }
+
+    #[test]
+    fn in_a_shared_incident_two_cockpits_never_make_the_same_id() {
+        // alice and bob both wrote two updates, neither seeing the other's
+        // (offline): their ids still differ.
+        let alice = Updates::replay(&[declared(Severity::Sev2), recorded(2, 10, "alice/u1", None)]);
+        let bob = Updates::replay(&[
+            declared(Severity::Sev2),
+            by("bob", recorded(2, 11, "bob/u1", None)),
+        ]);
+        assert_eq!(alice.next_id("alice", true), "alice/u2");
+        assert_eq!(bob.next_id("bob", true), "bob/u2");
+        // Alone, numbers; a number taken (a headless writer) is skipped.
+        let solo = Updates::replay(&[declared(Severity::Sev2), recorded(2, 10, "u2", None)]);
+        assert_eq!(solo.next_id("alice", false), "u3");
+    }
+
+    #[test]
+    fn theirs_count_for_the_cadence_but_their_sends_stay_theirs() {
+        let c = Cadence::default();
+        let es = vec![declared(Severity::Sev2), recorded(2, 10, "u1", Some(60))];
+        let mut u = Updates::replay(&es);
+        let inc = incident(&es);
+        assert_eq!(u.due_at(&inc, &c), Some(at(40)));
+        // bob's update (an older firebreak: plain "u1" too) written at 20,
+        // merged after ours: the latest by time decides.
+        u.apply_theirs(&by("bob", recorded(7, 20, "u1", None)));
+        assert_eq!(u.due_at(&inc, &c), Some(at(50)));
+        // A late merge of an older one of theirs changes nothing.
+        u.apply_theirs(&by("bob", recorded(5, 5, "u0", None)));
+        assert_eq!(u.due_at(&inc, &c), Some(at(50)));
+        // Their outcome goes to their u1, ours to ours.
+        u.apply_theirs(&sent(8, "u1", "room", true));
+        u.apply(&sent(9, "u1", "execs", false));
+        let mine = u.get("u1").unwrap_or_else(|| panic!("u1"));
+        assert_eq!(mine.by, "alice");
+        assert!(!mine.sent_to("room"));
+        assert!(mine.results.contains_key("execs"));
+        let theirs = u.list.iter().find(|p| p.theirs && p.id == "u1");
+        assert!(theirs.is_some_and(|p| p.sent_to("room") && p.results.len() == 1));
+        // Only ours are offered for resend.
+        assert_eq!(u.unanswered(), vec![("u1", vec!["room"])]);
     }
 
     #[test]

@@ -95,6 +95,27 @@
 //!       "owner": "bob" | null, "due": "2026-12-10" | null,
 //!       "captured_by": "ann", "captured_at": "...", "seq": 12 } ],
 //!                                     // in the order they were captured
+//!   "status_updates": [ {             // what stakeholders were told, in the
+//!                                     //   order recorded (the team's, shared)
+//!       "id": "u2" | "alice/u2",      // unique per incident; shared with a team,
+//!                                     //   it names its author
+//!       "recorded_at": "...", "seq": 9, "by": "ann",   // the entry, who wrote it
+//!       "headline": "SEV2 · Investigating · Checkout errors",
+//!                                     // severity, status and title then ("" in
+//!                                     //   journals from before it was recorded)
+//!       "conditions": "...", "actions": "...", "needs": "...",
+//!                                     // the three parts as sent (may span lines)
+//!       "next_update_at": "..." | null,   // the time it promised the next one
+//!       "channels": ["incident-room"],    // the channels it was meant for
+//!                                     //   (configured names; [] : none, pasted by hand)
+//!       "delivery": [ { "channel": "incident-room",
+//!                       "ok": true | false | null,   // null: no outcome recorded
+//!                                     //   (firebreak stopped before it knew; it
+//!                                     //   may or may not have arrived)
+//!                       "detail": "sent (HTTP 200)" | "HTTP 500: ..." | null,
+//!                       "at": "..." | null } ] } ],  // when the outcome was recorded
+//!                                     // one per channel in `channels`, then any it
+//!                                     //   was resent to; a success stays a success
 //!   "highlights": [ { "seq": 7, "hash": "...", "at": "...", "actor": "ann",
 //!                     "category": "note", "what": "..." } ],
 //!                                     // the entries pinned now (the latest pin or
@@ -157,9 +178,10 @@
 //! ```
 //!
 //! Added within version 2 (new fields only; nothing changed meaning):
-//! `evidence`, `auto_filled.trigger_candidates[].by` and `.source`, and
-//! the entry kinds `evidence_recorded` and `changes_reported` in
-//! `entries`. A trigger candidate's `at` is when the change was made
+//! `evidence`, `auto_filled.trigger_candidates[].by` and `.source`,
+//! `status_updates`, and the entry kinds `evidence_recorded`,
+//! `changes_reported`, `status_update_recorded` and `status_update_sent`
+//! in `entries`. A trigger candidate's `at` is when the change was made
 //! (for a reported one, not when it was reported).
 //!
 //! ## From version 1 to 2
@@ -489,6 +511,7 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
         "hypotheses": hypotheses_json(replay, now),
         "roles": roles_json(incident),
         "follow_ups": follow_ups_json(&replay.entries),
+        "status_updates": status_updates_json(&replay.entries),
         "highlights": crate::domain::followups::highlights(&replay.entries).into_iter().map(|e| json!({
             "seq": e.seq,
             "hash": e.hash,
@@ -526,6 +549,44 @@ pub fn follow_ups_json(entries: &[Entry]) -> Value {
                 "captured_by": f.by,
                 "captured_at": f.at,
                 "seq": f.seq,
+            })
+        })
+        .collect()
+}
+
+/// The `status_updates` list of the JSON export: every update as
+/// recorded (the domain's fold) and, per channel, how its delivery went.
+fn status_updates_json(entries: &[Entry]) -> Value {
+    crate::domain::updates::Updates::replay(entries)
+        .list
+        .iter()
+        .map(|p| {
+            // Every channel it was meant for, then any it was resent to.
+            let mut channels: Vec<&str> = p.channels.iter().map(String::as_str).collect();
+            for c in p.results.keys() {
+                if !channels.contains(&c.as_str()) {
+                    channels.push(c);
+                }
+            }
+            let delivery: Vec<Value> = channels
+                .iter()
+                .map(|c| match p.results.get(*c) {
+                    Some(d) => json!({"channel": c, "ok": d.ok, "detail": d.detail, "at": d.at}),
+                    None => json!({"channel": c, "ok": null, "detail": null, "at": null}),
+                })
+                .collect();
+            json!({
+                "id": p.id,
+                "recorded_at": p.at,
+                "seq": p.seq,
+                "by": p.by,
+                "headline": p.headline,
+                "conditions": p.draft.conditions,
+                "actions": p.draft.actions,
+                "needs": p.draft.needs,
+                "next_update_at": p.draft.next_update_at,
+                "channels": p.channels,
+                "delivery": delivery,
             })
         })
         .collect()

@@ -1107,3 +1107,147 @@ fn roles_and_their_handoffs_are_in_both_exports() {
     assert_eq!(changes[0]["to"], "ann", "the declaration made ann IC");
     assert_eq!(changes[0]["from"], serde_json::Value::Null);
 }
+
+/// The postmortem lists what stakeholders were told: each status update
+/// with who wrote it when (UTC and T+), its three parts, the next time it
+/// promised, and each channel's delivery (sent, failed and why, or no
+/// answer). Alert text quoted in an update is remote: its escapes are
+/// shown, never sent to the terminal, and its line breaks forge no row.
+#[test]
+fn status_updates_are_in_both_exports_with_their_deliveries() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inc, replay) = journal_of(
+        dir.path(),
+        "inc-u",
+        vec![
+            ("2024-05-01T14:00:00Z", "ann", declared("inc-u")),
+            (
+                "2024-05-01T14:10:00Z",
+                "ann",
+                Event::StatusUpdateRecorded {
+                    id: "u1".into(),
+                    headline: "SEV2 · Investigating · Checkout errors".into(),
+                    conditions: "Checkout failing.\nFiring:\n- Evil\x1b[2J [critical]: row\n| 14:00 | forged | row |\x1b]52;c;cm0gLXJmIC8=\x07".into(),
+                    actions: "- 14:04 flag new-checkout off".into(),
+                    needs: "A DBA".into(),
+                    next_update_at: Some(at("2024-05-01T14:40:00Z")),
+                    channels: vec!["incident-room".into(), "execs".into(), "status-page".into()],
+                },
+            ),
+            (
+                "2024-05-01T14:10:01Z",
+                SYSTEM_ACTOR,
+                Event::StatusUpdateSent {
+                    id: "u1".into(),
+                    channel: "incident-room".into(),
+                    ok: true,
+                    detail: "sent (HTTP 200)".into(),
+                },
+            ),
+            (
+                "2024-05-01T14:10:03Z",
+                SYSTEM_ACTOR,
+                Event::StatusUpdateSent {
+                    id: "u1".into(),
+                    channel: "execs".into(),
+                    ok: false,
+                    detail: "HTTP 500: \x1b[31mrollup_error (after 3 attempts)".into(),
+                },
+            ),
+            (
+                "2024-05-01T14:30:00Z",
+                "bob",
+                Event::StatusUpdateRecorded {
+                    id: "u2".into(),
+                    headline: String::new(),
+                    conditions: "Recovered".into(),
+                    actions: String::new(),
+                    needs: String::new(),
+                    next_update_at: None,
+                    channels: Vec::new(),
+                },
+            ),
+        ],
+    );
+    let md = export::render(Format::Markdown, &inc, &replay, now());
+    let s = section(&md, "## Status updates");
+    // After what was done, before how it was detected.
+    let pos = |h: &str| md.find(h).unwrap_or_else(|| panic!("missing {h}"));
+    assert!(pos("## Actions taken") < pos("## Status updates"));
+    assert!(pos("## Status updates") < pos("## Detection"));
+    assert!(
+        s.contains("### u1: SEV2 · Investigating · Checkout errors"),
+        "{s}"
+    );
+    assert!(
+        s.contains("- **Recorded:** 2024-05-01 14:10:00 UTC (T+10m00s) by ann"),
+        "{s}"
+    );
+    assert!(
+        s.contains("- **Next update:** by 2024-05-01 14:40:00 UTC (T+40m00s)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("  - incident-room: sent (HTTP 200) at 2024-05-01 14:10:01 UTC"),
+        "{s}"
+    );
+    assert!(
+        s.contains("  - execs: **FAILED** at 2024-05-01 14:10:03 UTC: HTTP 500: \\x1b[31mrollup_error (after 3 attempts)"),
+        "{s}"
+    );
+    assert!(s.contains("  - status-page: **no answer recorded**"), "{s}");
+    assert!(
+        s.contains("| Actions | - 14:04 flag new-checkout off |"),
+        "{s}"
+    );
+    assert!(s.contains("| Needs | A DBA |"), "{s}");
+    // bob's, with no headline, no promise and no channel.
+    assert!(s.contains("### u2\n"), "{s}");
+    assert!(s.contains("by bob"), "{s}");
+    assert!(s.contains("- **Next update:** not promised"), "{s}");
+    assert!(s.contains("- **Delivered:** to no channel"), "{s}");
+    // The hostile alert text: visible, inert, one cell.
+    for bad in ['\x1b', '\x07'] {
+        assert!(!md.contains(bad), "{bad:?} reached the export:\n{md}");
+    }
+    assert!(s.contains("Evil\\x1b[2J"), "{s}");
+    assert!(s.contains("\\x1b]52;c;cm0gLXJmIC8=\\x07"), "{s}");
+    assert!(
+        !md.lines().any(|l| l.starts_with("| 14:00 | forged")),
+        "{md}"
+    );
+    let conditions = s.lines().find(|l| l.starts_with("| Conditions |")).unwrap();
+    assert_eq!(unescaped_pipes(conditions), 3, "{conditions}");
+
+    let v = export::json(&inc, &replay, now());
+    let u = v["status_updates"].as_array().unwrap();
+    assert_eq!(u.len(), 2);
+    assert_eq!(u[0]["id"], "u1");
+    assert_eq!(u[0]["recorded_at"], "2024-05-01T14:10:00Z");
+    assert_eq!(u[0]["seq"], 2);
+    assert_eq!(u[0]["by"], "ann");
+    assert_eq!(u[0]["headline"], "SEV2 · Investigating · Checkout errors");
+    assert_eq!(u[0]["needs"], "A DBA");
+    assert_eq!(u[0]["next_update_at"], "2024-05-01T14:40:00Z");
+    assert_eq!(
+        u[0]["channels"],
+        serde_json::json!(["incident-room", "execs", "status-page"])
+    );
+    assert_eq!(
+        u[0]["delivery"],
+        serde_json::json!([
+            {"channel": "incident-room", "ok": true, "detail": "sent (HTTP 200)",
+             "at": "2024-05-01T14:10:01Z"},
+            {"channel": "execs", "ok": false,
+             "detail": "HTTP 500: \u{1b}[31mrollup_error (after 3 attempts)",
+             "at": "2024-05-01T14:10:03Z"},
+            {"channel": "status-page", "ok": null, "detail": null, "at": null},
+        ])
+    );
+    assert_eq!(u[1]["by"], "bob");
+    assert_eq!(u[1]["next_update_at"], serde_json::Value::Null);
+    assert_eq!(u[1]["delivery"], serde_json::json!([]));
+    // The JSON text escapes the control characters it carries.
+    let text = export::render(Format::Json, &inc, &replay, now());
+    assert!(!text.contains('\x1b'), "{text}");
+}

@@ -484,3 +484,161 @@ async fn firebreak_update_headless_records_sends_and_says_what_happened() {
         "{journal}"
     );
 }
+
+/// A shared incident: bob holds comms and writes the update on his
+/// machine. It reaches alice's cockpit through the team merge and moves
+/// the due time in her header (no reminder at the old time); his failed
+/// send is his to resend, not hers; her own next update gets an id that
+/// names her, so it can never be mistaken for his, on screen, in a relay's
+/// idempotency key or in the shared postmortem.
+#[test]
+fn a_teammates_update_counts_for_the_cadence_and_ids_never_collide() {
+    use firebreak::domain::roles::Role;
+    use firebreak::domain::SYSTEM_ACTOR;
+    use firebreak::state::team::TeamMsg;
+    use firebreak::timeline::export;
+    use firebreak::timeline::journal::Replay;
+
+    let (_dir, mut d, mut bob) = crate::team::cockpit_and_bob();
+    d.state.settings.status_updates.channels = vec!["incident-room".into()];
+    let start = d.now;
+    let min = chrono::Duration::minutes;
+    let due = |d: &Driver| firebreak::state::updates::due(&d.state, d.now).map(|x| x.label());
+    // SEV2: the first update is due one period (30m) after the declaration.
+    d.now = start + min(20);
+    assert_eq!(due(&d).as_deref(), Some("update in 10m"));
+
+    let mut canonical: Vec<firebreak::domain::Entry> = d.state.timeline.entries.clone();
+    let bobs = [
+        (
+            "bob",
+            Event::RoleChanged {
+                role: Role::Comms,
+                from: None,
+                to: Some("bob".into()),
+            },
+        ),
+        (
+            "bob",
+            Event::StatusUpdateRecorded {
+                id: "bob/u1".into(),
+                headline: "SEV2 · Investigating · Checkout errors".into(),
+                conditions: "Checkout failing for some EU customers".into(),
+                actions: "Rolling back v2.14.0".into(),
+                needs: "Nothing".into(),
+                next_update_at: Some(start + min(35)),
+                channels: vec!["incident-room".into()],
+            },
+        ),
+        (
+            SYSTEM_ACTOR,
+            Event::StatusUpdateSent {
+                id: "bob/u1".into(),
+                channel: "incident-room".into(),
+                ok: false,
+                detail: "HTTP 500: rollup_error (after 3 attempts)".into(),
+            },
+        ),
+    ];
+    for (actor, event) in bobs {
+        canonical.push(bob.append(d.now, actor, event).unwrap());
+    }
+    for _ in 0..2 {
+        d.send(Msg::Team(TeamMsg::Merged {
+            canonical: canonical.clone(),
+            responders: vec![("alice".into(), true), ("bob".into(), true)],
+        }));
+    }
+    // Folded once; due when bob promised (before his cadence would say).
+    assert_eq!(d.state.updates.fold.list.len(), 1);
+    assert_eq!(due(&d).as_deref(), Some("update in 15m"));
+    let screen = crate::support::state::render_at(&d.state, 160, 40, d.now);
+    assert!(screen.contains("update in 15m (comms: bob)"), "{screen}");
+    assert!(
+        screen.contains("Status update bob/u1 (to incident-room)"),
+        "on the timeline: {screen}"
+    );
+    // The old due time (30m) passes quietly: it is no longer due.
+    d.now = start + min(31);
+    d.state.notice = None;
+    d.send(Msg::Tick);
+    assert_eq!(due(&d).as_deref(), Some("update in 4m"));
+    assert!(d.state.notice.is_none(), "{:?}", d.state.notice);
+    // bob's send failed, but it is his to resend (his journal has the
+    // outcome; alice's channels may differ): U offers nothing.
+    d.take_outbox();
+    d.send(key('U'));
+    assert_eq!(d.state.mode, Mode::Normal);
+    assert!(d.take_outbox().is_empty());
+    let n = d.state.notice.as_ref().unwrap().text.clone();
+    assert!(n.contains("Nothing to resend"), "{n}");
+
+    // alice writes one: her id names her, not "u2", never "bob/u1".
+    d.send(key('u'));
+    d.send(ctrl('s'));
+    let Some(Event::StatusUpdateRecorded { id, .. }) =
+        d.state.timeline.entries.last().map(|e| e.event.clone())
+    else {
+        panic!("not recorded")
+    };
+    assert_eq!(id, "alice/u1");
+    let out = d.take_outbox();
+    let sent: Vec<&firebreak::chat::Message> = out
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SendUpdate { message, .. } => Some(message),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let mut bobs_message = sent[0].clone();
+    bobs_message.id = "bob/u1".into();
+    assert_ne!(
+        sent[0].idempotency_key("incident-room"),
+        bobs_message.idempotency_key("incident-room"),
+        "a relay that deduplicates keeps both"
+    );
+    // Her next is due from hers now (SEV2: 30m).
+    assert_eq!(due(&d).as_deref(), Some("update in 30m"));
+    d.send(Msg::UpdateSent {
+        id: "alice/u1".into(),
+        channel: "incident-room".into(),
+        result: Ok("sent (HTTP 200)".into()),
+    });
+
+    // The shared postmortem (everyone's entries in the team's order) has
+    // both, each with its own delivery.
+    let mut all = canonical.clone();
+    all.extend(
+        d.state
+            .timeline
+            .entries
+            .iter()
+            .filter(|e| !canonical.iter().any(|c| c.hash == e.hash))
+            .cloned(),
+    );
+    let replay = Replay {
+        entries: all,
+        ..Default::default()
+    };
+    let inc = d.state.incident.clone().unwrap();
+    let v = export::json(&inc, &replay, d.now);
+    let list = v["status_updates"].as_array().unwrap();
+    let summary: Vec<(String, String, serde_json::Value)> = list
+        .iter()
+        .map(|u| {
+            (
+                u["id"].as_str().unwrap().to_string(),
+                u["by"].as_str().unwrap().to_string(),
+                u["delivery"][0]["ok"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("bob/u1".into(), "bob".into(), serde_json::json!(false)),
+            ("alice/u1".into(), "alice".into(), serde_json::json!(true)),
+        ]
+    );
+}

@@ -235,6 +235,9 @@ fn merged(
             continue;
         }
         state.team.shown.insert(e.hash.clone());
+        // Their status updates (and, recorded by their firebreak, where
+        // they were delivered): the cadence counts them.
+        state.updates.apply_theirs(e);
         if e.actor == SYSTEM_ACTOR
             || matches!(
                 e.event,

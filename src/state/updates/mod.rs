@@ -48,4 +48,16 @@ impl UpdatesView {
         }
         self.fold.apply(entry);
     }
+
+    /// Another responder's entry, merged from the team: an update the
+    /// comms person wrote on their machine moves when the next is due
+    /// here too.
+    pub fn apply_theirs(&mut self, entry: &Entry) {
+        if matches!(
+            entry.event,
+            Event::StatusUpdateRecorded { .. } | Event::StatusUpdateSent { .. }
+        ) {
+            self.fold.apply_theirs(entry);
+        }
+    }
 }

@@ -188,7 +188,9 @@ fn submit(state: &mut State, mut ed: Editor, now: DateTime<Utc>) -> Vec<Effect> 
         return Vec::new();
     };
     let me = state.settings.responder.clone();
-    let id = state.updates.fold.next_id(&me);
+    // Shared with a team: the id names its author, so that no other
+    // cockpit can make the same one.
+    let id = state.updates.fold.next_id(&me, state.team.configured);
     let channels = state.settings.status_updates.channels.clone();
     let posted = Posted {
         id: id.clone(),
@@ -204,6 +206,7 @@ fn submit(state: &mut State, mut ed: Editor, now: DateTime<Utc>) -> Vec<Effect> 
         },
         channels: channels.clone(),
         results: Default::default(),
+        theirs: false,
     };
     let msg = message(state, &posted);
     let mut then: Vec<Effect> = channels
@@ -257,8 +260,10 @@ fn message(state: &State, p: &Posted) -> Message {
     }
 }
 
-/// What `U` would resend: the newest update that did not reach every
-/// channel, and those channels (not sent, not in flight).
+/// What `U` would resend: the newest update of this cockpit's that did
+/// not reach every channel, and those channels (not sent, not in flight).
+/// Another responder's are theirs to resend: their outcomes are in their
+/// journal.
 fn resendable(state: &State) -> Option<(String, Vec<String>)> {
     let p = state
         .updates
@@ -266,6 +271,7 @@ fn resendable(state: &State) -> Option<(String, Vec<String>)> {
         .list
         .iter()
         .rev()
+        .filter(|p| !p.theirs)
         .find(|p| p.channels.iter().any(|c| !p.sent_to(c)))?;
     let todo: Vec<String> = p
         .channels

@@ -43,6 +43,7 @@ const SECTIONS: &[Section] = &[
     trigger,
     resolution,
     actions_taken,
+    status_updates,
     detection,
     action_items,
     lessons_learned,
@@ -634,6 +635,86 @@ fn actions_taken(cx: &Ctx, out: &mut String) {
         out,
         "add anything done outside firebreak (manual rollbacks, calls, customer comms).",
     );
+}
+
+/// What stakeholders were told: every status update as recorded (the
+/// domain's fold, as the cockpit and `firebreak update` see them), and
+/// where each was delivered.
+fn status_updates(cx: &Ctx, out: &mut String) {
+    use crate::domain::updates::Updates;
+    let t0 = cx.d.start;
+    let _ = writeln!(out, "## Status updates\n");
+    let updates = Updates::replay(&cx.replay.entries);
+    if updates.list.is_empty() {
+        let _ = writeln!(
+            out,
+            "No status update was recorded (in the cockpit, `u` writes one; headless, `firebreak update`).\n"
+        );
+        return;
+    }
+    let n = updates.list.len();
+    let _ = writeln!(
+        out,
+        "{n} status update{} recorded for stakeholders, in the order written.\n",
+        if n == 1 { " was" } else { "s were" }
+    );
+    for p in &updates.list {
+        if p.headline.is_empty() {
+            let _ = writeln!(out, "### {}\n", one_line(&p.id));
+        } else {
+            let _ = writeln!(out, "### {}: {}\n", one_line(&p.id), one_line(&p.headline));
+        }
+        let _ = writeln!(
+            out,
+            "- **Recorded:** {} ({}) by {}",
+            utc(p.at),
+            t_plus(t0, p.at),
+            one_line(&p.by)
+        );
+        let next = p
+            .draft
+            .next_update_at
+            .map_or("not promised".to_string(), |t| {
+                format!("by {} ({})", utc(t), t_plus(t0, t))
+            });
+        let _ = writeln!(out, "- **Next update:** {next}");
+        // Every channel it was meant for, then any it was resent to.
+        let mut channels: Vec<&str> = p.channels.iter().map(String::as_str).collect();
+        for c in p.results.keys() {
+            if !channels.contains(&c.as_str()) {
+                channels.push(c);
+            }
+        }
+        if channels.is_empty() {
+            let _ = writeln!(
+                out,
+                "- **Delivered:** to no channel (none was configured: the text was for pasting by hand)"
+            );
+        } else {
+            let _ = writeln!(out, "- **Delivered:**");
+            for c in channels {
+                let how = match p.results.get(c) {
+                    Some(d) if d.ok && d.detail.is_empty() => format!("sent at {}", utc(d.at)),
+                    Some(d) if d.ok => format!("{} at {}", d.detail, utc(d.at)),
+                    Some(d) if d.detail.is_empty() => format!("**FAILED** at {}", utc(d.at)),
+                    Some(d) => format!("**FAILED** at {}: {}", utc(d.at), d.detail),
+                    None => "**no answer recorded** (firebreak stopped before it knew; \
+                             it may or may not have arrived)"
+                        .to_string(),
+                };
+                let _ = writeln!(out, "  - {}: {}", one_line(c), one_line(&how));
+            }
+        }
+        let _ = writeln!(out, "\n| Part | What was said |\n|---|---|");
+        for (part, text) in [
+            ("Conditions", &p.draft.conditions),
+            ("Actions", &p.draft.actions),
+            ("Needs", &p.draft.needs),
+        ] {
+            let _ = writeln!(out, "| {part} | {} |", cell(text.trim()));
+        }
+        let _ = writeln!(out);
+    }
 }
 
 fn detection(cx: &Ctx, out: &mut String) {
