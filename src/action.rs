@@ -222,6 +222,11 @@ pub enum Action {
     )]
     ExpireSilence,
     #[strum(
+        message = "inhibitor",
+        detailed_message = "In an inhibited alert's details: open the alert that inhibits it"
+    )]
+    ShowInhibitor,
+    #[strum(
         message = "open link",
         detailed_message = "Open the runbook link (else the generator URL) in your browser"
     )]

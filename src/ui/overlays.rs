@@ -539,13 +539,55 @@ fn silence_lines(
             ]));
         }
     }
-    for (title, ids) in [("Inhibited by", &d.inhibited_by), ("Muted by", &d.muted_by)] {
-        if !ids.is_empty() {
+    // Why it is muted: the alerts that inhibit it, by name (their
+    // fingerprints say nothing to a person), one key away.
+    let inhibitors = crate::state::alerts::inhibitors(state, &a.fingerprint);
+    if !inhibitors.is_empty() {
+        let key = state
+            .keymap
+            .hint_in(
+                crate::config::keymap::Layer::AlertDetails,
+                crate::action::Action::ShowInhibitor,
+            )
+            .unwrap_or_else(|| "?".into());
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            format!("Inhibited by ({key} opens it)"),
+            theme.accent.add_modifier(Modifier::BOLD),
+        )));
+        for (fp, at) in inhibitors {
+            let short = fp.get(..8).unwrap_or(&fp).to_string();
+            let text = match at.and_then(|i| state.alerts.items.get(i)) {
+                Some(b) => {
+                    let labels: Vec<String> = b
+                        .labels
+                        .iter()
+                        .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity"))
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    format!(
+                        "{} [{}] {} {}, since {} ago: {}",
+                        b.name(),
+                        b.severity(),
+                        b.state_label(),
+                        labels.join(" "),
+                        age(now - b.starts_at),
+                        b.summary()
+                    )
+                }
+                None => "(not among the alerts shown)".into(),
+            };
             lines.push(Line::from(vec![
-                Span::styled(format!("  {title:<20}"), theme.muted),
-                Span::styled(ids.join(", "), theme.base),
+                Span::styled(format!("  {short:<20}"), theme.muted),
+                Span::styled(crate::text::visible(&text).into_owned(), theme.base),
             ]));
         }
+    }
+    if !d.muted_by.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<20}", "Muted by"), theme.muted),
+            Span::styled(d.muted_by.join(", "), theme.base),
+        ]));
     }
     if !d.receivers.is_empty() {
         lines.push(Line::from(vec![

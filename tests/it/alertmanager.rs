@@ -744,3 +744,80 @@ fn the_alerts_table_shows_hostile_text_without_acting_on_it() {
         "a newline forged a row: {table}"
     );
 }
+
+#[tokio::test]
+async fn an_inhibited_alert_names_the_alert_that_inhibits_it_and_opens_it() {
+    use crate::support::state::{new_state, polled, render_at, Driver};
+    use firebreak::state::{Mode, Msg};
+    let am = servers::alertmanager();
+    let id = unique("inhibit");
+    push(
+        am,
+        &id,
+        json!([
+            {"labels": {"alertname": "DatacenterDown", "service": "dc-1", "severity": "critical", "inhibit_test": "source"},
+             "annotations": {"summary": "dc-1 unreachable"}},
+            {"labels": {"alertname": "CheckoutLatency", "service": "checkout", "severity": "warning", "inhibit_test": "target"},
+             "annotations": {"summary": "p99 above 1s"}},
+        ]),
+    );
+    let c = client(&[&am.url]);
+    let alerts = eventually(WAIT, "the target inhibited", || async {
+        let f = c.fetch_alerts(&by_test(&id)).await.ok()?;
+        let target = f.alerts.iter().find(|a| a.name() == "CheckoutLatency")?;
+        (!target.detail.inhibited_by.is_empty()).then_some(f.alerts)
+    })
+    .await;
+    let source = alerts
+        .iter()
+        .find(|a| a.name() == "DatacenterDown")
+        .unwrap();
+    let target = alerts
+        .iter()
+        .find(|a| a.name() == "CheckoutLatency")
+        .unwrap();
+    assert_eq!(target.state, AlertState::Suppressed);
+    assert_eq!(target.detail.inhibited_by, vec![source.fingerprint.clone()]);
+
+    // In the cockpit: the details of the muted alert say which alert
+    // mutes it, by name, and `i` opens that one.
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let mut d = Driver::new(new_state(false), dir.path(), now);
+    d.send(Msg::Alerts(polled(Ok(alerts.clone()), now)));
+    d.state.mode = Mode::AlertDetail {
+        fingerprint: target.fingerprint.clone(),
+        scroll: 0,
+    };
+    let screen = render_at(&d.state, 160, 45, now);
+    assert!(screen.contains("Inhibited by (i opens it)"), "{screen}");
+    assert!(
+        screen.contains("DatacenterDown [critical] active") && screen.contains("dc-1 unreachable"),
+        "{screen}"
+    );
+    d.keys("i");
+    assert_eq!(
+        d.state.mode,
+        Mode::AlertDetail {
+            fingerprint: source.fingerprint.clone(),
+            scroll: 0
+        }
+    );
+    // The inhibitor filtered out of view: said so, not a dead key.
+    let only_target: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.name() == "CheckoutLatency")
+        .cloned()
+        .collect();
+    d.send(Msg::Alerts(polled(Ok(only_target), now)));
+    d.state.mode = Mode::AlertDetail {
+        fingerprint: target.fingerprint.clone(),
+        scroll: 0,
+    };
+    d.keys("i");
+    assert!(d
+        .state
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.text.contains("not among the alerts shown")));
+}

@@ -4,6 +4,7 @@
 
 mod update;
 
+pub use update::inhibitors;
 pub(super) use update::{hints, on_action, on_alerts, on_detail_key, show_detail};
 
 use std::collections::{BTreeMap, HashMap};

@@ -160,6 +160,23 @@ pub(crate) fn on_detail_key(
         Some(a @ (Action::SilenceAlert | Action::AckAlert | Action::ExpireSilence)) => {
             return silences::on_action(state, a, now).unwrap_or_default()
         }
+        // Why it is muted: the alert that inhibits it, one key away.
+        Some(Action::ShowInhibitor) => {
+            let inhibitors = inhibitors(state, &fingerprint);
+            match inhibitors.first() {
+                Some((fp, Some(_))) => return show_detail(state, fp.clone()),
+                Some((fp, None)) => state.notify(
+                    Level::Warning,
+                    format!(
+                        "The alert inhibiting it ({}) is not among the alerts shown",
+                        fp.get(..8).unwrap_or(fp)
+                    ),
+                    now,
+                ),
+                None => state.notify(Level::Info, "This alert is not inhibited", now),
+            }
+            scroll
+        }
         Some(Action::Cancel) => return Vec::new(),
         _ => screen::scrolled(scroll, action).min(detail_last(state, &fingerprint)),
     };
@@ -168,6 +185,28 @@ pub(crate) fn on_detail_key(
         scroll,
     };
     Vec::new()
+}
+
+/// The alerts that inhibit alert `fingerprint` (Alertmanager's
+/// `inhibitedBy`), each with its index among the alerts shown, or None
+/// when it is not among them (filtered out, from another source).
+pub fn inhibitors(state: &State, fingerprint: &str) -> Vec<(String, Option<usize>)> {
+    let Some(a) = state
+        .alerts
+        .items
+        .iter()
+        .find(|a| a.fingerprint == fingerprint)
+    else {
+        return Vec::new();
+    };
+    a.detail
+        .inhibited_by
+        .iter()
+        .map(|fp| {
+            let at = state.alerts.items.iter().position(|b| b.fingerprint == *fp);
+            (fp.clone(), at)
+        })
+        .collect()
 }
 
 /// How far the alert details scroll: their rows less the rows shown, so
@@ -211,10 +250,13 @@ fn detail_last(state: &State, fingerprint: &str) -> u16 {
     if !d.silenced_by.is_empty() {
         lines += 2 + d.silenced_by.len() * rows(150);
     }
-    lines += [&d.inhibited_by, &d.muted_by, &d.receivers]
+    lines += [&d.muted_by, &d.receivers]
         .iter()
         .filter(|v| !v.is_empty())
         .count();
+    if !d.inhibited_by.is_empty() {
+        lines += 2 + d.inhibited_by.len() * rows(150);
+    }
     if state.silences.prefs.silence_source.is_some() {
         lines += 2;
     }
@@ -246,6 +288,17 @@ pub(crate) fn show_detail(state: &mut State, fp: String) -> Vec<Effect> {
 /// Footer hints while the alerts pane has focus, or its details are open.
 pub(crate) fn hints(state: &State) -> Vec<Action> {
     match state.mode {
+        Mode::AlertDetail {
+            ref fingerprint, ..
+        } if !inhibitors(state, fingerprint).is_empty() => {
+            vec![
+                Action::ShowInhibitor,
+                Action::OpenLink,
+                Action::AckAlert,
+                Action::SilenceAlert,
+                Action::Cancel,
+            ]
+        }
         Mode::AlertDetail { .. } => vec![
             Action::OpenLink,
             Action::CopyLink,

@@ -199,7 +199,9 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// Start an Alertmanager that routes everything to a null receiver,
-/// grouping fast.
+/// grouping fast, with one inhibition rule: an alert labelled
+/// `inhibit_test=source` mutes those labelled `inhibit_test=target` with
+/// the same `test` label (no other test's alerts carry these labels).
 pub fn start_alertmanager() -> Server {
     let bin = require(&["prometheus-alertmanager", "alertmanager"]);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -207,7 +209,7 @@ pub fn start_alertmanager() -> Server {
     let cfg = write(
         dir.path(),
         "alertmanager.yml",
-        "route:\n  receiver: \"null\"\n  group_by: [alertname, service]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: \"null\"\n",
+        "route:\n  receiver: \"null\"\n  group_by: [alertname, service]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: \"null\"\ninhibit_rules:\n  - source_matchers: ['inhibit_test=\"source\"']\n    target_matchers: ['inhibit_test=\"target\"']\n    equal: [test]\n",
     );
     let data = dir.path().join("data");
     let args = vec![
