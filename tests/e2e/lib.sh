@@ -98,8 +98,10 @@ stop() {
   PANE_PGID=""
 }
 
+# cleanup [RC]: stop everything and exit with RC (default: the status the
+# script was exiting with).
 cleanup() {
-  local rc=$?
+  local rc=${1:-$?}
   trap - EXIT INT TERM
   stop || true
   rm -rf "$WORK"
@@ -255,4 +257,6 @@ pg_start() {
     -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off" start >/dev/null
 }
 pg_stop() { [ -d "$PGDATA" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m "${1:-fast}" stop >/dev/null 2>&1 || true; }
-cleanup_pg() { local rc=$?; pg_stop immediate; (exit "$rc"); cleanup; }
+# (The exit status is passed on: a failing `(exit "$rc")` here would end
+# the trap under `set -e` before cleanup, leaving tmux and $WORK behind.)
+cleanup_pg() { local rc=$?; pg_stop immediate; cleanup "$rc"; }
