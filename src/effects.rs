@@ -122,6 +122,30 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// Ask one system what changed (`Effect::AskChanges`) on a task of
+    /// its own, and send its answer, or why there is none.
+    fn report_changes(
+        &self,
+        source: String,
+        since: chrono::DateTime<chrono::Utc>,
+        ask: impl std::future::Future<
+                Output = anyhow::Result<Option<Vec<crate::domain::event::ReportedChange>>>,
+            > + Send
+            + 'static,
+    ) {
+        let (tx, timeout) = (self.tx.clone(), self.timeout);
+        tokio::spawn(async move {
+            let result = within(timeout, ask, |t| format!("no answer within {t:?}")).await;
+            let _ = tx
+                .send(Msg::ChangesReported {
+                    source,
+                    since,
+                    result,
+                })
+                .await;
+        });
+    }
+
     /// Start the journal thread and take over `parts`.
     pub fn new(parts: Parts) -> Runner {
         let Parts {
@@ -376,40 +400,14 @@ impl Runner {
                 });
             }
             Effect::AskChanges { since } => {
-                let timeout = self.timeout;
+                // Each system answers on its own, within the timeout.
                 if let Some(r) = self.release.clone() {
-                    let tx = self.tx.clone();
-                    tokio::spawn(async move {
-                        let result = within(timeout, r.deploys_since(since), |t| {
-                            format!("no answer within {t:?}")
-                        })
-                        .await;
-                        let source = r.name().to_string();
-                        let _ = tx
-                            .send(Msg::ChangesReported {
-                                source,
-                                since,
-                                result,
-                            })
-                            .await;
-                    });
+                    let name = r.name().to_string();
+                    self.report_changes(name, since, async move { r.deploys_since(since).await });
                 }
                 for p in self.providers.clone() {
-                    let tx = self.tx.clone();
-                    tokio::spawn(async move {
-                        let result = within(timeout, p.changes_since(since), |t| {
-                            format!("no answer within {t:?}")
-                        })
-                        .await;
-                        let source = p.name().to_string();
-                        let _ = tx
-                            .send(Msg::ChangesReported {
-                                source,
-                                since,
-                                result,
-                            })
-                            .await;
-                    });
+                    let name = p.name().to_string();
+                    self.report_changes(name, since, async move { p.changes_since(since).await });
                 }
             }
             Effect::Export { format, id } => {

@@ -83,7 +83,7 @@ pub struct Snapshot {
     pub reason: String,
     /// The evidence entry.
     pub seq: u64,
-    pub recorded_at: DateTime<Utc>,
+    pub hash: String,
 }
 
 /// One mitigation action and its evidence.
@@ -268,7 +268,7 @@ impl Evidence {
                         readings: readings.clone(),
                         reason: reason.clone(),
                         seq: e.seq,
-                        recorded_at: e.ts,
+                        hash: e.hash.clone(),
                     });
                 }
             }

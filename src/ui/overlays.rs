@@ -386,12 +386,7 @@ fn alert_detail(
 ) {
     let r = centered(area, 100, area.height.saturating_sub(4));
     frame.render_widget(Clear, r);
-    let Some(a) = state
-        .alerts
-        .items
-        .iter()
-        .find(|a| a.fingerprint == fingerprint)
-    else {
+    let Some(a) = state.alerts.get(fingerprint) else {
         frame.render_widget(
             Paragraph::new("This alert is no longer reported by the source (resolved?).")
                 .style(theme.muted)
@@ -555,9 +550,9 @@ fn silence_lines(
             format!("Inhibited by ({key} opens it)"),
             theme.accent.add_modifier(Modifier::BOLD),
         )));
-        for (fp, at) in inhibitors {
-            let short = fp.get(..8).unwrap_or(&fp).to_string();
-            let text = match at.and_then(|i| state.alerts.items.get(i)) {
+        for (fp, b) in inhibitors {
+            let short = fp.get(..8).unwrap_or(fp);
+            let text = match b {
                 Some(b) => {
                     let labels: Vec<String> = b
                         .labels

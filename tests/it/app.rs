@@ -11,7 +11,7 @@ use firebreak::demo::{Scenario, World};
 use firebreak::domain::incident::{Severity, Status};
 use firebreak::domain::Event;
 use firebreak::flags::{self, FlagProvider};
-use firebreak::sources::{AlertSource, MetricSource, ReleaseControl};
+use firebreak::sources::ReleaseControl;
 use firebreak::state::{update, Effect, Mode, Msg, Pane, Pending, Settings, State};
 use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal;
@@ -29,20 +29,6 @@ fn doings(d: &Driver) -> Vec<&Event> {
         .collect()
 }
 
-async fn poll_all(d: &mut Driver, w: &World0) {
-    let now = d.now;
-    *w.clock.lock().unwrap() = now;
-    let alerts = w.demo.alerts().await.map_err(|e| e.to_string());
-    d.send(Msg::Alerts(polled(alerts, now)));
-    let panels = w
-        .demo
-        .panels(Duration::minutes(15))
-        .await
-        .map_err(|e| e.to_string());
-    d.send(Msg::Metrics(polled(panels, now)));
-    let flags = w.demo.list().await.map_err(|e| e.to_string());
-    d.send(Msg::Flags(polled(flags, now)));
-}
 
 /// Carry out the flag and rollback effects against the demo world.
 async fn run_outbox(d: &mut Driver, w: &World0) {

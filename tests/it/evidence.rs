@@ -11,25 +11,11 @@ use chrono::{DateTime, Duration, Utc};
 use firebreak::domain::evidence::Phase;
 use firebreak::domain::Event;
 use firebreak::flags::{self, FlagProvider};
-use firebreak::sources::{AlertSource, MetricSource};
+use firebreak::sources::MetricSource;
 use firebreak::state::{Effect, Msg};
 use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal;
 
-async fn poll(d: &mut Driver, w: &World0) {
-    let now = d.now;
-    *w.clock.lock().unwrap() = now;
-    let alerts = w.demo.alerts().await.map_err(|e| e.to_string());
-    d.send(Msg::Alerts(polled(alerts, now)));
-    let panels = w
-        .demo
-        .panels(Duration::minutes(15))
-        .await
-        .map_err(|e| e.to_string());
-    d.send(Msg::Metrics(polled(panels, now)));
-    let flags = w.demo.list().await.map_err(|e| e.to_string());
-    d.send(Msg::Flags(polled(flags, now)));
-}
 
 /// Prometheus does not answer.
 fn metrics_down(d: &mut Driver) {
@@ -46,7 +32,7 @@ async fn run_for(d: &mut Driver, w: &World0, span: Duration, up: bool) {
     while d.now < end {
         d.now += Duration::seconds(15).min(end - d.now);
         if up {
-            poll(d, w).await;
+            poll_all(d, w).await;
         } else {
             metrics_down(d);
         }

@@ -14,12 +14,10 @@ use assert_cmd::Command;
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::KeyCode;
 use firebreak::domain::Event;
-use firebreak::flags::FlagProvider;
 use firebreak::playbook::exec::{self, Ctx, StepAction};
 use firebreak::playbook::model::Source;
 use firebreak::playbook::runner::{self, CommandSpec, Limits, Program};
 use firebreak::playbook::{loader, template};
-use firebreak::sources::{AlertSource, MetricSource};
 use firebreak::state::playbooks::{PlaybookMsg, StepStatus};
 use firebreak::state::{ChooseKind, Effect, Mode, Msg, Pane};
 use firebreak::timeline::journal;
@@ -390,20 +388,6 @@ fn ctx(w: &World0) -> Ctx {
     }
 }
 
-async fn poll_all(d: &mut Driver, w: &World0) {
-    let now = d.now;
-    *w.clock.lock().unwrap() = now;
-    let alerts = w.demo.alerts().await.map_err(|e| e.to_string());
-    d.send(Msg::Alerts(polled(alerts, now)));
-    let panels = w
-        .demo
-        .panels(Duration::minutes(15))
-        .await
-        .map_err(|e| e.to_string());
-    d.send(Msg::Metrics(polled(panels, now)));
-    let flags = w.demo.list().await.map_err(|e| e.to_string());
-    d.send(Msg::Flags(polled(flags, now)));
-}
 
 /// Carry out the step effects in the outbox the way the effect runner
 /// does (same `exec::execute`), feeding output and results back.

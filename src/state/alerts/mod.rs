@@ -31,6 +31,11 @@ pub struct Alerts {
 }
 
 impl Alerts {
+    /// The alert with this fingerprint, if a source still reports it.
+    pub fn get(&self, fingerprint: &str) -> Option<&Alert> {
+        self.items.iter().find(|a| a.fingerprint == fingerprint)
+    }
+
     pub fn new(health: Health) -> Alerts {
         Alerts {
             items: Vec::new(),

@@ -67,12 +67,7 @@ fn alert_link(
     link: Action,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let Some(a) = state
-        .alerts
-        .items
-        .iter()
-        .find(|a| a.fingerprint == fingerprint)
-    else {
+    let Some(a) = state.alerts.get(fingerprint) else {
         return Vec::new();
     };
     let runbook = a
@@ -162,14 +157,16 @@ pub(crate) fn on_detail_key(
         }
         // Why it is muted: the alert that inhibits it, one key away.
         Some(Action::ShowInhibitor) => {
-            let inhibitors = inhibitors(state, &fingerprint);
-            match inhibitors.first() {
-                Some((fp, Some(_))) => return show_detail(state, fp.clone()),
-                Some((fp, None)) => state.notify(
+            let first = inhibitors(state, &fingerprint)
+                .first()
+                .map(|(fp, a)| (fp.to_string(), a.is_some()));
+            match first {
+                Some((fp, true)) => return show_detail(state, fp),
+                Some((fp, false)) => state.notify(
                     Level::Warning,
                     format!(
                         "The alert inhibiting it ({}) is not among the alerts shown",
-                        fp.get(..8).unwrap_or(fp)
+                        fp.get(..8).unwrap_or(&fp)
                     ),
                     now,
                 ),
@@ -188,25 +185,16 @@ pub(crate) fn on_detail_key(
 }
 
 /// The alerts that inhibit alert `fingerprint` (Alertmanager's
-/// `inhibitedBy`), each with its index among the alerts shown, or None
-/// when it is not among them (filtered out, from another source).
-pub fn inhibitors(state: &State, fingerprint: &str) -> Vec<(String, Option<usize>)> {
-    let Some(a) = state
-        .alerts
-        .items
-        .iter()
-        .find(|a| a.fingerprint == fingerprint)
-    else {
-        return Vec::new();
-    };
-    a.detail
-        .inhibited_by
-        .iter()
-        .map(|fp| {
-            let at = state.alerts.items.iter().position(|b| b.fingerprint == *fp);
-            (fp.clone(), at)
-        })
-        .collect()
+/// `inhibitedBy`): each fingerprint with the alert, or None when it is not
+/// among the alerts shown (filtered out, from another source).
+pub fn inhibitors<'a>(state: &'a State, fingerprint: &str) -> Vec<(&'a str, Option<&'a Alert>)> {
+    state.alerts.get(fingerprint).map_or(Vec::new(), |a| {
+        a.detail
+            .inhibited_by
+            .iter()
+            .map(|fp| (fp.as_str(), state.alerts.get(fp)))
+            .collect()
+    })
 }
 
 /// How far the alert details scroll: their rows less the rows shown, so
@@ -214,12 +202,7 @@ pub fn inhibitors(state: &State, fingerprint: &str) -> Vec<(String, Option<usize
 /// counted from the alert's texts (ui/overlays.rs draws them), generous
 /// where a line wraps; the view clamps to the exact count.
 fn detail_last(state: &State, fingerprint: &str) -> u16 {
-    let Some(a) = state
-        .alerts
-        .items
-        .iter()
-        .find(|a| a.fingerprint == fingerprint)
-    else {
+    let Some(a) = state.alerts.get(fingerprint) else {
         return 0;
     };
     let (w, h) = state.viewport;

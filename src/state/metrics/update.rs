@@ -29,7 +29,7 @@ pub(crate) fn on_metrics(
 pub(crate) fn on_action(
     state: &mut State,
     action: Action,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Option<Vec<Effect>> {
     match action {
         Action::CycleWindow => {
@@ -41,7 +41,7 @@ pub(crate) fn on_action(
         Action::Up | Action::Down | Action::Top | Action::Bottom
             if state.focus == Pane::Metrics =>
         {
-            let (shown, chosen) = state.marks_shown(_now);
+            let (shown, chosen) = state.marks_shown(now);
             let at = chosen.and_then(|c| shown.iter().position(|m| m.hash == c.hash));
             let last = shown.len().saturating_sub(1);
             let i = match (action, at) {
@@ -55,25 +55,23 @@ pub(crate) fn on_action(
             Some(Vec::new())
         }
         Action::Select if state.focus == Pane::Metrics => {
-            let (_, chosen) = state.marks_shown(_now);
+            let (_, chosen) = state.marks_shown(now);
             let Some(hash) = chosen.map(|m| m.hash.clone()) else {
                 state.notify(
                     Level::Info,
                     "No action marker in this window (w widens it)",
-                    _now,
+                    now,
                 );
                 return Some(Vec::new());
             };
-            // Its newest evidence entry, or the action itself.
-            let ev = state.evidence.of(&hash);
-            let seq = ev
-                .and_then(|a| a.after.as_ref().or(a.before.as_ref()).map(|s| s.seq))
-                .or(ev.map(|a| a.seq));
-            let target = match seq {
-                Some(seq) => state.timeline.entries.iter().position(|e| e.seq == seq),
-                None => state.timeline.entries.iter().position(|e| e.hash == hash),
-            };
-            if let Some(i) = target {
+            // Its newest evidence entry, or the action itself (by hash:
+            // seqs repeat across a team's feeds).
+            let target = state
+                .evidence
+                .of(&hash)
+                .and_then(|a| a.after.as_ref().or(a.before.as_ref()))
+                .map_or(hash, |s| s.hash.clone());
+            if let Some(i) = state.timeline.entries.iter().position(|e| e.hash == target) {
                 state.show_timeline_entry(i);
             }
             Some(Vec::new())

@@ -205,3 +205,22 @@ pub fn render_at(state: &State, w: u16, h: u16, now: DateTime<Utc>) -> String {
         .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
         .collect()
 }
+
+/// One poll of every demo source, as the cockpit's pollers do at `d.now`:
+/// alerts, the metric panels over 15 minutes, the flags.
+pub async fn poll_all(d: &mut Driver, w: &World0) {
+    use firebreak::flags::FlagProvider;
+    use firebreak::sources::{AlertSource, MetricSource};
+    let now = d.now;
+    *w.clock.lock().unwrap() = now;
+    let alerts = w.demo.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(polled(alerts, now)));
+    let panels = w
+        .demo
+        .panels(chrono::Duration::minutes(15))
+        .await
+        .map_err(|e| e.to_string());
+    d.send(Msg::Metrics(polled(panels, now)));
+    let flags = w.demo.list().await.map_err(|e| e.to_string());
+    d.send(Msg::Flags(polled(flags, now)));
+}

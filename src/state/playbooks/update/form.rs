@@ -69,7 +69,7 @@ pub fn start_playbook(
         state.notify(Level::Error, format!("No playbook named {name}"), now);
         return Vec::new();
     };
-    let alert = fingerprint.and_then(|f| state.alerts.items.iter().find(|a| a.fingerprint == f));
+    let alert = fingerprint.and_then(|f| state.alerts.get(f));
     let alert_name = alert.map(|a| a.name().to_string());
     let labels = alert.map(|a| a.labels.clone()).unwrap_or_default();
     if let Some(r) = state

@@ -116,12 +116,7 @@ pub fn on_global_action(state: &mut State, action: Action, now: DateTime<Utc>) -
 /// Start a playbook suggested for an alert: the one, or when several
 /// apply, the one the responder picks in a chooser.
 pub fn start_suggested(state: &mut State, fingerprint: &str, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(alert) = state
-        .alerts
-        .items
-        .iter()
-        .find(|a| a.fingerprint == fingerprint)
-    else {
+    let Some(alert) = state.alerts.get(fingerprint) else {
         return Vec::new();
     };
     let names: Vec<String> = suggestions(state, &alert.labels)
