@@ -29,7 +29,6 @@ fn doings(d: &Driver) -> Vec<&Event> {
         .collect()
 }
 
-
 /// Carry out the flag and rollback effects against the demo world.
 async fn run_outbox(d: &mut Driver, w: &World0) {
     for fx in d.take_outbox() {

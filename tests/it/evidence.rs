@@ -16,7 +16,6 @@ use firebreak::state::{Effect, Msg};
 use firebreak::timeline::export::{self, Format};
 use firebreak::timeline::journal;
 
-
 /// Prometheus does not answer.
 fn metrics_down(d: &mut Driver) {
     let now = d.now;
@@ -628,4 +627,28 @@ argv = ["true"]
         unreachable!()
     };
     assert!(what.starts_with("\"Restart the pods\" [run-"), "{what}");
+}
+
+#[tokio::test]
+async fn a_sample_from_before_the_action_is_never_its_after_reading() {
+    // Found by hand: Prometheus killed two seconds after a flip, a 30 s
+    // settling time, and the after-reading showed the last sample from
+    // before the flip as if it were 30 s after.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut d, w) = started(dir.path()).await;
+    d.state.settings.evidence_settle = Duration::seconds(30);
+    flag_off(&mut d, &w).await;
+    d.send(Msg::Tick);
+    run_for(&mut d, &w, Duration::minutes(2), false).await;
+    let after = evidence(&d, Phase::After);
+    assert_eq!(after.len(), 1, "{after:?}");
+    let Event::EvidenceRecorded { readings, .. } = after[0] else {
+        unreachable!()
+    };
+    assert!(
+        readings
+            .iter()
+            .all(|r| r.value.is_none() && r.unknown.as_deref() == Some("prometheus down")),
+        "{readings:?}"
+    );
 }

@@ -388,7 +388,6 @@ fn ctx(w: &World0) -> Ctx {
     }
 }
 
-
 /// Carry out the step effects in the outbox the way the effect runner
 /// does (same `exec::execute`), feeding output and results back.
 async fn run_steps(d: &mut Driver, w: &World0) -> usize {

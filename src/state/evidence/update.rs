@@ -23,8 +23,10 @@ struct Owed {
     hash: String,
     what: String,
     phase: Phase,
-    /// The moment its values are of.
+    /// The moment its values are of, and the samples that count: later
+    /// than `after`, not later than `at`.
     at: DateTime<Utc>,
+    after: DateTime<Utc>,
     reason: String,
     /// For an after-reading: the readings at the action.
     before: Vec<Reading>,
@@ -35,6 +37,7 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         return Vec::new();
     }
     let settle = state.settings.evidence_settle;
+    let tol = tolerance(state);
     let mut due: Vec<Owed> = Vec::new();
     for a in &state.evidence.fold.actions {
         if state.evidence.theirs.contains(&a.hash) {
@@ -60,6 +63,7 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                     what: a.what.clone(),
                     phase,
                     at: a.at,
+                    after: a.at - tol,
                     reason: "at the action".into(),
                     before: Vec::new(),
                 });
@@ -73,7 +77,7 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                     ),
                     _ => (settled, format!("{} after", fmt_duration(settle))),
                 };
-                if now < at || !ready(state, at, now) {
+                if now < at || !ready(state, at, now, tol) {
                     continue;
                 }
                 let before = a.before.as_ref().map(|b| b.readings.clone());
@@ -82,6 +86,9 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                     what: a.what.clone(),
                     phase,
                     at,
+                    // A sample from before the action says nothing of after
+                    // it (Prometheus went down meanwhile): unknown, not that.
+                    after: (at - tol).max(a.at),
                     reason,
                     before: before.unwrap_or_default(),
                 });
@@ -99,7 +106,7 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
                 unknown_why(&fresh).unwrap_or("no panels yet")
             );
         }
-        let readings = readings_at(&state.metrics.panels, &fresh, o.at, tolerance(state));
+        let readings = readings_at(&state.metrics.panels, &fresh, o.after, o.at);
         state.evidence.in_flight.insert((o.hash.clone(), o.phase));
         fx.push(state.record(Event::EvidenceRecorded {
             action: o.hash,
@@ -114,9 +121,9 @@ pub(crate) fn on_tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     fx
 }
 
-/// How far from a moment a sample may be and still be of it: the panels'
-/// own step (a 6 h window has coarse points), three polls, at least a
-/// minute.
+/// How far before a moment a sample may be and still be of it: two of
+/// the panels' steps (a 6 h window has coarse points) and a poll (the
+/// latest answer may be that old).
 fn tolerance(state: &State) -> Duration {
     let step = state
         .metrics
@@ -130,35 +137,37 @@ fn tolerance(state: &State) -> Duration {
         })
         .max()
         .unwrap_or(0);
-    Duration::seconds(step * 2)
-        .max(state.settings.poll_interval * 3)
-        .max(Duration::minutes(1))
+    Duration::seconds((step * 2).max(1)) + state.settings.poll_interval
 }
 
 /// Is there something to read at `at`: every panel that answers has a
 /// sample at or after it, or the source has had time enough to bring one
 /// (then what it is not known is recorded as such).
-fn ready(state: &State, at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    let t = at.timestamp() as f64;
+fn ready(state: &State, at: DateTime<Utc>, now: DateTime<Utc>, tol: Duration) -> bool {
+    let t = unix(at);
     let answered = state
         .metrics
         .panels
         .iter()
         .filter(|p| p.error.is_none())
         .all(|p| p.points.iter().any(|(x, v)| *x >= t && v.is_finite()));
-    (answered && !state.metrics.panels.is_empty()) || now - at >= tolerance(state)
+    (answered && !state.metrics.panels.is_empty()) || now - at >= tol
 }
 
-/// Each panel's value at `at` (its last finite sample at or before it,
-/// within `tolerance`), or why it is not known.
+/// Unix seconds, as the panels' points have them.
+fn unix(t: DateTime<Utc>) -> f64 {
+    t.timestamp_millis() as f64 / 1000.0
+}
+
+/// Each panel's value at `at`: its last finite sample at or before it and
+/// later than `after`; or why it is not known.
 pub fn readings_at(
     panels: &[Panel],
     fresh: &Freshness,
+    after: DateTime<Utc>,
     at: DateTime<Utc>,
-    tolerance: Duration,
 ) -> Vec<Reading> {
-    let t = at.timestamp() as f64;
-    let oldest = t - tolerance.num_seconds() as f64;
+    let (oldest, t) = (unix(after), unix(at));
     let down = unknown_why(fresh);
     panels
         .iter()
@@ -168,7 +177,7 @@ pub fn readings_at(
                 .iter()
                 .rev()
                 .find(|(x, v)| *x <= t && v.is_finite())
-                .filter(|(x, _)| *x >= oldest);
+                .filter(|(x, _)| *x > oldest);
             let (value, unknown) = match (sample, &p.error) {
                 (Some((_, v)), _) => (Some(*v), None),
                 (None, Some(_)) => (None, Some("query failed".to_string())),
