@@ -154,7 +154,17 @@ pub fn run(setup: &Setup<'_>, theme: Option<&str>, readonly: bool) -> anyhow::Re
     state.team.configured = wiring.team.is_some();
     state.access.readonly = readonly;
     // Playbooks first: replaying the journal attaches runs to them.
-    let catalog = crate::playbook::loader::load_all(&setup.playbook_dirs());
+    let mut catalog =
+        crate::playbook::loader::load_all(&setup.playbook_dirs(), &setup.runbook_dirs());
+    if demo_mode {
+        let demo = crate::playbook::loader::demo_runbooks();
+        catalog.errors.extend(demo.errors);
+        for p in demo.playbooks {
+            if catalog.get(&p.name).is_none() {
+                catalog.playbooks.push(p);
+            }
+        }
+    }
     for e in &catalog.errors {
         notices.push(format!("playbook skipped: {e}"));
     }

@@ -65,6 +65,11 @@ pub struct Config {
     /// `playbooks/` directory next to the config is always read.
     #[serde(default)]
     pub playbook_dirs: Vec<PathBuf>,
+    /// Directories of Markdown runbooks (subdirectories too; relative to
+    /// this file, `~/` is your home): each runbook is a playbook, and an
+    /// alert whose `runbook_url` points at one opens it.
+    #[serde(default)]
+    pub runbooks: Vec<PathBuf>,
     /// The team database incidents are shared through (`[team]`).
     #[serde(default)]
     pub team: Option<team::TeamConfig>,
@@ -206,6 +211,7 @@ impl Default for Config {
             prometheus: None,
             team: None,
             playbook_dirs: Vec::new(),
+            runbooks: Vec::new(),
             status_updates: updates::StatusUpdatesConfig::default(),
             evidence: EvidenceConfig::default(),
         }

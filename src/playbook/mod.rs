@@ -18,7 +18,9 @@
 //! and the CLI both use them.
 
 pub mod exec;
+pub mod link;
 pub mod loader;
+pub mod markdown;
 pub mod model;
 pub mod runner;
 pub mod template;
@@ -148,7 +150,10 @@ pub fn action(step: &Step, vars: &Vars) -> Result<Option<StepAction>, String> {
         StepKind::Command(c) => {
             let program = match &c.run {
                 Run::Argv(argv) => Program::Argv(template::render_argv(argv, vars)?),
-                Run::Script(s) => Program::Script(s.clone()),
+                Run::Script { text, shell } => Program::Script {
+                    shell: shell.clone(),
+                    text: text.clone(),
+                },
             };
             let mut env = template::env_for(vars);
             for (k, v) in &c.env {
@@ -210,11 +215,20 @@ pub enum Confirm {
 }
 
 /// The environment a step acts on, rendered.
+/// A Markdown runbook that names none acts where its alert is: the
+/// alert's `env` (or `environment`) label, so a dangerous block for a
+/// production alert asks for the typed name.
 pub fn environment(pb: &Playbook, step: &Step, vars: &Vars) -> Option<String> {
     step.environment
         .as_ref()
         .or(pb.environment.as_ref())
         .map(|e| show(e, vars))
+        .or_else(|| {
+            pb.runbook_path.as_ref()?;
+            ["env", "environment"]
+                .iter()
+                .find_map(|k| vars.labels.get(*k).cloned())
+        })
         .filter(|e| !e.trim().is_empty())
 }
 
@@ -271,8 +285,17 @@ pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
     match &step.kind {
         StepKind::Command(c) => {
             match (&c.run, action(step, vars)) {
-                (Run::Script(s), _) => {
-                    out.push("script (sh -c; values in $FB_* variables):".into());
+                (Run::Script { text: s, shell }, _) => {
+                    let name = shell.rsplit('/').next().unwrap_or(shell);
+                    let named: Vec<String> = c.env.keys().map(|k| format!("${k}")).collect();
+                    let and = if named.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and {}", named.join(", "))
+                    };
+                    out.push(format!(
+                        "script ({name} -c; values in $FB_* variables{and}):"
+                    ));
                     out.extend(s.lines().map(|l| format!("  {l}")));
                 }
                 (_, Ok(Some(a))) => out.push(format!("$ {}", a.describe())),
@@ -333,25 +356,44 @@ pub fn describe_step(step: &Step, vars: &Vars) -> Vec<String> {
 
 /// Join the hard-wrapped lines of a TOML multi-line string into
 /// paragraphs (the view wraps them to its width). Blank lines separate
-/// paragraphs; lines starting with "- " or "* " stay list items.
+/// paragraphs; lines starting with "- ", "* " or "1. " stay list items;
+/// lines starting with a tab are code and stay as written (a Markdown
+/// runbook's blocks shown, not run).
 pub fn reflow(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut open = false;
     for line in text.lines() {
+        if let Some(code) = line.strip_prefix('\t') {
+            out.push(format!("  {}", code.trim_end()));
+            open = false;
+            continue;
+        }
         let t = line.trim();
         if t.is_empty() {
             open = false;
             continue;
         }
-        let item = t.starts_with("- ") || t.starts_with("* ");
+        let item = t.starts_with("- ") || t.starts_with("* ") || numbered(t);
         match out.last_mut() {
             Some(last) if open && !item => {
                 last.push(' ');
                 last.push_str(t);
             }
-            _ => out.push(t.to_string()),
+            _ => out.push(if item && line.starts_with("  ") {
+                // A nested item keeps its indent.
+                let depth = (line.len() - line.trim_start().len()).min(8);
+                format!("{}{t}", " ".repeat(depth))
+            } else {
+                t.to_string()
+            }),
         }
         open = true;
     }
     out
+}
+
+/// "12. text": a numbered list item.
+fn numbered(t: &str) -> bool {
+    let digits = t.chars().take_while(char::is_ascii_digit).count();
+    digits > 0 && digits < 4 && t[digits..].starts_with(". ")
 }

@@ -105,7 +105,7 @@ impl OneOrMany {
 }
 
 /// The kinds of step, as named in files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KindName {
     Check,
@@ -114,6 +114,7 @@ pub enum KindName {
     Query,
     Wait,
     Link,
+    #[default]
     Note,
     Release,
 }
@@ -146,6 +147,7 @@ impl KindName {
                 "dangerous",
                 "dry_run",
                 "mitigation",
+                "shell",
             ],
             KindName::Flag => &["provider", "flag", "wanted", "dry_run"],
             KindName::Query => &["query", "panel", "below", "above", "within", "every"],
@@ -170,7 +172,7 @@ pub const COMMON_STEP_FIELDS: &[&str] = &[
 
 /// One `[[steps]]` table: every field of every kind; the loader checks
 /// that a step only uses the fields of its kind.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
     pub title: String,
@@ -208,6 +210,10 @@ pub struct StepFile {
     /// evidence is taken before and after, like a flag flip's.
     #[serde(default)]
     pub mitigation: Option<bool>,
+    /// The shell a `script` runs in: sh (the default), bash, zsh, dash,
+    /// ksh, or an absolute path.
+    #[serde(default)]
+    pub shell: Option<String>,
     // flag
     #[serde(default)]
     pub provider: Option<String>,
@@ -257,6 +263,7 @@ impl StepFile {
         add(self.dangerous.is_some(), "dangerous");
         add(self.dry_run.is_some(), "dry_run");
         add(self.mitigation.is_some(), "mitigation");
+        add(self.shell.is_some(), "shell");
         add(self.provider.is_some(), "provider");
         add(self.flag.is_some(), "flag");
         add(self.wanted.is_some(), "wanted");
@@ -309,6 +316,10 @@ pub struct Playbook {
     pub inputs: Vec<Input>,
     pub steps: Vec<Step>,
     pub source: Source,
+    /// A Markdown runbook's path inside the directory it was loaded from
+    /// (`kubernetes/KubePodCrashLooping.md`): an alert's `runbook_url`
+    /// is matched against it. None for TOML playbooks.
+    pub runbook_path: Option<String>,
 }
 
 impl Playbook {
@@ -555,9 +566,10 @@ pub struct CommandStep {
 pub enum Run {
     /// Program and arguments; each element templated on its own.
     Argv(Vec<String>),
-    /// A fixed script for `sh -c`; values arrive only as environment
-    /// variables (`$FB_SERVICE`, `$FB_LABEL_ENV`).
-    Script(String),
+    /// A fixed script for `SHELL -c` (`/bin/sh` unless the step names
+    /// another shell); values arrive only as environment variables
+    /// (`$FB_SERVICE`, `$FB_LABEL_ENV`).
+    Script { text: String, shell: String },
 }
 
 /// A flag step: read a flag, or turn it on/off.

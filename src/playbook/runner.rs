@@ -18,8 +18,25 @@ use tokio::sync::mpsc;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Program {
     Argv(Vec<String>),
-    Script(String),
+    /// A fixed script run as `SHELL -c TEXT`.
+    Script {
+        shell: String,
+        text: String,
+    },
 }
+
+impl Program {
+    /// A script for `/bin/sh -c`.
+    pub fn sh(text: impl Into<String>) -> Program {
+        Program::Script {
+            shell: SH.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// The default shell of a script.
+pub const SH: &str = "/bin/sh";
 
 /// A fully rendered command.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +58,7 @@ impl CommandSpec {
                 .map(|s| quote_for_display(s))
                 .collect::<Vec<_>>()
                 .join(" "),
-            Program::Script(s) => {
+            Program::Script { shell, text: s } => {
                 let first = s
                     .lines()
                     .find(|l| !l.trim().is_empty())
@@ -52,7 +69,8 @@ impl CommandSpec {
                 } else {
                     ""
                 };
-                format!("sh -c '{first}{more}'")
+                let name = shell.rsplit('/').next().unwrap_or(shell);
+                format!("{name} -c '{first}{more}'")
             }
         }
     }
@@ -235,9 +253,9 @@ pub async fn run(
             c.args(args);
             c
         }
-        Program::Script(script) => {
-            let mut c = Command::new("/bin/sh");
-            c.arg("-c").arg(script);
+        Program::Script { shell, text } => {
+            let mut c = Command::new(shell);
+            c.arg("-c").arg(text);
             c
         }
     };
@@ -257,7 +275,7 @@ pub async fn run(
         Err(e) => {
             let what = match &spec.program {
                 Program::Argv(a) => a.first().cloned().unwrap_or_default(),
-                Program::Script(_) => "/bin/sh".into(),
+                Program::Script { shell, .. } => shell.clone(),
             };
             let where_ = spec
                 .cwd

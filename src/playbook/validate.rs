@@ -17,6 +17,31 @@ pub(super) struct Validator<'a> {
     pub(super) file: &'a Path,
     pub(super) src: &'a str,
     pub(super) errors: Vec<FileError>,
+    /// A Markdown runbook: its steps start at their heading or fence (no
+    /// `key = ` lines to look for), and its scripts are other people's
+    /// shell, where `{{` is Go templates, not firebreak's.
+    pub(super) markdown: bool,
+}
+
+/// The shells a script may name, and what runs for each.
+pub const SHELLS: &[(&str, &str)] = &[
+    ("sh", super::runner::SH),
+    ("bash", "bash"),
+    ("zsh", "zsh"),
+    ("dash", "dash"),
+    ("ksh", "ksh"),
+    ("mksh", "mksh"),
+];
+
+/// The program for a shell named in a step (`bash`, or an absolute path).
+pub fn shell_program(name: &str) -> Option<String> {
+    SHELLS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| (*p).to_string())
+        .or_else(|| {
+            (name.starts_with('/') && !name.contains(char::is_whitespace)).then(|| name.to_string())
+        })
 }
 
 fn ident(s: &str) -> bool {
@@ -47,6 +72,9 @@ impl Validator<'_> {
     /// table's header line when the key is not found.
     fn key_line(&self, start: usize, key: &str) -> usize {
         let first = self.line(start);
+        if self.markdown {
+            return first;
+        }
         for (n, l) in self.src.lines().enumerate().skip(first) {
             if is_header(l) {
                 break;
@@ -118,6 +146,7 @@ impl Validator<'_> {
             inputs,
             steps,
             source,
+            runbook_path: None,
         }
     }
 
@@ -519,7 +548,7 @@ impl Validator<'_> {
                 Some(Run::Argv(argv.clone()))
             }
             (None, Some(script)) => {
-                if template::has_refs(script) {
+                if template::has_refs(script) && !self.markdown {
                     let l = self.key_line(start, "script");
                     self.err(
                         Some(l),
@@ -531,9 +560,40 @@ impl Validator<'_> {
                     let l = self.key_line(start, "script");
                     self.err(Some(l), &field("script"), "empty script");
                 }
-                Some(Run::Script(script.clone()))
+                let shell = match f.shell.as_deref() {
+                    None => Some(super::runner::SH.to_string()),
+                    Some(name) => shell_program(name),
+                };
+                match shell {
+                    Some(shell) => Some(Run::Script {
+                        text: script.clone(),
+                        shell,
+                    }),
+                    None => {
+                        let l = self.key_line(start, "shell");
+                        let names: Vec<&str> = SHELLS.iter().map(|(n, _)| *n).collect();
+                        self.err(
+                            Some(l),
+                            &field("shell"),
+                            format!(
+                                "`{}`: name one of {} or an absolute path",
+                                f.shell.as_deref().unwrap_or_default(),
+                                names.join(", ")
+                            ),
+                        );
+                        None
+                    }
+                }
             }
         };
+        if f.shell.is_some() && f.argv.is_some() {
+            let l = self.key_line(start, "shell");
+            self.err(
+                Some(l),
+                &field("shell"),
+                "`shell` is for `script` steps (argv runs the program itself)",
+            );
+        }
         let mut env = std::collections::BTreeMap::new();
         for (k, v) in f.env.clone().unwrap_or_default() {
             let l = Some(self.key_line(start, "env"));

@@ -478,9 +478,11 @@ fn draw_output(frame: &mut Frame, area: Rect, run: &Run, theme: &Theme) {
 }
 
 /// "Suggested playbooks: rollback, feature-flag-kill — press p to choose"
-/// ("... to start rollback" when only one applies).
+/// ("... to start rollback" when only one applies); the runbook the
+/// alert's `runbook_url` points at comes first, marked as such.
 pub fn suggestion_line<'a>(state: &State, alert: &Alert, theme: &Theme) -> Option<Line<'a>> {
-    let names: Vec<String> = suggestions(state, &alert.labels)
+    let linked = crate::state::playbooks::linked_runbook(&state.playbooks.catalog, alert);
+    let names: Vec<String> = suggestions(state, alert)
         .iter()
         .map(|p| p.name.clone())
         .collect();
@@ -493,11 +495,27 @@ pub fn suggestion_line<'a>(state: &State, alert: &Alert, theme: &Theme) -> Optio
         [one] => ("Suggested playbook: ", format!("start {one}")),
         _ => ("Suggested playbooks: ", "choose one".to_string()),
     };
-    Some(Line::from(vec![
-        Span::styled(label, theme.accent.add_modifier(Modifier::BOLD)),
-        Span::styled(names.join(", "), theme.base.add_modifier(Modifier::BOLD)),
-        Span::styled(format!(" — press {key} to {what}"), theme.muted),
-    ]))
+    let mut spans = vec![Span::styled(
+        label,
+        theme.accent.add_modifier(Modifier::BOLD),
+    )];
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(", ", theme.base));
+        }
+        spans.push(Span::styled(
+            n.clone(),
+            theme.base.add_modifier(Modifier::BOLD),
+        ));
+        if i == 0 && linked.is_some() {
+            spans.push(Span::styled(" (the alert's runbook)", theme.muted));
+        }
+    }
+    spans.push(Span::styled(
+        format!(" — press {key} to {what}"),
+        theme.muted,
+    ));
+    Some(Line::from(spans))
 }
 
 fn boxed<'a>(title: String, theme: &Theme) -> Block<'a> {

@@ -74,14 +74,22 @@ impl<'a> Setup<'a> {
     /// `playbook_dirs` (relative to the config dir).
     pub fn playbook_dirs(&self) -> Vec<PathBuf> {
         let mut dirs = vec![self.config_dir.join("playbooks")];
-        for d in &self.config.playbook_dirs {
-            dirs.push(if d.is_absolute() {
-                d.clone()
-            } else {
-                self.config_dir.join(d)
-            });
-        }
+        dirs.extend(self.config.playbook_dirs.iter().map(|d| self.dir(d)));
         dirs
+    }
+
+    /// The runbook directories (`runbooks`, relative to the config dir;
+    /// `~/` is the home directory).
+    pub fn runbook_dirs(&self) -> Vec<PathBuf> {
+        self.config.runbooks.iter().map(|d| self.dir(d)).collect()
+    }
+
+    fn dir(&self, d: &Path) -> PathBuf {
+        match (d.strip_prefix("~"), std::env::var_os("HOME")) {
+            (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+            _ if d.is_absolute() => d.to_path_buf(),
+            _ => self.config_dir.join(d),
+        }
     }
 
     /// Where the cockpit writes exports: `export_dir`, else

@@ -38,7 +38,7 @@ fn spec(program: Program, timeout_ms: u64) -> CommandSpec {
 }
 
 fn script(s: &str) -> Program {
-    Program::Script(s.to_string())
+    Program::sh(s)
 }
 
 async fn run(spec: &CommandSpec) -> runner::CommandResult {
@@ -302,19 +302,27 @@ fn fixtures() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir("tests/fixtures/playbooks/invalid")
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml" || e == "md"))
         .collect();
     v.sort();
-    assert!(v.len() >= 10, "fixtures present");
+    assert!(v.len() >= 19, "fixtures present");
     v
 }
 
-/// `# expect: FILE:LINE: field ...` with FILE replaced by the path.
+/// `# expect: FILE:LINE: field ...` with FILE replaced by the path (in
+/// Markdown, whose first line is its front matter, the last line's
+/// `<!-- expect: ... -->`).
 fn expectation(path: &Path) -> String {
     let src = std::fs::read_to_string(path).unwrap();
-    let first = src.lines().next().unwrap();
-    let e = first
-        .strip_prefix("# expect: ")
+    let e = src
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# expect: "))
+        .or_else(|| {
+            src.lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("<!-- expect: ")?.strip_suffix(" -->"))
+        })
         .unwrap_or_else(|| panic!("{} lacks `# expect:`", path.display()));
     e.replacen("FILE", &path.display().to_string(), 1)
 }
@@ -821,7 +829,7 @@ async fn steps_do_not_run_twice_rerun_is_explicit_and_failures_show_guidance() {
     let pbdir = dir.path().join("pb");
     std::fs::create_dir_all(&pbdir).unwrap();
     std::fs::write(pbdir.join("t-cmd.toml"), CMD_PLAYBOOK).unwrap();
-    d.state.playbooks.load(loader::load_all(&[pbdir]));
+    d.state.playbooks.load(loader::load_all(&[pbdir], &[]));
     d.keys(":");
     d.keys("t-cmd");
     d.send(code(KeyCode::Enter));

@@ -29,7 +29,8 @@ pub enum PlaybookCmd {
     },
     /// Show a playbook: what it is for, its inputs and every step
     Show {
-        /// The playbook's name (`firebreak playbook list` lists them)
+        /// The playbook's name (`firebreak playbook list` lists them), or
+        /// the path of a playbook file (`ops/runbooks/disk-full.md`)
         name: String,
     },
     /// Validate playbook files (default: shipped + your directories);
@@ -45,7 +46,8 @@ pub enum PlaybookCmd {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The playbook's name (`firebreak playbook list` lists them)
+    /// The playbook's name (`firebreak playbook list` lists them), or the
+    /// path of a playbook file
     pub name: String,
     /// An input value (repeatable)
     #[arg(long = "input", short = 'i', value_name = "KEY=VALUE")]
@@ -84,12 +86,12 @@ pub fn run(cmd: PlaybookCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
         PlaybookCmd::Show { name } => {
             let cat = catalog(setup);
             let pb = find(&cat, &name)?;
-            show(pb, &mut std::io::stdout().lock())?;
+            show(&pb, &mut std::io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         PlaybookCmd::Run(args) => {
             let cat = catalog(setup);
-            let pb = find(&cat, &args.name)?.clone();
+            let pb = find(&cat, &args.name)?;
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
@@ -99,15 +101,28 @@ pub fn run(cmd: PlaybookCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
 }
 
 fn catalog(setup: &Setup<'_>) -> Catalog {
-    let cat = loader::load_all(&setup.playbook_dirs());
+    let cat = loader::load_all(&setup.playbook_dirs(), &setup.runbook_dirs());
     for e in &cat.errors {
         eprintln!("firebreak: warning: {e} (playbook skipped)");
     }
     cat
 }
 
-fn find<'a>(cat: &'a Catalog, name: &str) -> anyhow::Result<&'a Playbook> {
-    cat.get(name).ok_or_else(|| {
+/// A playbook by name, or by the path of its file (a Markdown runbook
+/// read where it is, not installed anywhere).
+fn find(cat: &Catalog, name: &str) -> anyhow::Result<Playbook> {
+    let path = Path::new(name);
+    let looks_like_path = name.contains('/')
+        || [".md", ".markdown", ".toml"]
+            .iter()
+            .any(|x| name.to_ascii_lowercase().ends_with(x));
+    if looks_like_path && path.is_file() {
+        return loader::load_file(path).map_err(|errs| {
+            let lines: Vec<String> = errs.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        });
+    }
+    cat.get(name).cloned().ok_or_else(|| {
         let names: Vec<&str> = cat.playbooks.iter().map(|p| p.name.as_str()).collect();
         anyhow::anyhow!("no playbook named `{name}` (have: {})", names.join(", "))
     })
@@ -124,20 +139,32 @@ fn check(paths: &[PathBuf], setup: &Setup<'_>) -> ExitCode {
                 Err(e) => errors.extend(e),
             }
         }
-        for d in setup.playbook_dirs().into_iter().filter(|d| d.is_dir()) {
-            let files = loader::expand_paths(std::slice::from_ref(&d));
-            for f in files {
-                match loader::load_file(&f) {
-                    Ok(p) => ok.push((f.display().to_string(), p)),
-                    Err(e) => errors.extend(e),
+        let dirs = setup
+            .playbook_dirs()
+            .into_iter()
+            .map(|d| (d, false))
+            .chain(setup.runbook_dirs().into_iter().map(|d| (d, true)));
+        for (d, runbooks) in dirs {
+            if !d.is_dir() {
+                continue;
+            }
+            match loader::files_in(&d, runbooks) {
+                Ok(files) => {
+                    for f in files {
+                        match loader::load_found(&f) {
+                            Ok(p) => ok.push((f.path.display().to_string(), p)),
+                            Err(e) => errors.extend(e),
+                        }
+                    }
                 }
+                Err(e) => errors.push(e),
             }
         }
     } else {
         let files = loader::expand_paths(paths);
         if files.is_empty() {
             eprintln!(
-                "firebreak: no playbook files (*.toml) in {}",
+                "firebreak: no playbook files (*.toml, *.md) in {}",
                 paths
                     .iter()
                     .map(|p| p.display().to_string())
@@ -147,8 +174,8 @@ fn check(paths: &[PathBuf], setup: &Setup<'_>) -> ExitCode {
             return ExitCode::from(1);
         }
         for f in files {
-            match loader::load_file(&f) {
-                Ok(p) => ok.push((f.display().to_string(), p)),
+            match loader::load_found(&f) {
+                Ok(p) => ok.push((f.path.display().to_string(), p)),
                 Err(e) => errors.extend(e),
             }
         }

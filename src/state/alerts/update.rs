@@ -220,7 +220,7 @@ fn detail_last(state: &State, fingerprint: &str) -> u16 {
         }
     };
     let d = &a.detail;
-    let suggested = usize::from(!super::super::playbooks::suggestions(state, &a.labels).is_empty());
+    let suggested = usize::from(!super::super::playbooks::suggestions(state, a).is_empty());
     let since = 70 + a.source.len() + a.fingerprint.len();
     let mut lines = 1 + rows(a.summary().len()) + rows(since) + suggested;
     lines += 2 + a.labels.values().map(|v| rows(22 + v.len())).sum::<usize>();

@@ -194,16 +194,15 @@ pub fn items(state: &State) -> Vec<Item> {
 
 /// Palette items: every playbook, every run.
 fn playbook_items(state: &State) -> Vec<Item> {
-    let labels = state
-        .selected_alert()
-        .map(|a| a.labels.clone())
-        .unwrap_or_default();
+    let alert = state.selected_alert();
     let mut out = Vec::new();
     for p in &state.playbooks.catalog {
         out.push(Item {
             kind: "playbook",
             label: format!("Run playbook {}: {}", p.name, p.title),
-            hint: if p.applies(&labels) {
+            hint: if alert.is_some_and(|a| {
+                crate::state::playbooks::applies_to_alert(p, &state.playbooks.catalog, a)
+            }) {
                 "suggested".into()
             } else {
                 p.tags.join(" ")

@@ -32,6 +32,7 @@ use crate::playbook::exec::StepOutcome;
 use crate::playbook::model::StepKind;
 use crate::playbook::template::Vars;
 use crate::playbook::{self, Catalog, Playbook};
+use crate::sources::Alert;
 
 /// Lines of live output kept per step.
 pub const OUTPUT_LINES: usize = 500;
@@ -555,14 +556,31 @@ impl Playbooks {
     }
 }
 
-/// Playbooks that apply to an alert with these labels.
-pub fn suggestions<'a>(state: &'a State, labels: &BTreeMap<String, String>) -> Vec<&'a Playbook> {
-    state
-        .playbooks
-        .catalog
-        .iter()
-        .filter(|p| p.applies(labels))
+/// Playbooks for an alert: the runbook its `runbook_url` points at
+/// first, then those whose `applies_to` matches its labels.
+pub fn suggestions<'a>(state: &'a State, alert: &Alert) -> Vec<&'a Playbook> {
+    let catalog = &state.playbooks.catalog;
+    let linked = linked_runbook(catalog, alert);
+    linked
+        .into_iter()
+        .chain(
+            catalog
+                .iter()
+                .filter(|p| p.applies(&alert.labels) && linked.is_none_or(|l| l.name != p.name)),
+        )
         .collect()
+}
+
+/// The Markdown runbook an alert's `runbook_url` points at, if loaded.
+pub fn linked_runbook<'a>(catalog: &'a [Playbook], alert: &Alert) -> Option<&'a Playbook> {
+    alert
+        .runbook_url()
+        .and_then(|u| crate::playbook::link::linked(catalog, u))
+}
+
+/// Is the playbook for this alert (its runbook link, or `applies_to`)?
+pub fn applies_to_alert(p: &Playbook, catalog: &[Playbook], alert: &Alert) -> bool {
+    p.applies(&alert.labels) || linked_runbook(catalog, alert).is_some_and(|l| l.name == p.name)
 }
 
 /// The run an entry of a run is about.

@@ -48,7 +48,7 @@ pub(crate) fn start_from_palette(state: &mut State, name: &str, now: DateTime<Ut
             state
                 .playbooks
                 .get(name)
-                .is_some_and(|p| p.applies(&a.labels))
+                .is_some_and(|p| super::applies_to_alert(p, &state.playbooks.catalog, a))
         })
         .map(|a| a.fingerprint.clone());
     start_playbook(state, name, fp.as_deref(), now)

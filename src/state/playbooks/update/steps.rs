@@ -13,7 +13,7 @@ use crate::playbook::exec::{StepAction, StepJob};
 use crate::playbook::model::{ReleaseOp, StepKind};
 use crate::playbook::{self, Confirm};
 use crate::state::approvals::{Gate, Passage, Then};
-use crate::state::playbooks::{suggestions, Row, StepStatus};
+use crate::state::playbooks::{applies_to_alert, suggestions, Row, StepStatus};
 use crate::state::{ChooseKind, Effect, Level, Mode, Pane, Pending, State};
 
 /// Actions while the playbooks pane has focus. None: not handled here.
@@ -36,7 +36,13 @@ pub fn on_action(state: &mut State, action: Action, now: DateTime<Utc>) -> Optio
                     let name = state.playbooks.catalog[i].name.clone();
                     let fp = state
                         .selected_alert()
-                        .filter(|a| state.playbooks.catalog[i].applies(&a.labels))
+                        .filter(|a| {
+                            applies_to_alert(
+                                &state.playbooks.catalog[i],
+                                &state.playbooks.catalog,
+                                a,
+                            )
+                        })
                         .map(|a| a.fingerprint.clone());
                     start_playbook(state, &name, fp.as_deref(), now)
                 }
@@ -119,7 +125,7 @@ pub fn start_suggested(state: &mut State, fingerprint: &str, now: DateTime<Utc>)
     let Some(alert) = state.alerts.get(fingerprint) else {
         return Vec::new();
     };
-    let names: Vec<String> = suggestions(state, &alert.labels)
+    let names: Vec<String> = suggestions(state, alert)
         .iter()
         .map(|p| p.name.clone())
         .collect();
