@@ -1363,8 +1363,24 @@ fn placeholders(script: &str) -> Vec<String> {
     else {
         return Vec::new();
     };
+    // Only outside quotes: `echo "<empty>"` prints it, while an unquoted
+    // `<volume>` is a hole (as shell, a broken redirection).
+    let mut bare = String::with_capacity(script.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for ch in script.chars() {
+        let inside = quote.is_some();
+        match (quote, ch) {
+            _ if escaped => escaped = false,
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (None, '\'' | '"') => quote = Some(ch),
+            (q, '\\') if q != Some('\'') => escaped = true,
+            _ => {}
+        }
+        bare.push(if inside || quote.is_some() { ' ' } else { ch });
+    }
     let mut out: Vec<String> = Vec::new();
-    for c in re.captures_iter(script) {
+    for c in re.captures_iter(&bare) {
         if let Some(m) = c.get(1) {
             let h = m.as_str().to_string();
             if !out.contains(&h) {
@@ -1436,6 +1452,15 @@ mod tests {
             vec!["<virtual-storage>", "<outdated-storage>"]
         );
         assert!(placeholders("cat <<EOF\nx\nEOF\nwc -l < /etc/hosts 2>&1").is_empty());
+        assert!(
+            placeholders("echo \"<empty>\" '<x>'").is_empty(),
+            "quoted: text"
+        );
+        assert_eq!(
+            placeholders("a \\\"<v>"),
+            vec!["<v>"],
+            "an escaped quote opens nothing"
+        );
     }
 
     #[test]
