@@ -18,7 +18,7 @@ use firebreak::playbook::exec::{self, Ctx, StepAction};
 use firebreak::playbook::model::Source;
 use firebreak::playbook::runner::{self, CommandSpec, Limits, Program};
 use firebreak::playbook::{loader, template};
-use firebreak::state::playbooks::{PlaybookMsg, StepStatus};
+use firebreak::state::playbooks::StepStatus;
 use firebreak::state::{ChooseKind, Effect, Mode, Msg, Pane};
 use firebreak::timeline::journal;
 use predicates::prelude::*;
@@ -399,27 +399,8 @@ fn ctx(w: &World0) -> Ctx {
 /// Carry out the step effects in the outbox the way the effect runner
 /// does (same `exec::execute`), feeding output and results back.
 async fn run_steps(d: &mut Driver, w: &World0) -> usize {
-    let mut n = 0;
-    for fx in d.take_outbox() {
-        if let Effect::PlaybookStep(job) = fx {
-            *w.clock.lock().unwrap() = d.now;
-            let mut lines = Vec::new();
-            let outcome = exec::execute(&job.action, &ctx(w), &mut |l| lines.extend(l)).await;
-            d.send(Msg::Playbook(PlaybookMsg::Output {
-                run_id: job.run_id.clone(),
-                step: job.step,
-                attempt: job.attempt,
-                lines,
-            }));
-            d.send(Msg::Playbook(PlaybookMsg::StepDone {
-                run_id: job.run_id,
-                step: job.step,
-                attempt: job.attempt,
-                outcome,
-            }));
-            n += 1;
-        }
-    }
+    *w.clock.lock().unwrap() = d.now;
+    let n = run_step_effects(d, &ctx(w)).await;
     poll_all(d, w).await;
     n
 }

@@ -11,20 +11,20 @@ use std::time::Duration as StdDuration;
 use assert_cmd::Command;
 use chrono::Utc;
 use crossterm::event::KeyCode;
-use firebreak::playbook::exec::{self, Ctx};
+use firebreak::playbook::exec::Ctx;
 use firebreak::playbook::model::{Run, StepKind};
 use firebreak::playbook::runner::Limits;
 use firebreak::playbook::{loader, Playbook};
 use firebreak::sources::alertmanager::Alertmanager;
 use firebreak::sources::http::{HttpClient, HttpSettings};
 use firebreak::sources::matcher;
-use firebreak::state::playbooks::{PlaybookMsg, StepStatus};
-use firebreak::state::{Effect, Mode, Msg};
+use firebreak::state::playbooks::StepStatus;
+use firebreak::state::{Mode, Msg};
 use predicates::prelude::*;
 use serde_json::json;
 
 use crate::support::servers::{self, eventually, unique};
-use crate::support::state::{code, polled, render_at, Driver};
+use crate::support::state::{code, polled, render_at, run_step_effects, Driver};
 
 const DIR: &str = "tests/fixtures/runbooks";
 
@@ -168,7 +168,8 @@ fn am_client(url: &str) -> Alertmanager {
     .unwrap()
 }
 
-/// Carry out the step effects in the outbox as the effect runner does.
+/// Carry out the step effects in the outbox, with no flag service or
+/// release control (the runbook's blocks are commands).
 async fn run_steps(d: &mut Driver) {
     let ctx = Ctx {
         providers: Vec::new(),
@@ -176,24 +177,7 @@ async fn run_steps(d: &mut Driver) {
         timeout: StdDuration::from_secs(5),
         limits: Limits::default(),
     };
-    for fx in d.take_outbox() {
-        if let Effect::PlaybookStep(job) = fx {
-            let mut lines = Vec::new();
-            let outcome = exec::execute(&job.action, &ctx, &mut |l| lines.extend(l)).await;
-            d.send(Msg::Playbook(PlaybookMsg::Output {
-                run_id: job.run_id.clone(),
-                step: job.step,
-                attempt: job.attempt,
-                lines,
-            }));
-            d.send(Msg::Playbook(PlaybookMsg::StepDone {
-                run_id: job.run_id,
-                step: job.step,
-                attempt: job.attempt,
-                outcome,
-            }));
-        }
-    }
+    run_step_effects(d, &ctx).await;
 }
 
 #[tokio::test]

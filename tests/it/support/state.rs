@@ -224,3 +224,33 @@ pub async fn poll_all(d: &mut Driver, w: &World0) {
     let flags = w.demo.list().await.map_err(|e| e.to_string());
     d.send(Msg::Flags(polled(flags, now)));
 }
+
+/// Carry out the playbook step effects in the outbox the way the effect
+/// runner does (the same `exec::execute`), feeding output and results
+/// back; how many ran.
+pub async fn run_step_effects(d: &mut Driver, ctx: &firebreak::playbook::exec::Ctx) -> usize {
+    use firebreak::state::playbooks::PlaybookMsg;
+    let mut n = 0;
+    for fx in d.take_outbox() {
+        if let Effect::PlaybookStep(job) = fx {
+            let mut lines = Vec::new();
+            let outcome =
+                firebreak::playbook::exec::execute(&job.action, ctx, &mut |l| lines.extend(l))
+                    .await;
+            d.send(Msg::Playbook(PlaybookMsg::Output {
+                run_id: job.run_id.clone(),
+                step: job.step,
+                attempt: job.attempt,
+                lines,
+            }));
+            d.send(Msg::Playbook(PlaybookMsg::StepDone {
+                run_id: job.run_id,
+                step: job.step,
+                attempt: job.attempt,
+                outcome,
+            }));
+            n += 1;
+        }
+    }
+    n
+}
