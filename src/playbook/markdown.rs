@@ -175,7 +175,13 @@ struct Walker {
     /// links only is link steps; a link among other items stays text.
     top_list: Option<TopList>,
     image: usize,
+    /// The front matter being read, then read: its kind, its text, the
+    /// offset of its first line.
     front: Option<(MetadataBlockKind, String, usize)>,
+    front_matter: Option<(MetadataBlockKind, String, usize)>,
+    /// Nothing written yet in the list item just begun (its first
+    /// paragraph follows the marker on the same line).
+    item_fresh: bool,
 }
 
 impl Walker {
@@ -212,6 +218,7 @@ impl Walker {
             code.push_str(t);
             return;
         }
+        self.item_fresh = false;
         if self.link.is_none() {
             if let Some(u) = &mut self.unit {
                 u.outside.push_str(t);
@@ -225,7 +232,10 @@ impl Walker {
             Event::Start(tag) => self.start(tag, at),
             Event::End(tag) => self.end(tag),
             Event::Text(t) => {
-                if let Some((_, fm, _)) = &mut self.front {
+                if let Some((_, fm, first)) = &mut self.front {
+                    if fm.is_empty() {
+                        *first = at;
+                    }
                     fm.push_str(&t);
                 } else {
                     self.text(&t);
@@ -243,6 +253,7 @@ impl Walker {
                 }
                 self.flush();
                 self.task = Some((self.lists.len(), String::new(), at));
+                self.item_fresh = true;
             }
             Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
             Event::Html(_) | Event::InlineHtml(_) | Event::FootnoteReference(_) => {}
@@ -259,8 +270,7 @@ impl Walker {
             }
             Tag::Paragraph => {
                 let in_item = !self.lists.is_empty();
-                let s = self.sink();
-                let fresh = s.is_empty() || s.ends_with(". ") || s.ends_with("- ");
+                let fresh = self.item_fresh || self.sink().is_empty();
                 if !(in_item && fresh) {
                     self.separate();
                 }
@@ -307,6 +317,7 @@ impl Walker {
                 let start = s.len();
                 s.push_str(&"  ".repeat(depth));
                 s.push_str(&marker);
+                self.item_fresh = true;
                 if self.task.is_none() {
                     self.unit = Some(Unit {
                         start,
@@ -350,7 +361,7 @@ impl Walker {
 
     fn end(&mut self, tag: TagEnd) {
         match tag {
-            TagEnd::MetadataBlock(_) => {}
+            TagEnd::MetadataBlock(_) => self.front_matter = self.front.take(),
             TagEnd::Heading(_) => {
                 if let Some((level, text, at)) = self.heading.take() {
                     self.blocks.push(Block::Heading {
@@ -599,18 +610,8 @@ pub fn parse(
         | Options::ENABLE_PLUSES_DELIMITED_METADATA_BLOCKS
         | Options::ENABLE_GFM;
     let mut w = Walker::default();
-    let mut front: Option<(MetadataBlockKind, String, usize)> = None;
     for (ev, range) in Parser::new_ext(src, opts).into_offset_iter() {
-        let end_front = matches!(ev, Event::End(TagEnd::MetadataBlock(_)));
-        if let (Event::Text(_), Some((_, fm, at))) = (&ev, &mut w.front) {
-            if fm.is_empty() {
-                *at = range.start;
-            }
-        }
         w.event(ev, range.start);
-        if end_front {
-            front = w.front.take();
-        }
     }
     w.flush();
     let mut b = Builder {
@@ -624,7 +625,7 @@ pub fn parse(
         env_names: BTreeMap::new(),
         steps: Vec::new(),
     };
-    if let Some((kind, text, at)) = front {
+    if let Some((kind, text, at)) = w.front_matter.take() {
         b.front_matter(kind, text, at);
     }
     if !b.errors.is_empty() {
@@ -908,7 +909,10 @@ impl Builder<'_> {
             );
         }
         PlaybookFile {
-            name: Spanned::new(self.fm_key("name", None)..self.fm_at, name),
+            name: {
+                let off = self.fm_key("name", None);
+                Spanned::new(off..off, name)
+            },
             title: Some(title.clone()),
             description: description.unwrap_or(title),
             tags: self

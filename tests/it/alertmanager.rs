@@ -84,12 +84,7 @@ fn alerts_output(
 }
 
 fn fb(cfg_home: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("firebreak").unwrap();
-    c.env_remove("FIREBREAK_CONFIG")
-        .env("XDG_CONFIG_HOME", cfg_home)
-        .env("FIREBREAK_DATA_DIR", cfg_home.join("data"))
-        .env("NO_COLOR", "1");
-    c
+    crate::support::firebreak(cfg_home, &cfg_home.join("data"))
 }
 
 #[tokio::test]

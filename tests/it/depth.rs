@@ -49,12 +49,7 @@ fn on_worker_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
 }
 
 fn fb(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("firebreak").unwrap();
-    c.env("FIREBREAK_DATA_DIR", data)
-        .env_remove("FIREBREAK_CONFIG")
-        .env("XDG_CONFIG_HOME", data.join("no-config"))
-        .env("NO_COLOR", "1");
-    c
+    crate::support::firebreak(&data.join("no-config"), data)
 }
 
 // ---- flagd flag files ---------------------------------------------------

@@ -957,12 +957,7 @@ fn starting_a_playbook_needs_an_incident() {
 // ---------------------------------------------------------------------
 
 fn fb(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("firebreak").unwrap();
-    c.env("FIREBREAK_DATA_DIR", data)
-        .env_remove("FIREBREAK_CONFIG")
-        .env("XDG_CONFIG_HOME", data.join("config"))
-        .env("NO_COLOR", "1");
-    c
+    crate::support::firebreak(&data.join("config"), data)
 }
 
 /// Put a playbook in the user directory (<XDG_CONFIG_HOME>/firebreak/playbooks).

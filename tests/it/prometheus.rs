@@ -41,11 +41,7 @@ fn now() -> f64 {
 
 fn fb() -> (Command, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
-    let mut c = Command::cargo_bin("firebreak").unwrap();
-    c.env_remove("FIREBREAK_CONFIG")
-        .env("XDG_CONFIG_HOME", home.path())
-        .env("FIREBREAK_DATA_DIR", home.path().join("data"))
-        .env("NO_COLOR", "1");
+    let c = crate::support::firebreak(home.path(), &home.path().join("data"));
     (c, home)
 }
 

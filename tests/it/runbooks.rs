@@ -304,12 +304,7 @@ async fn an_alerts_runbook_link_opens_the_runbook_with_its_labels_and_hostile_la
 }
 
 fn fb(cfg: &Path) -> Command {
-    let mut c = Command::cargo_bin("firebreak").unwrap();
-    c.env("FIREBREAK_DATA_DIR", cfg.join("data"))
-        .env_remove("FIREBREAK_CONFIG")
-        .env("XDG_CONFIG_HOME", cfg)
-        .env("NO_COLOR", "1");
-    c
+    crate::support::firebreak(cfg, &cfg.join("data"))
 }
 
 #[test]

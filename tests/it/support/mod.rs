@@ -17,6 +17,8 @@
 //!   drop the answer).
 //! - [`state`]: the app's state driven headless (keys, [`state::Driver`],
 //!   the demo world).
+//! - [`firebreak`]: the binary, run as a user would, with its config and
+//!   data where the test says (never the developer's own).
 
 pub mod exporter;
 pub mod fault;
@@ -26,3 +28,15 @@ pub mod servers;
 pub mod state;
 pub mod unleash;
 pub mod webhook;
+
+/// The firebreak binary with its config under `config_home`
+/// (`XDG_CONFIG_HOME`: `firebreak/config.toml` there is read) and its
+/// data in `data`, without colour.
+pub fn firebreak(config_home: &std::path::Path, data: &std::path::Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("firebreak").unwrap();
+    c.env_remove("FIREBREAK_CONFIG")
+        .env("XDG_CONFIG_HOME", config_home)
+        .env("FIREBREAK_DATA_DIR", data)
+        .env("NO_COLOR", "1");
+    c
+}
