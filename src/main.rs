@@ -87,7 +87,8 @@ enum Command {
         /// The request to approve [default: list them]
         id: Option<String>,
     },
-    /// Print the current alerts from Alertmanager (HA members deduplicated)
+    /// Print the current alerts from Alertmanager (HA members deduplicated);
+    /// `alerts route` tells who gets paged
     Alerts(cli::alerts::AlertsArgs),
     /// Run a PromQL query (instant, or --range) against Prometheus
     Query(cli::query::QueryArgs),

@@ -98,6 +98,20 @@ pub fn start(w: &Wiring, window: chrono::Duration, opened: Opened) -> Started {
             );
             refresh.push(n);
         }
+        // Its routing tree (who gets paged): the config changes rarely.
+        if s.has_routing() {
+            let fetch = |s: Arc<dyn AlertSource>| async move { s.routing().await };
+            let n = poller::watch(
+                s.clone(),
+                s.name(),
+                every(15),
+                world.timeout,
+                &tx,
+                fetch,
+                Msg::Routing,
+            );
+            refresh.push(n);
+        }
     }
     for s in &world.metric_sources {
         let rx = window_rx.clone();

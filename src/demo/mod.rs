@@ -27,6 +27,24 @@ use crate::sources::{fingerprint, Alert, AlertState, Panel, PanelSpec};
 
 pub const SCENARIO: &str = include_str!("../../assets/demo/scenario.toml");
 
+/// The demo's Alertmanager routing tree (who gets paged for what).
+pub const ROUTING: &str = include_str!("../../assets/demo/alertmanager.yml");
+
+/// The demo's routing tree, read once.
+pub fn routing(
+) -> Option<&'static std::sync::Arc<crate::sources::alertmanager::routing::RoutingTree>> {
+    static TREE: std::sync::OnceLock<
+        Option<std::sync::Arc<crate::sources::alertmanager::routing::RoutingTree>>,
+    > = std::sync::OnceLock::new();
+    TREE.get_or_init(|| {
+        crate::sources::alertmanager::routing::RoutingTree::from_yaml(ROUTING)
+            .map_err(|e| tracing::error!("the demo's routing tree: {e}"))
+            .ok()
+            .map(std::sync::Arc::new)
+    })
+    .as_ref()
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -412,6 +430,11 @@ impl World {
             labels.insert("severity".into(), a.severity.clone());
             let mut annotations = a.annotations.clone();
             annotations.insert("summary".into(), a.summary.clone());
+            // Like Alertmanager, each alert names the receivers it goes to.
+            let detail = crate::sources::AlertDetail {
+                receivers: routing().map_or_else(Vec::new, |t| t.receivers_for(&labels)),
+                ..Default::default()
+            };
             out.push(Alert {
                 fingerprint: fingerprint(&labels),
                 labels,
@@ -420,7 +443,7 @@ impl World {
                 starts_at,
                 generator_url: None,
                 source: "demo".into(),
-                detail: Default::default(),
+                detail,
             });
         }
         self.mute(&mut out, now);
@@ -563,6 +586,24 @@ mod tests {
         let mut v: Vec<String> = alerts.iter().map(|a| a.name().to_string()).collect();
         v.sort();
         v
+    }
+
+    #[test]
+    fn the_demo_alerts_are_routed_by_its_routing_tree() {
+        let w = world();
+        let alerts = w.alerts(t0());
+        let to = |name: &str| {
+            alerts
+                .iter()
+                .find(|a| a.name() == name)
+                .map(|a| a.detail.receivers.clone())
+                .unwrap_or_default()
+        };
+        // The critical one pages the team and the SRE; the warning tells
+        // the team's channel; search's disk waits for office hours.
+        assert_eq!(to("HighErrorRate"), ["payments-pagerduty", "sre-oncall"]);
+        assert_eq!(to("LatencyHigh"), ["payments-slack", "sre-oncall"]);
+        assert_eq!(to("DiskSpaceLow"), ["search-tickets"]);
     }
 
     #[test]

@@ -105,6 +105,21 @@ impl AlertSource for Demo {
         self.persist()?;
         Ok(crate::demo::SILENCES_WHERE.into())
     }
+
+    /// Its routing tree is assets/demo/alertmanager.yml.
+    fn has_routing(&self) -> bool {
+        true
+    }
+
+    async fn routing(&self) -> anyhow::Result<crate::sources::Routing> {
+        match crate::demo::routing() {
+            Some(tree) => Ok(crate::sources::Routing {
+                tree: tree.clone(),
+                from: "the demo".into(),
+            }),
+            None => anyhow::bail!("the demo's routing tree does not parse (a bug: see the log)"),
+        }
+    }
 }
 
 #[async_trait]

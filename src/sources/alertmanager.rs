@@ -10,6 +10,7 @@
 //! next one when it cannot be reached; the cluster gossips them.
 
 pub mod parse;
+pub mod routing;
 
 use std::sync::Mutex;
 
@@ -229,6 +230,18 @@ impl Alertmanager {
         Ok((silences, inst))
     }
 
+    /// GET /api/v2/status: the routing tree of the running configuration
+    /// (from one instance: HA members run the same one), and who answered.
+    pub async fn fetch_routing(&self) -> anyhow::Result<(routing::RoutingTree, String)> {
+        self.first_reachable(|base| async move {
+            let url = http::join(&base, "api/v2/status");
+            let resp = self.http.send(Method::GET, url.clone(), None).await?;
+            routing::RoutingTree::from_status(&resp.body)
+                .map_err(|e| body_error("GET", &url, &resp, e))
+        })
+        .await
+    }
+
     /// POST /api/v2/silences. Returns (silence id, instance).
     pub async fn post_silence(&self, s: &NewSilence) -> anyhow::Result<(String, String)> {
         if s.matchers.is_empty() {
@@ -376,6 +389,18 @@ impl AlertSource for Alertmanager {
 
     async fn expire_silence(&self, id: &str) -> anyhow::Result<String> {
         self.delete_silence(id).await
+    }
+
+    fn has_routing(&self) -> bool {
+        true
+    }
+
+    async fn routing(&self) -> anyhow::Result<super::Routing> {
+        let (tree, from) = self.fetch_routing().await?;
+        Ok(super::Routing {
+            tree: std::sync::Arc::new(tree),
+            from,
+        })
     }
 }
 

@@ -211,6 +211,25 @@ pub trait AlertSource: Send + Sync {
         let _ = id;
         anyhow::bail!("{} has no silences to expire", self.name())
     }
+
+    /// Does this source route alerts to receivers (Alertmanager)?
+    fn has_routing(&self) -> bool {
+        false
+    }
+
+    /// The routing tree it runs now, and where it was read.
+    async fn routing(&self) -> anyhow::Result<Routing> {
+        anyhow::bail!("{} does not route alerts", self.name())
+    }
+}
+
+/// A routing tree and where it came from (shared: the UI evaluates it for
+/// the alert on screen).
+#[derive(Debug, Clone)]
+pub struct Routing {
+    pub tree: std::sync::Arc<alertmanager::routing::RoutingTree>,
+    /// The instance (or file) it was read from.
+    pub from: String,
 }
 
 /// Where metric panels come from.

@@ -72,6 +72,8 @@ pub enum Msg {
     Team(TeamMsg),
     /// Silences from an alert source (Alertmanager).
     Silences(Polled<Vec<crate::sources::Silence>>),
+    /// The routing tree an alert source runs (Alertmanager's config).
+    Routing(Polled<crate::sources::Routing>),
     /// Entries another process appended to the incident's journal: the
     /// cockpit that writes it (when this one follows) or a headless
     /// command (`firebreak note`, `silence`, `flag`).

@@ -105,6 +105,10 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
             silences::on_silences(state, p);
             Vec::new()
         }
+        Msg::Routing(p) => {
+            alerts::on_routing(state, p);
+            Vec::new()
+        }
         Msg::Team(m) => team::on_msg(state, m, now),
         Msg::Followed(entries) => access::on_followed(state, entries),
         Msg::FollowFailed(e) => access::on_follow_failed(state, e, now),

@@ -494,6 +494,80 @@ fn alert_detail(
     frame.render_widget(p.scroll((scroll, 0)).block(block), r);
 }
 
+/// Who got paged: the receivers the routing tree sends the alert to, the
+/// route that took it to each, and how often it repeats.
+fn paged_lines(
+    lines: &mut Vec<Line<'static>>,
+    state: &State,
+    a: &crate::sources::Alert,
+    theme: &Theme,
+) {
+    use crate::state::alerts::Paging;
+    let v = |s: &str| crate::text::visible(s).into_owned();
+    let row = |label: String, text: String, style| {
+        Line::from(vec![
+            Span::styled(format!("  {label:<20}"), theme.muted),
+            Span::styled(text, style),
+        ])
+    };
+    match crate::state::alerts::paged(state, a) {
+        Paging::Reported(r) if r.is_empty() => {}
+        Paging::Reported(r) => lines.push(row("receivers".into(), v(&r.join(", ")), theme.base)),
+        Paging::Unread { error, reported } => {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "Paged",
+                theme.accent.add_modifier(Modifier::BOLD),
+            )));
+            lines.push(row(
+                "routing tree".into(),
+                format!("not read: {}", v(&error)),
+                theme.warning,
+            ));
+            if !reported.is_empty() {
+                lines.push(row(
+                    "Alertmanager says".into(),
+                    v(&reported.join(", ")),
+                    theme.base,
+                ));
+            }
+        }
+        Paging::Routed {
+            routes,
+            from,
+            reported,
+            stale,
+        } => {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                format!("Paged (routing tree of {})", v(&from)),
+                theme.accent.add_modifier(Modifier::BOLD),
+            )));
+            for p in &routes {
+                lines.push(row(v(&p.receiver), v(&p.via()), theme.base));
+                lines.push(row(String::new(), v(&p.how()), theme.muted));
+            }
+            if let Some(r) = reported {
+                lines.push(row(
+                    "Alertmanager says".into(),
+                    format!(
+                        "{} (differs from the routing tree: config changed since?)",
+                        v(&r.join(", "))
+                    ),
+                    theme.warning,
+                ));
+            }
+            if let Some(e) = stale {
+                lines.push(row(
+                    "routing tree".into(),
+                    format!("last read failed: {} (showing the tree read before)", v(&e)),
+                    theme.warning,
+                ));
+            }
+        }
+    }
+}
+
 /// Alertmanager's side of an alert: state, silences (who, why, until
 /// when), inhibitions, receivers, and the keys to act on it.
 fn silence_lines(
@@ -530,7 +604,7 @@ fn silence_lines(
             let short = id.get(..8).unwrap_or(id);
             lines.push(Line::from(vec![
                 Span::styled(format!("  {short:<20}"), theme.muted),
-                Span::styled(text, theme.base),
+                Span::styled(crate::text::visible(&text).into_owned(), theme.base),
             ]));
         }
     }
@@ -584,12 +658,7 @@ fn silence_lines(
             Span::styled(d.muted_by.join(", "), theme.base),
         ]));
     }
-    if !d.receivers.is_empty() {
-        lines.push(Line::from(vec![
-            Span::styled("  receivers           ", theme.muted),
-            Span::styled(d.receivers.join(", "), theme.base),
-        ]));
-    }
+    paged_lines(lines, state, a, theme);
     if state.silences.prefs.silence_source.is_some() {
         let key = |act| state.keymap.hint(act).unwrap_or_else(|| "?".into());
         lines.push(Line::default());

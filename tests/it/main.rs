@@ -29,6 +29,7 @@ mod journal;
 mod playbooks;
 mod prometheus;
 mod roles;
+mod routing;
 mod runbooks;
 mod team;
 mod ui;

@@ -4,8 +4,8 @@
 
 mod update;
 
-pub use update::inhibitors;
-pub(super) use update::{hints, on_action, on_alerts, on_detail_key, show_detail};
+pub(super) use update::{hints, on_action, on_alerts, on_detail_key, on_routing, show_detail};
+pub use update::{inhibitors, paged, Paging};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -28,6 +28,11 @@ pub struct Alerts {
     pub list: ListView,
     /// Alerts recorded as firing on the timeline (fingerprint -> name).
     pub recorded_firing: BTreeMap<String, String>,
+    /// The routing tree last read (who gets paged), and why the last read
+    /// failed, if it did (the tree read before stays: configs change
+    /// rarely, and an old answer marked as such beats none).
+    pub routing: Option<crate::sources::Routing>,
+    pub routing_error: Option<String>,
 }
 
 impl Alerts {
@@ -44,6 +49,8 @@ impl Alerts {
             health,
             list: ListView::default(),
             recorded_firing: BTreeMap::new(),
+            routing: None,
+            routing_error: None,
         }
     }
 

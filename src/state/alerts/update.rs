@@ -197,6 +197,70 @@ pub fn inhibitors<'a>(state: &'a State, fingerprint: &str) -> Vec<(&'a str, Opti
     })
 }
 
+/// A routing tree arrived (or could not be read).
+pub(crate) fn on_routing(state: &mut State, p: Polled<crate::sources::Routing>) {
+    match p.result {
+        Ok(r) => {
+            state.alerts.routing = Some(r);
+            state.alerts.routing_error = None;
+        }
+        Err(e) => {
+            tracing::debug!("routing tree from {}: {e}", p.source);
+            state.alerts.routing_error = Some(e);
+        }
+    }
+}
+
+/// Who an alert is sent to, as the details show it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Paging {
+    /// No source reports a routing tree: only what Alertmanager says.
+    Reported(Vec<String>),
+    /// By the routing tree read from `from`; `reported`: Alertmanager's own
+    /// answer when it differs (its config changed since, or firebreak reads
+    /// the tree wrong: either way, worth a look).
+    Routed {
+        routes: Vec<crate::sources::alertmanager::routing::Paged>,
+        from: String,
+        reported: Option<Vec<String>>,
+        stale: Option<String>,
+    },
+    /// The tree could not be read yet.
+    Unread {
+        error: String,
+        reported: Vec<String>,
+    },
+}
+
+/// Evaluate the routing tree for `a` (cheap: a tree is a few dozen
+/// routes; done when the details are drawn).
+pub fn paged(state: &State, a: &Alert) -> Paging {
+    let reported = a.detail.receivers.clone();
+    match (&state.alerts.routing, &state.alerts.routing_error) {
+        (Some(r), stale) => {
+            let routes = r.tree.route(&a.labels);
+            let mut ours: Vec<&str> = routes.iter().map(|p| p.receiver.as_str()).collect();
+            ours.sort_unstable();
+            ours.dedup();
+            let mut theirs: Vec<&str> = reported.iter().map(String::as_str).collect();
+            theirs.sort_unstable();
+            theirs.dedup();
+            let differs = !theirs.is_empty() && ours != theirs;
+            Paging::Routed {
+                routes,
+                from: r.from.clone(),
+                reported: differs.then_some(reported),
+                stale: stale.clone(),
+            }
+        }
+        (None, Some(e)) => Paging::Unread {
+            error: e.clone(),
+            reported,
+        },
+        (None, None) => Paging::Reported(reported),
+    }
+}
+
 /// How far the alert details scroll: their rows less the rows shown, so
 /// that `G` and `j` stop at the end and `k` moves at once. The rows are
 /// counted from the alert's texts (ui/overlays.rs draws them), generous
@@ -220,7 +284,10 @@ fn detail_last(state: &State, fingerprint: &str) -> u16 {
         }
     };
     let d = &a.detail;
-    let suggested = usize::from(!super::super::playbooks::suggestions(state, a).is_empty());
+    // "Suggested playbook: <name> (the alert's runbook) — press p ...".
+    let suggested = super::super::playbooks::suggestions(state, a)
+        .first()
+        .map_or(0, |p| rows(90 + p.name.len()));
     let since = 70 + a.source.len() + a.fingerprint.len();
     let mut lines = 1 + rows(a.summary().len()) + rows(since) + suggested;
     lines += 2 + a.labels.values().map(|v| rows(22 + v.len())).sum::<usize>();
@@ -233,10 +300,24 @@ fn detail_last(state: &State, fingerprint: &str) -> u16 {
     if !d.silenced_by.is_empty() {
         lines += 2 + d.silenced_by.len() * rows(150);
     }
-    lines += [&d.muted_by, &d.receivers]
-        .iter()
-        .filter(|v| !v.is_empty())
-        .count();
+    lines += usize::from(!d.muted_by.is_empty());
+    lines += match paged(state, a) {
+        Paging::Reported(r) => usize::from(!r.is_empty()),
+        Paging::Unread { .. } => 3,
+        Paging::Routed {
+            routes,
+            reported,
+            stale,
+            ..
+        } => {
+            2 + routes
+                .iter()
+                .map(|p| rows(22 + p.via().len()) + rows(22 + p.how().chars().count()))
+                .sum::<usize>()
+                + usize::from(reported.is_some())
+                + usize::from(stale.is_some())
+        }
+    };
     if !d.inhibited_by.is_empty() {
         lines += 2 + d.inhibited_by.len() * rows(150);
     }

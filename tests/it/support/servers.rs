@@ -203,14 +203,17 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// `inhibit_test=source` mutes those labelled `inhibit_test=target` with
 /// the same `test` label (no other test's alerts carry these labels).
 pub fn start_alertmanager() -> Server {
+    start_alertmanager_with(
+        "route:\n  receiver: \"null\"\n  group_by: [alertname, service]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: \"null\"\ninhibit_rules:\n  - source_matchers: ['inhibit_test=\"source\"']\n    target_matchers: ['inhibit_test=\"target\"']\n    equal: [test]\n",
+    )
+}
+
+/// Start an Alertmanager running this configuration.
+pub fn start_alertmanager_with(config: &str) -> Server {
     let bin = require(&["prometheus-alertmanager", "alertmanager"]);
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let cfg = write(
-        dir.path(),
-        "alertmanager.yml",
-        "route:\n  receiver: \"null\"\n  group_by: [alertname, service]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: \"null\"\ninhibit_rules:\n  - source_matchers: ['inhibit_test=\"source\"']\n    target_matchers: ['inhibit_test=\"target\"']\n    equal: [test]\n",
-    );
+    let cfg = write(dir.path(), "alertmanager.yml", config);
     let data = dir.path().join("data");
     let args = vec![
         format!("--config.file={}", cfg.display()),

@@ -1,5 +1,8 @@
 //! `firebreak alerts`: the current alerts from Alertmanager (all HA members,
 //! deduplicated), as a table or JSON; the same client the TUI polls with.
+//! `firebreak alerts route`: who gets paged for a label set (`route.rs`).
+
+pub mod route;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,7 +38,10 @@ pub struct AmOpts {
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AlertsArgs {
+    #[command(subcommand)]
+    pub command: Option<AlertsCmd>,
     #[command(flatten)]
     pub am: AmOpts,
     /// Only alerts matching, in Alertmanager syntax: 'severity="critical"',
@@ -48,6 +54,14 @@ pub struct AlertsArgs {
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AlertsCmd {
+    /// Who gets paged for these labels: the receivers Alertmanager's routing
+    /// tree sends them to and the route to each, as `amtool config routes
+    /// test` does (from the running config, or a file with --am-config)
+    Route(route::RouteArgs),
 }
 
 /// An Alertmanager client for one command, from the config and `opts`.
@@ -63,6 +77,9 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn run(args: &AlertsArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
+    if let Some(AlertsCmd::Route(r)) = &args.command {
+        return route::run(r, cfg);
+    }
     let extra = matcher::parse_args(&args.filter).map_err(anyhow::Error::msg)?;
     let (am, _) = build_am(cfg, &args.am)?;
     let fetched = runtime()?.block_on(am.fetch_alerts(&extra))?;
