@@ -227,6 +227,16 @@ pub enum Action {
     )]
     ShowInhibitor,
     #[strum(
+        message = "chart rule",
+        detailed_message = "In an alert's details: chart the expression of the Prometheus rule behind it in the metrics pane (again: remove it)"
+    )]
+    ChartRule,
+    #[strum(
+        message = "about to fire",
+        detailed_message = "What is about to fire: Prometheus' pending alerts, soonest first, with the time until their `for` is met; Enter charts the rule"
+    )]
+    AboutToFire,
+    #[strum(
         message = "open link",
         detailed_message = "Open the runbook link (else the generator URL) in your browser"
     )]

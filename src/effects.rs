@@ -64,6 +64,8 @@ pub struct Parts {
     pub release: Option<Arc<dyn ReleaseControl>>,
     /// Alert sources, for silences (found by name).
     pub alert_sources: Vec<Arc<dyn AlertSource>>,
+    /// Metric sources, to chart a rule's expression.
+    pub metric_sources: Vec<Arc<dyn crate::sources::MetricSource>>,
     pub data_dir: PathBuf,
     pub export_dir: PathBuf,
     /// Deadline of each remote call an effect makes.
@@ -111,6 +113,7 @@ pub struct Runner {
     providers: Vec<Arc<dyn FlagProvider>>,
     release: Option<Arc<dyn ReleaseControl>>,
     alert_sources: Vec<Arc<dyn AlertSource>>,
+    metric_sources: Vec<Arc<dyn crate::sources::MetricSource>>,
     data_dir: PathBuf,
     export_dir: PathBuf,
     timeout: Duration,
@@ -160,6 +163,7 @@ impl Runner {
             providers,
             release,
             alert_sources,
+            metric_sources,
             data_dir,
             export_dir,
             timeout,
@@ -211,6 +215,7 @@ impl Runner {
             providers,
             release,
             alert_sources,
+            metric_sources,
             data_dir,
             export_dir,
             timeout,
@@ -320,6 +325,14 @@ impl Runner {
             }
             Effect::RefreshAll => {
                 for n in self.refresh.iter().chain(&self.flags_refresh) {
+                    n.notify_one();
+                }
+            }
+            Effect::Chart { panel } => {
+                for m in self.metric_sources.iter().filter(|m| m.has_rules()) {
+                    m.chart(panel.clone());
+                }
+                for n in &self.refresh {
                     n.notify_one();
                 }
             }

@@ -129,6 +129,20 @@ pub fn start(w: &Wiring, window: chrono::Duration, opened: Opened) -> Started {
             Msg::Metrics,
         );
         refresh.push(n);
+        // Its alerting rules: what is about to fire.
+        if s.has_rules() {
+            let fetch = |s: Arc<dyn MetricSource>| async move { s.rules().await };
+            let n = poller::watch(
+                s.clone(),
+                s.name(),
+                every(2),
+                world.timeout,
+                &tx,
+                fetch,
+                Msg::Rules,
+            );
+            refresh.push(n);
+        }
     }
     for p in &world.flag_providers {
         let fetch = |p: Arc<dyn FlagProvider>| async move { p.list().await };
@@ -171,6 +185,7 @@ pub fn start(w: &Wiring, window: chrono::Duration, opened: Opened) -> Started {
         providers: world.flag_providers.clone(),
         release: world.release.clone(),
         alert_sources: world.alert_sources.clone(),
+        metric_sources: world.metric_sources.clone(),
         data_dir: w.data_dir.clone(),
         export_dir: w.export_dir.clone(),
         timeout: world.timeout,

@@ -30,6 +30,20 @@ pub const SCENARIO: &str = include_str!("../../assets/demo/scenario.toml");
 /// The demo's Alertmanager routing tree (who gets paged for what).
 pub const ROUTING: &str = include_str!("../../assets/demo/alertmanager.yml");
 
+/// The series name the demo's rules use for a metric: "Error ratio" is
+/// `demo:error_ratio`.
+pub fn series_name(metric: &str) -> String {
+    let mut s = String::from("demo:");
+    for c in metric.chars() {
+        s.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+    }
+    s
+}
+
 /// The demo's routing tree, read once.
 pub fn routing(
 ) -> Option<&'static std::sync::Arc<crate::sources::alertmanager::routing::RoutingTree>> {
@@ -452,6 +466,82 @@ impl World {
 
     /// When the alert started firing (threshold crossed + `for`), if it is.
     fn firing_since(&self, a: &ScenarioAlert, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let since = self.active_since(a, now)? + Duration::seconds(a.for_seconds);
+        (since <= now).then_some(since)
+    }
+
+    /// The demo's alerting rules, evaluated like Prometheus: a rule whose
+    /// threshold is crossed is pending until it held for its `for`.
+    pub fn rules(&self, now: DateTime<Utc>) -> Vec<crate::sources::rules::AlertRule> {
+        use crate::sources::rules::{AlertRule, RuleAlert, RuleState};
+        self.scenario
+            .alerts
+            .iter()
+            .filter_map(|a| {
+                let metric = a.metric.as_ref()?;
+                let above = a.above?;
+                let mut labels = a.labels.clone();
+                labels.insert("severity".into(), a.severity.clone());
+                let rule_labels: BTreeMap<String, String> =
+                    [("severity".to_string(), a.severity.clone())].into();
+                let mut alert_labels = labels.clone();
+                alert_labels.insert("alertname".into(), a.name.clone());
+                let active = self.active_since(a, now);
+                let state = match active {
+                    None => RuleState::Inactive,
+                    Some(t) if t + Duration::seconds(a.for_seconds) <= now => RuleState::Firing,
+                    Some(_) => RuleState::Pending,
+                };
+                Some(AlertRule {
+                    name: a.name.clone(),
+                    group: "demo".into(),
+                    file: "assets/demo/scenario.toml".into(),
+                    query: format!("{} > {}", series_name(metric), above),
+                    for_secs: a.for_seconds as f64,
+                    labels: rule_labels,
+                    annotations: BTreeMap::new(),
+                    state,
+                    health: "ok".into(),
+                    last_error: None,
+                    alerts: active
+                        .map(|t| RuleAlert {
+                            labels: alert_labels,
+                            annotations: BTreeMap::new(),
+                            state,
+                            active_at: Some(t),
+                            value: String::new(),
+                        })
+                        .into_iter()
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
+    /// One metric's panel under another name (a charted rule), by the
+    /// series name its rules use.
+    pub fn charted(
+        &self,
+        spec: &PanelSpec,
+        series: &str,
+        window: Duration,
+        now: DateTime<Utc>,
+    ) -> Option<Panel> {
+        let i = self
+            .scenario
+            .metrics
+            .iter()
+            .position(|m| series_name(&m.name) == series)?;
+        let mut p = self.panels(window, now).into_iter().nth(i)?;
+        p.spec = PanelSpec {
+            unit: p.spec.unit,
+            ..spec.clone()
+        };
+        Some(p)
+    }
+
+    /// When the alert's threshold was crossed, if it is crossed now.
+    fn active_since(&self, a: &ScenarioAlert, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let (idx, m) = self
             .scenario
             .metrics
@@ -482,9 +572,7 @@ impl World {
                 lo = mid;
             }
         }
-        let crossed = DateTime::from_timestamp(hi.timestamp(), 0).unwrap_or(hi);
-        let since = crossed + Duration::seconds(a.for_seconds);
-        (since <= now).then_some(since)
+        Some(DateTime::from_timestamp(hi.timestamp(), 0).unwrap_or(hi))
     }
 
     /// Flags as (name, enabled, description, changed).

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::World;
 use crate::flags::{Flag, FlagProvider};
 use crate::sources::{
-    Alert, AlertSource, MetricSource, NewSilence, Panel, ReleaseControl, Silence,
+    Alert, AlertSource, MetricSource, NewSilence, Panel, PanelSpec, ReleaseControl, Silence,
 };
 
 /// A clock, injectable for tests.
@@ -30,6 +30,8 @@ pub struct Demo {
     /// When the saved world was last read or written by this process:
     /// a newer file is another process's change, taken in.
     seen: Arc<Mutex<Option<std::time::SystemTime>>>,
+    /// The rule a responder charted: (panel, series name).
+    charted: Arc<Mutex<Option<(PanelSpec, String)>>>,
 }
 
 impl Demo {
@@ -40,6 +42,7 @@ impl Demo {
             data_dir,
             clock,
             seen: Arc::new(Mutex::new(seen)),
+            charted: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -129,7 +132,27 @@ impl MetricSource for Demo {
     }
 
     async fn panels(&self, window: chrono::Duration) -> anyhow::Result<Vec<Panel>> {
-        self.with(|w, now| w.panels(window, now))
+        let charted = self.charted.lock().ok().and_then(|c| c.clone());
+        self.with(|w, now| {
+            let first = charted.and_then(|(spec, series)| w.charted(&spec, &series, window, now));
+            first.into_iter().chain(w.panels(window, now)).collect()
+        })
+    }
+
+    /// The demo evaluates its alerts as rules with `for`: some are
+    /// pending before they fire.
+    fn has_rules(&self) -> bool {
+        true
+    }
+
+    async fn rules(&self) -> anyhow::Result<Vec<crate::sources::rules::AlertRule>> {
+        self.with(|w, now| w.rules(now))
+    }
+
+    fn chart(&self, panel: Option<(PanelSpec, String)>) {
+        if let Ok(mut c) = self.charted.lock() {
+            *c = panel;
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod http;
 pub mod matcher;
 pub mod poller;
 pub mod prometheus;
+pub mod rules;
 pub mod silence;
 
 pub use silence::{AlertPrefs, NewSilence, Silence};
@@ -238,6 +239,22 @@ pub trait MetricSource: Send + Sync {
     fn name(&self) -> &str;
     /// Query every panel over `window` ending now.
     async fn panels(&self, window: chrono::Duration) -> anyhow::Result<Vec<Panel>>;
+
+    /// Does it evaluate alerting rules (Prometheus)?
+    fn has_rules(&self) -> bool {
+        false
+    }
+
+    /// Its alerting rules with their alerts (pending and firing).
+    async fn rules(&self) -> anyhow::Result<Vec<rules::AlertRule>> {
+        anyhow::bail!("{} has no alerting rules", self.name())
+    }
+
+    /// Draw this query as the first panel from the next poll on (`None`
+    /// takes it away): the rule behind an alert, one key away.
+    fn chart(&self, panel: Option<(PanelSpec, String)>) {
+        let _ = panel;
+    }
 }
 
 /// Something that can roll back the last release (the demo; later a

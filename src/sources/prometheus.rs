@@ -136,6 +136,9 @@ pub struct Prometheus {
     base: Url,
     http: HttpClient,
     panels: Vec<PanelQuery>,
+    /// A query a responder asked to chart (the rule behind an alert),
+    /// drawn before the configured panels.
+    charted: std::sync::Mutex<Option<PanelQuery>>,
 }
 
 impl fmt::Debug for Prometheus {
@@ -172,6 +175,7 @@ impl Prometheus {
             base,
             http,
             panels,
+            charted: std::sync::Mutex::new(None),
         })
     }
 
@@ -220,10 +224,37 @@ impl Prometheus {
         decode(&resp, &url)
     }
 
-    /// Run every panel's range query (a few at a time).
+    /// GET /api/v1/rules?type=alert: the alerting rules and their alerts.
+    pub async fn fetch_rules(&self) -> Result<Vec<super::rules::AlertRule>, HttpError> {
+        let mut url = http::join(&self.base, "api/v1/rules");
+        url.query_pairs_mut().append_pair("type", "alert");
+        let resp = self
+            .http
+            .send_with(Method::GET, url.clone(), None, true)
+            .await?;
+        super::rules::parse_rules(&resp.body).map_err(|message| HttpError {
+            method: "GET".into(),
+            url: http::redact(&url),
+            kind: if resp.status.is_success() {
+                http::ErrorKind::Body
+            } else {
+                http::ErrorKind::Status(resp.status.as_u16())
+            },
+            message,
+            attempts: 1,
+        })
+    }
+
+    /// Run every panel's range query (a few at a time), the charted query
+    /// first.
     pub async fn fetch_panels(&self, window: Duration) -> Vec<(Panel, Option<QueryError>)> {
         let end = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
-        futures::stream::iter(self.panels.clone())
+        let charted = self.charted.lock().ok().and_then(|c| c.clone());
+        let panels: Vec<PanelQuery> = charted
+            .into_iter()
+            .chain(self.panels.iter().cloned())
+            .collect();
+        futures::stream::iter(panels)
             .map(|p| async move {
                 match self.query_range(&p.query, end, window, None).await {
                     Ok(r) => (panel_from(&p, &r), None),
@@ -282,6 +313,20 @@ pub fn panel_from(p: &PanelQuery, r: &QueryResult) -> Panel {
 impl MetricSource for Prometheus {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn has_rules(&self) -> bool {
+        true
+    }
+
+    async fn rules(&self) -> anyhow::Result<Vec<super::rules::AlertRule>> {
+        Ok(self.fetch_rules().await?)
+    }
+
+    fn chart(&self, panel: Option<(PanelSpec, String)>) {
+        if let Ok(mut c) = self.charted.lock() {
+            *c = panel.map(|(spec, query)| PanelQuery { spec, query });
+        }
     }
 
     async fn panels(&self, window: chrono::Duration) -> anyhow::Result<Vec<Panel>> {

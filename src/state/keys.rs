@@ -13,8 +13,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::{
     access, alerts, approvals, flags, hypotheses, incident, metrics, palette, playbooks, release,
-    roles, screen, silences, team, updates, ChooseKind, Effect, Level, Mode, Pending, PromptKind,
-    State, MIN_HEIGHT, MIN_WIDTH,
+    roles, rules, screen, silences, team, updates, ChooseKind, Effect, Level, Mode, Pending,
+    PromptKind, State, MIN_HEIGHT, MIN_WIDTH,
 };
 use crate::action::Action;
 use crate::config::keymap::Layer;
@@ -239,6 +239,7 @@ fn on_chooser_key(
         ChooseKind::Role { choices } => choices.len(),
         ChooseKind::Approval { choices } => choices.len(),
         ChooseKind::Join { choices } => choices.len(),
+        ChooseKind::AboutToFire { choices } => choices.len(),
     };
     let pick = |i: usize, state: &mut State| match &kind {
         ChooseKind::Severity => incident::set_severity(state, Severity::ALL[i], now),
@@ -258,6 +259,10 @@ fn on_chooser_key(
         },
         ChooseKind::Join { choices } => match choices.get(i) {
             Some(j) => team::chose_join(state, j, now),
+            None => Vec::new(),
+        },
+        ChooseKind::AboutToFire { choices } => match choices.get(i) {
+            Some(p) => rules::chose(state, p, now),
             None => Vec::new(),
         },
     };
@@ -437,6 +442,7 @@ const OWNERS: &[ActionHandler] = &[
     incident::on_action,
     alerts::on_action,
     silences::on_action,
+    rules::on_action,
     flags::on_action,
     release::on_action,
     hypotheses::on_action,

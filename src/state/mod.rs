@@ -34,6 +34,7 @@ pub mod palette;
 pub mod playbooks;
 pub mod release;
 pub mod roles;
+pub mod rules;
 pub mod screen;
 pub mod silences;
 pub mod team;
@@ -119,6 +120,7 @@ pub struct State {
     pub timeline: incident::Timeline,
     pub alerts: alerts::Alerts,
     pub silences: silences::Silences,
+    pub rules: rules::Rules,
     pub metrics: metrics::Metrics,
     pub flags: flags::Flags,
     pub release: release::Release,
@@ -159,6 +161,7 @@ impl State {
             incident: None,
             timeline: incident::Timeline::default(),
             silences: silences::Silences::default(),
+            rules: rules::Rules::default(),
             release: release::Release::default(),
             playbooks: playbooks::Playbooks::default(),
             hyp: hypotheses::HypothesesView::default(),

@@ -143,6 +143,10 @@ pub enum ChooseKind {
     Join {
         choices: Vec<super::team::Joinable>,
     },
+    /// The pending alerts: Enter charts the rule.
+    AboutToFire {
+        choices: Vec<super::rules::PendingChoice>,
+    },
 }
 
 /// The input mode: who gets the next key.

@@ -74,6 +74,8 @@ pub enum Msg {
     Silences(Polled<Vec<crate::sources::Silence>>),
     /// The routing tree an alert source runs (Alertmanager's config).
     Routing(Polled<crate::sources::Routing>),
+    /// The alerting rules a metric source evaluates (Prometheus).
+    Rules(Polled<Vec<crate::sources::rules::AlertRule>>),
     /// Entries another process appended to the incident's journal: the
     /// cockpit that writes it (when this one follows) or a headless
     /// command (`firebreak note`, `silence`, `flag`).
@@ -123,6 +125,11 @@ pub enum Effect {
     /// Ask the team database which incidents others shared that this
     /// responder has not joined (answered as `TeamMsg::Shared`).
     ListShared,
+    /// Draw this query as the metrics pane's first panel (`None`: stop),
+    /// then poll the metrics.
+    Chart {
+        panel: Option<(crate::sources::PanelSpec, String)>,
+    },
     /// Poll every source now.
     RefreshAll,
     /// Re-read the flags (after a flip).

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     access, alerts, approvals, evidence, flags, hypotheses, incident, keys, metrics, playbooks,
-    release, silences, team, teammate, updates, Effect, Mode, Msg, Pane, State,
+    release, rules, silences, team, teammate, updates, Effect, Mode, Msg, Pane, State,
 };
 
 /// Apply one message; return the effects to run. Pure: no I/O, no clock.
@@ -107,6 +107,10 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Msg::Routing(p) => {
             alerts::on_routing(state, p);
+            Vec::new()
+        }
+        Msg::Rules(p) => {
+            rules::on_rules(state, p);
             Vec::new()
         }
         Msg::Team(m) => team::on_msg(state, m, now),

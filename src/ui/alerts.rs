@@ -60,6 +60,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             theme.muted,
         ));
     }
+    // What is about to fire (Prometheus' pending alerts), apart from what
+    // fires.
+    let pending = state.rules.pending();
+    if !pending.is_empty() {
+        extra.push(Span::styled(
+            format!("{} about to fire ", pending.len()),
+            theme.warning,
+        ));
+    }
     let block = pane_block(
         state,
         Pane::Alerts,
@@ -108,6 +117,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     }
     if body.height == 0 {
         return;
+    }
+    // Its rows at the bottom, when the pane has room for them and some
+    // alerts too.
+    if !pending.is_empty() && body.height >= 8 {
+        let shown = pending.len().min(3);
+        let h = shown as u16 + 1;
+        let r = Rect {
+            y: body.y + body.height - h,
+            height: h,
+            ..body
+        };
+        body.height -= h;
+        draw_pending(frame, r, state, &pending[..shown], theme, now);
     }
     if state.alerts.items.is_empty() {
         let (text, style) = match &fresh {
@@ -321,6 +343,52 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     });
     let mut ls = ListState::default().with_selected(Some(state.alerts.list.selected - offset));
     frame.render_stateful_widget(list, body, &mut ls);
+}
+
+/// The "about to fire" rows: each pending alert, its labels and when it
+/// fires if it keeps holding.
+fn draw_pending(
+    frame: &mut Frame,
+    r: Rect,
+    state: &State,
+    shown: &[crate::state::rules::PendingChoice],
+    theme: &Theme,
+    now: DateTime<Utc>,
+) {
+    let key = state
+        .keymap
+        .hint(crate::action::Action::AboutToFire)
+        .unwrap_or_else(|| "?".into());
+    let total = state.rules.pending().len();
+    let mut lines = vec![Line::from(Span::styled(
+        clip(
+            &format!("About to fire ({total}, soonest first; {key} lists them, Enter charts one)"),
+            r.width as usize,
+        ),
+        theme.warning.add_modifier(Modifier::BOLD),
+    ))];
+    let name_w = shown
+        .iter()
+        .map(|p| crate::text::visible(&p.rule).width())
+        .max()
+        .unwrap_or(4)
+        .min(28);
+    for p in shown {
+        let when = crate::state::rules::fires_in(p, now);
+        let rest = format!("{when:<16} {}", crate::text::visible(&p.labels));
+        lines.push(Line::from(vec![
+            Span::styled("PEND ", theme.warning),
+            Span::styled(
+                pad(&clip(&crate::text::visible(&p.rule), name_w), name_w + 1),
+                theme.base,
+            ),
+            Span::styled(
+                clip(&rest, (r.width as usize).saturating_sub(name_w + 6)),
+                theme.muted,
+            ),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), r);
 }
 
 /// Is every silence on this alert an ack (a short silence with

@@ -28,7 +28,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             prompt(frame, area, *kind, input, error.as_deref(), theme)
         }
         Mode::Confirm { question, .. } => confirm(frame, area, question, theme),
-        Mode::Choose { kind, selected } => choose(frame, area, state, kind, *selected, theme),
+        Mode::Choose { kind, selected } => choose(frame, area, state, kind, *selected, theme, now),
         Mode::AlertDetail {
             fingerprint,
             scroll,
@@ -263,6 +263,7 @@ fn choose(
     kind: &ChooseKind,
     selected: usize,
     theme: &Theme,
+    now: DateTime<Utc>,
 ) {
     let outcome_title;
     let roles_title;
@@ -322,6 +323,26 @@ fn choose(
                 })
                 .collect(),
         ),
+        ChooseKind::AboutToFire { choices } => (
+            "About to fire: pending alerts, soonest first (enter: chart the rule)",
+            choices
+                .iter()
+                .map(|p| {
+                    (
+                        crate::text::visible(&p.rule).into_owned(),
+                        crate::text::visible(&format!(
+                            "{} (for {}){}{} · {}",
+                            crate::state::rules::fires_in(p, now),
+                            p.for_text,
+                            if p.labels.is_empty() { "" } else { " · " },
+                            p.labels,
+                            p.query
+                        ))
+                        .into_owned(),
+                    )
+                })
+                .collect(),
+        ),
         ChooseKind::Approval { choices } => (
             "Two-person rule: approvals",
             choices
@@ -342,7 +363,13 @@ fn choose(
         }
     };
     let n = rows.len();
-    let r = centered(area, 70, rows.len() as u16 + 2);
+    // The pending alerts carry an expression: room for it.
+    let w = if matches!(kind, ChooseKind::AboutToFire { .. }) {
+        120
+    } else {
+        70
+    };
+    let r = centered(area, w, rows.len() as u16 + 2);
     frame.render_widget(Clear, r);
     // Labels in one column, as wide as the longest (a playbook's name).
     let lw = rows
@@ -492,6 +519,57 @@ fn alert_detail(
     let last = rows.saturating_sub(usize::from(r.height.saturating_sub(2)));
     let scroll = scroll.min(u16::try_from(last).unwrap_or(u16::MAX));
     frame.render_widget(p.scroll((scroll, 0)).block(block), r);
+}
+
+/// The Prometheus rule behind the alert: its expression, `for`, health,
+/// and the key that charts it.
+fn rule_lines(
+    lines: &mut Vec<Line<'static>>,
+    state: &State,
+    a: &crate::sources::Alert,
+    theme: &Theme,
+) {
+    let Some(r) = crate::state::rules::rule_of_alert(state, &a.fingerprint) else {
+        return;
+    };
+    let v = |s: &str| crate::text::visible(s).into_owned();
+    let key = state
+        .keymap
+        .hint_in(
+            crate::config::keymap::Layer::AlertDetails,
+            crate::action::Action::ChartRule,
+        )
+        .unwrap_or_else(|| "?".into());
+    let charted = state.rules.charted.as_deref() == Some(r.name.as_str());
+    lines.push(Line::default());
+    lines.push(Line::from(Span::styled(
+        if charted {
+            format!("Rule (charted in the metrics pane; {key} removes it)")
+        } else {
+            format!("Rule ({key} charts it)")
+        },
+        theme.accent.add_modifier(Modifier::BOLD),
+    )));
+    let row = |label: &str, text: String, style| {
+        Line::from(vec![
+            Span::styled(format!("  {label:<20}"), theme.muted),
+            Span::styled(text, style),
+        ])
+    };
+    lines.push(row("expr", v(&r.query), theme.base));
+    lines.push(row(
+        "for",
+        format!(
+            "{} · group {} ({})",
+            crate::sources::rules::for_text(r.for_secs),
+            v(&r.group),
+            v(&r.file)
+        ),
+        theme.base,
+    ));
+    if let Some(e) = &r.last_error {
+        lines.push(row("last error", v(e), theme.warning));
+    }
 }
 
 /// Who got paged: the receivers the routing tree sends the alert to, the
@@ -659,6 +737,7 @@ fn silence_lines(
         ]));
     }
     paged_lines(lines, state, a, theme);
+    rule_lines(lines, state, a, theme);
     if state.silences.prefs.silence_source.is_some() {
         let key = |act| state.keymap.hint(act).unwrap_or_else(|| "?".into());
         lines.push(Line::default());

@@ -30,6 +30,7 @@ mod playbooks;
 mod prometheus;
 mod roles;
 mod routing;
+mod rules;
 mod runbooks;
 mod team;
 mod ui;

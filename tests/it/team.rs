@@ -1636,6 +1636,7 @@ async fn the_cockpits_team_task_goes_offline_on_a_stalled_connection_and_catches
         providers: Vec::new(),
         release: None,
         alert_sources: Vec::new(),
+        metric_sources: Vec::new(),
         data_dir: data.clone(),
         export_dir: dir.path().join("exports"),
         timeout: Duration::from_secs(5),

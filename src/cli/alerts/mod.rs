@@ -1,7 +1,9 @@
 //! `firebreak alerts`: the current alerts from Alertmanager (all HA members,
 //! deduplicated), as a table or JSON; the same client the TUI polls with.
-//! `firebreak alerts route`: who gets paged for a label set (`route.rs`).
+//! `firebreak alerts route`: who gets paged for a label set (`route.rs`);
+//! `firebreak alerts pending`: what is about to fire (`pending.rs`).
 
+pub mod pending;
 pub mod route;
 
 use std::io::Write;
@@ -62,6 +64,10 @@ pub enum AlertsCmd {
     /// tree sends them to and the route to each, as `amtool config routes
     /// test` does (from the running config, or a file with --am-config)
     Route(route::RouteArgs),
+    /// What is about to fire: Prometheus' pending alerts, soonest first,
+    /// with when each fires if it keeps holding (activeAt + the rule's
+    /// `for`) and the rule's expression
+    Pending(pending::PendingArgs),
 }
 
 /// An Alertmanager client for one command, from the config and `opts`.
@@ -77,8 +83,10 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub fn run(args: &AlertsArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
-    if let Some(AlertsCmd::Route(r)) = &args.command {
-        return route::run(r, cfg);
+    match &args.command {
+        Some(AlertsCmd::Route(r)) => return route::run(r, cfg),
+        Some(AlertsCmd::Pending(p)) => return pending::run(p, cfg),
+        None => {}
     }
     let extra = matcher::parse_args(&args.filter).map_err(anyhow::Error::msg)?;
     let (am, _) = build_am(cfg, &args.am)?;

@@ -174,6 +174,27 @@ pub(crate) fn on_detail_key(
             }
             scroll
         }
+        // The rule behind it, charted in the metrics pane.
+        Some(Action::ChartRule) => {
+            let rule = super::super::rules::rule_of_alert(state, &fingerprint)
+                .map(|r| (r.name.clone(), r.query.clone()));
+            match rule {
+                Some((name, query)) => {
+                    let fx = super::super::rules::chart_choice(state, &name, &query, now);
+                    state.mode = Mode::AlertDetail {
+                        fingerprint,
+                        scroll,
+                    };
+                    return fx;
+                }
+                None => state.notify(
+                    Level::Info,
+                    "No Prometheus rule found behind this alert (is [prometheus] configured? does the alert come from it?)",
+                    now,
+                ),
+            }
+            scroll
+        }
         Some(Action::Cancel) => return Vec::new(),
         _ => screen::scrolled(scroll, action).min(detail_last(state, &fingerprint)),
     };
@@ -301,6 +322,9 @@ fn detail_last(state: &State, fingerprint: &str) -> u16 {
         lines += 2 + d.silenced_by.len() * rows(150);
     }
     lines += usize::from(!d.muted_by.is_empty());
+    if let Some(r) = super::super::rules::rule_of_alert(state, fingerprint) {
+        lines += 3 + rows(22 + r.query.len()) + usize::from(r.last_error.is_some());
+    }
     lines += match paged(state, a) {
         Paging::Reported(r) => usize::from(!r.is_empty()),
         Paging::Unread { .. } => 3,

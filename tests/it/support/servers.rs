@@ -229,6 +229,10 @@ pub fn start_alertmanager_with(config: &str) -> Server {
 /// The rule that always fires in the test Prometheus.
 pub const FIRING_RULE: &str = "FirebreakTestAlwaysFiring";
 
+/// The rule that is pending (for an hour) while a gauge keyed
+/// `pending-...` is above 100.
+pub const PENDING_RULE: &str = "FirebreakTestBacklog";
+
 /// Start a Prometheus that scrapes itself every second, evaluates a rule
 /// that always fires every second, and sends alerts to `am_port`.
 pub fn start_prometheus(am_port: u16) -> Server {
@@ -251,6 +255,15 @@ pub fn start_prometheus(am_port: u16) -> Server {
         annotations:
           summary: "always firing (firebreak test rule) 🔥"
           runbook_url: "http://runbooks.example/firebreak-test"
+      # About to fire: pending for an hour while a test's gauge
+      # (key="pending-...") is above 100 (tests/it/rules.rs).
+      - alert: {PENDING_RULE}
+        expr: firebreak_test_value{{key=~"pending-.*"}} > 100
+        for: 1h
+        labels:
+          severity: critical
+        annotations:
+          summary: "backlog of {{{{ $labels.key }}}} above 100"
 "#
         ),
     );
