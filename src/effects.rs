@@ -336,6 +336,31 @@ impl Runner {
                     n.notify_one();
                 }
             }
+            Effect::FetchHistory {
+                fingerprint,
+                alertname,
+                labels,
+            } => {
+                let source = self.metric_sources.iter().find(|m| m.has_rules()).cloned();
+                let (tx, timeout) = (self.tx.clone(), self.timeout);
+                tokio::spawn(async move {
+                    let result = match source {
+                        Some(s) => {
+                            within(timeout, s.history(&alertname, &labels), |t| {
+                                format!("no answer within {t:?}")
+                            })
+                            .await
+                        }
+                        None => Err("no metric source keeps alert history".into()),
+                    };
+                    let _ = tx
+                        .send(Msg::History {
+                            fingerprint,
+                            result,
+                        })
+                        .await;
+                });
+            }
             Effect::RefreshFlags => {
                 for n in &self.flags_refresh {
                     n.notify_one();

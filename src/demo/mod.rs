@@ -143,6 +143,9 @@ pub struct ScenarioAlert {
     pub annotations: BTreeMap<String, String>,
     #[serde(default)]
     pub always_minutes_ago: Option<i64>,
+    /// Times it fired before: [days ago, minutes it lasted] each.
+    #[serde(default)]
+    pub history: Vec<[i64; 2]>,
 }
 
 impl Scenario {
@@ -496,6 +499,7 @@ impl World {
                     name: a.name.clone(),
                     group: "demo".into(),
                     file: "assets/demo/scenario.toml".into(),
+                    interval_secs: 1.0,
                     query: format!("{} > {}", series_name(metric), above),
                     for_secs: a.for_seconds as f64,
                     labels: rule_labels,
@@ -516,6 +520,61 @@ impl World {
                 })
             })
             .collect()
+    }
+
+    /// What the demo's Prometheus remembers of an alert: its scenario's
+    /// `history`, and the current activation if it fires.
+    pub fn history(
+        &self,
+        alertname: &str,
+        now: DateTime<Utc>,
+    ) -> Option<crate::sources::history::History> {
+        use crate::sources::history::{History, DAYS};
+        let a = self.scenario.alerts.iter().find(|a| a.name == alertname)?;
+        let current = if let Some(ago) = a.always_minutes_ago {
+            Some(self.state.started_at - Duration::minutes(ago))
+        } else {
+            self.active_since(a, now)
+        };
+        let mut starts: Vec<(DateTime<Utc>, i64)> = a
+            .history
+            .iter()
+            .map(|[days, minutes]| (now - Duration::days(*days), *minutes * 60))
+            .collect();
+        starts.sort();
+        let previous = starts.last().map(|s| s.0);
+        if let Some(c) = current {
+            starts.push((c, (now - c).num_seconds()));
+        }
+        let within = |d: i64| {
+            starts
+                .iter()
+                .filter(|s| now - s.0 < Duration::days(d))
+                .count() as u32
+        };
+        let mut daily = vec![0u32; DAYS];
+        for (t, _) in &starts {
+            let age = (now - *t).num_days();
+            if (0..DAYS as i64).contains(&age) {
+                daily[DAYS - 1 - age as usize] += 1;
+            }
+        }
+        let fired_30d = within(DAYS as i64);
+        let firing: i64 = starts.iter().map(|s| s.1).sum();
+        Some(History {
+            fired_7d: within(7),
+            fired_30d,
+            last_active_at: starts.last().map(|s| s.0),
+            previous_active_at: if current.is_some() {
+                previous
+            } else {
+                starts.iter().rev().nth(1).map(|s| s.0)
+            },
+            firing_secs_30d: firing as f64,
+            average_secs: (fired_30d > 0).then(|| firing as f64 / f64::from(fired_30d)),
+            daily,
+            others_30d: 0,
+        })
     }
 
     /// One metric's panel under another name (a charted rule), by the

@@ -154,6 +154,15 @@ impl MetricSource for Demo {
             *c = panel;
         }
     }
+
+    async fn history(
+        &self,
+        alertname: &str,
+        _labels: &std::collections::BTreeMap<String, String>,
+    ) -> anyhow::Result<crate::sources::history::History> {
+        self.with(|w, now| w.history(alertname, now))?
+            .ok_or_else(|| anyhow::anyhow!("the demo has no history of {alertname}"))
+    }
 }
 
 #[async_trait]

@@ -3,6 +3,7 @@
 //! [`poller`] tasks that report results as messages.
 
 pub mod alertmanager;
+pub mod history;
 pub mod http;
 pub mod matcher;
 pub mod poller;
@@ -248,6 +249,16 @@ pub trait MetricSource: Send + Sync {
     /// Its alerting rules with their alerts (pending and firing).
     async fn rules(&self) -> anyhow::Result<Vec<rules::AlertRule>> {
         anyhow::bail!("{} has no alerting rules", self.name())
+    }
+
+    /// What it remembers of an alert: how often it fired before.
+    async fn history(
+        &self,
+        alertname: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> anyhow::Result<history::History> {
+        let _ = (alertname, labels);
+        anyhow::bail!("{} keeps no alert history", self.name())
     }
 
     /// Draw this query as the first panel from the next poll on (`None`

@@ -245,6 +245,66 @@ impl Prometheus {
         })
     }
 
+    /// How often `alertname` fired before (see [`super::history`]): a
+    /// few exact queries over the raw samples, at once.
+    pub async fn alert_history(
+        &self,
+        alertname: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<super::history::History, QueryError> {
+        use super::history;
+        let now = chrono::Utc::now();
+        let t = now.timestamp_millis() as f64 / 1000.0;
+        let qs = history::queries(alertname);
+        let daily_q = history::daily_query(alertname);
+        let days = Duration::from_secs(86_400 * history::DAYS as u64);
+        let (answers, daily, rules) = futures::join!(
+            futures::future::join_all(qs.iter().map(|q| self.query(q, Some(t)))),
+            self.query_range(&daily_q, t, days, Some(Duration::from_secs(86_400))),
+            self.fetch_rules(),
+        );
+        let mut got = Vec::with_capacity(answers.len());
+        for a in answers {
+            got.push(a?);
+        }
+        let answers: [QueryResult; 6] = got.try_into().map_err(|_| QueryError::Api {
+            url: self.url(),
+            error_type: "bad_response".into(),
+            error: "fewer answers than questions".into(),
+        })?;
+        // The evaluation interval of its rule turns samples into time.
+        let interval = rules
+            .ok()
+            .and_then(|rs| rs.into_iter().find(|r| r.name == alertname))
+            .map_or(60.0, |r| {
+                if r.interval_secs > 0.0 {
+                    r.interval_secs
+                } else {
+                    60.0
+                }
+            });
+        let first = history::fold(labels, &answers, daily.as_ref().ok(), None, interval, now);
+        // The activation before the latest: asked at just before it began.
+        let previous = match first.last_active_at {
+            Some(at) => self
+                .query(
+                    &history::previous_query(alertname),
+                    Some(at.timestamp() as f64 - 1.0),
+                )
+                .await
+                .ok(),
+            None => None,
+        };
+        Ok(history::fold(
+            labels,
+            &answers,
+            daily.as_ref().ok(),
+            previous.as_ref(),
+            interval,
+            now,
+        ))
+    }
+
     /// Run every panel's range query (a few at a time), the charted query
     /// first.
     pub async fn fetch_panels(&self, window: Duration) -> Vec<(Panel, Option<QueryError>)> {
@@ -327,6 +387,14 @@ impl MetricSource for Prometheus {
         if let Ok(mut c) = self.charted.lock() {
             *c = panel.map(|(spec, query)| PanelQuery { spec, query });
         }
+    }
+
+    async fn history(
+        &self,
+        alertname: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> anyhow::Result<super::history::History> {
+        Ok(self.alert_history(alertname, labels).await?)
     }
 
     async fn panels(&self, window: chrono::Duration) -> anyhow::Result<Vec<Panel>> {

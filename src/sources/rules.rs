@@ -38,6 +38,8 @@ pub struct AlertRule {
     pub name: String,
     pub group: String,
     pub file: String,
+    /// How often its group is evaluated, in seconds (0: not said).
+    pub interval_secs: f64,
     /// The PromQL expression.
     pub query: String,
     /// `for`: how long it must hold before it fires.
@@ -217,6 +219,7 @@ pub fn parse_rules(body: &[u8]) -> Result<Vec<AlertRule>, String> {
                 name: r.name,
                 group: g.name.clone(),
                 file: g.file.clone(),
+                interval_secs: g.interval,
                 query: r.query,
                 for_secs: r.duration,
                 labels: r.labels,
@@ -252,6 +255,8 @@ struct Group {
     name: String,
     #[serde(default)]
     file: String,
+    #[serde(default)]
+    interval: f64,
     #[serde(default)]
     rules: Vec<RawRule>,
 }

@@ -76,6 +76,11 @@ pub enum Msg {
     Routing(Polled<crate::sources::Routing>),
     /// The alerting rules a metric source evaluates (Prometheus).
     Rules(Polled<Vec<crate::sources::rules::AlertRule>>),
+    /// How often an alert fired before (asked when its details opened).
+    History {
+        fingerprint: String,
+        result: Result<crate::sources::history::History, String>,
+    },
     /// Entries another process appended to the incident's journal: the
     /// cockpit that writes it (when this one follows) or a headless
     /// command (`firebreak note`, `silence`, `flag`).
@@ -129,6 +134,12 @@ pub enum Effect {
     /// then poll the metrics.
     Chart {
         panel: Option<(crate::sources::PanelSpec, String)>,
+    },
+    /// Ask the metric source how often this alert fired before.
+    FetchHistory {
+        fingerprint: String,
+        alertname: String,
+        labels: std::collections::BTreeMap<String, String>,
     },
     /// Poll every source now.
     RefreshAll,

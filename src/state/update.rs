@@ -26,6 +26,8 @@ pub fn update(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         Msg::Team(_) | Msg::Recorded { .. } | Msg::Followed(_) | Msg::Tick
     );
     let mut fx = route(state, msg, now);
+    // Alert details open: their history, once every few minutes.
+    fx.extend(alerts::wants_history(state, now));
     if settles && state.incident.is_some() {
         for then in approvals::settle(state, now) {
             fx.extend(keys::carry_out(state, then, now));
@@ -111,6 +113,13 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Msg::Rules(p) => {
             rules::on_rules(state, p);
+            Vec::new()
+        }
+        Msg::History {
+            fingerprint,
+            result,
+        } => {
+            alerts::on_history(state, fingerprint, result, now);
             Vec::new()
         }
         Msg::Team(m) => team::on_msg(state, m, now),

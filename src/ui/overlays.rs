@@ -447,6 +447,25 @@ fn alert_detail(
             theme.accent.add_modifier(Modifier::BOLD),
         )),
     ];
+    // Has it fired before: the first thing a responder wants to know.
+    if let Some(h) = state.alerts.history.get(&a.fingerprint) {
+        let text = match &h.result {
+            None => Line::from(Span::styled("History: asking Prometheus…", theme.muted)),
+            Some(Err(e)) => Line::from(Span::styled(
+                format!("History: not available ({})", crate::text::visible(e)),
+                theme.warning,
+            )),
+            Some(Ok(hist)) => Line::from(vec![
+                Span::styled("History: ", theme.accent.add_modifier(Modifier::BOLD)),
+                Span::styled(crate::sources::history::summary(hist, now), theme.base),
+                Span::styled(
+                    format!("  {} (30 d, today last)", hist.sparkline()),
+                    theme.muted,
+                ),
+            ]),
+        };
+        lines.insert(3, text);
+    }
     if let Some(l) = super::playbook::suggestion_line(state, a, theme) {
         lines.insert(3, l);
     }

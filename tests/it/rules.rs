@@ -266,3 +266,150 @@ fn rules_that_cannot_be_read_are_never_nothing_about_to_fire() {
         said(&d)
     );
 }
+
+/// Wait until the flapping rule's alert for `key` is firing (`on`) or gone.
+async fn flap_until(prom: &Prometheus, key: &str, on: bool) {
+    let what = if on { "firing" } else { "resolved" };
+    eventually(Duration::from_secs(30), what, || async {
+        let all = prom.fetch_rules().await.ok()?;
+        let rule = all.iter().find(|r| r.name == servers::FLAPPING_RULE)?;
+        let firing = rule.alerts.iter().any(|a| {
+            a.labels.get("key").map(String::as_str) == Some(key) && a.state == RuleState::Firing
+        });
+        (firing == on).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_alert_that_fired_before_has_its_history_counted_from_prometheus() {
+    let key = unique("flap");
+    let prom = client();
+    // Fire, resolve, fire, resolve, fire: three activations, one now.
+    for on in [true, false, true, false, true] {
+        exporter().set(&key, if on { 1.0 } else { 0.0 });
+        flap_until(&prom, &key, on).await;
+    }
+    // The alert's labels as Prometheus has them (job, instance, key...),
+    // plus one Alertmanager would add (an external label): not on
+    // Prometheus' own series.
+    let mut labels = prom
+        .fetch_rules()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == servers::FLAPPING_RULE)
+        .and_then(|r| {
+            r.alerts
+                .into_iter()
+                .find(|a| a.labels.get("key") == Some(&key))
+        })
+        .unwrap()
+        .labels;
+    labels.insert("cluster".into(), "test".into());
+    let now = Utc::now();
+    // ALERTS_FOR_STATE is written a moment after the state changes.
+    let h = eventually(Duration::from_secs(20), "three activations", || async {
+        let h = prom
+            .alert_history(servers::FLAPPING_RULE, &labels)
+            .await
+            .ok()?;
+        (h.fired_30d == 3).then_some(h)
+    })
+    .await;
+    assert_eq!(h.fired_7d, 3);
+    assert_eq!(*h.daily.last().unwrap(), 3, "{:?}", h.daily);
+    assert_eq!(h.daily.iter().sum::<u32>(), 3, "{:?}", h.daily);
+    let (last, previous) = (h.last_active_at.unwrap(), h.previous_active_at.unwrap());
+    assert!(previous < last, "{previous} {last}");
+    assert!(now - previous < chrono::Duration::minutes(2), "{previous}");
+    assert!(h.firing_secs_30d > 0.0 && h.average_secs.is_some(), "{h:?}");
+    // Other tests' keys are other label sets of the same alert, not this
+    // one's history.
+    let other = {
+        let mut l = labels.clone();
+        l.insert("key".into(), "flap-nobody".into());
+        l
+    };
+    let none = prom
+        .alert_history(servers::FLAPPING_RULE, &other)
+        .await
+        .unwrap();
+    assert_eq!(none.fired_30d, 0);
+    assert!(none.others_30d >= 3, "{none:?}");
+
+    // In the cockpit: asked when the details open, shown at their top.
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = Driver::new(new_state(false), dir.path(), now);
+    let alert = firebreak::sources::Alert {
+        fingerprint: "f1".into(),
+        labels: labels.clone(),
+        annotations: Default::default(),
+        state: firebreak::sources::AlertState::Active,
+        starts_at: last,
+        generator_url: None,
+        source: "test".into(),
+        detail: Default::default(),
+    };
+    d.send(Msg::Alerts(polled(Ok(vec![alert]), now)));
+    d.send(Msg::Rules(polled(
+        Ok(prom.fetch_rules().await.unwrap()),
+        now,
+    )));
+    d.state.mode = Mode::AlertDetail {
+        fingerprint: "f1".into(),
+        scroll: 0,
+    };
+    d.send(Msg::Tick);
+    let asked = d.take_outbox().into_iter().find_map(|e| match e {
+        Effect::FetchHistory {
+            alertname, labels, ..
+        } => Some((alertname, labels)),
+        _ => None,
+    });
+    let (name, l) = asked.expect("the history asked");
+    assert_eq!(name, servers::FLAPPING_RULE);
+    let screen = render_at(&d.state, 160, 45, now);
+    assert!(screen.contains("History: asking Prometheus"), "{screen}");
+    // Asked once, not on every message.
+    d.send(Msg::Tick);
+    assert!(!d
+        .take_outbox()
+        .iter()
+        .any(|e| matches!(e, Effect::FetchHistory { .. })));
+    let result = prom.history(&name, &l).await.map_err(|e| e.to_string());
+    d.send(Msg::History {
+        fingerprint: "f1".into(),
+        result,
+    });
+    let screen = render_at(&d.state, 160, 45, now);
+    assert!(
+        screen.contains("History: fired 3× in 7 d, 3× in 30 d · the time before:"),
+        "{screen}"
+    );
+
+    // Headless: `alerts --history` for what Alertmanager has.
+    let home = tempfile::tempdir().unwrap();
+    let am = servers::alertmanager();
+    // Prometheus sends the alert to Alertmanager within a few seconds.
+    let out = eventually(
+        Duration::from_secs(30),
+        "the alert in Alertmanager",
+        || async {
+            let out = crate::support::firebreak(home.path(), home.path())
+                .args(["alerts", "--history", "--format", "json", "-a"])
+                .arg(&am.url)
+                .arg("-p")
+                .arg(&servers::prometheus().url)
+                .args(["--filter", &format!("key=\"{key}\"")])
+                .output()
+                .ok()?;
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+            (v.as_array()?.len() == 1).then_some(v)
+        },
+    )
+    .await;
+    assert_eq!(out[0]["history"]["fired_30d"], 3, "{out}");
+    assert_eq!(out[0]["history"]["daily"].as_array().unwrap().len(), 30);
+    exporter().set(&key, 0.0);
+}

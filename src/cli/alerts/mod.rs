@@ -53,6 +53,13 @@ pub struct AlertsArgs {
     /// Leave out silenced and inhibited alerts
     #[arg(long)]
     pub active: bool,
+    /// Add each alert's history from Prometheus: how often it fired in 7
+    /// and 30 days, the time before this one, how long it fires on average
+    #[arg(long)]
+    pub history: bool,
+    /// Prometheus URL for --history [default: [prometheus] url in the config]
+    #[arg(long, short = 'p', value_name = "URL", requires = "history")]
+    pub prometheus: Option<String>,
     /// Output format
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -104,6 +111,12 @@ pub fn run(args: &AlertsArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
     sort_alerts(&mut alerts);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if args.history {
+        let histories = histories(args, cfg, &alerts)?;
+        write_with_history(&mut out, &alerts, &histories, args.format, Utc::now())?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.format {
         Format::Json => {
             serde_json::to_writer(&mut out, &alerts)?;
@@ -113,6 +126,97 @@ pub fn run(args: &AlertsArgs, cfg: &Config) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+type Histories = Vec<Result<crate::sources::history::History, String>>;
+
+/// Each alert's history from Prometheus, a few at a time (alerts of one
+/// name share their queries' answers on the server side; each is asked
+/// for its own labels).
+fn histories(args: &AlertsArgs, cfg: &Config, alerts: &[Alert]) -> anyhow::Result<Histories> {
+    use futures::StreamExt;
+    let prom =
+        crate::wiring::sources::prometheus(cfg, args.prometheus.as_deref(), args.am.timeout)?;
+    let prom = &prom;
+    Ok(runtime()?.block_on(
+        futures::stream::iter(alerts)
+            .map(|a| async move {
+                prom.alert_history(a.name(), &a.labels)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+            .buffered(4)
+            .collect(),
+    ))
+}
+
+fn write_with_history(
+    out: &mut impl Write,
+    alerts: &[Alert],
+    histories: &Histories,
+    format: Format,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Json => {
+            let rows: Vec<serde_json::Value> = alerts
+                .iter()
+                .zip(histories)
+                .map(|(a, h)| {
+                    let mut v = serde_json::to_value(a).unwrap_or_default();
+                    if let Some(o) = v.as_object_mut() {
+                        let h = match h {
+                            Ok(h) => serde_json::to_value(h).unwrap_or_default(),
+                            Err(e) => serde_json::json!({ "error": e }),
+                        };
+                        o.insert("history".into(), h);
+                    }
+                    v
+                })
+                .collect();
+            serde_json::to_writer(&mut *out, &rows)?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            if alerts.is_empty() {
+                writeln!(out, "no alerts")?;
+                return Ok(());
+            }
+            let name_w = alerts
+                .iter()
+                .map(|a| crate::text::visible(a.name()).chars().count())
+                .max()
+                .unwrap_or(9)
+                .clamp(9, 40);
+            writeln!(
+                out,
+                "{:<9} {:<name_w$} {:>3} {:>3}  HISTORY",
+                "SEVERITY", "ALERTNAME", "7D", "30D"
+            )?;
+            for (a, h) in alerts.iter().zip(histories) {
+                let (d7, d30, text) = match h {
+                    Ok(h) => (
+                        h.fired_7d.to_string(),
+                        h.fired_30d.to_string(),
+                        format!(
+                            "{}  {}",
+                            crate::sources::history::summary(h, now),
+                            h.sparkline()
+                        ),
+                    ),
+                    Err(e) => ("?".into(), "?".into(), format!("not available: {e}")),
+                };
+                writeln!(
+                    out,
+                    "{:<9} {:<name_w$} {d7:>3} {d30:>3}  {}",
+                    clip(a.severity(), 9),
+                    clip(a.name(), name_w),
+                    clip(&text, 300)
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Alerts as an aligned table, worst first.

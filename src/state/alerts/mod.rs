@@ -4,7 +4,9 @@
 
 mod update;
 
-pub(super) use update::{hints, on_action, on_alerts, on_detail_key, on_routing, show_detail};
+pub(super) use update::{
+    hints, on_action, on_alerts, on_detail_key, on_history, on_routing, show_detail, wants_history,
+};
 pub use update::{inhibitors, paged, Paging};
 
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +35,16 @@ pub struct Alerts {
     /// rarely, and an old answer marked as such beats none).
     pub routing: Option<crate::sources::Routing>,
     pub routing_error: Option<String>,
+    /// Each alert's history (by fingerprint), when it was asked and what
+    /// came back (None: not yet).
+    pub history: HashMap<String, Asked>,
+}
+
+/// A history asked of the metric source.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub result: Option<Result<crate::sources::history::History, String>>,
 }
 
 impl Alerts {
@@ -51,6 +63,7 @@ impl Alerts {
             recorded_firing: BTreeMap::new(),
             routing: None,
             routing_error: None,
+            history: HashMap::new(),
         }
     }
 

@@ -218,6 +218,79 @@ pub fn inhibitors<'a>(state: &'a State, fingerprint: &str) -> Vec<(&'a str, Opti
     })
 }
 
+/// How long a history answer is good for (it moves by the day).
+const HISTORY_FRESH_MINUTES: i64 = 5;
+
+/// With an alert's details open and a metric source that keeps alert
+/// history (one that answered for its rules), ask for the alert's
+/// history unless it was asked lately.
+pub(crate) fn wants_history(state: &mut State, now: DateTime<Utc>) -> Option<Effect> {
+    let Mode::AlertDetail { fingerprint, .. } = &state.mode else {
+        return None;
+    };
+    if !state.rules.polled {
+        return None;
+    }
+    let fresh = state
+        .alerts
+        .history
+        .get(fingerprint)
+        .is_some_and(|h| now - h.at < chrono::Duration::minutes(HISTORY_FRESH_MINUTES));
+    if fresh {
+        return None;
+    }
+    let a = state.alerts.get(fingerprint)?;
+    let fx = Effect::FetchHistory {
+        fingerprint: fingerprint.clone(),
+        alertname: a.name().to_string(),
+        labels: a.labels.clone(),
+    };
+    // Kept while asked: the answer (or a failure) replaces it; an old
+    // answer stays on screen meanwhile.
+    let previous = state
+        .alerts
+        .history
+        .get(fingerprint)
+        .and_then(|h| h.result.clone());
+    state.alerts.history.insert(
+        fingerprint.clone(),
+        super::Asked {
+            at: now,
+            result: previous,
+        },
+    );
+    Some(fx)
+}
+
+pub(crate) fn on_history(
+    state: &mut State,
+    fingerprint: String,
+    result: Result<crate::sources::history::History, String>,
+    now: DateTime<Utc>,
+) {
+    // Many alerts over a long shift: keep the histories of the alerts
+    // still reported.
+    if state.alerts.history.len() > 256 {
+        let alive: std::collections::HashSet<&str> = state
+            .alerts
+            .items
+            .iter()
+            .map(|a| a.fingerprint.as_str())
+            .collect();
+        state
+            .alerts
+            .history
+            .retain(|fp, _| alive.contains(fp.as_str()));
+    }
+    state.alerts.history.insert(
+        fingerprint,
+        super::Asked {
+            at: now,
+            result: Some(result),
+        },
+    );
+}
+
 /// A routing tree arrived (or could not be read).
 pub(crate) fn on_routing(state: &mut State, p: Polled<crate::sources::Routing>) {
     match p.result {
@@ -322,6 +395,9 @@ fn detail_last(state: &State, fingerprint: &str) -> u16 {
         lines += 2 + d.silenced_by.len() * rows(150);
     }
     lines += usize::from(!d.muted_by.is_empty());
+    if state.alerts.history.contains_key(fingerprint) {
+        lines += 2 + rows(150);
+    }
     if let Some(r) = super::super::rules::rule_of_alert(state, fingerprint) {
         lines += 3 + rows(22 + r.query.len()) + usize::from(r.last_error.is_some());
     }

@@ -229,6 +229,9 @@ pub fn start_alertmanager_with(config: &str) -> Server {
 /// The rule that always fires in the test Prometheus.
 pub const FIRING_RULE: &str = "FirebreakTestAlwaysFiring";
 
+/// The rule that fires while a gauge keyed `flap-...` is above 0.
+pub const FLAPPING_RULE: &str = "FirebreakTestFlapping";
+
 /// The rule that is pending (for an hour) while a gauge keyed
 /// `pending-...` is above 100.
 pub const PENDING_RULE: &str = "FirebreakTestBacklog";
@@ -255,6 +258,12 @@ pub fn start_prometheus(am_port: u16) -> Server {
         annotations:
           summary: "always firing (firebreak test rule) 🔥"
           runbook_url: "http://runbooks.example/firebreak-test"
+      # Fires while a test's gauge (key="flap-...") is above 0: toggling
+      # it makes history (tests/it/rules.rs).
+      - alert: {FLAPPING_RULE}
+        expr: firebreak_test_value{{key=~"flap-.*"}} > 0
+        labels:
+          severity: warning
       # About to fire: pending for an hour while a test's gauge
       # (key="pending-...") is above 100 (tests/it/rules.rs).
       - alert: {PENDING_RULE}
