@@ -497,6 +497,7 @@ impl Runner {
                 source,
                 ids,
                 target,
+                action,
             } => {
                 let src = self
                     .alert_sources
@@ -532,7 +533,7 @@ impl Runner {
                     };
                     let _ = tx
                         .send(Msg::SilenceDone {
-                            action: "expire silence".into(),
+                            action,
                             target,
                             result,
                         })

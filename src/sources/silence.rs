@@ -143,17 +143,27 @@ impl NewSilence {
     }
 }
 
-/// The comment of an ack (karma-style).
+/// The comment of an ack, in karma's convention: it starts with `ACK!`,
+/// so karma shows it as an ack and kthxbye would extend it.
 pub fn ack_comment(author: &str, note: Option<&str>) -> String {
+    let base = format!("ACK! This alert was acknowledged by {author} using firebreak");
     match note.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => format!("ACK by {author} via firebreak: {n}"),
-        None => format!("ACK by {author} via firebreak"),
+        Some(n) => format!("{base}: {n}"),
+        None => base,
     }
 }
 
-/// Was this comment written by [`ack_comment`]?
+/// Is this an ack's comment (karma's `ACK!` marker, or firebreak's
+/// earlier "ACK by ... via firebreak")?
 pub fn is_ack_comment(comment: &str) -> bool {
-    comment.starts_with("ACK by ")
+    comment.starts_with("ACK!") || comment.starts_with("ACK by ")
+}
+
+/// Is this an ack firebreak wrote (one firebreak may end when its alert
+/// resolves)? karma's own acks are left to karma and their expiry.
+pub fn is_firebreak_ack(comment: &str) -> bool {
+    is_ack_comment(comment)
+        && (comment.contains(" using firebreak") || comment.contains(" via firebreak"))
 }
 
 /// Parse a duration like `90s`, `15m`, `2h`, `1d`, `1h30m`.

@@ -180,6 +180,9 @@ pub enum Effect {
         source: String,
         ids: Vec<String>,
         target: String,
+        /// As recorded: "expire silence", or "expire ack" when firebreak
+        /// ends an ack whose alert resolved.
+        action: String,
     },
     /// Post a recorded status update to the chat channel of this name
     /// (answered as `Msg::UpdateSent`).

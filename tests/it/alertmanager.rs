@@ -409,7 +409,10 @@ fn headless_silence_commands_round_trip_using_the_config_file() {
     assert_eq!(list.len(), 2, "{v}");
     let ack_s = list.iter().find(|s| s["id"] == ack.as_str()).unwrap();
     assert_eq!(ack_s["created_by"], "bob");
-    assert_eq!(ack_s["comment"], "ACK by bob via firebreak");
+    assert_eq!(
+        ack_s["comment"],
+        "ACK! This alert was acknowledged by bob using firebreak"
+    );
 
     let out = fb(home.path())
         .args(["silence", "expire", &sid, &ack])
@@ -523,7 +526,12 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
                         result: r,
                     });
                 }
-                Effect::ExpireSilence { ids, target, .. } => {
+                Effect::ExpireSilence {
+                    ids,
+                    target,
+                    action,
+                    ..
+                } => {
                     let mut r = Ok(String::new());
                     for i in &ids {
                         if let Err(e) = c.expire_silence(i).await {
@@ -531,7 +539,7 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
                         }
                     }
                     d.send(Msg::SilenceDone {
-                        action: "expire silence".into(),
+                        action,
                         target,
                         result: r,
                     });
@@ -633,7 +641,7 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
     else {
         unreachable!()
     };
-    assert!(comment.contains("ACK by alice"), "{comment}");
+    assert!(comment.contains("acknowledged by alice"), "{comment}");
 
     // Expire it from the TUI.
     let pos = d
@@ -815,4 +823,165 @@ async fn an_inhibited_alert_names_the_alert_that_inhibits_it_and_opens_it() {
         .notice
         .as_ref()
         .is_some_and(|n| n.text.contains("not among the alerts shown")));
+}
+
+#[tokio::test]
+async fn an_ack_ends_itself_when_its_alert_resolves() {
+    use crate::support::state::{new_state, Driver};
+    use firebreak::domain::Event;
+    use firebreak::sources::poller::Polled;
+    use firebreak::state::{Effect, Msg};
+
+    let am = servers::alertmanager();
+    let id = unique("ackends");
+    let name = unique("AckEnds");
+    let alert =
+        json!([{"labels": {"alertname": name, "service": "ledger", "severity": "warning"}}]);
+    push(am, &id, alert.clone());
+    let s = HttpSettings {
+        request_timeout: Duration::from_secs(5),
+        ..HttpSettings::default()
+    };
+    let c = Alertmanager::new(
+        std::slice::from_ref(&am.url),
+        HttpClient::new("alertmanager", s).unwrap(),
+        by_test(&id),
+    )
+    .unwrap();
+    eventually(WAIT, "the alert", || async {
+        c.alerts().await.ok().filter(|a| a.len() == 1)
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = new_state(false);
+    st.silences.prefs.silence_source = Some("alertmanager".into());
+    st.settings.responder = "alice".into();
+    let mut d = Driver::new(st, dir.path(), Utc::now());
+    d.keys("D");
+    for ch in "ack ends test".chars() {
+        d.keys(&ch.to_string());
+    }
+    d.send(crate::support::state::code(
+        crossterm::event::KeyCode::Enter,
+    ));
+    async fn poll(d: &mut Driver, c: &Alertmanager) {
+        let at = Utc::now();
+        d.now = at;
+        let s = c.silences().await.map_err(|e| e.to_string());
+        d.send(Msg::Silences(Polled {
+            source: "alertmanager".into(),
+            result: s,
+            at,
+            took: Duration::from_millis(5),
+        }));
+        let r = c.alerts().await.map_err(|e| e.to_string());
+        d.send(Msg::Alerts(Polled {
+            source: "alertmanager".into(),
+            result: r,
+            at,
+            took: Duration::from_millis(5),
+        }));
+    }
+    poll(&mut d, &c).await;
+    // Ack it (a warning: a plain yes).
+    d.keys("a");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    d.now = Utc::now();
+    d.keys("y");
+    let mut ack_id = None;
+    for fx in d.take_outbox() {
+        if let Effect::CreateSilence { silence, .. } = fx {
+            assert!(silence.comment.starts_with("ACK! "), "{}", silence.comment);
+            ack_id = Some(c.create_silence(&silence).await.unwrap().0);
+        }
+    }
+    let ack_id = ack_id.expect("the ack created");
+    // Someone else's silence on the same alert, written with a reason:
+    // never ended by firebreak.
+    let theirs = c
+        .create_silence(&NewSilence {
+            matchers: vec![SilenceMatcher {
+                name: "alertname".into(),
+                value: name.clone(),
+                is_regex: false,
+                is_equal: true,
+            }],
+            starts_at: Utc::now(),
+            ends_at: Utc::now() + chrono::Duration::hours(1),
+            created_by: "bob".into(),
+            comment: "maintenance of the ledger".into(),
+        })
+        .await
+        .unwrap()
+        .0;
+    eventually(WAIT, "the alert silenced", || async {
+        c.alerts().await.ok()?.first()?.is_silenced().then_some(())
+    })
+    .await;
+    // While it fires, the ack stands.
+    poll(&mut d, &c).await;
+    poll(&mut d, &c).await;
+    assert!(
+        !d.take_outbox()
+            .iter()
+            .any(|e| matches!(e, Effect::ExpireSilence { .. })),
+        "an ack ended while its alert fires"
+    );
+    // It resolves: the ack is ended, recorded before and after.
+    let mut resolved = alert.clone();
+    resolved[0]["endsAt"] = json!(Utc::now().to_rfc3339());
+    push(am, &id, resolved);
+    eventually(WAIT, "the alert resolved", || async {
+        c.alerts().await.ok()?.is_empty().then_some(())
+    })
+    .await;
+    poll(&mut d, &c).await;
+    let expire: Vec<Effect> = d
+        .take_outbox()
+        .into_iter()
+        .filter(|e| matches!(e, Effect::ExpireSilence { .. }))
+        .collect();
+    assert_eq!(expire.len(), 1, "{expire:?}");
+    let events = |d: &Driver| -> Vec<Event> {
+        d.state
+            .timeline
+            .entries
+            .iter()
+            .map(|e| e.event.clone())
+            .collect()
+    };
+    assert!(events(&d).iter().any(|e| matches!(e,
+        Event::ActionStarted { action, detail, .. } if action == "expire ack" && detail.contains("its alert resolved"))));
+    let Effect::ExpireSilence {
+        ids,
+        target,
+        action,
+        ..
+    } = expire.into_iter().next().unwrap()
+    else {
+        unreachable!()
+    };
+    assert_eq!(ids, vec![ack_id.clone()]);
+    let r = c
+        .expire_silence(&ids[0])
+        .await
+        .map_err(|e| format!("{e:#}"));
+    d.send(Msg::SilenceDone {
+        action,
+        target,
+        result: r,
+    });
+    assert!(events(&d).iter().any(|e| matches!(e,
+        Event::ActionFinished { action, ok: true, .. } if action == "expire ack")));
+    // Asked once, even though the next poll still lists it as active.
+    poll(&mut d, &c).await;
+    assert!(!d
+        .take_outbox()
+        .iter()
+        .any(|e| matches!(e, Effect::ExpireSilence { .. })));
+    let all = c.silences().await.unwrap();
+    let state_of = |sid: &str| all.iter().find(|s| s.id == sid).map(|s| s.state);
+    assert_eq!(state_of(&ack_id), Some(SilenceState::Expired));
+    assert_eq!(state_of(&theirs), Some(SilenceState::Active));
+    c.expire_silence(&theirs).await.unwrap();
 }

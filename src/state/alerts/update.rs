@@ -54,6 +54,7 @@ pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect>
             }));
         }
         fx.extend(silences::transitions(state, &alerts));
+        fx.extend(silences::expire_spent_acks(state, &p.source, &alerts, p.at));
     }
     state.set_alerts(alerts);
     fx

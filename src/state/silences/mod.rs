@@ -6,7 +6,9 @@
 
 mod update;
 
-pub(super) use update::{confirmed, done, on_action, on_silences, submit, transitions};
+pub(super) use update::{
+    confirmed, done, expire_spent_acks, on_action, on_silences, submit, transitions,
+};
 
 use std::collections::BTreeSet;
 
@@ -26,6 +28,12 @@ pub struct Silences {
     pub prefs: AlertPrefs,
     /// Alerts recorded as silenced (until they fire again or resolve).
     pub recorded: BTreeSet<String>,
+    /// This responder's acks seen covering an alert shown here: only
+    /// those end when their alert resolves (one whose alert this cockpit
+    /// never saw, filtered out say, is not judged).
+    pub covering: BTreeSet<String>,
+    /// Acks firebreak is ending (their alert resolved): asked once.
+    pub ending: BTreeSet<String>,
 }
 
 impl Silences {

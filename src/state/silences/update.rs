@@ -152,7 +152,7 @@ fn ack_action(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
             comment: crate::sources::silence::ack_comment(&who, None),
         };
         let question = format!(
-            "Ack {}: silence {} for {} (until {})?",
+            "Ack {}: silence {} for {} (until {}, or until it resolves)?",
             a.name(),
             matchers_text(&silence.matchers),
             format_duration(d),
@@ -279,6 +279,7 @@ pub(crate) fn confirmed(state: &mut State, pending: Pending, now: DateTime<Utc>)
                     source,
                     ids,
                     target,
+                    action: "expire silence".into(),
                 }],
             }]
         }
@@ -321,6 +322,73 @@ pub(crate) fn done(
         }),
         Effect::RefreshAll,
     ]
+}
+
+/// An ack never outlives its reason: once no alert the source reports
+/// (firing, silenced or inhibited) is covered by one of this responder's
+/// firebreak acks, the ack is expired, recorded first like every action
+/// on the world. Only from a fresh answer of the source that holds the
+/// silences, only acks (never a silence someone wrote a reason for), only
+/// this responder's (a teammate's cockpit ends theirs), each once.
+pub(crate) fn expire_spent_acks(
+    state: &mut State,
+    source: &str,
+    alerts: &[Alert],
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(silence_source) = state.silences.prefs.silence_source.clone() else {
+        return Vec::new();
+    };
+    if silence_source != source {
+        return Vec::new();
+    }
+    let me = state.settings.responder.clone();
+    let mine: Vec<&Silence> = state
+        .silences
+        .items
+        .iter()
+        .filter(|s| {
+            s.state == crate::sources::silence::SilenceState::Active
+                && crate::sources::silence::is_firebreak_ack(&s.comment)
+                && s.created_by == me
+        })
+        .collect();
+    let mut spent = Vec::new();
+    let mut covering = Vec::new();
+    for s in mine {
+        if alerts.iter().any(|a| s.matches(&a.labels)) {
+            covering.push(s.id.clone());
+        } else if state.silences.covering.contains(&s.id) && !state.silences.ending.contains(&s.id)
+        {
+            spent.push(s.clone());
+        }
+    }
+    state.silences.covering.extend(covering);
+    let mut fx = Vec::new();
+    for s in spent {
+        state.silences.ending.insert(s.id.clone());
+        let target = format!("{} ({})", matchers_text(&s.matchers), short(&s.id));
+        state.notify(
+            Level::Info,
+            format!("The alert acked by {target} resolved: ending the ack"),
+            now,
+        );
+        fx.push(Effect::Record {
+            actor: me.clone(),
+            event: Event::ActionStarted {
+                action: "expire ack".into(),
+                target: target.clone(),
+                detail: "its alert resolved: an ack ends with its reason".into(),
+            },
+            then: vec![Effect::ExpireSilence {
+                source: silence_source.clone(),
+                ids: vec![s.id.clone()],
+                target,
+                action: "expire ack".into(),
+            }],
+        });
+    }
+    fx
 }
 
 /// New silences from the source (errors keep the last known list).
