@@ -560,6 +560,7 @@ pub(crate) fn run_command(
         Command::PlaybookRun(id) => playbooks::open_from_palette(state, &id),
         Command::Flag(name) => flags::pick(state, &name, now),
         Command::Role(choice) => roles::chose(state, &choice, now),
+        Command::Chart { rule, query } => rules::chart_choice(state, &rule, &query, now),
     }
 }
 

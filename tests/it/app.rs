@@ -1413,3 +1413,41 @@ async fn the_demo_header_shows_read_only_while_its_read_only_flag_is_on() {
     poll_all(&mut d, &w).await;
     assert!(header(&d).contains("MAINTENANCE"), "{}", header(&d));
 }
+
+#[test]
+fn the_palette_finds_alerts_by_who_they_paged_and_charts_what_is_about_to_fire() {
+    use firebreak::sources::Routing;
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), now);
+    let w = World::new(Scenario::builtin().unwrap(), now);
+    d.send(Msg::Alerts(polled(Ok(w.alerts(now)), now)));
+    d.send(Msg::Rules(polled(Ok(w.rules(now)), now)));
+    let tree = firebreak::demo::routing().unwrap().clone();
+    d.send(Msg::Routing(polled(
+        Ok(Routing {
+            tree,
+            from: "the demo".into(),
+        }),
+        now,
+    )));
+    // Paged to the payments pager: only the critical checkout alert.
+    d.keys(":");
+    d.keys("payments pagerduty");
+    d.send(code(KeyCode::Enter));
+    assert!(matches!(d.state.mode, Mode::AlertDetail { .. }));
+    assert_eq!(d.state.selected_alert().unwrap().name(), "HighErrorRate");
+    d.send(code(KeyCode::Esc));
+    // The pending ErrorBudgetBurn: choosing it charts its rule.
+    d.keys(":");
+    d.keys("about to fire budget");
+    d.take_outbox();
+    d.send(code(KeyCode::Enter));
+    let fx = d.take_outbox();
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Chart { panel: Some((spec, q)) }
+            if q == "demo:error_ratio" && spec.critical == Some(2.0))),
+        "{fx:?}"
+    );
+}

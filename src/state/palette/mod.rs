@@ -28,6 +28,11 @@ pub enum Command {
     PlaybookRun(String),
     /// Take, release or hand on a role.
     Role(super::roles::RoleChoice),
+    /// Chart a rule's expression (a pending alert's).
+    Chart {
+        rule: String,
+        query: String,
+    },
 }
 
 /// One row of the palette.
@@ -156,11 +161,35 @@ pub fn items(state: &State) -> Vec<Item> {
         });
     }
     for a in &state.alerts.items {
+        // Who it paged, so that "pagerduty" finds what went there.
+        let paged = state
+            .alerts
+            .routing
+            .as_ref()
+            .map(|r| r.tree.receivers_for(&a.labels))
+            .filter(|r| !r.is_empty())
+            .map(|r| format!(" · paged {}", r.join(", ")))
+            .unwrap_or_default();
         out.push(Item {
             kind: "alert",
-            label: format!("{} {} {}", a.name(), a.service(), a.summary()),
+            label: format!("{} {} {}{paged}", a.name(), a.service(), a.summary()),
             hint: a.severity().to_string(),
             command: Command::Alert(a.fingerprint.clone()),
+        });
+    }
+    // What is about to fire: choosing one charts its rule.
+    for p in state.rules.pending() {
+        out.push(Item {
+            kind: "pending",
+            label: format!(
+                "About to fire: {} {} (pending; fires after {})",
+                p.rule, p.labels, p.for_text
+            ),
+            hint: "chart".into(),
+            command: Command::Chart {
+                rule: p.rule.clone(),
+                query: p.query.clone(),
+            },
         });
     }
     for f in &state.flags.items {
