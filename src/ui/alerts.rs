@@ -362,7 +362,7 @@ fn draw_pending(
     let total = state.rules.pending().len();
     let mut lines = vec![Line::from(Span::styled(
         clip(
-            &format!("About to fire ({total}, soonest first; {key} lists them, Enter charts one)"),
+            &format!("About to fire ({total}, soonest first) · {key} lists them"),
             r.width as usize,
         ),
         theme.warning.add_modifier(Modifier::BOLD),

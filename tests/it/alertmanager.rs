@@ -24,18 +24,40 @@ use serde_json::json;
 const WAIT: Duration = Duration::from_secs(20);
 
 fn client(urls: &[&str]) -> Alertmanager {
+    filtered_client(urls, Vec::new())
+}
+
+/// A client of these Alertmanagers that pulls only alerts matching `filter`.
+pub fn filtered_client(urls: &[&str], filter: Vec<matcher::Matcher>) -> Alertmanager {
     let s = HttpSettings {
         request_timeout: Duration::from_secs(5),
         backoff: Duration::from_millis(50),
         ..HttpSettings::default()
     };
     let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
-    Alertmanager::new(
-        &urls,
-        HttpClient::new("alertmanager", s).unwrap(),
-        Vec::new(),
-    )
-    .unwrap()
+    Alertmanager::new(&urls, HttpClient::new("alertmanager", s).unwrap(), filter).unwrap()
+}
+
+/// One poll of silences then alerts, as the cockpit's pollers send them.
+async fn poll_into(d: &mut crate::support::state::Driver, c: &Alertmanager) {
+    use firebreak::sources::poller::Polled;
+    use firebreak::state::Msg;
+    let at = Utc::now();
+    d.now = at;
+    let s = c.silences().await.map_err(|e| e.to_string());
+    d.send(Msg::Silences(Polled {
+        source: "alertmanager".into(),
+        result: s,
+        at,
+        took: Duration::from_millis(5),
+    }));
+    let r = c.alerts().await.map_err(|e| e.to_string());
+    d.send(Msg::Alerts(Polled {
+        source: "alertmanager".into(),
+        result: r,
+        at,
+        took: Duration::from_millis(5),
+    }));
 }
 
 fn by_test(id: &str) -> Vec<matcher::Matcher> {
@@ -446,7 +468,6 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
     use crate::support::state::{code, key, new_state, Driver};
     use crossterm::event::KeyCode;
     use firebreak::domain::Event;
-    use firebreak::sources::poller::Polled;
     use firebreak::state::{Effect, Mode, Msg};
 
     let am = servers::alertmanager();
@@ -460,16 +481,7 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
         ]),
     );
     // A client that only sees this test's alerts.
-    let s = HttpSettings {
-        request_timeout: Duration::from_secs(5),
-        ..HttpSettings::default()
-    };
-    let c = Alertmanager::new(
-        std::slice::from_ref(&am.url),
-        HttpClient::new("alertmanager", s).unwrap(),
-        by_test(&id),
-    )
-    .unwrap();
+    let c = filtered_client(&[&am.url], by_test(&id));
     eventually(WAIT, "both alerts", || async {
         c.alerts().await.ok().filter(|a| a.len() == 2)
     })
@@ -487,24 +499,6 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
     d.send(code(KeyCode::Enter));
     assert!(d.state.incident_open());
 
-    async fn poll(d: &mut Driver, c: &Alertmanager) {
-        let at = Utc::now();
-        d.now = at;
-        let s = c.silences().await.map_err(|e| e.to_string());
-        d.send(Msg::Silences(Polled {
-            source: "alertmanager".into(),
-            result: s,
-            at,
-            took: Duration::from_millis(5),
-        }));
-        let r = c.alerts().await.map_err(|e| e.to_string());
-        d.send(Msg::Alerts(Polled {
-            source: "alertmanager".into(),
-            result: r,
-            at,
-            took: Duration::from_millis(5),
-        }));
-    }
     /// Carry out silence effects with the real client.
     async fn run(d: &mut Driver, c: &Alertmanager) {
         for fx in d.take_outbox() {
@@ -556,7 +550,7 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
             .map(|e| e.event.clone())
             .collect::<Vec<_>>()
     };
-    poll(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
     assert_eq!(
         events(&d)
             .iter()
@@ -622,8 +616,8 @@ async fn tui_ack_silence_and_expire_land_on_the_timeline() {
             .then_some(())
     };
     eventually(WAIT, "TuiAlert silenced", silenced).await;
-    poll(&mut d, &c).await;
-    poll(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
     let ev = events(&d);
     assert_eq!(
         ev.iter()
@@ -829,7 +823,6 @@ async fn an_inhibited_alert_names_the_alert_that_inhibits_it_and_opens_it() {
 async fn an_ack_ends_itself_when_its_alert_resolves() {
     use crate::support::state::{new_state, Driver};
     use firebreak::domain::Event;
-    use firebreak::sources::poller::Polled;
     use firebreak::state::{Effect, Msg};
 
     let am = servers::alertmanager();
@@ -838,16 +831,7 @@ async fn an_ack_ends_itself_when_its_alert_resolves() {
     let alert =
         json!([{"labels": {"alertname": name, "service": "ledger", "severity": "warning"}}]);
     push(am, &id, alert.clone());
-    let s = HttpSettings {
-        request_timeout: Duration::from_secs(5),
-        ..HttpSettings::default()
-    };
-    let c = Alertmanager::new(
-        std::slice::from_ref(&am.url),
-        HttpClient::new("alertmanager", s).unwrap(),
-        by_test(&id),
-    )
-    .unwrap();
+    let c = filtered_client(&[&am.url], by_test(&id));
     eventually(WAIT, "the alert", || async {
         c.alerts().await.ok().filter(|a| a.len() == 1)
     })
@@ -864,25 +848,7 @@ async fn an_ack_ends_itself_when_its_alert_resolves() {
     d.send(crate::support::state::code(
         crossterm::event::KeyCode::Enter,
     ));
-    async fn poll(d: &mut Driver, c: &Alertmanager) {
-        let at = Utc::now();
-        d.now = at;
-        let s = c.silences().await.map_err(|e| e.to_string());
-        d.send(Msg::Silences(Polled {
-            source: "alertmanager".into(),
-            result: s,
-            at,
-            took: Duration::from_millis(5),
-        }));
-        let r = c.alerts().await.map_err(|e| e.to_string());
-        d.send(Msg::Alerts(Polled {
-            source: "alertmanager".into(),
-            result: r,
-            at,
-            took: Duration::from_millis(5),
-        }));
-    }
-    poll(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
     // Ack it (a warning: a plain yes).
     d.keys("a");
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -919,8 +885,8 @@ async fn an_ack_ends_itself_when_its_alert_resolves() {
     })
     .await;
     // While it fires, the ack stands.
-    poll(&mut d, &c).await;
-    poll(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
     assert!(
         !d.take_outbox()
             .iter()
@@ -935,7 +901,7 @@ async fn an_ack_ends_itself_when_its_alert_resolves() {
         c.alerts().await.ok()?.is_empty().then_some(())
     })
     .await;
-    poll(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
     let expire: Vec<Effect> = d
         .take_outbox()
         .into_iter()
@@ -974,7 +940,7 @@ async fn an_ack_ends_itself_when_its_alert_resolves() {
     assert!(events(&d).iter().any(|e| matches!(e,
         Event::ActionFinished { action, ok: true, .. } if action == "expire ack")));
     // Asked once, even though the next poll still lists it as active.
-    poll(&mut d, &c).await;
+    poll_into(&mut d, &c).await;
     assert!(!d
         .take_outbox()
         .iter()

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use firebreak::sources::alertmanager::Alertmanager;
-use firebreak::sources::http::{HttpClient, HttpSettings};
 use firebreak::sources::matcher;
 use firebreak::sources::Alert;
 use serde_json::json;
@@ -120,17 +119,7 @@ fn sorted_unique(v: &[String]) -> Vec<String> {
 }
 
 fn client(url: &str) -> Alertmanager {
-    let s = HttpSettings {
-        request_timeout: Duration::from_secs(5),
-        backoff: Duration::from_millis(50),
-        ..HttpSettings::default()
-    };
-    Alertmanager::new(
-        &[url.to_string()],
-        HttpClient::new("alertmanager", s).unwrap(),
-        Vec::new(),
-    )
-    .unwrap()
+    crate::alertmanager::filtered_client(&[url], Vec::new())
 }
 
 #[tokio::test]

@@ -163,20 +163,10 @@ async fn a_pending_alert_is_about_to_fire_and_its_rule_charts_on_one_key() {
 
 #[tokio::test]
 async fn the_rule_behind_a_firing_alert_is_in_its_details() {
-    use firebreak::sources::alertmanager::Alertmanager;
     use firebreak::sources::matcher;
     let am = servers::alertmanager();
     let prom = client();
-    let s = HttpSettings {
-        request_timeout: Duration::from_secs(5),
-        ..HttpSettings::default()
-    };
-    let c = Alertmanager::new(
-        std::slice::from_ref(&am.url),
-        HttpClient::new("alertmanager", s).unwrap(),
-        Vec::new(),
-    )
-    .unwrap();
+    let c = crate::alertmanager::filtered_client(&[&am.url], Vec::new());
     // Prometheus sends its alerts to the shared Alertmanager.
     let _ = servers::prometheus();
     let m = matcher::parse(&format!("alertname=\"{}\"", servers::FIRING_RULE)).unwrap();
