@@ -117,6 +117,21 @@ fn bench(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    // Who got paged, for every alert (the palette does it when it opens):
+    // the routing tree of the integration tests (ten receivers, continue,
+    // three levels, regexes).
+    let tree = firebreak::sources::alertmanager::routing::RoutingTree::from_yaml(include_str!(
+        "../tests/fixtures/alertmanager/routing.yml"
+    ))
+    .expect("the routing fixture");
+    g.bench_function("route_10k", |b| {
+        b.iter(|| {
+            parsed
+                .iter()
+                .map(|a| tree.receivers_for(&a.labels).len())
+                .sum::<usize>()
+        })
+    });
     g.finish();
 }
 

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::prometheus::{QueryResult, Series};
+use super::series::Series;
 
 /// Days the daily chart covers (and the longest window counted).
 pub const DAYS: usize = 30;
@@ -116,9 +116,8 @@ fn activations(changes: f64, count: f64) -> u32 {
     }
 }
 
-fn value_of(r: &QueryResult, alert: &BTreeMap<String, String>, own: bool) -> Vec<f64> {
-    r.series()
-        .iter()
+fn value_of(r: &[Series], alert: &BTreeMap<String, String>, own: bool) -> Vec<f64> {
+    r.iter()
         .filter(|s| same_alert(&s.metric, alert) == own)
         .filter_map(Series::last)
         .collect()
@@ -129,9 +128,9 @@ fn value_of(r: &QueryResult, alert: &BTreeMap<String, String>, own: bool) -> Vec
 /// current activation; `interval` the rule's evaluation interval.
 pub fn fold(
     alert: &BTreeMap<String, String>,
-    answers: &[QueryResult; 6],
-    daily: Option<&QueryResult>,
-    previous: Option<&QueryResult>,
+    answers: &[Vec<Series>; 6],
+    daily: Option<&[Series]>,
+    previous: Option<&[Series]>,
     interval_secs: f64,
     now: DateTime<Utc>,
 ) -> History {
@@ -153,7 +152,7 @@ pub fn fold(
     // The daily chart: points at each day's end, today last.
     let mut days = vec![0u32; DAYS];
     if let Some(r) = daily {
-        for s in r.series().iter().filter(|s| same_alert(&s.metric, alert)) {
+        for s in r.iter().filter(|s| same_alert(&s.metric, alert)) {
             for (t, v) in &s.points {
                 // The last point is "now", a fraction of a second off.
                 let age_days = ((now.timestamp() as f64 - t).max(0.0) / 86_400.0).floor();
@@ -226,15 +225,13 @@ mod tests {
             .collect()
     }
 
-    fn vector(rows: &[(&[(&str, &str)], f64)]) -> QueryResult {
-        QueryResult::Vector(
-            rows.iter()
-                .map(|(l, v)| Series {
-                    metric: labels(l),
-                    points: vec![(1.0, *v)],
-                })
-                .collect(),
-        )
+    fn vector(rows: &[(&[(&str, &str)], f64)]) -> Vec<Series> {
+        rows.iter()
+            .map(|(l, v)| Series {
+                metric: labels(l),
+                points: vec![(1.0, *v)],
+            })
+            .collect()
     }
 
     #[test]
@@ -253,7 +250,7 @@ mod tests {
             vector(&[(own, 60.0)]),
         ];
         let previous = vector(&[(own, 1_799_000_000.0)]);
-        let h = fold(&alert, &answers, None, Some(&previous), 15.0, now);
+        let h = fold(&alert, &answers, None, Some(previous.as_slice()), 15.0, now);
         assert_eq!(h.fired_7d, 2);
         assert_eq!(h.fired_30d, 5);
         assert_eq!(h.others_30d, 3);
@@ -267,7 +264,7 @@ mod tests {
     #[test]
     fn no_samples_is_never_fired() {
         let alert = labels(&[("alertname", "X")]);
-        let empty = || QueryResult::Vector(Vec::new());
+        let empty = Vec::new;
         let answers = [empty(), empty(), empty(), empty(), empty(), empty()];
         let now = Utc::now();
         let h = fold(&alert, &answers, None, None, 15.0, now);

@@ -9,6 +9,7 @@ pub mod matcher;
 pub mod poller;
 pub mod prometheus;
 pub mod rules;
+pub mod series;
 pub mod silence;
 
 pub use silence::{AlertPrefs, NewSilence, Silence};

@@ -21,38 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::http::{self, HttpClient, HttpError};
 use super::{MetricSource, Panel, PanelSpec};
 
-/// One series of a range query (or one sample of an instant query, as a
-/// series of one point).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Series {
-    pub metric: BTreeMap<String, String>,
-    /// (unix seconds, value).
-    pub points: Vec<(f64, f64)>,
-}
-
-impl Series {
-    pub fn last(&self) -> Option<f64> {
-        self.points.last().map(|p| p.1)
-    }
-
-    /// `name{a="b"}` for display.
-    pub fn label(&self) -> String {
-        let name = self.metric.get("__name__").cloned().unwrap_or_default();
-        let rest: Vec<String> = self
-            .metric
-            .iter()
-            .filter(|(k, _)| *k != "__name__")
-            .map(|(k, v)| format!("{k}={}", super::matcher::quote(v)))
-            .collect();
-        if rest.is_empty() && name.is_empty() {
-            "{}".into()
-        } else if rest.is_empty() {
-            name
-        } else {
-            format!("{name}{{{}}}", rest.join(", "))
-        }
-    }
-}
+pub use super::series::Series;
 
 /// What a query returned.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -265,9 +234,10 @@ impl Prometheus {
         );
         let mut got = Vec::with_capacity(answers.len());
         for a in answers {
-            got.push(a?);
+            got.push(a?.series());
         }
-        let answers: [QueryResult; 6] = got.try_into().map_err(|_| QueryError::Api {
+        let daily = daily.map(|d| d.series());
+        let answers: [Vec<Series>; 6] = got.try_into().map_err(|_| QueryError::Api {
             url: self.url(),
             error_type: "bad_response".into(),
             error: "fewer answers than questions".into(),
@@ -283,7 +253,8 @@ impl Prometheus {
                     60.0
                 }
             });
-        let first = history::fold(labels, &answers, daily.as_ref().ok(), None, interval, now);
+        let daily = daily.as_deref().ok();
+        let first = history::fold(labels, &answers, daily, None, interval, now);
         // The activation before the latest: asked at just before it began.
         let previous = match first.last_active_at {
             Some(at) => self
@@ -292,14 +263,15 @@ impl Prometheus {
                     Some(at.timestamp() as f64 - 1.0),
                 )
                 .await
-                .ok(),
+                .ok()
+                .map(|r| r.series()),
             None => None,
         };
         Ok(history::fold(
             labels,
             &answers,
-            daily.as_ref().ok(),
-            previous.as_ref(),
+            daily,
+            previous.as_deref(),
             interval,
             now,
         ))
