@@ -107,6 +107,31 @@ fn bench(c: &mut Criterion) {
         })
     });
 
+    // Group commit: 1,000 alert transitions as the journal thread writes
+    // them in a storm (one write, one fsync), against one at a time.
+    group.bench_function("append_1000_one_by_one", |b| {
+        b.iter(|| {
+            for _ in 0..1000 {
+                i += 1;
+                let (actor, ev) = event(i);
+                black_box(j.append(t0() + Duration::seconds(i as i64), &actor, ev))
+                    .expect("append");
+            }
+        })
+    });
+    group.bench_function("append_1000_batch", |b| {
+        b.iter(|| {
+            let items = (0..1000)
+                .map(|_| {
+                    i += 1;
+                    let (actor, ev) = event(i);
+                    (t0() + Duration::seconds(i as i64), actor, ev)
+                })
+                .collect();
+            black_box(j.append_batch(items)).expect("append")
+        })
+    });
+
     let shm = Path::new("/dev/shm");
     let big_dir = if shm.is_dir() {
         tempfile::tempdir_in(shm)

@@ -796,6 +796,31 @@ fn journal_thread(rx: std::sync::mpsc::Receiver<Request>, tx: mpsc::Sender<Msg>,
             }
         };
         let msgs = match request {
+            // Group commit: the appends already waiting go with this one,
+            // one write and one fsync for all (an alert storm queues
+            // thousands; a note typed meanwhile waits for one batch).
+            Request::Append(a) if batchable(&w, &a) => {
+                let mut batch = vec![*a];
+                let mut after = None;
+                while batch.len() < BATCH_MAX {
+                    match rx.try_recv() {
+                        Ok(Request::Append(b)) if batchable(&w, &b) => batch.push(*b),
+                        Ok(other) => {
+                            after = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let mut msgs = append_batch(&mut w, batch);
+                if let Some(other) = after {
+                    msgs.extend(match other {
+                        Request::Append(a) => append(&mut w, *a),
+                        Request::TakeOver(path) => vec![take_over(&mut w, &path)],
+                    });
+                }
+                msgs
+            }
             Request::Append(a) => append(&mut w, *a),
             Request::TakeOver(path) => vec![take_over(&mut w, &path)],
         };
@@ -805,6 +830,70 @@ fn journal_thread(rx: std::sync::mpsc::Receiver<Request>, tx: mpsc::Sender<Msg>,
             }
         }
     }
+}
+
+/// The most entries one group commit writes.
+const BATCH_MAX: usize = 4096;
+
+/// Can this append join a batch: a journal is open and it does not start
+/// one (a declaration or a join creates the journal first).
+fn batchable(w: &Writer, a: &Append) -> bool {
+    w.journal.is_some()
+        && !matches!(
+            a.event,
+            Event::IncidentDeclared { .. } | Event::TeamJoined { .. }
+        )
+}
+
+/// Append a batch with one fsync; each entry is then `Recorded` (or all
+/// `RecordFailed`: nothing of the batch was kept), in order.
+fn append_batch(w: &mut Writer, batch: Vec<Append>) -> Vec<Msg> {
+    let Some(j) = w.journal.as_mut() else {
+        return batch
+            .into_iter()
+            .map(|a| Msg::RecordFailed {
+                actor: a.actor,
+                event: a.event,
+                error: "no incident journal is open".into(),
+                then: a.then,
+            })
+            .collect();
+    };
+    let now = Utc::now();
+    let items = batch
+        .iter()
+        .map(|a| (now, a.actor.clone(), a.event.clone()))
+        .collect();
+    let appended = j.append_batch(items);
+    w.wake.notify_one();
+    let foreign = j.take_foreign();
+    let mut out = Vec::with_capacity(batch.len() + 1);
+    if !foreign.is_empty() {
+        out.push(Msg::Followed(foreign));
+    }
+    match appended {
+        Ok(entries) => {
+            for (entry, a) in entries.into_iter().zip(batch) {
+                out.push(Msg::Recorded {
+                    entry,
+                    then: a.then,
+                });
+            }
+        }
+        Err(e) => {
+            tracing::error!("journal append of {} entries failed: {e}", batch.len());
+            let error = e.to_string();
+            for a in batch {
+                out.push(Msg::RecordFailed {
+                    actor: a.actor,
+                    event: a.event,
+                    error: error.clone(),
+                    then: a.then,
+                });
+            }
+        }
+    }
+    out
 }
 
 fn append(w: &mut Writer, Append { actor, event, then }: Append) -> Vec<Msg> {

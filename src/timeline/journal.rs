@@ -320,32 +320,73 @@ impl Journal {
         actor: &str,
         event: Event,
     ) -> Result<Entry, JournalError> {
-        self.absorb()?;
-        let seq = self.last_seq + 1;
-        let body = serde_json::to_string(&Body {
-            seq,
-            ts,
-            prev: &self.last_hash,
-            actor,
-            event: &event,
-        })
-        .map_err(|e| JournalError::Invalid {
+        let mut entries = self.append_all_locked(vec![(ts, actor.to_string(), event)])?;
+        entries.pop().ok_or_else(|| JournalError::Invalid {
             path: self.path.clone(),
-            message: format!("cannot encode entry: {e}"),
-        })?;
-        let hash = hash_body(&body.as_bytes()[..body.len() - 1]);
-        let mut line = String::with_capacity(body.len() + HASH_SUFFIX_LEN + 1);
-        line.push_str(&body[..body.len() - 1]);
-        line.push_str(",\"hash\":\"");
-        line.push_str(&hash);
-        line.push_str("\"}\n");
+            message: "nothing appended".into(),
+        })
+    }
 
+    /// Append several entries with one write and one fsync (group commit:
+    /// an alert storm's transitions cost one fsync per batch, not one
+    /// each). All or nothing: on error none is advanced and the lines are
+    /// truncated away, so retrying any of them is safe.
+    pub fn append_batch(
+        &mut self,
+        items: Vec<(DateTime<Utc>, String, Event)>,
+    ) -> Result<Vec<Entry>, JournalError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        lock_append(&self.file, &self.path, APPEND_WAIT)?;
+        let appended = self.append_all_locked(items);
+        let _ = self.file.unlock();
+        appended
+    }
+
+    fn append_all_locked(
+        &mut self,
+        items: Vec<(DateTime<Utc>, String, Event)>,
+    ) -> Result<Vec<Entry>, JournalError> {
+        self.absorb()?;
+        let mut seq = self.last_seq;
+        let mut last_hash = self.last_hash.clone();
+        let mut text = String::new();
+        let mut entries = Vec::with_capacity(items.len());
+        for (ts, actor, event) in items {
+            seq += 1;
+            let body = serde_json::to_string(&Body {
+                seq,
+                ts,
+                prev: &last_hash,
+                actor: &actor,
+                event: &event,
+            })
+            .map_err(|e| JournalError::Invalid {
+                path: self.path.clone(),
+                message: format!("cannot encode entry: {e}"),
+            })?;
+            let hash = hash_body(&body.as_bytes()[..body.len() - 1]);
+            text.reserve(body.len() + HASH_SUFFIX_LEN + 1);
+            text.push_str(&body[..body.len() - 1]);
+            text.push_str(",\"hash\":\"");
+            text.push_str(&hash);
+            text.push_str("\"}\n");
+            entries.push(Entry {
+                seq,
+                ts,
+                prev: std::mem::replace(&mut last_hash, hash.clone()),
+                actor,
+                event,
+                hash,
+            });
+        }
         let written = (&self.file)
-            .write_all(line.as_bytes())
+            .write_all(text.as_bytes())
             .and_then(|()| self.file.sync_data());
         if let Err(source) = written {
-            // The line may be partly (or wholly) on disk: roll it back so a
-            // retry does not follow a torn or duplicate line.
+            // The lines may be partly (or wholly) on disk: roll them back
+            // so a retry does not follow a torn or duplicate line.
             if self.rollback().is_err() {
                 self.needs_truncate = true;
             }
@@ -354,18 +395,11 @@ impl Journal {
                 source,
             });
         }
-        self.len += line.len() as u64;
-        self.lines += 1;
+        self.len += text.len() as u64;
+        self.lines += entries.len();
         self.last_seq = seq;
-        let entry = Entry {
-            seq,
-            ts,
-            prev: std::mem::replace(&mut self.last_hash, hash.clone()),
-            actor: actor.to_string(),
-            event,
-            hash,
-        };
-        Ok(entry)
+        self.last_hash = last_hash;
+        Ok(entries)
     }
 
     fn rollback(&self) -> io::Result<()> {
@@ -754,6 +788,37 @@ mod tests {
         let replay = read(j.path()).unwrap();
         assert!(replay.chain_ok(), "{:?}", replay.problems);
         assert_eq!(replay.entries.len(), 2);
+    }
+
+    #[test]
+    fn a_batch_is_written_whole_with_one_fsync_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::create(dir.path(), "inc-1").unwrap();
+        let first = j.append(Utc::now(), "ann", note("one")).unwrap();
+        let batch = |texts: &[&str]| -> Vec<(DateTime<Utc>, String, Event)> {
+            texts
+                .iter()
+                .map(|t| (Utc::now(), "firebreak".to_string(), note(t)))
+                .collect()
+        };
+        let got = j.append_batch(batch(&["two", "three", "four"])).unwrap();
+        assert_eq!(got.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3, 4]);
+        assert_eq!(got[0].prev, first.hash);
+        assert_eq!(got[2].prev, got[1].hash);
+        // A failed batch leaves nothing, and the chain goes on after it.
+        let real = std::mem::replace(
+            &mut j.file,
+            OpenOptions::new().write(true).open("/dev/full").unwrap(),
+        );
+        assert!(j.append_batch(batch(&["lost", "lost too"])).is_err());
+        assert_eq!(j.last_seq(), 4);
+        j.file = real;
+        let five = j.append(Utc::now(), "ann", note("five")).unwrap();
+        assert_eq!((five.seq, five.prev.as_str()), (5, got[2].hash.as_str()));
+        let replay = read(j.path()).unwrap();
+        assert!(replay.chain_ok(), "{:?}", replay.problems);
+        assert_eq!(replay.entries.len(), 5);
+        assert!(j.append_batch(Vec::new()).unwrap().is_empty());
     }
 
     #[test]
