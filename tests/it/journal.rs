@@ -456,3 +456,89 @@ fn a_large_journal_with_damage_in_the_middle_names_the_right_lines() {
         r.problems
     );
 }
+
+/// A storm's worth of records queued at once: every one is recorded, in
+/// the order it was asked, as one chain on disk (the journal thread writes
+/// what waits in its queue together), and a note queued behind them too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_storm_of_records_is_written_in_order_and_whole() {
+    use firebreak::effects::{Parts, Runner};
+    use firebreak::state::{Effect, Msg};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(100_000);
+    let (themes, _themes_rx) = tokio::sync::mpsc::channel(1);
+    let runner = Runner::new(Parts {
+        tx,
+        journal: None,
+        follower: None,
+        holder: firebreak::timeline::journal::Holder {
+            responder: "alice".into(),
+            host: "laptop".into(),
+            pid: std::process::id(),
+            since: Utc::now(),
+        },
+        team: None,
+        refresh: Vec::new(),
+        flags_refresh: Vec::new(),
+        window: tokio::sync::watch::channel(chrono::Duration::minutes(15)).0,
+        providers: Vec::new(),
+        release: None,
+        alert_sources: Vec::new(),
+        metric_sources: Vec::new(),
+        data_dir: data.clone(),
+        export_dir: dir.path().join("exports"),
+        timeout: std::time::Duration::from_secs(5),
+        screen: Default::default(),
+        themes,
+        themes_dir: None,
+        no_color: true,
+        chat: Default::default(),
+    });
+    const N: usize = 5_000;
+    runner.run(Effect::Record {
+        actor: "alice".into(),
+        event: declared("inc-storm"),
+        then: Vec::new(),
+    });
+    for i in 0..N {
+        runner.run(Effect::Record {
+            actor: SYSTEM_ACTOR.into(),
+            event: note(&format!("transition {i}")),
+            then: Vec::new(),
+        });
+    }
+    runner.run(Effect::Record {
+        actor: "alice".into(),
+        event: note("typed during the storm"),
+        then: Vec::new(),
+    });
+    let mut seqs = Vec::new();
+    let mut texts = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while seqs.len() < N + 2 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let m = tokio::time::timeout(left, rx.recv())
+            .await
+            .expect("all recorded within a minute")
+            .expect("the runner is alive");
+        match m {
+            Msg::Recorded { entry, .. } => {
+                seqs.push(entry.seq);
+                if let Event::Note { text, .. } = &entry.event {
+                    texts.push(text.clone());
+                }
+            }
+            Msg::RecordFailed { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    assert_eq!(seqs, (1..=(N as u64 + 2)).collect::<Vec<_>>());
+    assert_eq!(texts[0], "transition 0");
+    assert_eq!(texts[N - 1], format!("transition {}", N - 1));
+    assert_eq!(texts[N], "typed during the storm");
+    let path = journal_path(&data, "inc-storm");
+    let replay = firebreak::timeline::journal::read(&path).unwrap();
+    assert!(replay.chain_ok(), "{:?}", replay.problems);
+    assert_eq!(replay.entries.len(), N + 2);
+}
