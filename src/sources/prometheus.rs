@@ -201,17 +201,7 @@ impl Prometheus {
             .http
             .send_with(Method::GET, url.clone(), None, true)
             .await?;
-        super::rules::parse_rules(&resp.body).map_err(|message| HttpError {
-            method: "GET".into(),
-            url: http::redact(&url),
-            kind: if resp.status.is_success() {
-                http::ErrorKind::Body
-            } else {
-                http::ErrorKind::Status(resp.status.as_u16())
-            },
-            message,
-            attempts: 1,
-        })
+        super::rules::parse_rules(&resp.body).map_err(|message| unusable(&resp, &url, message))
     }
 
     /// How often `alertname` fired before (see [`super::history`]): a
@@ -389,6 +379,21 @@ impl MetricSource for Prometheus {
     }
 }
 
+/// An answer that could not be used: a body error, or the status's.
+fn unusable(resp: &http::Response, url: &Url, message: String) -> HttpError {
+    HttpError {
+        method: "GET".into(),
+        url: http::redact(url),
+        kind: if resp.status.is_success() {
+            http::ErrorKind::Body
+        } else {
+            http::ErrorKind::Status(resp.status.as_u16())
+        },
+        message,
+        attempts: 1,
+    }
+}
+
 /// Decode a Prometheus API answer (success or error envelope).
 pub fn decode(resp: &http::Response, url: &Url) -> Result<QueryResult, QueryError> {
     let env: Envelope = match serde_json::from_slice(&resp.body) {
@@ -398,17 +403,7 @@ pub fn decode(resp: &http::Response, url: &Url) -> Result<QueryResult, QueryErro
             if !resp.status.is_success() {
                 message = format!("HTTP {}: {message}", resp.status.as_u16());
             }
-            return Err(QueryError::Http(HttpError {
-                method: "GET".into(),
-                url: http::redact(url),
-                kind: if resp.status.is_success() {
-                    http::ErrorKind::Body
-                } else {
-                    http::ErrorKind::Status(resp.status.as_u16())
-                },
-                message,
-                attempts: 1,
-            }));
+            return Err(QueryError::Http(unusable(resp, url, message)));
         }
     };
     let plain_url = {

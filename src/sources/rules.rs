@@ -174,24 +174,10 @@ pub fn chart_query(expr: &str) -> (String, Option<f64>) {
     (left.to_string(), threshold)
 }
 
-/// `1h`, `5m`, `90s`, `1h30m`: a `for` as a person reads it.
+/// `1h`, `5m`, `90s`, `1h30m`: a `for` as a person reads it (the
+/// silences' duration format).
 pub fn for_text(secs: f64) -> String {
-    let s = secs.max(0.0).round() as i64;
-    if s == 0 {
-        return "0s".into();
-    }
-    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if sec > 0 {
-        out.push_str(&format!("{sec}s"));
-    }
-    out
+    super::silence::format_duration(Duration::milliseconds((secs * 1000.0) as i64))
 }
 
 /// Read an `/api/v1/rules` answer: the alerting rules (recording rules

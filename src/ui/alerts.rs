@@ -129,7 +129,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
             ..body
         };
         body.height -= h;
-        draw_pending(frame, r, state, &pending[..shown], theme, now);
+        draw_pending(frame, r, state, &pending, shown, theme, now);
     }
     if state.alerts.items.is_empty() {
         let (text, style) = match &fresh {
@@ -351,15 +351,17 @@ fn draw_pending(
     frame: &mut Frame,
     r: Rect,
     state: &State,
-    shown: &[crate::state::rules::PendingChoice],
+    pending: &[crate::state::rules::PendingChoice],
+    shown: usize,
     theme: &Theme,
     now: DateTime<Utc>,
 ) {
+    let total = pending.len();
+    let shown = &pending[..shown.min(total)];
     let key = state
         .keymap
         .hint(crate::action::Action::AboutToFire)
         .unwrap_or_else(|| "?".into());
-    let total = state.rules.pending().len();
     let mut lines = vec![Line::from(Span::styled(
         clip(
             &format!("About to fire ({total}, soonest first) · {key} lists them"),

@@ -462,39 +462,13 @@ fn a_large_journal_with_damage_in_the_middle_names_the_right_lines() {
 /// what waits in its queue together), and a note queued behind them too.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_storm_of_records_is_written_in_order_and_whole() {
-    use firebreak::effects::{Parts, Runner};
+    use firebreak::effects::Runner;
     use firebreak::state::{Effect, Msg};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (tx, mut rx) = tokio::sync::mpsc::channel(100_000);
-    let (themes, _themes_rx) = tokio::sync::mpsc::channel(1);
-    let runner = Runner::new(Parts {
-        tx,
-        journal: None,
-        follower: None,
-        holder: firebreak::timeline::journal::Holder {
-            responder: "alice".into(),
-            host: "laptop".into(),
-            pid: std::process::id(),
-            since: Utc::now(),
-        },
-        team: None,
-        refresh: Vec::new(),
-        flags_refresh: Vec::new(),
-        window: tokio::sync::watch::channel(chrono::Duration::minutes(15)).0,
-        providers: Vec::new(),
-        release: None,
-        alert_sources: Vec::new(),
-        metric_sources: Vec::new(),
-        data_dir: data.clone(),
-        export_dir: dir.path().join("exports"),
-        timeout: std::time::Duration::from_secs(5),
-        screen: Default::default(),
-        themes,
-        themes_dir: None,
-        no_color: true,
-        chat: Default::default(),
-    });
+    let (parts, _themes) = crate::support::runner_parts(tx, &data, &dir.path().join("exports"));
+    let runner = Runner::new(parts);
     const N: usize = 5_000;
     runner.run(Effect::Record {
         actor: "alice".into(),

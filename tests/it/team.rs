@@ -1613,38 +1613,15 @@ async fn the_cockpits_team_task_goes_offline_on_a_stalled_connection_and_catches
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    let (themes, _themes_rx) = tokio::sync::mpsc::channel(1);
+    let (parts, _themes) = crate::support::runner_parts(tx, &data, &dir.path().join("exports"));
     let runner = Runner::new(Parts {
-        tx,
-        journal: None,
-        follower: None,
-        holder: journal::Holder {
-            responder: "alice".into(),
-            host: "laptop".into(),
-            pid: std::process::id(),
-            since: Utc::now(),
-        },
         team: Some(TeamParts {
             settings: through(&s, &proxy, Duration::from_secs(1)),
             key: dir.path().join("team.key"),
             responder: "alice".into(),
             host: "laptop".into(),
         }),
-        refresh: Vec::new(),
-        flags_refresh: Vec::new(),
-        window: tokio::sync::watch::channel(chrono::Duration::minutes(15)).0,
-        providers: Vec::new(),
-        release: None,
-        alert_sources: Vec::new(),
-        metric_sources: Vec::new(),
-        data_dir: data.clone(),
-        export_dir: dir.path().join("exports"),
-        timeout: Duration::from_secs(5),
-        screen: Default::default(),
-        themes,
-        themes_dir: None,
-        no_color: true,
-        chat: Default::default(),
+        ..parts
     });
     let note = |text: &str| Effect::Record {
         actor: "alice".into(),

@@ -182,12 +182,7 @@ fn write_with_history(
                 writeln!(out, "no alerts")?;
                 return Ok(());
             }
-            let name_w = alerts
-                .iter()
-                .map(|a| crate::text::visible(a.name()).chars().count())
-                .max()
-                .unwrap_or(9)
-                .clamp(9, 40);
+            let name_w = name_width(alerts);
             writeln!(
                 out,
                 "{:<9} {:<name_w$} {:>3} {:>3}  HISTORY",
@@ -219,6 +214,16 @@ fn write_with_history(
     Ok(())
 }
 
+/// The ALERTNAME column: as wide as the widest name shown, 9 to 40.
+fn name_width(alerts: &[Alert]) -> usize {
+    alerts
+        .iter()
+        .map(|a| crate::text::visible(a.name()).chars().count())
+        .max()
+        .unwrap_or(9)
+        .clamp(9, 40)
+}
+
 /// Alerts as an aligned table, worst first.
 pub fn write_table(
     out: &mut impl Write,
@@ -230,12 +235,7 @@ pub fn write_table(
         writeln!(out, "no alerts")?;
         return Ok(());
     }
-    let name_w = alerts
-        .iter()
-        .map(|a| crate::text::visible(a.name()).chars().count())
-        .max()
-        .unwrap_or(9)
-        .clamp(9, 40);
+    let name_w = name_width(alerts);
     let svc_w = alerts
         .iter()
         .map(|a| crate::text::visible(a.service()).chars().count())

@@ -66,17 +66,10 @@ impl Rules {
 /// since when.
 pub fn fires_in(p: &PendingChoice, now: DateTime<Utc>) -> String {
     match p.fires_at {
-        Some(t) if t > now => {
-            let s = (t - now).num_seconds().max(1);
-            let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-            if h > 0 {
-                format!("fires in {h}h{m:02}m")
-            } else if m > 0 {
-                format!("fires in {m}m{sec:02}s")
-            } else {
-                format!("fires in {sec}s")
-            }
-        }
+        Some(t) if t > now => format!(
+            "fires in {}",
+            crate::sources::silence::format_duration(t - now)
+        ),
         Some(_) => "due now".into(),
         None => format!("fires after {}", p.for_text),
     }

@@ -32,6 +32,48 @@ pub mod webhook;
 /// The firebreak binary with its config under `config_home`
 /// (`XDG_CONFIG_HOME`: `firebreak/config.toml` there is read) and its
 /// data in `data`, without colour.
+/// What a test's effect runner acts through: alice's journal under
+/// `data`, no sources, no team (set `team` with struct update). Keep the
+/// themes receiver alive while the runner runs.
+pub fn runner_parts(
+    tx: tokio::sync::mpsc::Sender<firebreak::state::Msg>,
+    data: &std::path::Path,
+    exports: &std::path::Path,
+) -> (
+    firebreak::effects::Parts,
+    tokio::sync::mpsc::Receiver<firebreak::config::theme::Theme>,
+) {
+    let (themes, themes_rx) = tokio::sync::mpsc::channel(1);
+    let parts = firebreak::effects::Parts {
+        tx,
+        journal: None,
+        follower: None,
+        holder: firebreak::timeline::journal::Holder {
+            responder: "alice".into(),
+            host: "laptop".into(),
+            pid: std::process::id(),
+            since: chrono::Utc::now(),
+        },
+        team: None,
+        refresh: Vec::new(),
+        flags_refresh: Vec::new(),
+        window: tokio::sync::watch::channel(chrono::Duration::minutes(15)).0,
+        providers: Vec::new(),
+        release: None,
+        alert_sources: Vec::new(),
+        metric_sources: Vec::new(),
+        data_dir: data.to_path_buf(),
+        export_dir: exports.to_path_buf(),
+        timeout: std::time::Duration::from_secs(5),
+        screen: Default::default(),
+        themes,
+        themes_dir: None,
+        no_color: true,
+        chat: Default::default(),
+    };
+    (parts, themes_rx)
+}
+
 pub fn firebreak(config_home: &std::path::Path, data: &std::path::Path) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("firebreak").unwrap();
     c.env_remove("FIREBREAK_CONFIG")
