@@ -64,10 +64,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme, now: Da
     // fires.
     let pending = state.rules.pending();
     if !pending.is_empty() {
-        extra.push(Span::styled(
-            format!("{} about to fire ", pending.len()),
-            theme.warning,
-        ));
+        // Rules that could not be read last time: what is shown is old.
+        let (text, style) = match state.rules.error {
+            Some(_) => (
+                format!("{} about to fire (STALE) ", pending.len()),
+                theme.critical,
+            ),
+            None => (format!("{} about to fire ", pending.len()), theme.warning),
+        };
+        extra.push(Span::styled(text, style));
     }
     let block = pane_block(
         state,
@@ -362,12 +367,22 @@ fn draw_pending(
         .keymap
         .hint(crate::action::Action::AboutToFire)
         .unwrap_or_else(|| "?".into());
-    let mut lines = vec![Line::from(Span::styled(
-        clip(
-            &format!("About to fire ({total}, soonest first) · {key} lists them"),
-            r.width as usize,
+    let head = match &state.rules.error {
+        Some(e) => (
+            format!(
+                "About to fire, LAST KNOWN ({total}): rules not read: {}",
+                crate::text::visible(e)
+            ),
+            theme.critical,
         ),
-        theme.warning.add_modifier(Modifier::BOLD),
+        None => (
+            format!("About to fire ({total}, soonest first) · {key} lists them"),
+            theme.warning,
+        ),
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        clip(&head.0, r.width as usize),
+        head.1.add_modifier(Modifier::BOLD),
     ))];
     let name_w = shown
         .iter()

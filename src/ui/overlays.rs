@@ -324,7 +324,11 @@ fn choose(
                 .collect(),
         ),
         ChooseKind::AboutToFire { choices } => (
-            "About to fire: pending alerts, soonest first (enter: chart the rule)",
+            if state.rules.error.is_some() {
+                "About to fire, LAST KNOWN (the rules could not be read since; enter: chart)"
+            } else {
+                "About to fire: pending alerts, soonest first (enter: chart the rule)"
+            },
             choices
                 .iter()
                 .map(|p| {

@@ -103,6 +103,15 @@ async fn a_pending_alert_is_about_to_fire_and_its_rule_charts_on_one_key() {
             .any(|l| l.contains(&format!("PEND {PENDING_RULE}")) && l.contains("fires in 59m")),
         "{screen}"
     );
+    // Prometheus stops answering: the rows are marked old, not current.
+    d.send(Msg::Rules(polled(Err("connection refused".into()), now)));
+    let screen = render_at(&d.state, 160, 45, now);
+    assert!(screen.contains("about to fire (STALE)"), "{screen}");
+    assert!(
+        screen.contains("About to fire, LAST KNOWN (") && screen.contains("connection refused"),
+        "{screen}"
+    );
+    d.send(Msg::Rules(polled(Ok(all.clone()), now)));
     // `!` lists them; Enter charts the rule, drawn as its left side with
     // the threshold.
     d.keys("!");
