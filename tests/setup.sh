@@ -74,9 +74,10 @@ setup_prometheus() {
 }
 # --- END prometheus ---
 
-# --- BEGIN tools: tmux for the end-to-end checks in tests/e2e/ ---
+# --- BEGIN tools: tmux for the end-to-end checks in tests/e2e/ and the
+# storm bench; openssl makes the https test servers' certificates ---
 setup_tools() {
-  apt_install tmux
+  apt_install tmux openssl
 }
 # --- END tools ---
 

@@ -150,10 +150,24 @@ impl Alertmanager {
                             .into_iter()
                             .map(|n| format!("{}: {n}", inst.name)),
                     );
-                    for a in parsed.alerts {
-                        if !super::matcher::all_match(&filter, &a.labels) {
-                            continue;
-                        }
+                    let mut alerts = parsed.alerts;
+                    if !filter.is_empty() {
+                        alerts.retain(|a| super::matcher::all_match(&filter, &a.labels));
+                    }
+                    if out.alerts.is_empty() {
+                        // The first answer is deduplicated already.
+                        out.alerts = alerts;
+                        continue;
+                    }
+                    if seen.is_empty() {
+                        seen = out
+                            .alerts
+                            .iter()
+                            .enumerate()
+                            .map(|(j, a)| (a.fingerprint.clone(), j))
+                            .collect();
+                    }
+                    for a in alerts {
                         match seen.get(&a.fingerprint) {
                             Some(&j) => parse::merge(&mut out.alerts[j], a),
                             None => {
@@ -406,10 +420,7 @@ impl AlertSource for Alertmanager {
 
 /// Sort as the UI does: severity, then oldest first, then fingerprint.
 pub fn sort_alerts(alerts: &mut [Alert]) {
-    alerts.sort_by(|a, b| {
-        a.severity_rank()
-            .cmp(&b.severity_rank())
-            .then(a.starts_at.cmp(&b.starts_at))
-            .then(a.fingerprint.cmp(&b.fingerprint))
-    });
+    // The keys are computed once per alert, not per comparison (looking
+    // the severity label up in each comparison was most of the sort).
+    alerts.sort_by_cached_key(|a| (a.severity_rank(), a.starts_at, a.fingerprint.clone()));
 }

@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
@@ -173,7 +174,10 @@ pub struct Response {
 /// A configured client. Cheap to clone (shares the connection pool).
 #[derive(Clone)]
 pub struct HttpClient {
-    inner: reqwest::Client,
+    /// For http:// URLs: no trust roots loaded.
+    plain: reqwest::Client,
+    /// For https:// URLs (and http ones redirected there).
+    tls: Arc<LazyTls>,
     settings: HttpSettings,
 }
 
@@ -211,38 +215,51 @@ impl HttpClient {
                 );
             }
         }
-        let mut b = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(settings.connect_timeout)
-            .user_agent(concat!("firebreak/", env!("CARGO_PKG_VERSION")))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::limited(5));
-        if let Some(ca) = &settings.ca_file {
-            let pem =
-                std::fs::read(ca).map_err(|e| format!("{what} ca_file {}: {e}", ca.display()))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                format!(
-                    "{what} ca_file {}: not a PEM certificate: {e}",
-                    ca.display()
-                )
-            })?;
-            if certs.is_empty() {
-                return Err(format!(
-                    "{what} ca_file {}: no certificate found",
-                    ca.display()
-                ));
-            }
-            for c in certs {
-                b = b.add_root_certificate(c);
-            }
-        }
-        if settings.insecure_skip_verify {
-            b = b.danger_accept_invalid_certs(true);
-        }
-        let inner = b
+        let certs = match &settings.ca_file {
+            Some(ca) => read_ca(ca, what)?,
+            None => Vec::new(),
+        };
+        // Plain http needs no trust roots, and loading the system's takes
+        // longer than a whole request to a local Alertmanager (it reads
+        // every file in /etc/ssl/certs): the http client never loads them,
+        // and redirects to https come back to `attempt`, which repeats the
+        // request with the TLS client.
+        let connect_timeout = settings.connect_timeout;
+        let plain = builder(&headers, connect_timeout)
+            .tls_built_in_root_certs(false)
+            .redirect(reqwest::redirect::Policy::custom(|a| {
+                if a.url().scheme() == "https" {
+                    a.stop()
+                } else if a.previous().len() >= 5 {
+                    a.error("too many redirects")
+                } else {
+                    a.follow()
+                }
+            }))
             .build()
             .map_err(|e| format!("{what}: cannot build HTTP client: {e}"))?;
-        Ok(HttpClient { inner, settings })
+        let insecure = settings.insecure_skip_verify;
+        let what_tls = what.to_string();
+        let tls = Arc::new(LazyTls {
+            cell: OnceLock::new(),
+            build: Box::new(move || {
+                let mut b = builder(&headers, connect_timeout)
+                    .redirect(reqwest::redirect::Policy::limited(5));
+                for c in &certs {
+                    b = b.add_root_certificate(c.clone());
+                }
+                if insecure {
+                    b = b.danger_accept_invalid_certs(true);
+                }
+                b.build()
+                    .map_err(|e| format!("{what_tls}: cannot build HTTPS client: {e}"))
+            }),
+        });
+        Ok(HttpClient {
+            plain,
+            tls,
+            settings,
+        })
     }
 
     pub fn settings(&self) -> &HttpSettings {
@@ -330,13 +347,38 @@ impl HttpClient {
         any_status: bool,
     ) -> Result<Response, (ErrorKind, String, bool)> {
         let fut = async {
-            let mut req = self.inner.request(method, url).timeout(remaining);
-            if let Some(body) = json {
-                req = req
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(serde_json::to_vec(body).unwrap_or_default());
+            let request = |client: &reqwest::Client| {
+                let req = client
+                    .request(method.clone(), url.clone())
+                    .timeout(remaining);
+                match json {
+                    Some(body) => req
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(serde_json::to_vec(body).unwrap_or_default()),
+                    None => req,
+                }
+            };
+            let tls = || {
+                self.tls
+                    .get()
+                    .map_err(|e| (ErrorKind::Connect, e.clone(), false))
+            };
+            let client = if url.scheme() == "https" {
+                tls()?
+            } else {
+                &self.plain
+            };
+            let mut resp = request(client).send().await.map_err(|e| self.classify(e))?;
+            let to_https = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .is_some_and(|l| l.trim_start().starts_with("https:"));
+            if resp.status().is_redirection() && to_https {
+                // The plain client stops at a redirect to https (a proxy
+                // in front of the source, redirecting every request).
+                resp = request(tls()?).send().await.map_err(|e| self.classify(e))?;
             }
-            let mut resp = req.send().await.map_err(|e| self.classify(e))?;
             let status = resp.status();
             let content_type = resp
                 .headers()
@@ -420,6 +462,51 @@ impl HttpClient {
             );
         }
         (ErrorKind::Other, chain, true)
+    }
+}
+
+/// What both clients share: default headers (auth), timeouts, user agent.
+fn builder(headers: &HeaderMap, connect_timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .default_headers(headers.clone())
+        .connect_timeout(connect_timeout)
+        .user_agent(concat!("firebreak/", env!("CARGO_PKG_VERSION")))
+        .pool_idle_timeout(Duration::from_secs(30))
+}
+
+/// The certificates of a `ca_file`, checked when the client is built (a
+/// wrong file is a configuration error, not a failure of the first call).
+fn read_ca(ca: &Path, what: &str) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(ca).map_err(|e| format!("{what} ca_file {}: {e}", ca.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        format!(
+            "{what} ca_file {}: not a PEM certificate: {e}",
+            ca.display()
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{what} ca_file {}: no certificate found",
+            ca.display()
+        ));
+    }
+    Ok(certs)
+}
+
+/// The https client, built on first use (with the system's trust roots,
+/// which take a while to load, and any `ca_file`).
+struct LazyTls {
+    cell: OnceLock<Result<reqwest::Client, String>>,
+    #[allow(clippy::type_complexity)]
+    build: Box<dyn Fn() -> Result<reqwest::Client, String> + Send + Sync>,
+}
+
+impl LazyTls {
+    fn get(&self) -> Result<&reqwest::Client, String> {
+        self.cell
+            .get_or_init(|| (self.build)())
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 

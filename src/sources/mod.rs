@@ -128,11 +128,17 @@ impl Alert {
 
     /// Sort rank: critical first.
     pub fn severity_rank(&self) -> u8 {
-        match self.severity().to_ascii_lowercase().as_str() {
-            "critical" | "page" | "error" => 0,
-            "warning" | "warn" => 1,
-            "info" => 2,
-            _ => 3,
+        // Called in sort comparisons: no allocation.
+        let s = self.severity();
+        let is = |names: &[&str]| names.iter().any(|n| s.eq_ignore_ascii_case(n));
+        if is(&["critical", "page", "error"]) {
+            0
+        } else if is(&["warning", "warn"]) {
+            1
+        } else if is(&["info"]) {
+            2
+        } else {
+            3
         }
     }
 

@@ -951,3 +951,82 @@ async fn an_ack_ends_itself_when_its_alert_resolves() {
     assert_eq!(state_of(&theirs), Some(SilenceState::Active));
     c.expire_silence(&theirs).await.unwrap();
 }
+
+/// A client of one URL trusting `ca_file`.
+fn tls_client(url: &str, ca_file: Option<std::path::PathBuf>) -> Alertmanager {
+    let s = HttpSettings {
+        request_timeout: Duration::from_secs(5),
+        backoff: Duration::from_millis(50),
+        ca_file,
+        ..HttpSettings::default()
+    };
+    Alertmanager::new(
+        &[url.to_string()],
+        HttpClient::new("alertmanager", s).unwrap(),
+        Vec::new(),
+    )
+    .unwrap()
+}
+
+/// A one-route proxy on 127.0.0.1 answering every request with a 301 to
+/// the same path on `to` (what a load balancer in front of a source does).
+async fn redirect_to(to: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let to = to.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]);
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let answer = format!(
+                    "HTTP/1.1 301 Moved Permanently\r\nLocation: {to}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = sock.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// Over https with a private CA: the `ca_file` is trusted, a silence is
+/// written and read back; without the CA the error says what to set. An
+/// http URL that a proxy redirects to https is followed (the http client
+/// loads no trust roots, so the request is repeated over https).
+#[tokio::test]
+async fn https_with_a_private_ca_works_and_a_redirect_to_https_is_followed() {
+    let am = servers::start_alertmanager_tls();
+    let ca = am.dir.path().join("ca.pem");
+    let id = unique("tls");
+
+    let c = tls_client(&am.url, Some(ca.clone()));
+    let now = Utc::now();
+    let (sid, _) = c
+        .create_silence(&NewSilence {
+            matchers: by_test(&id).iter().map(SilenceMatcher::from).collect(),
+            starts_at: now,
+            ends_at: now + chrono::Duration::minutes(30),
+            created_by: "alice".into(),
+            comment: "over https".into(),
+        })
+        .await
+        .unwrap();
+    let (silences, _) = c.fetch_silences().await.unwrap();
+    assert!(silences.iter().any(|s| s.id == sid), "{silences:?}");
+    assert!(c.fetch_alerts(&[]).await.is_ok());
+
+    let untrusted = tls_client(&am.url, None).fetch_alerts(&[]).await;
+    let e = untrusted
+        .err()
+        .expect("a self-signed certificate is refused")
+        .to_string();
+    assert!(e.contains("ca_file"), "{e}");
+
+    let proxy = redirect_to(am.url.clone()).await;
+    let via = tls_client(&proxy, Some(ca));
+    let (silences, _) = via.fetch_silences().await.unwrap();
+    assert!(silences.iter().any(|s| s.id == sid), "{silences:?}");
+}

@@ -50,6 +50,8 @@ pub struct Server {
     args: Vec<String>,
     bin: PathBuf,
     wrapper: Option<Child>,
+    /// Serves https (ready when the port accepts connections).
+    tls: bool,
 }
 
 const WATCHDOG: &str = r#"
@@ -84,6 +86,7 @@ impl Server {
             args,
             bin,
             wrapper: None,
+            tls: false,
         };
         s.start();
         s
@@ -141,7 +144,12 @@ impl Server {
     fn wait_ready(&self, within: Duration) {
         let deadline = Instant::now() + within;
         loop {
-            if let Some((200, _)) = http(self.port, "GET", "/-/ready", None) {
+            let ready = if self.tls {
+                TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            } else {
+                matches!(http(self.port, "GET", "/-/ready", None), Some((200, _)))
+            };
+            if ready {
                 return;
             }
             if Instant::now() > deadline {
@@ -224,6 +232,111 @@ pub fn start_alertmanager_with(config: &str) -> Server {
         "--log.level=warn".into(),
     ];
     Server::spawn("alertmanager", bin, port, dir, args)
+}
+
+/// Start an Alertmanager serving https only, with a self-signed
+/// certificate for 127.0.0.1 signed by a test CA (made with openssl): the
+/// CA's PEM is `ca.pem` in the server's dir, for a client's `ca_file`.
+pub fn start_alertmanager_tls() -> Server {
+    let bin = require(&["prometheus-alertmanager", "alertmanager"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let d = dir.path();
+    let (ca, cert, key) = (d.join("ca.pem"), d.join("cert.pem"), d.join("key.pem"));
+    write(
+        d,
+        "leaf.ext",
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    );
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let steps: [Vec<&str>; 3] = [
+        [
+            &["req", "-x509"],
+            &ec[..],
+            &["-days", "2", "-subj", "/CN=firebreak test CA"],
+        ]
+        .concat()
+        .into_iter()
+        .chain(["-keyout", "ca.key", "-out", "ca.pem"])
+        .collect(),
+        [
+            &["req"],
+            &ec[..],
+            &["-subj", "/CN=127.0.0.1", "-keyout", "key.pem"],
+        ]
+        .concat()
+        .into_iter()
+        .chain(["-out", "leaf.csr"])
+        .collect(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "cert.pem",
+        ],
+    ];
+    for args in steps {
+        let made = Command::new("openssl")
+            .args(&args)
+            .current_dir(d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl (tests/setup.sh installs it)");
+        assert!(made.success(), "openssl {args:?} failed");
+    }
+    assert!(ca.exists() && cert.exists() && key.exists());
+    let web = write(
+        dir.path(),
+        "web.yml",
+        &format!(
+            "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
+            cert.display(),
+            key.display()
+        ),
+    );
+    let cfg = write(
+        dir.path(),
+        "alertmanager.yml",
+        "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
+    );
+    let args = vec![
+        format!("--config.file={}", cfg.display()),
+        format!("--storage.path={}", dir.path().join("data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        format!("--web.config.file={}", web.display()),
+        "--cluster.listen-address=".into(),
+        "--log.level=warn".into(),
+    ];
+    let mut s = Server {
+        name: "alertmanager (https)",
+        port,
+        url: format!("https://127.0.0.1:{port}"),
+        dir,
+        args,
+        bin,
+        wrapper: None,
+        tls: true,
+    };
+    s.start();
+    s
 }
 
 /// The rule that always fires in the test Prometheus.
