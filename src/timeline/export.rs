@@ -301,9 +301,9 @@ pub fn load(
     shared: &SharedPart,
 ) -> anyhow::Result<(Incident, Replay, Vec<FeedSummary>)> {
     let dir = journal::incidents_dir(data_dir);
-    let known = journal::list(data_dir)?;
     let path = match id {
-        None => match known.first() {
+        // Which one was active last: every journal is read for that.
+        None => match journal::list(data_dir)?.first() {
             Some(s) => s.path.clone(),
             None => return Err(anyhow!("no incidents recorded in {}", dir.display())),
         },
@@ -311,6 +311,9 @@ pub fn load(
             let path = journal::journal_path(data_dir, id);
             let plain = !id.is_empty() && !id.contains(['/', '\\']) && !id.starts_with('.');
             if !plain || !path.is_file() {
+                // Only to say which ones there are (reading them all
+                // first doubled the time of every export).
+                let known = journal::list(data_dir)?;
                 let ids: Vec<&str> = known.iter().map(|s| s.id.as_str()).collect();
                 let known = if ids.is_empty() {
                     "none".to_string()
