@@ -296,9 +296,43 @@ fn startup(c: &mut Criterion) {
     });
 }
 
+/// An alert storm reaching the cockpit: one poll of 50,000 new alerts
+/// with an incident open (sorting, grouping, recording the transitions,
+/// the search texts), the turn of the event loop a note typed then waits
+/// for.
+fn storm(c: &mut Criterion) {
+    let at = now() + Duration::seconds(1);
+    let mut group = c.benchmark_group("storm");
+    group.sample_size(10);
+    group.bench_function("poll_of_50k_new_alerts", |b| {
+        b.iter_batched(
+            || {
+                let mut s = State::new(settings(), Keymap::builtin(), "dark");
+                s.resume(entries(1), Vec::new());
+                (s, alerts(50_000))
+            },
+            |(mut s, a)| {
+                let fx = update(
+                    &mut s,
+                    Msg::Alerts(Polled {
+                        source: "bench".into(),
+                        result: Ok(a),
+                        at,
+                        took: std::time::Duration::ZERO,
+                    }),
+                    at,
+                );
+                black_box((s, fx))
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(20).measurement_time(std::time::Duration::from_secs(3));
-    targets = draw, filter, append, startup
+    targets = draw, filter, append, startup, storm
 }
 criterion_main!(benches);

@@ -11,6 +11,12 @@ reference for what the harness itself costs. Prints medians, side by
 side.
 
     python3 benches/startup.py [--runs 25] [--bin target/release/firebreak]
+
+With --data DIR (a data dir holding an open incident, e.g. written by
+examples/gen_journal) each run starts from a copy of it, with a config
+that is not the demo, and waits for --words (comma-separated; the
+incident's title) instead: the cockpit resuming that incident. --json
+prints firebreak's figures as JSON.
 """
 
 import argparse
@@ -30,7 +36,7 @@ import time
 WORDS = [b"HighErrorRate", b"Error ratio", b"new-checkout-flow"]
 
 
-def once(argv, home):
+def once(argv, home, words, data=None):
     env = dict(
         os.environ,
         HOME=home,
@@ -40,6 +46,11 @@ def once(argv, home):
         TERM="xterm-256color",
     )
     env.pop("FIREBREAK_CONFIG", None)
+    if data:
+        shutil.copytree(data, os.path.join(home, "state", "firebreak"))
+        os.makedirs(os.path.join(home, "config", "firebreak"))
+        with open(os.path.join(home, "config", "firebreak", "config.toml"), "w") as f:
+            f.write("poll_interval_secs = 2\n")
     t0 = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:
@@ -58,7 +69,7 @@ def once(argv, home):
         if not chunk:
             break
         seen += chunk
-        if all(w in seen for w in WORDS):
+        if all(w in seen for w in words):
             took = (time.perf_counter() - t0) * 1000
             break
     os.kill(pid, signal.SIGKILL)
@@ -67,12 +78,12 @@ def once(argv, home):
     return took
 
 
-def measure(argv, runs):
+def measure(argv, runs, words=WORDS, data=None):
     times = []
     for _ in range(runs):
         home = tempfile.mkdtemp(prefix="fb-startup-")
         try:
-            t = once(argv, home)
+            t = once(argv, home, words, data)
         finally:
             shutil.rmtree(home, ignore_errors=True)
         if t is None:
@@ -85,8 +96,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=25)
     ap.add_argument("--bin", default="target/release/firebreak")
+    ap.add_argument("--data", help="data dir with an open incident to resume")
+    ap.add_argument("--words", help="comma-separated words of the full frame")
+    ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    fb = measure([os.path.abspath(args.bin)], args.runs)
+    words = [w.encode() for w in args.words.split(",")] if args.words else WORDS
+    fb = measure([os.path.abspath(args.bin)], args.runs, words, args.data)
+    if args.json:
+        import json
+
+        print(json.dumps({"median_ms": round(statistics.median(fb), 1), "runs": fb}))
+        return
     words = " ".join(w.decode() for w in WORDS)
     ref = measure(["/bin/sh", "-c", f"printf '{words}'; sleep 10"], args.runs)
     for name, t in (("firebreak demo, first full frame", fb), ("reference: sh printing the words", ref)):

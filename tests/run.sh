@@ -31,6 +31,9 @@ if ./target/release/firebreak playbook --help >/dev/null 2>&1; then
   ./target/release/firebreak playbook check
 fi
 cargo bench --locked --no-run
+# The side-by-side performance run on small sizes: every part works (the
+# figures are not checked; BENCHMARKS.md has the full-size ones).
+bash tests/bench_compare.sh --smoke
 
 step "end-to-end in tmux"
 for e2e in tests/e2e/*.sh; do

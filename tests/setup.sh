@@ -61,7 +61,7 @@ setup_unleash() {
 # --- END unleash ---
 
 # --- BEGIN prometheus: Prometheus + Alertmanager + amtool (Debian) + hyperfine ---
-# For tests/alertmanager.rs, tests/prometheus.rs and tests/bench_amtool.sh;
+# For tests/alertmanager.rs, tests/prometheus.rs and tests/bench_compare.sh;
 # the harness (tests/support/servers.rs) starts the servers itself on
 # 127.0.0.1 high ports, in temp dirs (Debian does not start them here).
 setup_prometheus() {

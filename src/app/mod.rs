@@ -253,6 +253,7 @@ pub async fn run(
             _ = tick.tick() => Some(Msg::Tick),
         };
         let Some(first) = first else { continue };
+        let woke = std::time::Instant::now();
         // Drain what is already queued, then draw once.
         let mut batch = vec![first];
         while batch.len() < 256 {
@@ -261,6 +262,7 @@ pub async fn run(
                 Err(_) => break,
             }
         }
+        let n = batch.len();
         for msg in batch {
             let now = Utc::now();
             for fx in state::update(state, msg, now) {
@@ -275,9 +277,23 @@ pub async fn run(
         // Draw once per batch, and only when something visible may have
         // changed (update sets `state.redraw`; an unbound key or a tick
         // with no clock on screen does not).
+        let updated = woke.elapsed();
         if state.redraw {
             draw(terminal, &screen, state, &theme)?;
             state.redraw = false;
+        }
+        // A turn longer than a frame (16 ms) is a stall a responder can
+        // feel: logged, so that it can be found (benches/storm.py counts
+        // these).
+        let took = woke.elapsed();
+        if took > Duration::from_millis(16) {
+            tracing::info!(
+                target: "firebreak::stall",
+                took_ms = took.as_millis() as u64,
+                update_ms = updated.as_millis() as u64,
+                messages = n,
+                "event loop turn over a frame"
+            );
         }
     }
     Ok(())

@@ -17,6 +17,10 @@ use super::incident::{Severity, Status};
 /// The actor name used for things firebreak observed by itself.
 pub const SYSTEM_ACTOR: &str = "firebreak";
 
+/// Most alert transitions in one [`Event::AlertBatch`] entry: a storm of
+/// 50,000 is 50 entries of a few hundred KB, not one line of 30 MB.
+pub const ALERT_BATCH_MAX: usize = 1000;
+
 /// One recorded entry of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
@@ -42,12 +46,20 @@ impl Entry {
     /// later than that, whatever a skewed clock claims); a backfilled note
     /// when it says; anything else when it was recorded.
     pub fn happened_at(&self) -> DateTime<Utc> {
-        match &self.event {
-            Event::AlertFiring {
-                since: Some(since), ..
-            } => (*since).min(self.ts),
-            _ => self.backfilled().unwrap_or(self.ts),
-        }
+        self.event.happened_at(self.ts)
+    }
+
+    /// What the entry records, one event at a time, each with when it
+    /// happened: a batch's alert transitions ([`Event::AlertBatch`]), else
+    /// the entry's own event. Every fold and export reads entries through
+    /// this, so that a transition counts the same alone or in a batch.
+    pub fn parts(&self) -> impl Iterator<Item = (&Event, DateTime<Utc>)> {
+        let events = match &self.event {
+            Event::AlertBatch { events } => events.as_slice(),
+            one => std::slice::from_ref(one),
+        };
+        let ts = self.ts;
+        events.iter().map(move |e| (e, e.happened_at(ts)))
     }
 
     /// When a note written afterwards says it happened (never later than
@@ -135,6 +147,13 @@ pub enum Event {
     AlertResolved {
         fingerprint: String,
         name: String,
+    },
+    /// Many alert transitions seen in one poll (an alert storm), written
+    /// as one entry: `events` are [`Event::AlertFiring`] and
+    /// [`Event::AlertResolved`], each as it would be alone (at most
+    /// [`ALERT_BATCH_MAX`] per entry). Read through [`Entry::parts`].
+    AlertBatch {
+        events: Vec<Event>,
     },
     /// A firing alert was muted by a silence (recorded once).
     AlertSilenced {
@@ -426,6 +445,19 @@ pub struct ReportedChange {
 }
 
 impl Event {
+    /// When it happened, recorded at `ts`: an alert started firing when
+    /// its source says (never later than `ts`, whatever a skewed clock
+    /// claims); a backfilled note when it says; anything else at `ts`.
+    pub fn happened_at(&self, ts: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Event::AlertFiring {
+                since: Some(since), ..
+            } => (*since).min(ts),
+            Event::Note { at: Some(at), .. } => (*at).min(ts),
+            _ => ts,
+        }
+    }
+
     /// A one-line human description, used by the timeline pane and exports.
     pub fn describe(&self) -> String {
         match self {
@@ -467,6 +499,7 @@ impl Event {
                 }
             }
             Event::AlertResolved { name, .. } => format!("Alert resolved: {name}"),
+            Event::AlertBatch { events } => describe_batch(events),
             Event::AlertSilenced { name, comment, .. } => {
                 join_detail(format!("Alert silenced: {name}"), comment)
             }
@@ -639,6 +672,7 @@ impl Event {
             Event::Note { .. } => "note",
             Event::AlertFiring { .. }
             | Event::AlertResolved { .. }
+            | Event::AlertBatch { .. }
             | Event::AlertSilenced { .. } => "alert",
             Event::ActionStarted { .. } | Event::ActionFinished { .. } => "action",
             Event::FlagChanged { .. } => "flag",
@@ -680,6 +714,54 @@ pub fn flag_state(v: Option<bool>) -> &'static str {
         Some(true) => "on",
         Some(false) => "off",
         None => "unknown",
+    }
+}
+
+/// "Alerts: 47 firing (HighErrorRate ×40 [critical], DiskFull [warning],
+/// 2 more names), 3 resolved": a batch in one line, the most frequent
+/// names first.
+fn describe_batch(events: &[Event]) -> String {
+    let mut names: Vec<(&str, &str, usize)> = Vec::new();
+    let (mut firing, mut resolved) = (0usize, 0usize);
+    for e in events {
+        match e {
+            Event::AlertFiring { name, severity, .. } => {
+                firing += 1;
+                match names
+                    .iter_mut()
+                    .find(|(n, s, _)| n == name && s == severity)
+                {
+                    Some(x) => x.2 += 1,
+                    None => names.push((name, severity, 1)),
+                }
+            }
+            Event::AlertResolved { .. } => resolved += 1,
+            _ => {}
+        }
+    }
+    names.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    let mut parts = Vec::new();
+    if firing > 0 {
+        let mut shown: Vec<String> = names
+            .iter()
+            .take(3)
+            .map(|(n, s, c)| match c {
+                1 => format!("{n} [{s}]"),
+                c => format!("{n} ×{c} [{s}]"),
+            })
+            .collect();
+        if names.len() > 3 {
+            shown.push(format!("{} more names", names.len() - 3));
+        }
+        parts.push(format!("{firing} firing ({})", shown.join(", ")));
+    }
+    if resolved > 0 {
+        parts.push(format!("{resolved} resolved"));
+    }
+    if parts.is_empty() {
+        "Alerts: no transitions".to_string()
+    } else {
+        format!("Alerts: {}", parts.join(", "))
     }
 }
 

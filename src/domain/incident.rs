@@ -331,25 +331,9 @@ impl Incident {
             Event::ImpactStarted { at } => self.impact_started = Some(*at),
             Event::ImpactEnded { at } => self.impact_end_recorded = Some(*at),
             Event::MitigationMarked { at } => self.mitigated_recorded = Some(*at),
-            // Detection: the first critical or warning alert. Informational
-            // alerts (often long-standing and unrelated) do not count.
-            Event::AlertFiring { severity, .. } if signals_impact(severity) => {
-                let at = entry.happened_at();
-                self.detected_at = Some(self.detected_at.map_or(at, |d| d.min(at)));
-                if let Event::AlertFiring { fingerprint, .. } = &entry.event {
-                    self.firing.insert(fingerprint.clone());
-                }
-                // The impact is back (or still on): it has not ended.
-                self.recovered = None;
-                self.verified = None;
-            }
-            Event::AlertResolved { fingerprint, .. } => {
-                let was_firing = self.firing.remove(fingerprint);
-                if was_firing && self.firing.is_empty() && self.mitigation.is_some() {
-                    // The alerts recovered after a mitigation: that action
-                    // is when the impact stopped, this is when it ended.
-                    self.mitigated_by_action = self.mitigated_by_action.or(self.mitigation);
-                    self.recovered = Some(entry.ts);
+            Event::AlertFiring { .. } | Event::AlertResolved { .. } | Event::AlertBatch { .. } => {
+                for (event, at) in entry.parts() {
+                    self.apply_alert(event, at, entry.ts);
                 }
             }
             // The metrics a playbook checks after the mitigation recovered.
@@ -405,6 +389,36 @@ impl Incident {
             )
         {
             self.acknowledged_at = Some(entry.ts);
+        }
+    }
+
+    /// One alert transition (alone or from a batch), which happened at
+    /// `at` and was recorded at `ts`.
+    fn apply_alert(&mut self, event: &Event, at: DateTime<Utc>, ts: DateTime<Utc>) {
+        match event {
+            // Detection: the first critical or warning alert. Informational
+            // alerts (often long-standing and unrelated) do not count.
+            Event::AlertFiring {
+                severity,
+                fingerprint,
+                ..
+            } if signals_impact(severity) => {
+                self.detected_at = Some(self.detected_at.map_or(at, |d| d.min(at)));
+                self.firing.insert(fingerprint.clone());
+                // The impact is back (or still on): it has not ended.
+                self.recovered = None;
+                self.verified = None;
+            }
+            Event::AlertResolved { fingerprint, .. } => {
+                let was_firing = self.firing.remove(fingerprint);
+                if was_firing && self.firing.is_empty() && self.mitigation.is_some() {
+                    // The alerts recovered after a mitigation: that action
+                    // is when the impact stopped, this is when it ended.
+                    self.mitigated_by_action = self.mitigated_by_action.or(self.mitigation);
+                    self.recovered = Some(ts);
+                }
+            }
+            _ => {}
         }
     }
 

@@ -35,7 +35,7 @@ pub mod roles;
 pub mod timeparse;
 pub mod updates;
 
-pub use event::{flag_state, Entry, Event, SYSTEM_ACTOR};
+pub use event::{flag_state, Entry, Event, ALERT_BATCH_MAX, SYSTEM_ACTOR};
 pub use hypotheses::{Hypotheses, Hypothesis, Outcome, Timebox};
 pub use incident::{fmt_duration, t_plus, Incident, Severity, Status};
 pub use roles::{Role, Roles};

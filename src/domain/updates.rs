@@ -367,8 +367,8 @@ pub fn prefill(inc: &Incident, entries: &[Entry], cadence: &Cadence, now: DateTi
         conditions.push_str(&format!(" Impact since {}.", at.format("%H:%M UTC")));
     }
     let mut firing: BTreeMap<&str, String> = BTreeMap::new();
-    for e in entries {
-        match &e.event {
+    for (event, _) in entries.iter().flat_map(Entry::parts) {
+        match event {
             Event::AlertFiring {
                 fingerprint,
                 name,

@@ -64,6 +64,21 @@ pub struct AlertDetail {
     pub receivers: Vec<String>,
 }
 
+/// Sort rank of a severity label: critical first (no allocation: it is
+/// called in sort comparisons).
+pub fn severity_rank(s: &str) -> u8 {
+    let is = |names: &[&str]| names.iter().any(|n| s.eq_ignore_ascii_case(n));
+    if is(&["critical", "page", "error"]) {
+        0
+    } else if is(&["warning", "warn"]) {
+        1
+    } else if is(&["info"]) {
+        2
+    } else {
+        3
+    }
+}
+
 impl Alert {
     pub fn name(&self) -> &str {
         self.labels
@@ -128,18 +143,7 @@ impl Alert {
 
     /// Sort rank: critical first.
     pub fn severity_rank(&self) -> u8 {
-        // Called in sort comparisons: no allocation.
-        let s = self.severity();
-        let is = |names: &[&str]| names.iter().any(|n| s.eq_ignore_ascii_case(n));
-        if is(&["critical", "page", "error"]) {
-            0
-        } else if is(&["warning", "warn"]) {
-            1
-        } else if is(&["info"]) {
-            2
-        } else {
-            3
-        }
+        severity_rank(self.severity())
     }
 
     /// Text the `/` filter and the palette match against.

@@ -170,7 +170,9 @@
 //!                   "actor": "ann", "category": "alert",
 //!                   "what": "Alert firing: ..." } ],
 //!                                     // every entry, ordered by "at" (ties
-//!                                     //   in journal order)
+//!                                     //   in journal order); each alert of an
+//!                                     //   alert_batch entry is a row of its
+//!                                     //   own, with the batch's seq
 //!   "entries": [ ... ]                // every journal entry, in order, exactly
 //!                                     //   as in the journal: {seq, ts, prev,
 //!                                     //   actor, event: {kind, ...}, hash}
@@ -180,9 +182,10 @@
 //! Added within version 2 (new fields only; nothing changed meaning):
 //! `evidence`, `auto_filled.trigger_candidates[].by` and `.source`,
 //! `status_updates`, and the entry kinds `evidence_recorded`,
-//! `changes_reported`, `status_update_recorded` and `status_update_sent`
-//! in `entries`. A trigger candidate's `at` is when the change was made
-//! (for a reported one, not when it was reported).
+//! `changes_reported`, `status_update_recorded`, `status_update_sent` and
+//! `alert_batch` (`events`: the `alert_firing` / `alert_resolved` of one
+//! poll of a storm) in `entries`. A trigger candidate's `at` is when the
+//! change was made (for a reported one, not when it was reported).
 //!
 //! ## From version 1 to 2
 //!
@@ -207,7 +210,7 @@ use serde_json::{json, Value};
 
 use super::journal::{self, Replay};
 use crate::domain::incident::{Incident, MeasuredFrom};
-use crate::domain::Entry;
+use crate::domain::{Entry, Event};
 
 mod auto;
 mod markdown;
@@ -463,13 +466,16 @@ fn durations(inc: &Incident) -> Durations {
     }
 }
 
-/// The entries in the order things happened: an alert when it started
-/// firing (its `startsAt`), everything else when it was recorded; entries
-/// of the same moment stay in journal order.
-fn chronological(entries: &[Entry]) -> Vec<(DateTime<Utc>, &Entry)> {
-    let mut rows: Vec<(DateTime<Utc>, &Entry)> =
-        entries.iter().map(|e| (e.happened_at(), e)).collect();
-    rows.sort_by_key(|(at, _)| *at);
+/// What the entries record in the order it happened: an alert when it
+/// started firing (its `startsAt`), everything else when it was recorded;
+/// each transition of an alert batch on its own; entries of the same
+/// moment stay in journal order.
+fn chronological(entries: &[Entry]) -> Vec<(DateTime<Utc>, &Entry, &Event)> {
+    let mut rows: Vec<(DateTime<Utc>, &Entry, &Event)> = entries
+        .iter()
+        .flat_map(|e| e.parts().map(move |(ev, at)| (at, e, ev)))
+        .collect();
+    rows.sort_by_key(|(at, _, _)| *at);
     rows
 }
 
@@ -525,14 +531,14 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
         })).collect::<Vec<_>>(),
         "evidence": evidence_json(&replay.entries),
         "auto_filled": auto_json(incident, &replay.entries),
-        "timeline": chronological(&replay.entries).into_iter().map(|(at, e)| json!({
+        "timeline": chronological(&replay.entries).into_iter().map(|(at, e, ev)| json!({
             "seq": e.seq,
             "at": at,
             "recorded_at": e.ts,
             "backfilled": e.backfilled().is_some(),
             "actor": e.actor,
-            "category": e.event.category(),
-            "what": e.event.describe(),
+            "category": ev.category(),
+            "what": ev.describe(),
         })).collect::<Vec<_>>(),
         "entries": replay.entries,
     })

@@ -262,6 +262,15 @@ fn event_style(e: &Event, theme: &Theme) -> Style {
     match e {
         Event::AlertFiring { severity, .. } => theme.severity(severity),
         Event::AlertResolved { .. } => theme.ok,
+        // A batch: the colour of its worst firing alert, else resolved.
+        Event::AlertBatch { events } => events
+            .iter()
+            .filter_map(|e| match e {
+                Event::AlertFiring { severity, .. } => Some(severity),
+                _ => None,
+            })
+            .min_by_key(|s| crate::sources::severity_rank(s))
+            .map_or(theme.ok, |s| theme.severity(s)),
         Event::FlagChanged { ok: false, .. } | Event::ActionFinished { ok: false, .. } => {
             theme.critical
         }

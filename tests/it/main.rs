@@ -32,6 +32,7 @@ mod roles;
 mod routing;
 mod rules;
 mod runbooks;
+mod storm;
 mod team;
 mod ui;
 mod updates;

@@ -69,18 +69,20 @@ impl Alerts {
 
     /// Fold a journal entry in (live and replay).
     pub fn apply(&mut self, entry: &Entry) {
-        match &entry.event {
-            Event::IncidentDeclared { .. } => self.recorded_firing.clear(),
-            Event::AlertFiring {
-                fingerprint, name, ..
-            } => {
-                self.recorded_firing
-                    .insert(fingerprint.clone(), name.clone());
+        for (event, _) in entry.parts() {
+            match event {
+                Event::IncidentDeclared { .. } => self.recorded_firing.clear(),
+                Event::AlertFiring {
+                    fingerprint, name, ..
+                } => {
+                    self.recorded_firing
+                        .insert(fingerprint.clone(), name.clone());
+                }
+                Event::AlertResolved { fingerprint, .. } => {
+                    self.recorded_firing.remove(fingerprint);
+                }
+                _ => {}
             }
-            Event::AlertResolved { fingerprint, .. } => {
-                self.recorded_firing.remove(fingerprint);
-            }
-            _ => {}
         }
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::super::{health, screen, silences, Effect, Level, Mode, Pane, State};
 use crate::action::Action;
-use crate::domain::Event;
+use crate::domain::{Event, ALERT_BATCH_MAX};
 use crate::sources::poller::Polled;
 use crate::sources::{Alert, AlertState};
 
@@ -19,20 +19,21 @@ pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect>
     silences::sort_grouped(&mut alerts, &state.silences.prefs.group_by);
     // Read-only: the cockpit that writes the incident records transitions.
     if state.incident_open() && !state.access.read_only() {
+        let mut changes = Vec::new();
         for a in alerts.iter().filter(|a| a.state == AlertState::Active) {
             if !state.alerts.recorded_firing.contains_key(&a.fingerprint) {
                 state
                     .alerts
                     .recorded_firing
                     .insert(a.fingerprint.clone(), a.name().to_string());
-                fx.push(State::record_system(Event::AlertFiring {
+                changes.push(Event::AlertFiring {
                     fingerprint: a.fingerprint.clone(),
                     name: a.name().to_string(),
                     severity: a.severity().to_string(),
                     summary: a.summary().to_string(),
                     labels: a.labels.clone(),
                     since: Some(a.starts_at),
-                }));
+                });
             }
         }
         // Resolved = no longer reported. A silenced or inhibited alert is
@@ -48,15 +49,35 @@ pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect>
             .collect();
         for (fingerprint, name) in gone {
             state.alerts.recorded_firing.remove(&fingerprint);
-            fx.push(State::record_system(Event::AlertResolved {
-                fingerprint,
-                name,
-            }));
+            changes.push(Event::AlertResolved { fingerprint, name });
         }
+        fx.extend(record_changes(changes));
         fx.extend(silences::transitions(state, &alerts));
         fx.extend(silences::expire_spent_acks(state, &p.source, &alerts, p.at));
     }
     state.set_alerts(alerts);
+    fx
+}
+
+/// Up to this many transitions in one poll are recorded one entry each
+/// (each its own row on the timeline, with its summary); more are a storm.
+pub const BATCH_FROM: usize = 10;
+
+/// The transitions of one poll as journal entries: a few one by one; a
+/// storm (more than [`BATCH_FROM`]) in batches of up to
+/// [`ALERT_BATCH_MAX`], so that 50,000 new alerts are 50 entries and one
+/// timeline row each, and a note typed meanwhile is not queued behind
+/// 50,000 writes.
+fn record_changes(mut changes: Vec<Event>) -> Vec<Effect> {
+    if changes.len() <= BATCH_FROM {
+        return changes.into_iter().map(State::record_system).collect();
+    }
+    let mut fx = Vec::with_capacity(changes.len().div_ceil(ALERT_BATCH_MAX));
+    while !changes.is_empty() {
+        let rest = changes.split_off(changes.len().min(ALERT_BATCH_MAX));
+        fx.push(State::record_system(Event::AlertBatch { events: changes }));
+        changes = rest;
+    }
     fx
 }
 

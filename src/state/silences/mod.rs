@@ -39,15 +39,17 @@ pub struct Silences {
 impl Silences {
     /// Fold a journal entry in (live and replay).
     pub fn apply(&mut self, entry: &Entry) {
-        match &entry.event {
-            Event::IncidentDeclared { .. } => self.recorded.clear(),
-            Event::AlertResolved { fingerprint, .. } => {
-                self.recorded.remove(fingerprint);
+        for (event, _) in entry.parts() {
+            match event {
+                Event::IncidentDeclared { .. } => self.recorded.clear(),
+                Event::AlertResolved { fingerprint, .. } => {
+                    self.recorded.remove(fingerprint);
+                }
+                Event::AlertSilenced { fingerprint, .. } => {
+                    self.recorded.insert(fingerprint.clone());
+                }
+                _ => {}
             }
-            Event::AlertSilenced { fingerprint, .. } => {
-                self.recorded.insert(fingerprint.clone());
-            }
-            _ => {}
         }
     }
 }

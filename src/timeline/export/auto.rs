@@ -85,13 +85,12 @@ pub fn auto<'a>(inc: &Incident, entries: &'a [Entry]) -> Auto<'a> {
     let d = durations(inc);
     let mut fired: Vec<&str> = Vec::new();
     let mut first_alert: Option<(&str, DateTime<Utc>)> = None;
-    for e in entries {
-        if let Event::AlertFiring { name, severity, .. } = &e.event {
+    for (ev, at) in entries.iter().flat_map(Entry::parts) {
+        if let Event::AlertFiring { name, severity, .. } = ev {
             if signals_impact(severity) {
                 if !fired.contains(&name.as_str()) {
                     fired.push(name);
                 }
-                let at = e.happened_at();
                 if first_alert.is_none_or(|(_, t)| at < t) {
                     first_alert = Some((name, at));
                 }

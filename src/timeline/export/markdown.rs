@@ -724,9 +724,10 @@ fn detection(cx: &Ctx, out: &mut String) {
         .replay
         .entries
         .iter()
-        .filter_map(|e| match &e.event {
+        .flat_map(Entry::parts)
+        .filter_map(|(ev, at)| match ev {
             Event::AlertFiring { name, severity, .. } if signals_impact(severity) => {
-                Some((name, e.happened_at()))
+                Some((name, at))
             }
             _ => None,
         })
@@ -930,8 +931,8 @@ fn timeline(cx: &Ctx, out: &mut String) {
         }
     }
     // An alert is listed when it started firing, with when firebreak saw it.
-    for (at, e) in chronological(&cx.replay.entries) {
-        let mut what = e.event.describe();
+    for (at, e, ev) in chronological(&cx.replay.entries) {
+        let mut what = ev.describe();
         if let Some(before) = replaced.get(e.hash.as_str()) {
             let _ = write!(what, " (corrects the earlier {})", utc(*before));
         }
