@@ -32,6 +32,10 @@ pub enum Msg {
     /// A clock tick (visible clocks advance).
     Tick,
     Alerts(Polled<Vec<Alert>>),
+    /// Alerts prepared where they were polled (sorted, search texts):
+    /// what the cockpit's pollers send; [`Msg::Alerts`] prepares them in
+    /// the update.
+    AlertsReady(Polled<super::alerts::Prepared>),
     Metrics(Polled<Vec<Panel>>),
     Flags(Polled<Vec<Flag>>),
     FlipDone {

@@ -69,6 +69,7 @@ fn route(state: &mut State, msg: Msg, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Msg::Playbook(m) => playbooks::on_msg(state, m, now),
         Msg::Alerts(p) => alerts::on_alerts(state, p),
+        Msg::AlertsReady(p) => alerts::on_prepared(state, p),
         Msg::Metrics(p) => metrics::on_metrics(state, p, now),
         Msg::Flags(p) => flags::on_flags(state, p),
         Msg::FlipDone {

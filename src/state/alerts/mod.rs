@@ -4,6 +4,7 @@
 
 mod update;
 
+pub(crate) use update::on_prepared;
 pub(super) use update::{
     hints, on_action, on_alerts, on_detail_key, on_history, on_routing, show_detail, wants_history,
 };
@@ -87,24 +88,62 @@ impl Alerts {
     }
 }
 
+/// Free a big value on another thread, so that the event loop does not
+/// wait for it (a small one is freed here).
+fn drop_elsewhere(alerts: Vec<Alert>) {
+    if alerts.len() < 1000 {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("firebreak-free".into())
+        .spawn(move || drop(alerts));
+    if let Err(e) = spawned {
+        tracing::debug!("freeing alerts on this thread: {e}");
+    }
+}
+
+/// Alerts ready to show: sorted into their groups, with their search
+/// texts and group keys. The cockpit prepares them where they were polled
+/// (off the event loop: for 50,000 alerts this is most of the work), then
+/// sends [`super::Msg::AlertsReady`].
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub alerts: Vec<Alert>,
+    text: Vec<String>,
+    group: Vec<(String, usize)>,
+}
+
+/// Sort `alerts` into groups by `group_by` and build what the pane and
+/// its filter need.
+pub fn prepare(mut alerts: Vec<Alert>, group_by: &[String]) -> Prepared {
+    super::silences::sort_grouped(&mut alerts, group_by);
+    let text = alerts.iter().map(Alert::search_text).collect();
+    let keys: Vec<String> = alerts.iter().map(|a| a.group_key(group_by)).collect();
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for k in &keys {
+        *sizes.entry(k.as_str()).or_default() += 1;
+    }
+    let sizes: Vec<usize> = keys
+        .iter()
+        .map(|k| sizes.get(k.as_str()).copied().unwrap_or(1))
+        .collect();
+    let group = keys.into_iter().zip(sizes).collect();
+    Prepared {
+        alerts,
+        text,
+        group,
+    }
+}
+
 impl State {
     /// Replace the alerts and their cached search texts.
-    pub(crate) fn set_alerts(&mut self, alerts: Vec<Alert>) {
-        self.alerts.text = alerts.iter().map(Alert::search_text).collect();
-        let keys: Vec<String> = alerts
-            .iter()
-            .map(|a| a.group_key(&self.silences.prefs.group_by))
-            .collect();
-        let mut sizes: HashMap<&str, usize> = HashMap::new();
-        for k in &keys {
-            *sizes.entry(k.as_str()).or_default() += 1;
-        }
-        let sized: Vec<(String, usize)> = keys
-            .iter()
-            .map(|k| (k.clone(), sizes.get(k.as_str()).copied().unwrap_or(1)))
-            .collect();
-        self.alerts.group = sized;
-        self.alerts.items = alerts;
+    pub(crate) fn set_alerts(&mut self, p: Prepared) {
+        self.alerts.text = p.text;
+        self.alerts.group = p.group;
+        // The old list is freed off the event loop (50,000 alerts are
+        // 300,000 allocations).
+        let old = std::mem::replace(&mut self.alerts.items, p.alerts);
+        drop_elsewhere(old);
         self.refilter_alerts();
     }
 

@@ -10,13 +10,33 @@ use crate::sources::poller::Polled;
 use crate::sources::{Alert, AlertState};
 
 pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect> {
+    let group_by = state.silences.prefs.group_by.clone();
+    let Polled {
+        source,
+        result,
+        at,
+        took,
+    } = p;
+    on_prepared(
+        state,
+        Polled {
+            source,
+            result: result.map(|a| super::prepare(a, &group_by)),
+            at,
+            took,
+        },
+    )
+}
+
+/// Alerts polled and prepared ([`super::prepare`]): health, the
+/// transitions to record, and the pane.
+pub(crate) fn on_prepared(state: &mut State, p: Polled<super::Prepared>) -> Vec<Effect> {
     let mut fx = health::health_change(state, |s| &mut s.alerts.health, &p);
-    let Ok(mut alerts) = p.result else {
+    let Ok(prepared) = p.result else {
         // Keep the last known alerts; the pane marks them stale.
         return fx;
     };
-    // Grouped (alertname+service by default), worst group first.
-    silences::sort_grouped(&mut alerts, &state.silences.prefs.group_by);
+    let alerts = &prepared.alerts;
     // Read-only: the cockpit that writes the incident records transitions.
     if state.incident_open() && !state.access.read_only() {
         let mut changes = Vec::new();
@@ -52,10 +72,10 @@ pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect>
             changes.push(Event::AlertResolved { fingerprint, name });
         }
         fx.extend(record_changes(changes));
-        fx.extend(silences::transitions(state, &alerts));
-        fx.extend(silences::expire_spent_acks(state, &p.source, &alerts, p.at));
+        fx.extend(silences::transitions(state, alerts));
+        fx.extend(silences::expire_spent_acks(state, &p.source, alerts, p.at));
     }
-    state.set_alerts(alerts);
+    state.set_alerts(prepared);
     fx
 }
 
@@ -68,17 +88,22 @@ pub const BATCH_FROM: usize = 10;
 /// [`ALERT_BATCH_MAX`], so that 50,000 new alerts are 50 entries and one
 /// timeline row each, and a note typed meanwhile is not queued behind
 /// 50,000 writes.
-fn record_changes(mut changes: Vec<Event>) -> Vec<Effect> {
+fn record_changes(changes: Vec<Event>) -> Vec<Effect> {
     if changes.len() <= BATCH_FROM {
         return changes.into_iter().map(State::record_system).collect();
     }
+    // Each event is moved once, into a batch of its exact size (splitting
+    // off the rest each time copied the tail 49 times for 50,000, and
+    // left every batch holding the capacity of all that followed it).
     let mut fx = Vec::with_capacity(changes.len().div_ceil(ALERT_BATCH_MAX));
-    while !changes.is_empty() {
-        let rest = changes.split_off(changes.len().min(ALERT_BATCH_MAX));
-        fx.push(State::record_system(Event::AlertBatch { events: changes }));
-        changes = rest;
+    let mut events = changes.into_iter();
+    loop {
+        let batch: Vec<Event> = events.by_ref().take(ALERT_BATCH_MAX).collect();
+        if batch.is_empty() {
+            return fx;
+        }
+        fx.push(State::record_system(Event::AlertBatch { events: batch }));
     }
-    fx
 }
 
 /// Open or copy a link of an alert (the runbook, else the generator URL;
