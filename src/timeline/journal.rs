@@ -43,6 +43,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 mod follow;
+pub mod glance;
 pub mod lock;
 mod verify;
 
@@ -127,6 +128,27 @@ pub struct IncidentSummary {
     /// Timestamp of the last entry: the incident's last activity.
     pub last_ts: DateTime<Utc>,
     pub chain_ok: bool,
+}
+
+impl IncidentSummary {
+    /// The summary of the journal at `path`, read as `replay`. `None`
+    /// when it does not start with a declaration.
+    pub fn of(path: &Path, replay: &Replay) -> Option<IncidentSummary> {
+        let incident = Incident::replay(&replay.entries)?;
+        let last = replay.entries.last()?;
+        Some(IncidentSummary {
+            id: path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string(),
+            last_ts: last.ts,
+            entries: replay.entries.len(),
+            chain_ok: replay.chain_ok(),
+            incident,
+            path: path.to_path_buf(),
+        })
+    }
 }
 
 /// An open journal, positioned after its last entry.
@@ -638,9 +660,9 @@ pub fn list(data_dir: &Path) -> Result<Vec<IncidentSummary>, JournalError> {
         if path.extension().and_then(|e| e.to_str()) != Some(EXTENSION) {
             continue;
         }
-        let Some(id) = path.file_stem().and_then(|s| s.to_str()).map(String::from) else {
+        if path.file_stem().and_then(|s| s.to_str()).is_none() {
             continue;
-        };
+        }
         let replay = match read(&path) {
             Ok(r) => r,
             Err(e) => {
@@ -648,23 +670,13 @@ pub fn list(data_dir: &Path) -> Result<Vec<IncidentSummary>, JournalError> {
                 continue;
             }
         };
-        let (Some(incident), Some(last)) =
-            (Incident::replay(&replay.entries), replay.entries.last())
-        else {
-            tracing::warn!(
+        match IncidentSummary::of(&path, &replay) {
+            Some(s) => out.push(s),
+            None => tracing::warn!(
                 "skipping {}: does not start with an incident declaration",
                 path.display()
-            );
-            continue;
-        };
-        out.push(IncidentSummary {
-            id,
-            last_ts: last.ts,
-            entries: replay.entries.len(),
-            chain_ok: replay.chain_ok(),
-            incident,
-            path,
-        });
+            ),
+        }
     }
     out.sort_by(|a, b| b.last_ts.cmp(&a.last_ts).then_with(|| b.id.cmp(&a.id)));
     Ok(out)

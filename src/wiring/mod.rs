@@ -149,20 +149,41 @@ pub struct Resumed {
 /// so it lands on the timeline of a cockpit that has it open). A torn last
 /// line (a crash) is set aside, and that repair recorded in the journal.
 pub fn resume(setup: &Setup<'_>, now: DateTime<Utc>) -> anyhow::Result<Option<Resumed>> {
-    let Some(summary) = open_incident(setup)? else {
+    let Some(path) = open_journal(setup)? else {
         return Ok(None);
     };
-    let (journal, replay) = Journal::open(&summary.path)?;
+    let (journal, replay) = Journal::open(&path)?;
+    let summary = summary_of(&path, &replay)?;
     Ok(Some(repaired(summary, journal, replay, now)))
 }
 
 /// The most recently active open incident of this mode.
 pub fn open_incident(setup: &Setup<'_>) -> anyhow::Result<Option<IncidentSummary>> {
+    match open_journal(setup)? {
+        Some(path) => Ok(Some(summary_of(&path, &journal::read(&path)?)?)),
+        None => Ok(None),
+    }
+}
+
+/// The journal of the most recently active open incident of this mode,
+/// chosen with a glance at each journal ([`journal::glance`]), not a
+/// full read of every one.
+fn open_journal(setup: &Setup<'_>) -> anyhow::Result<Option<std::path::PathBuf>> {
     // Not one this responder left (others may still be working it).
     let me = responder_or_unnamed(setup.config);
-    Ok(journal::list(&setup.data_dir)?.into_iter().find(|s| {
-        s.incident.is_open() && s.incident.demo == setup.demo_mode && !s.incident.left.contains(&me)
-    }))
+    Ok(journal::glance::glance_all(&setup.data_dir)?
+        .into_iter()
+        .find(|g| g.open && g.demo == setup.demo_mode && !g.left.contains(&me))
+        .map(|g| g.path))
+}
+
+fn summary_of(path: &std::path::Path, replay: &Replay) -> anyhow::Result<IncidentSummary> {
+    IncidentSummary::of(path, replay).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: does not start with an incident declaration",
+            path.display()
+        )
+    })
 }
 
 fn repaired(
@@ -225,7 +246,7 @@ pub fn resume_cockpit(
     me: &Holder,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<Access>> {
-    let Some(summary) = open_incident(setup)? else {
+    let Some(path) = open_journal(setup)? else {
         return Ok(None);
     };
     let mut held = None;
@@ -233,17 +254,19 @@ pub fn resume_cockpit(
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(50));
         }
-        let (mut journal, replay) = Journal::open(&summary.path)?;
+        let (mut journal, replay) = Journal::open(&path)?;
         match journal.hold(me)? {
             None => {
+                let summary = summary_of(&path, &replay)?;
                 return Ok(Some(Access::Writer(repaired(
                     summary, journal, replay, now,
-                ))))
+                ))));
             }
             Some(h) => held = Some(h),
         }
     }
-    let (follower, replay) = Follower::open(&summary.path)?;
+    let (follower, replay) = Follower::open(&path)?;
+    let summary = summary_of(&path, &replay)?;
     Ok(Some(Access::Follower {
         summary,
         follower,
