@@ -29,9 +29,20 @@ fn client(urls: &[&str]) -> Alertmanager {
 
 /// A client of these Alertmanagers that pulls only alerts matching `filter`.
 pub fn filtered_client(urls: &[&str], filter: Vec<matcher::Matcher>) -> Alertmanager {
+    client_with(urls, filter, None)
+}
+
+/// A client of these Alertmanagers (5 s deadline, quick retries), trusting
+/// `ca_file` if given.
+fn client_with(
+    urls: &[&str],
+    filter: Vec<matcher::Matcher>,
+    ca_file: Option<std::path::PathBuf>,
+) -> Alertmanager {
     let s = HttpSettings {
         request_timeout: Duration::from_secs(5),
         backoff: Duration::from_millis(50),
+        ca_file,
         ..HttpSettings::default()
     };
     let urls: Vec<String> = urls.iter().map(|u| u.to_string()).collect();
@@ -954,18 +965,7 @@ async fn an_ack_ends_itself_when_its_alert_resolves() {
 
 /// A client of one URL trusting `ca_file`.
 fn tls_client(url: &str, ca_file: Option<std::path::PathBuf>) -> Alertmanager {
-    let s = HttpSettings {
-        request_timeout: Duration::from_secs(5),
-        backoff: Duration::from_millis(50),
-        ca_file,
-        ..HttpSettings::default()
-    };
-    Alertmanager::new(
-        &[url.to_string()],
-        HttpClient::new("alertmanager", s).unwrap(),
-        Vec::new(),
-    )
-    .unwrap()
+    client_with(&[url], Vec::new(), ca_file)
 }
 
 /// A one-route proxy on 127.0.0.1 answering every request with a 301 to
