@@ -718,8 +718,8 @@ pub fn flag_state(v: Option<bool>) -> &'static str {
 }
 
 /// "Alerts: 47 firing (HighErrorRate ×40 [critical], DiskFull [warning],
-/// 2 more names), 3 resolved": a batch in one line, the most frequent
-/// names first.
+/// 2 more names), 3 resolved": a batch in one line, the worst severity
+/// first, then the most frequent names.
 fn describe_batch(events: &[Event]) -> String {
     let mut names: Vec<(&str, &str, usize)> = Vec::new();
     let (mut firing, mut resolved) = (0usize, 0usize);
@@ -739,7 +739,15 @@ fn describe_batch(events: &[Event]) -> String {
             _ => {}
         }
     }
-    names.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+    // The worst first (a responder looks for the critical ones), then the
+    // most frequent.
+    let rank = super::incident::severity_rank;
+    names.sort_by(|a, b| {
+        rank(a.1)
+            .cmp(&rank(b.1))
+            .then(b.2.cmp(&a.2))
+            .then(a.0.cmp(b.0))
+    });
     let mut parts = Vec::new();
     if firing > 0 {
         let mut shown: Vec<String> = names

@@ -492,6 +492,21 @@ impl MeasuredFrom {
     }
 }
 
+/// Sort rank of a severity label: critical first (no allocation: it is
+/// called in sort comparisons).
+pub fn severity_rank(s: &str) -> u8 {
+    let is = |names: &[&str]| names.iter().any(|n| s.eq_ignore_ascii_case(n));
+    if is(&["critical", "page", "error"]) {
+        0
+    } else if is(&["warning", "warn"]) {
+        1
+    } else if is(&["info"]) {
+        2
+    } else {
+        3
+    }
+}
+
 /// Whether an alert of this severity is a sign of impact: critical and
 /// warning are; informational alerts (often long-standing and unrelated)
 /// are not.

@@ -145,3 +145,27 @@ fn a_storm_is_journaled_in_batches_and_exported_alert_by_alert() {
     let alert_rows = rows.iter().filter(|r| r["category"] == "alert").count();
     assert_eq!(alert_rows, 2505 + 2500);
 }
+
+/// A batch's row names the worst alerts first, then the most frequent.
+#[test]
+fn a_batch_row_puts_the_critical_alerts_first() {
+    let firing = |name: &str, severity: &str| Event::AlertFiring {
+        fingerprint: format!("{name}-{severity}"),
+        name: name.into(),
+        severity: severity.into(),
+        summary: String::new(),
+        labels: Default::default(),
+        since: None,
+    };
+    let mut events: Vec<Event> = (0..5).map(|_| firing("DiskAlmostFull", "info")).collect();
+    events.extend((0..2).map(|_| firing("NodeDown", "critical")));
+    events.push(firing("Latency", "warning"));
+    events.push(Event::AlertResolved {
+        fingerprint: "x".into(),
+        name: "Old".into(),
+    });
+    assert_eq!(
+        Event::AlertBatch { events }.describe(),
+        "Alerts: 8 firing (NodeDown ×2 [critical], Latency [warning], DiskAlmostFull ×5 [info]), 1 resolved"
+    );
+}
