@@ -327,6 +327,15 @@ fn storm(c: &mut Criterion) {
             criterion::BatchSize::LargeInput,
         )
     });
+    // The part the cockpit's pollers do off the event loop.
+    let group_by = vec!["alertname".to_string(), "service".to_string()];
+    group.bench_function("prepare_50k", |b| {
+        b.iter_batched(
+            || alerts(50_000),
+            |a| black_box(firebreak::state::alerts::prepare(a, &group_by)),
+            criterion::BatchSize::LargeInput,
+        )
+    });
     group.finish();
 }
 
