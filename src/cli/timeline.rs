@@ -45,15 +45,13 @@ pub fn run(cmd: TimelineCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
         ExportFormat::Markdown => Format::Markdown,
         ExportFormat::Json => Format::Json,
     };
-    let loaded = export::load(
+    let text = export::export_incident_shared(
         &setup.data_dir,
         incident.as_deref(),
+        format,
+        Utc::now(),
         &crate::wiring::shared_part,
     )?;
-    let text = export::render_shared(format, &loaded.0, &loaded.1, &loaded.2, Utc::now());
-    // The process ends after writing: freeing every entry one allocation
-    // at a time (100,000 of them) would take longer than writing did.
-    std::mem::forget(loaded);
     match output {
         Some(path) => {
             std::fs::write(&path, text)

@@ -238,22 +238,13 @@ impl HttpClient {
             }))
             .build()
             .map_err(|e| format!("{what}: cannot build HTTP client: {e}"))?;
-        let insecure = settings.insecure_skip_verify;
-        let what_tls = what.to_string();
         let tls = Arc::new(LazyTls {
             cell: OnceLock::new(),
-            build: Box::new(move || {
-                let mut b = builder(&headers, connect_timeout)
-                    .redirect(reqwest::redirect::Policy::limited(5));
-                for c in &certs {
-                    b = b.add_root_certificate(c.clone());
-                }
-                if insecure {
-                    b = b.danger_accept_invalid_certs(true);
-                }
-                b.build()
-                    .map_err(|e| format!("{what_tls}: cannot build HTTPS client: {e}"))
-            }),
+            what: what.to_string(),
+            headers,
+            connect_timeout,
+            certs,
+            insecure: settings.insecure_skip_verify,
         });
         Ok(HttpClient {
             plain,
@@ -497,14 +488,28 @@ fn read_ca(ca: &Path, what: &str) -> Result<Vec<reqwest::Certificate>, String> {
 /// which take a while to load, and any `ca_file`).
 struct LazyTls {
     cell: OnceLock<Result<reqwest::Client, String>>,
-    #[allow(clippy::type_complexity)]
-    build: Box<dyn Fn() -> Result<reqwest::Client, String> + Send + Sync>,
+    what: String,
+    headers: HeaderMap,
+    connect_timeout: Duration,
+    certs: Vec<reqwest::Certificate>,
+    insecure: bool,
 }
 
 impl LazyTls {
     fn get(&self) -> Result<&reqwest::Client, String> {
         self.cell
-            .get_or_init(|| (self.build)())
+            .get_or_init(|| {
+                let mut b = builder(&self.headers, self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::limited(5));
+                for c in &self.certs {
+                    b = b.add_root_certificate(c.clone());
+                }
+                if self.insecure {
+                    b = b.danger_accept_invalid_certs(true);
+                }
+                b.build()
+                    .map_err(|e| format!("{}: cannot build HTTPS client: {e}", self.what))
+            })
             .as_ref()
             .map_err(Clone::clone)
     }

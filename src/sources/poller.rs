@@ -17,6 +17,18 @@ pub struct Polled<T> {
     pub took: Duration,
 }
 
+impl<T> Polled<T> {
+    /// The same poll, its result turned into something else.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Polled<U> {
+        Polled {
+            source: self.source,
+            result: self.result.map(f),
+            at: self.at,
+            took: self.took,
+        }
+    }
+}
+
 /// Spawn a task that calls `fetch` every `interval` (or when `refresh` is
 /// notified), each call bounded by `timeout`, and sends `wrap(result)`.
 /// The task ends when the receiver is gone.

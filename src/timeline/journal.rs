@@ -648,21 +648,8 @@ pub fn new_incident_id(now: DateTime<Utc>) -> String {
 /// first. Files that cannot be read or do not start with a declaration are
 /// skipped with a warning. A missing directory is an empty list.
 pub fn list(data_dir: &Path) -> Result<Vec<IncidentSummary>, JournalError> {
-    let dir = incidents_dir(data_dir);
-    let read_dir = match fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io_err(&dir)(e)),
-    };
     let mut out = Vec::new();
-    for dirent in read_dir {
-        let path = dirent.map_err(io_err(&dir))?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some(EXTENSION) {
-            continue;
-        }
-        if path.file_stem().and_then(|s| s.to_str()).is_none() {
-            continue;
-        }
+    for path in journal_paths(data_dir)? {
         let replay = match read(&path) {
             Ok(r) => r,
             Err(e) => {
@@ -679,6 +666,27 @@ pub fn list(data_dir: &Path) -> Result<Vec<IncidentSummary>, JournalError> {
         }
     }
     out.sort_by(|a, b| b.last_ts.cmp(&a.last_ts).then_with(|| b.id.cmp(&a.id)));
+    Ok(out)
+}
+
+/// The journal files of `<data_dir>/incidents` (with a UTF-8 id), in no
+/// order; a missing directory has none.
+pub(crate) fn journal_paths(data_dir: &Path) -> Result<Vec<PathBuf>, JournalError> {
+    let dir = incidents_dir(data_dir);
+    let read_dir = match fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(&dir)(e)),
+    };
+    let mut out = Vec::new();
+    for dirent in read_dir {
+        let path = dirent.map_err(io_err(&dir))?.path();
+        let ours = path.extension().and_then(|e| e.to_str()) == Some(EXTENSION)
+            && path.file_stem().and_then(|s| s.to_str()).is_some();
+        if ours {
+            out.push(path);
+        }
+    }
     Ok(out)
 }
 

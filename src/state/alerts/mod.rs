@@ -88,20 +88,6 @@ impl Alerts {
     }
 }
 
-/// Free a big value on another thread, so that the event loop does not
-/// wait for it (a small one is freed here).
-fn drop_elsewhere(alerts: Vec<Alert>) {
-    if alerts.len() < 1000 {
-        return;
-    }
-    let spawned = std::thread::Builder::new()
-        .name("firebreak-free".into())
-        .spawn(move || drop(alerts));
-    if let Err(e) = spawned {
-        tracing::debug!("freeing alerts on this thread: {e}");
-    }
-}
-
 /// Alerts ready to show: sorted into their groups, with their search
 /// texts and group keys. The cockpit prepares them where they were polled
 /// (off the event loop: for 50,000 alerts this is most of the work), then
@@ -140,10 +126,7 @@ impl State {
     pub(crate) fn set_alerts(&mut self, p: Prepared) {
         self.alerts.text = p.text;
         self.alerts.group = p.group;
-        // The old list is freed off the event loop (50,000 alerts are
-        // 300,000 allocations).
-        let old = std::mem::replace(&mut self.alerts.items, p.alerts);
-        drop_elsewhere(old);
+        self.alerts.items = p.alerts;
         self.refilter_alerts();
     }
 

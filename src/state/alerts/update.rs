@@ -10,22 +10,8 @@ use crate::sources::poller::Polled;
 use crate::sources::{Alert, AlertState};
 
 pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect> {
-    let group_by = state.silences.prefs.group_by.clone();
-    let Polled {
-        source,
-        result,
-        at,
-        took,
-    } = p;
-    on_prepared(
-        state,
-        Polled {
-            source,
-            result: result.map(|a| super::prepare(a, &group_by)),
-            at,
-            took,
-        },
-    )
+    let p = p.map(|a| super::prepare(a, &state.silences.prefs.group_by));
+    on_prepared(state, p)
 }
 
 /// Alerts polled and prepared ([`super::prepare`]): health, the

@@ -931,9 +931,7 @@ fn timeline(cx: &Ctx, out: &mut String) {
         }
     }
     // An alert is listed when it started firing, with when firebreak saw it.
-    let rows = chronological(&cx.replay.entries);
-    let row = |out: &mut String, (at, e, ev): &(DateTime<Utc>, &Entry, &Event)| {
-        let (at, e) = (*at, *e);
+    for (at, e, ev) in chronological(&cx.replay.entries) {
         let mut what = ev.describe();
         if let Some(before) = replaced.get(e.hash.as_str()) {
             let _ = write!(what, " (corrects the earlier {})", utc(*before));
@@ -961,38 +959,6 @@ fn timeline(cx: &Ctx, out: &mut String) {
             cell(&e.actor),
             cell(&what)
         );
-    };
-    // A long timeline (a storm's alerts) is written on every core, in
-    // order: the rows do not depend on each other.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if rows.len() < 5_000 || cores < 2 {
-        for r in &rows {
-            row(out, r);
-        }
-        return;
-    }
-    let per = rows.len().div_ceil(cores);
-    let row = &row;
-    let parts: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = rows
-            .chunks(per)
-            .map(|chunk| {
-                s.spawn(move || {
-                    let mut part = String::with_capacity(chunk.len() * 120);
-                    for r in chunk {
-                        row(&mut part, r);
-                    }
-                    part
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    for p in parts {
-        out.push_str(&p);
     }
 }
 

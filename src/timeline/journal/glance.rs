@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use memchr::memmem;
 
-use super::{parse_line, read_bytes, JournalError, EXTENSION};
+use super::{parse_line, read_bytes, JournalError};
 use crate::domain::incident::{Incident, Status};
 use crate::domain::Event;
 
@@ -107,18 +107,8 @@ pub fn glance(path: &Path) -> Result<Option<Glance>, JournalError> {
 /// (the order of [`super::list`]). Journals that cannot be read are
 /// skipped with a warning.
 pub fn glance_all(data_dir: &Path) -> Result<Vec<Glance>, JournalError> {
-    let dir = super::incidents_dir(data_dir);
-    let read_dir = match std::fs::read_dir(&dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(super::io_err(&dir)(e)),
-    };
     let mut out = Vec::new();
-    for dirent in read_dir {
-        let path = dirent.map_err(super::io_err(&dir))?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some(EXTENSION) {
-            continue;
-        }
+    for path in super::journal_paths(data_dir)? {
         match glance(&path) {
             Ok(Some(g)) => out.push(g),
             Ok(None) => tracing::warn!(
