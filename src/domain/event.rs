@@ -5,6 +5,7 @@
 //! says what happened. Every fold in [`crate::domain`] and every export
 //! reads these; nothing here does I/O.
 
+mod kind_first;
 pub mod playbook;
 
 use std::collections::BTreeMap;
@@ -72,9 +73,27 @@ impl Entry {
     }
 }
 
+/// Declares [`Event`] as written, for serde to write with its `kind`
+/// first (internally tagged), and again as `ByKind`, the same variants
+/// and field attributes to serde externally tagged: how an event is read
+/// once its `kind` is known (see [`kind_first`]), without serde's buffering
+/// of the whole object that an internally tagged read does.
+macro_rules! events {
+    ($(#[$meta:meta])* pub enum Event { $($variants:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(tag = "kind", rename_all = "snake_case")]
+        pub enum Event { $($variants)* }
+
+        #[derive(Deserialize)]
+        #[serde(remote = "Event", rename_all = "snake_case")]
+        #[allow(dead_code)] // only its Deserialize is used, which builds an Event
+        enum ByKind { $($variants)* }
+    };
+}
+
+events! {
 /// Everything that can happen during an incident.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// The incident was opened. Always the first entry of a journal.
     IncidentDeclared {
@@ -427,6 +446,13 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+}
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Event, D::Error> {
+        kind_first::deserialize(d)
+    }
 }
 
 /// How far before an incident the changes are asked for, and a change

@@ -325,10 +325,10 @@ fn a_deep_journal_line_is_a_problem_on_its_line() {
     .unwrap();
     let path = j.path().to_path_buf();
     drop(j);
-    // A deep event (internally tagged: buffered recursively by serde),
-    // then a good-looking line after it.
+    // A deep event whose kind comes last (so it is buffered, recursively,
+    // before its kind is known), then a good-looking line after it.
     let line = format!(
-        "{{\"seq\":2,\"ts\":\"2026-11-27T14:01:00Z\",\"prev\":\"x\",\"actor\":\"a\",\"event\":{{\"kind\":\"note\",\"text\":{}}}}}\n",
+        "{{\"seq\":2,\"ts\":\"2026-11-27T14:01:00Z\",\"prev\":\"x\",\"actor\":\"a\",\"event\":{{\"text\":{},\"kind\":\"note\"}}}}\n",
         arrays(N)
     );
     let mut text = std::fs::read_to_string(&path).unwrap();
