@@ -10,6 +10,9 @@ use firebreak::cli;
 use firebreak::config::{self, Dirs};
 use firebreak::wiring::Setup;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A calm terminal cockpit for the on-call engineer in the middle of an
 /// outage: alerts, metrics, flags, playbooks and a timeline that is never
 /// lost. With no configuration it runs a built-in demo incident.
