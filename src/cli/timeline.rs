@@ -45,13 +45,15 @@ pub fn run(cmd: TimelineCmd, setup: &Setup<'_>) -> anyhow::Result<ExitCode> {
         ExportFormat::Markdown => Format::Markdown,
         ExportFormat::Json => Format::Json,
     };
-    let text = export::export_incident_shared(
+    let (incident, replay, feeds) = export::load(
         &setup.data_dir,
         incident.as_deref(),
-        format,
-        Utc::now(),
         &crate::wiring::shared_part,
     )?;
+    let text = export::render_shared(format, &incident, &replay, &feeds, Utc::now());
+    // The process ends here: freeing every entry one by one is time the
+    // user waits for nothing.
+    std::mem::forget((incident, replay));
     match output {
         Some(path) => {
             std::fs::write(&path, text)

@@ -543,26 +543,44 @@ fn is_mitigation(e: &Event) -> bool {
 /// Format a duration as `1h02m03s` / `2m03s` / `45s`, with a sign for
 /// negative values.
 pub fn fmt_duration(d: chrono::Duration) -> String {
-    let secs = d.num_seconds();
-    let sign = if secs < 0 { "-" } else { "" };
-    let s = secs.unsigned_abs();
-    let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
-        format!("{sign}{h}h{m:02}m{s:02}s")
-    } else if m > 0 {
-        format!("{sign}{m}m{s:02}s")
-    } else {
-        format!("{sign}{s}s")
+    Dur(d).to_string()
+}
+
+/// [`fmt_duration`] as a `Display`, written without allocating.
+pub struct Dur(pub chrono::Duration);
+
+impl std::fmt::Display for Dur {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.num_seconds();
+        let sign = if secs < 0 { "-" } else { "" };
+        let s = secs.unsigned_abs();
+        let (h, m, s) = (s / 3600, (s % 3600) / 60, s % 60);
+        if h > 0 {
+            write!(f, "{sign}{h}h{m:02}m{s:02}s")
+        } else if m > 0 {
+            write!(f, "{sign}{m}m{s:02}s")
+        } else {
+            write!(f, "{sign}{s}s")
+        }
     }
 }
 
 /// `T+12m03s` relative to `t0` (or `T-` before it).
 pub fn t_plus(t0: DateTime<Utc>, at: DateTime<Utc>) -> String {
-    let d = at - t0;
-    if d < chrono::Duration::zero() {
-        format!("T-{}", fmt_duration(-d))
-    } else {
-        format!("T+{}", fmt_duration(d))
+    TPlus(t0, at).to_string()
+}
+
+/// [`t_plus`] as a `Display`: `TPlus(t0, at)`.
+pub struct TPlus(pub DateTime<Utc>, pub DateTime<Utc>);
+
+impl std::fmt::Display for TPlus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.1 - self.0;
+        if d < chrono::Duration::zero() {
+            write!(f, "T-{}", Dur(-d))
+        } else {
+            write!(f, "T+{}", Dur(d))
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use super::auto::{auto, Auto};
 use super::{chronological, durations, Durations, Span};
 use crate::domain::incident::{
     fmt_duration, signals_impact, t_plus, ImpactEndSource, Incident, MeasuredFrom, MitigatedFrom,
+    TPlus,
 };
 use crate::domain::{Entry, Event};
 use crate::timeline::journal::Replay;
@@ -61,7 +62,9 @@ pub fn markdown(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Str
         d: durations(incident),
         auto: auto(incident, &replay.entries),
     };
-    let mut out = String::new();
+    // About 150 bytes a row: growing a string of many MB a page at a time
+    // was a fifth of the export.
+    let mut out = String::with_capacity(4096 + 150 * replay.entries.len());
     header(&cx, &mut out);
     integrity_warning(&cx, &mut out);
     for section in SECTIONS {
@@ -82,7 +85,10 @@ pub fn markdown(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Str
     );
     // Remote text (alert labels, summaries, comments, command output) is
     // in here: no control or invisible character leaves as itself.
-    crate::text::visible_lines(&out).into_owned()
+    match crate::text::visible_lines(&out) {
+        std::borrow::Cow::Borrowed(_) => out,
+        std::borrow::Cow::Owned(visible) => visible,
+    }
 }
 
 fn todo(out: &mut String, hint: &str) {
@@ -616,18 +622,17 @@ fn actions_taken(cx: &Ctx, out: &mut String) {
                 .map(String::as_str)
                 .filter(|d| !d.is_empty())
                 .collect();
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                utc_cell(r.entry.ts),
-                t_plus(t0, r.entry.ts),
-                cell(&r.entry.actor),
-                cell(&r.action),
-                cell(&r.target),
-                cell(&r.result),
-                cell(r.evidence.as_deref().unwrap_or("")),
-                cell(&detail.join("; "))
-            );
+            out.push_str("| ");
+            push_utc(out, r.entry.ts);
+            let _ = write!(out, " | {} | ", TPlus(t0, r.entry.ts));
+            for c in [&r.entry.actor, &r.action, &r.target, &r.result] {
+                push_cell(out, c);
+                out.push_str(" | ");
+            }
+            push_cell(out, r.evidence.as_deref().unwrap_or(""));
+            out.push_str(" | ");
+            push_cell(out, &detail.join("; "));
+            out.push_str(" |\n");
         }
         let _ = writeln!(out);
     }
@@ -933,7 +938,10 @@ fn timeline(cx: &Ctx, out: &mut String) {
     // An alert is listed when it started firing, with when firebreak saw it.
     for (at, e, ev) in chronological(&cx.replay.entries) {
         let mut what = ev.describe();
-        if let Some(before) = replaced.get(e.hash.as_str()) {
+        if let Some(before) = (!replaced.is_empty())
+            .then(|| replaced.get(e.hash.as_str()))
+            .flatten()
+        {
             let _ = write!(what, " (corrects the earlier {})", utc(*before));
         }
         if e.backfilled().is_some() {
@@ -951,30 +959,60 @@ fn timeline(cx: &Ctx, out: &mut String) {
                 t_plus(t0, e.ts)
             );
         }
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            utc_cell(at),
-            t_plus(t0, at),
-            cell(&e.actor),
-            cell(&what)
-        );
+        out.push_str("| ");
+        push_utc(out, at);
+        let _ = write!(out, " | {} | ", TPlus(t0, at));
+        push_cell(out, &e.actor);
+        out.push_str(" | ");
+        push_cell(out, &what);
+        out.push_str(" |\n");
     }
 }
 
 /// `2024-05-01 14:03:00 UTC`.
 fn utc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    let mut s = utc_cell(t);
+    s.push_str(" UTC");
+    s
 }
 
 /// `2024-05-01 14:03:00` (the column header says UTC).
 fn utc_cell(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
+    let mut s = String::with_capacity(23);
+    push_utc(&mut s, t);
+    s
+}
+
+/// [`utc_cell`] written onto `out` (a timeline has a row per entry; a
+/// strftime pattern parsed for each was a tenth of the export).
+fn push_utc(out: &mut String, t: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    );
 }
 
 /// Text safe inside a Markdown table cell: `|` escaped, line breaks as `<br>`.
 pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    push_cell(&mut out, s);
+    out
+}
+
+/// [`cell`] written onto `out`.
+fn push_cell(out: &mut String, s: &str) {
+    let plain = |b: &u8| *b >= 0x20 && *b != b'|' && *b != 0x7f;
+    if s.bytes().all(|b| plain(&b)) && (s.is_ascii() || !s.chars().any(crate::text::is_hazard)) {
+        out.push_str(s);
+        return;
+    }
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -989,7 +1027,6 @@ pub fn cell(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Text safe on one Markdown line (titles, list items): line breaks as spaces.
@@ -1005,5 +1042,13 @@ mod tests {
     fn cells_escape_pipes_and_newlines() {
         assert_eq!(cell("a|b\nc\r\nd"), "a\\|b<br>c<br>d");
         assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("ünïcode ✓"), "ünïcode ✓");
+    }
+
+    #[test]
+    fn cells_show_controls_and_reordering_characters() {
+        assert_eq!(cell("red\x1b[31m|x"), "red\\x1b[31m\\|x");
+        assert_eq!(cell("a\u{202e}live"), "a\\u{202e}live");
+        assert_eq!(cell("tab\there"), "tab\\x09here");
     }
 }

@@ -43,6 +43,7 @@ pub(super) fn scan(bytes: &[u8]) -> Scan {
     // Parsing and hashing every line is the expensive part and needs no
     // order: do it on all cores. The chain is then checked in order.
     let parsed = parse_all(&segments);
+    replay.entries.reserve_exact(parsed.len());
     for (i, (seg, parsed)) in segments.iter().zip(parsed).enumerate() {
         let line = i + 1;
         let seg_start = start;
@@ -113,14 +114,13 @@ fn parse_all(segments: &[&[u8]]) -> Vec<Parsed> {
                 scope.spawn(move || part.iter().map(|s| parse_line(s)).collect::<Vec<Parsed>>())
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![Err("internal error while reading this part".into()); chunk]
-                })
-            })
-            .collect()
+        let mut all = Vec::with_capacity(segments.len());
+        for h in handles {
+            all.extend(h.join().unwrap_or_else(|_| {
+                vec![Err("internal error while reading this part".into()); chunk]
+            }));
+        }
+        all
     })
 }
 
