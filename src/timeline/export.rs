@@ -238,12 +238,90 @@ impl Format {
 pub fn render(format: Format, incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> String {
     match format {
         Format::Markdown => markdown(incident, replay, now),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&json(incident, replay, now))
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            s.push('\n');
-            s
+        Format::Json => pretty(&document(incident, replay, now)),
+    }
+}
+
+/// `doc` as pretty-printed JSON, newline-terminated, with no character a
+/// terminal acts on or hides left as itself (see [`VisibleJson`]).
+fn pretty(doc: &impl serde::Serialize) -> String {
+    let mut out = Vec::with_capacity(1 << 16);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, VisibleJson::default());
+    if let Err(e) = doc.serialize(&mut ser) {
+        return format!("{{\"error\": {}}}\n", Value::from(e.to_string()));
+    }
+    out.push(b'\n');
+    // serde_json writes valid UTF-8 only.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// serde_json's pretty printer, except that in strings the characters a
+/// terminal acts on or that reorder or hide text ([`crate::text::is_hazard`]:
+/// C1 controls, bidi overrides, zero-width characters) are written as
+/// `\uXXXX` escapes: the same string to a JSON reader, inert to a person
+/// who pipes the export through `less` or `jq -r`. serde_json escapes the
+/// C0 controls itself.
+#[derive(Default)]
+struct VisibleJson(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for VisibleJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if fragment.is_ascii() {
+            return w.write_all(fragment.as_bytes());
         }
+        let mut rest = fragment;
+        while let Some((i, c)) = rest
+            .char_indices()
+            .find(|(_, c)| crate::text::is_hazard(*c))
+        {
+            w.write_all(&rest.as_bytes()[..i])?;
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                write!(w, "\\u{u:04x}")?;
+            }
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
     }
 }
 
@@ -389,8 +467,8 @@ pub fn render_shared(
             s
         }
         Format::Json => {
-            let mut v = json(incident, replay, now);
-            v["feeds"] = feeds
+            let mut doc = document(incident, replay, now);
+            doc.head["feeds"] = feeds
                 .iter()
                 .map(|f| {
                     serde_json::json!({
@@ -402,10 +480,7 @@ pub fn render_shared(
                     })
                 })
                 .collect();
-            let mut s = serde_json::to_string_pretty(&v)
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-            s.push('\n');
-            s
+            pretty(&doc)
         }
     }
 }
@@ -481,6 +556,56 @@ fn chronological(entries: &[Entry]) -> Vec<(DateTime<Utc>, &Entry, &Event)> {
 
 /// The machine-readable export; schema in the module documentation.
 pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
+    serde_json::to_value(document(incident, replay, now))
+        .unwrap_or_else(|e| json!({"error": e.to_string()}))
+}
+
+/// The JSON export as written: the summary parts as a tree, the two lists
+/// with a row per entry (`timeline`, `entries`) written straight from the
+/// entries (a tree of 100,000 entries was most of an export's second).
+#[derive(serde::Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    head: Value,
+    timeline: Timeline<'a>,
+    entries: &'a [Entry],
+}
+
+struct Timeline<'a>(Vec<(DateTime<Utc>, &'a Entry, &'a Event)>);
+
+impl serde::Serialize for Timeline<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Row<'a> {
+            seq: u64,
+            at: DateTime<Utc>,
+            recorded_at: DateTime<Utc>,
+            backfilled: bool,
+            actor: &'a str,
+            category: &'static str,
+            what: String,
+        }
+        s.collect_seq(self.0.iter().map(|(at, e, ev)| Row {
+            seq: e.seq,
+            at: *at,
+            recorded_at: e.ts,
+            backfilled: e.backfilled().is_some(),
+            actor: &e.actor,
+            category: ev.category(),
+            what: ev.describe(),
+        }))
+    }
+}
+
+fn document<'a>(incident: &Incident, replay: &'a Replay, now: DateTime<Utc>) -> Document<'a> {
+    Document {
+        head: head(incident, replay, now),
+        timeline: Timeline(chronological(&replay.entries)),
+        entries: &replay.entries,
+    }
+}
+
+fn head(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
     let d = durations(incident);
     let secs = |d: Option<Span>| d.map(|d| d.length.num_seconds());
     json!({
@@ -531,16 +656,6 @@ pub fn json(incident: &Incident, replay: &Replay, now: DateTime<Utc>) -> Value {
         })).collect::<Vec<_>>(),
         "evidence": evidence_json(&replay.entries),
         "auto_filled": auto_json(incident, &replay.entries),
-        "timeline": chronological(&replay.entries).into_iter().map(|(at, e, ev)| json!({
-            "seq": e.seq,
-            "at": at,
-            "recorded_at": e.ts,
-            "backfilled": e.backfilled().is_some(),
-            "actor": e.actor,
-            "category": ev.category(),
-            "what": ev.describe(),
-        })).collect::<Vec<_>>(),
-        "entries": replay.entries,
     })
 }
 

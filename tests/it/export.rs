@@ -582,6 +582,46 @@ fn hostile_alert_text_is_made_visible_in_the_markdown_export() {
     );
 }
 
+/// The JSON export carries the same hostile text as escapes: every
+/// character a terminal acts on or that reorders text is a `\u` escape
+/// (`jq -r` and a JSON reader get the text back unchanged; `cat` and
+/// `less` show it inert).
+#[test]
+fn hostile_text_is_escaped_in_the_json_export_and_reads_back_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = "csi \u{9b}2J, override a\u{202e}live, zero\u{200b}width, esc \x1b[31m";
+    let (inc, replay) = journal_of(
+        dir.path(),
+        ID,
+        vec![
+            ("2024-05-01T14:03:00Z", "ann", declared(ID)),
+            (
+                "2024-05-01T14:04:00Z",
+                SYSTEM_ACTOR,
+                Event::AlertFiring {
+                    fingerprint: "f1".into(),
+                    name: "Evil".into(),
+                    severity: "critical".into(),
+                    summary: summary.into(),
+                    labels: Default::default(),
+                    since: None,
+                },
+            ),
+        ],
+    );
+    let text = export::render(Format::Json, &inc, &replay, now());
+    for bad in ['\x1b', '\u{9b}', '\u{202e}', '\u{200b}'] {
+        assert!(!text.contains(bad), "{bad:?} reached the JSON export");
+    }
+    for escaped in ["\\u009b", "\\u202e", "\\u200b", "\\u001b"] {
+        assert!(text.contains(escaped), "{escaped} missing");
+    }
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let event = &v["entries"][1]["event"];
+    assert_eq!(event["summary"], summary);
+    assert_eq!(v, export::json(&inc, &replay, now()));
+}
+
 /// A journal of `(time, actor, event)`, read back as an export sees it.
 fn journal_of(dir: &Path, id: &str, entries: Vec<(&str, &str, Event)>) -> (Incident, Replay) {
     let mut j = Journal::create(dir, id).unwrap();
