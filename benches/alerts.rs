@@ -1,6 +1,9 @@
 //! Parsing, filtering and sorting 10,000 Alertmanager alerts (the size of
 //! a bad day in a big installation). Run: `cargo bench --bench alerts`.
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc; // as the binary
+
 use chrono::{DateTime, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use firebreak::sources::alertmanager::{parse::merge, parse_alerts};

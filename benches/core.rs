@@ -3,6 +3,9 @@
 //!
 //! cargo bench --bench core
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc; // as the binary
+
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
@@ -329,6 +332,34 @@ fn storm(c: &mut Criterion) {
     });
     // The part the cockpit's pollers do off the event loop.
     let group_by = vec!["alertname".to_string(), "service".to_string()];
+    // The turn of the event loop itself: the prepared poll reaching the
+    // state (the diff, the journal entries, the pane's data).
+    group.bench_function("turn_of_50k_new_alerts", |b| {
+        b.iter_batched(
+            || {
+                let mut s = State::new(settings(), Keymap::builtin(), "dark");
+                s.resume(entries(1), Vec::new());
+                (
+                    s,
+                    firebreak::state::alerts::prepare(alerts(50_000), &group_by),
+                )
+            },
+            |(mut s, p)| {
+                let fx = update(
+                    &mut s,
+                    Msg::AlertsReady(Polled {
+                        source: "bench".into(),
+                        result: Ok(p),
+                        at,
+                        took: std::time::Duration::ZERO,
+                    }),
+                    at,
+                );
+                black_box((s, fx))
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
     group.bench_function("prepare_50k", |b| {
         b.iter_batched(
             || alerts(50_000),

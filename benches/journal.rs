@@ -3,6 +3,9 @@
 //!
 //! `cargo bench --bench journal` (add `-- --quick` for a fast run).
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc; // as the binary
+
 use std::hint::black_box;
 use std::path::Path;
 

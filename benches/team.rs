@@ -16,6 +16,9 @@
 #[path = "../tests/it/support/postgres.rs"]
 mod postgres;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc; // as the binary
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -23,6 +23,9 @@ use crate::tui::{osc52, Screen};
 /// A request to the journal thread.
 enum Request {
     Append(Box<Append>),
+    /// A storm's alert transitions: built into entries here, on the
+    /// journal's thread, and appended with one fsync.
+    AppendAlerts(crate::state::alerts::AlertTransitions),
     /// Become the writer of this journal (its writer quit).
     TakeOver(PathBuf),
 }
@@ -309,6 +312,18 @@ impl Runner {
                             .await;
                     });
                 }
+            }
+            Effect::RecordAlerts(t) => {
+                if let Err(std::sync::mpsc::SendError(Request::AppendAlerts(t))) =
+                    self.journal.send(Request::AppendAlerts(t))
+                {
+                    for fx in t.into_records() {
+                        self.run(fx); // each fails as above
+                    }
+                }
+            }
+            Effect::Free(old) => {
+                tokio::task::spawn_blocking(move || drop(old));
             }
             Effect::ShareIncident { id } => self.share(id),
             Effect::ListShared => self.list_shared(),
@@ -814,21 +829,37 @@ fn journal_thread(rx: std::sync::mpsc::Receiver<Request>, tx: mpsc::Sender<Msg>,
                 }
                 let mut msgs = append_batch(&mut w, batch);
                 if let Some(other) = after {
-                    msgs.extend(match other {
-                        Request::Append(a) => append(&mut w, *a),
-                        Request::TakeOver(path) => vec![take_over(&mut w, &path)],
-                    });
+                    msgs.extend(handle(&mut w, other));
                 }
                 msgs
             }
-            Request::Append(a) => append(&mut w, *a),
-            Request::TakeOver(path) => vec![take_over(&mut w, &path)],
+            other => handle(&mut w, other),
         };
         for m in msgs {
             if tx.blocking_send(m).is_err() {
                 return;
             }
         }
+    }
+}
+
+/// One request, on its own.
+fn handle(w: &mut Writer, request: Request) -> Vec<Msg> {
+    match request {
+        Request::Append(a) => append(w, *a),
+        Request::AppendAlerts(t) => {
+            let batch = t
+                .into_entries()
+                .into_iter()
+                .map(|event| Append {
+                    actor: crate::domain::SYSTEM_ACTOR.into(),
+                    event,
+                    then: Vec::new(),
+                })
+                .collect();
+            append_batch(w, batch)
+        }
+        Request::TakeOver(path) => vec![take_over(w, &path)],
     }
 }
 

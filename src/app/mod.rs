@@ -263,20 +263,21 @@ pub async fn run(
         };
         let Some(first) = first else { continue };
         let woke = std::time::Instant::now();
-        // Drain what is already queued, then draw once.
-        let mut batch = vec![first];
-        while batch.len() < 256 {
-            match rx.try_recv() {
-                Ok(m) => batch.push(m),
-                Err(_) => break,
-            }
-        }
-        let n = batch.len();
-        for msg in batch {
-            let now = Utc::now();
-            for fx in state::update(state, msg, now) {
+        // Handle what is already queued, then draw once; but within half a
+        // frame, so that a key waits for no more than a frame (what is
+        // left is handled after the draw: 50 journal entries of a storm
+        // coming back are a few turns, not one long one).
+        let mut n = 0;
+        let mut msg = Some(first);
+        while let Some(m) = msg.take() {
+            n += 1;
+            for fx in state::update(state, m, Utc::now()) {
                 runner.run(fx);
             }
+            if state.quit || n == 256 || woke.elapsed() >= UPDATE_BUDGET {
+                break;
+            }
+            msg = rx.try_recv().ok();
         }
         // The one place quitting happens: update sets `state.quit` (and
         // emits Effect::Quit, which the runner leaves to us).
@@ -307,6 +308,10 @@ pub async fn run(
     }
     Ok(())
 }
+
+/// How long one turn of the event loop handles queued messages before it
+/// draws (half a frame).
+const UPDATE_BUDGET: Duration = Duration::from_millis(8);
 
 /// Draw a frame, holding the terminal so that no other sequence (the
 /// clipboard's) is written in the middle of it.

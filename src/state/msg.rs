@@ -121,6 +121,12 @@ pub enum Effect {
         event: Event,
         then: Vec<Effect>,
     },
+    /// Record a storm's alert transitions: their `alert_batch` entries are
+    /// built on the journal's thread and appended with one fsync
+    /// ([`super::alerts::AlertTransitions::into_records`] is what it means).
+    RecordAlerts(super::alerts::AlertTransitions),
+    /// Free what a poll replaced, off the event loop.
+    Free(super::alerts::OldAlerts),
     /// Become the writer of incident `id` (its writer has quit): take its
     /// writer lock and open its journal for appending.
     TakeOver {

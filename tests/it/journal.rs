@@ -516,3 +516,100 @@ async fn a_storm_of_records_is_written_in_order_and_whole() {
     assert!(replay.chain_ok(), "{:?}", replay.problems);
     assert_eq!(replay.entries.len(), N + 2);
 }
+
+/// A storm's transitions handed to the journal's thread whole
+/// (`Effect::RecordAlerts`): it builds the `alert_batch` entries from the
+/// shared alerts, appends them in order with the alerts' own labels, and a
+/// note recorded after them comes after them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_storm_handed_to_the_journal_thread_is_built_into_batches_in_order() {
+    use firebreak::domain::ALERT_BATCH_MAX;
+    use firebreak::effects::Runner;
+    use firebreak::sources::{fingerprint, Alert, AlertState};
+    use firebreak::state::alerts::AlertTransitions;
+    use firebreak::state::{Effect, Msg};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(10_000);
+    let (parts, _themes) = crate::support::runner_parts(tx, &data, &dir.path().join("exports"));
+    let runner = Runner::new(parts);
+    let alerts: Vec<Alert> = (0..2_500)
+        .map(|i| {
+            let labels: std::collections::BTreeMap<String, String> = [
+                ("alertname".to_string(), "NodeDown".to_string()),
+                ("instance".to_string(), format!("node-{i}")),
+            ]
+            .into();
+            Alert {
+                fingerprint: fingerprint(&labels),
+                labels,
+                annotations: Default::default(),
+                state: AlertState::Active,
+                starts_at: chrono::Utc::now(),
+                generator_url: None,
+                source: "am".into(),
+                detail: Default::default(),
+            }
+        })
+        .collect();
+    let fingerprints: Vec<String> = alerts.iter().map(|a| a.fingerprint.clone()).collect();
+    runner.run(Effect::Record {
+        actor: "alice".into(),
+        event: declared("inc-storm"),
+        then: Vec::new(),
+    });
+    runner.run(Effect::RecordAlerts(AlertTransitions {
+        alerts: std::sync::Arc::new(alerts),
+        firing: (0..2_500).collect(),
+        resolved: vec![("gone-fp".into(), "OldAlert".into())],
+    }));
+    runner.run(Effect::Record {
+        actor: "alice".into(),
+        event: note("typed during the storm"),
+        then: Vec::new(),
+    });
+    let mut recorded = Vec::new();
+    while recorded.len() < 5 {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("recorded within 30 s")
+            .expect("the runner is alive");
+        match m {
+            Msg::Recorded { entry, .. } => recorded.push(entry),
+            Msg::RecordFailed { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    }
+    let sizes: Vec<usize> = recorded[1..4]
+        .iter()
+        .map(|e| match &e.event {
+            Event::AlertBatch { events } => events.len(),
+            other => panic!("not a batch: {other:?}"),
+        })
+        .collect();
+    assert_eq!(sizes, [ALERT_BATCH_MAX, ALERT_BATCH_MAX, 501]);
+    let mut firing = Vec::new();
+    let mut resolved = Vec::new();
+    for (event, _) in recorded[1..4].iter().flat_map(|e| e.parts()) {
+        match event {
+            Event::AlertFiring {
+                fingerprint,
+                labels,
+                ..
+            } => {
+                assert!(labels["instance"].starts_with("node-"));
+                firing.push(fingerprint.clone());
+            }
+            Event::AlertResolved { fingerprint, .. } => resolved.push(fingerprint.clone()),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(firing, fingerprints, "every alert, in the poll's order");
+    assert_eq!(resolved, ["gone-fp"]);
+    assert!(
+        matches!(&recorded[4].event, Event::Note { text, .. } if text == "typed during the storm")
+    );
+    let replay = firebreak::timeline::journal::read(&journal_path(&data, "inc-storm")).unwrap();
+    assert!(replay.chain_ok(), "{:?}", replay.problems);
+    assert_eq!(replay.entries.len(), 5);
+}

@@ -169,3 +169,35 @@ fn a_batch_row_puts_the_critical_alerts_first() {
         "Alerts: 8 firing (NodeDown ×2 [critical], Latency [warning], DiskAlmostFull ×5 [info]), 1 resolved"
     );
 }
+
+/// The same alert reported twice in one poll (two sources that are not an
+/// HA pair) counts once: another recorded alert missing from the poll is
+/// still resolved, and a silenced one still there is not.
+#[test]
+fn an_alert_reported_twice_does_not_hide_one_that_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = t("2026-11-27T14:00:00Z");
+    let mut d = Driver::started(dir.path(), now);
+    let three = storm(3, now);
+    d.now = now + Duration::seconds(5);
+    d.send(Msg::Alerts(polled(Ok(three.clone()), d.now)));
+    assert_eq!(shape(&d), (vec![], 3, 0));
+    // storm-0 twice, storm-1 silenced, storm-2 gone.
+    let mut silenced = three[1].clone();
+    silenced.state = AlertState::Suppressed;
+    let poll = vec![three[0].clone(), three[0].clone(), silenced];
+    d.now += Duration::seconds(5);
+    d.send(Msg::Alerts(polled(Ok(poll), d.now)));
+    assert_eq!(shape(&d), (vec![], 3, 1));
+    let last = d
+        .state
+        .timeline
+        .entries
+        .iter()
+        .rev()
+        .find_map(|e| match &e.event {
+            Event::AlertResolved { fingerprint, .. } => Some(fingerprint.clone()),
+            _ => None,
+        });
+    assert_eq!(last, Some(three[2].fingerprint.clone()));
+}

@@ -245,7 +245,7 @@ fn read_only_records_nothing_it_observes_the_writer_does() {
     assert_eq!(d.state.alerts.items.len(), 1, "but it shows the alert");
     // Once it writes, what the writer never recorded is recorded.
     d.state.access.following = None;
-    let seen = d.state.alerts.items.clone();
+    let seen = d.state.alerts.items.to_vec();
     let fx = update(
         &mut d.state,
         Msg::Alerts(crate::support::state::polled(Ok(seen), d.now)),

@@ -181,6 +181,7 @@ pub(crate) fn guard(state: &mut State, fx: Vec<Effect>, now: DateTime<Utc>) -> V
                 refused |= actor != SYSTEM_ACTOR;
                 false
             }
+            Effect::RecordAlerts(_) => false,
             _ => true,
         })
         .collect();

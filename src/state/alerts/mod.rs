@@ -9,8 +9,10 @@ pub(super) use update::{
     hints, on_action, on_alerts, on_detail_key, on_history, on_routing, show_detail, wants_history,
 };
 pub use update::{inhibitors, paged, Paging};
+pub use update::{AlertTransitions, OldAlerts, BATCH_FROM};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::health::Health;
 use super::lists::ListView;
@@ -22,15 +24,20 @@ use crate::sources::Alert;
 /// Everything the alerts pane shows.
 #[derive(Debug, Clone)]
 pub struct Alerts {
-    pub items: Vec<Alert>,
+    /// Shared with the journal's thread, which builds a storm's entries
+    /// from them ([`AlertTransitions`]).
+    pub items: Arc<Vec<Alert>>,
     /// Search text of each alert (cached for the per-keystroke filter).
     pub text: Vec<String>,
     /// Each alert's group (by the silences' `group_by`) and the group's size.
     pub group: Vec<(String, usize)>,
     pub health: Health,
     pub list: ListView,
-    /// Alerts recorded as firing on the timeline (fingerprint -> name).
-    pub recorded_firing: BTreeMap<String, String>,
+    /// Alerts recorded as firing on the timeline, by fingerprint. Hashed:
+    /// a storm looks each of 50,000 alerts up in it.
+    pub recorded_firing: HashMap<String, Recorded>,
+    /// Polls seen (see [`Recorded::seen`]).
+    pub polls: u64,
     /// The routing tree last read (who gets paged), and why the last read
     /// failed, if it did (the tree read before stays: configs change
     /// rarely, and an old answer marked as such beats none).
@@ -39,6 +46,16 @@ pub struct Alerts {
     /// Each alert's history (by fingerprint), when it was asked and what
     /// came back (None: not yet).
     pub history: HashMap<String, Asked>,
+}
+
+/// An alert recorded as firing.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Its name (shared: a storm has thousands of alerts of a few names).
+    pub name: Arc<str>,
+    /// The last poll that reported it ([`Alerts::polls`]): one not seen
+    /// by the latest poll is gone, without a set of what that poll holds.
+    pub seen: u64,
 }
 
 /// A history asked of the metric source.
@@ -56,12 +73,13 @@ impl Alerts {
 
     pub fn new(health: Health) -> Alerts {
         Alerts {
-            items: Vec::new(),
+            items: Arc::default(),
             text: Vec::new(),
             group: Vec::new(),
             health,
             list: ListView::default(),
-            recorded_firing: BTreeMap::new(),
+            recorded_firing: HashMap::new(),
+            polls: 0,
             routing: None,
             routing_error: None,
             history: HashMap::new(),
@@ -73,11 +91,17 @@ impl Alerts {
         for (event, _) in entry.parts() {
             match event {
                 Event::IncidentDeclared { .. } => self.recorded_firing.clear(),
+                // Recorded live, it is known already (by the poll).
                 Event::AlertFiring {
                     fingerprint, name, ..
-                } => {
-                    self.recorded_firing
-                        .insert(fingerprint.clone(), name.clone());
+                } if !self.recorded_firing.contains_key(fingerprint) => {
+                    self.recorded_firing.insert(
+                        fingerprint.clone(),
+                        Recorded {
+                            name: name.as_str().into(),
+                            seen: self.polls,
+                        },
+                    );
                 }
                 Event::AlertResolved { fingerprint, .. } => {
                     self.recorded_firing.remove(fingerprint);
@@ -94,7 +118,7 @@ impl Alerts {
 /// sends [`super::Msg::AlertsReady`].
 #[derive(Debug, Default)]
 pub struct Prepared {
-    pub alerts: Vec<Alert>,
+    pub alerts: Arc<Vec<Alert>>,
     text: Vec<String>,
     group: Vec<(String, usize)>,
 }
@@ -115,19 +139,24 @@ pub fn prepare(mut alerts: Vec<Alert>, group_by: &[String]) -> Prepared {
         .collect();
     let group = keys.into_iter().zip(sizes).collect();
     Prepared {
-        alerts,
+        alerts: Arc::new(alerts),
         text,
         group,
     }
 }
 
 impl State {
-    /// Replace the alerts and their cached search texts.
-    pub(crate) fn set_alerts(&mut self, p: Prepared) {
-        self.alerts.text = p.text;
-        self.alerts.group = p.group;
-        self.alerts.items = p.alerts;
+    /// Replace the alerts and their cached search texts; what they
+    /// replace is returned, to be freed off the event loop (50,000 alerts
+    /// are a million allocations).
+    pub(crate) fn set_alerts(&mut self, p: Prepared) -> OldAlerts {
+        let old = OldAlerts {
+            text: std::mem::replace(&mut self.alerts.text, p.text),
+            group: std::mem::replace(&mut self.alerts.group, p.group),
+            items: std::mem::replace(&mut self.alerts.items, p.alerts),
+        };
         self.refilter_alerts();
+        old
     }
 
     /// The alert under the cursor in the alerts pane.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::super::{health, screen, silences, Effect, Level, Mode, Pane, State};
+use super::Recorded;
 use crate::action::Action;
 use crate::domain::{Event, ALERT_BATCH_MAX};
 use crate::sources::poller::Polled;
@@ -25,43 +26,66 @@ pub(crate) fn on_prepared(state: &mut State, p: Polled<super::Prepared>) -> Vec<
     let alerts = &prepared.alerts;
     // Read-only: the cockpit that writes the incident records transitions.
     if state.incident_open() && !state.access.read_only() {
-        let mut changes = Vec::new();
-        for a in alerts.iter().filter(|a| a.state == AlertState::Active) {
-            if !state.alerts.recorded_firing.contains_key(&a.fingerprint) {
-                state
-                    .alerts
-                    .recorded_firing
-                    .insert(a.fingerprint.clone(), a.name().to_string());
-                changes.push(Event::AlertFiring {
-                    fingerprint: a.fingerprint.clone(),
-                    name: a.name().to_string(),
-                    severity: a.severity().to_string(),
-                    summary: a.summary().to_string(),
-                    labels: a.labels.clone(),
-                    since: Some(a.starts_at),
-                });
+        state.alerts.polls += 1;
+        let poll = state.alerts.polls;
+        let recorded = &mut state.alerts.recorded_firing;
+        recorded.reserve(alerts.len().saturating_sub(recorded.len()));
+        let mut firing = Vec::new();
+        let mut seen = 0;
+        let mut name: Option<std::sync::Arc<str>> = None;
+        for (i, a) in alerts.iter().enumerate() {
+            if let Some(r) = recorded.get_mut(&a.fingerprint) {
+                // A silenced or inhibited alert is still there (its
+                // silence is recorded below), not resolved.
+                if r.seen != poll {
+                    r.seen = poll;
+                    seen += 1;
+                }
+            } else if a.state == AlertState::Active {
+                // Sorted by group: the same name as the one before, mostly.
+                let n = match &name {
+                    Some(n) if **n == *a.name() => n.clone(),
+                    _ => name.insert(a.name().into()).clone(),
+                };
+                recorded.insert(
+                    a.fingerprint.clone(),
+                    Recorded {
+                        name: n,
+                        seen: poll,
+                    },
+                );
+                seen += 1;
+                firing.push(i);
             }
         }
-        // Resolved = no longer reported. A silenced or inhibited alert is
-        // still there (its silence is recorded below), not resolved.
-        let present: std::collections::HashSet<&str> =
-            alerts.iter().map(|a| a.fingerprint.as_str()).collect();
-        let gone: Vec<(String, String)> = state
-            .alerts
-            .recorded_firing
-            .iter()
-            .filter(|(fp, _)| !present.contains(fp.as_str()))
-            .map(|(fp, n)| (fp.clone(), n.clone()))
-            .collect();
-        for (fingerprint, name) in gone {
-            state.alerts.recorded_firing.remove(&fingerprint);
-            changes.push(Event::AlertResolved { fingerprint, name });
+        // Resolved = no longer reported.
+        let mut resolved: Vec<(String, String)> = Vec::new();
+        if recorded.len() > seen {
+            resolved = recorded
+                .iter()
+                .filter(|(_, r)| r.seen != poll)
+                .map(|(fp, r)| (fp.clone(), r.name.to_string()))
+                .collect();
+            resolved.sort_unstable(); // the journal's order does not depend on a hash
+            for (fingerprint, _) in &resolved {
+                recorded.remove(fingerprint);
+            }
         }
-        fx.extend(record_changes(changes));
+        fx.extend(
+            AlertTransitions {
+                alerts: alerts.clone(),
+                firing,
+                resolved,
+            }
+            .into_effects(),
+        );
         fx.extend(silences::transitions(state, alerts));
         fx.extend(silences::expire_spent_acks(state, &p.source, alerts, p.at));
     }
-    state.set_alerts(prepared);
+    let old = state.set_alerts(prepared);
+    if old.items.len() > BATCH_FROM {
+        fx.push(Effect::Free(old));
+    }
     fx
 }
 
@@ -69,27 +93,90 @@ pub(crate) fn on_prepared(state: &mut State, p: Polled<super::Prepared>) -> Vec<
 /// (each its own row on the timeline, with its summary); more are a storm.
 pub const BATCH_FROM: usize = 10;
 
-/// The transitions of one poll as journal entries: a few one by one; a
-/// storm (more than [`BATCH_FROM`]) in batches of up to
-/// [`ALERT_BATCH_MAX`], so that 50,000 new alerts are 50 entries and one
-/// timeline row each, and a note typed meanwhile is not queued behind
-/// 50,000 writes.
-fn record_changes(changes: Vec<Event>) -> Vec<Effect> {
-    if changes.len() <= BATCH_FROM {
-        return changes.into_iter().map(State::record_system).collect();
+/// The alert transitions of one poll, to be recorded: which of the polled
+/// `alerts` started firing (their indices), and which recorded ones are
+/// gone (fingerprint, name).
+///
+/// A few are recorded one entry each, built here. A storm (more than
+/// [`BATCH_FROM`]) is [`Effect::RecordAlerts`]: the journal's thread
+/// builds its `alert_batch` entries of up to [`ALERT_BATCH_MAX`] from the
+/// shared alerts, so that the event loop does not copy 50,000 alerts' labels
+/// (it stays live: a key or a note is not behind them), and 50,000 new
+/// alerts are 50 entries, one timeline row each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertTransitions {
+    pub alerts: std::sync::Arc<Vec<Alert>>,
+    pub firing: Vec<usize>,
+    pub resolved: Vec<(String, String)>,
+}
+
+impl AlertTransitions {
+    pub fn len(&self) -> usize {
+        self.firing.len() + self.resolved.len()
     }
-    // Each event is moved once, into a batch of its exact size (splitting
-    // off the rest each time copied the tail 49 times for 50,000, and
-    // left every batch holding the capacity of all that followed it).
-    let mut fx = Vec::with_capacity(changes.len().div_ceil(ALERT_BATCH_MAX));
-    let mut events = changes.into_iter();
-    loop {
-        let batch: Vec<Event> = events.by_ref().take(ALERT_BATCH_MAX).collect();
-        if batch.is_empty() {
-            return fx;
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn into_effects(self) -> Vec<Effect> {
+        if self.len() <= BATCH_FROM {
+            return self.into_records();
         }
-        fx.push(State::record_system(Event::AlertBatch { events: batch }));
+        vec![Effect::RecordAlerts(self)]
     }
+
+    /// What is recorded, an [`Effect::Record`] per entry: the events one
+    /// by one for a few, in [`Event::AlertBatch`] entries for a storm.
+    pub fn into_records(self) -> Vec<Effect> {
+        self.into_entries()
+            .into_iter()
+            .map(State::record_system)
+            .collect()
+    }
+
+    /// The events of the entries to record (see [`Self::into_records`]):
+    /// firing first, in the poll's order, then resolved.
+    pub fn into_entries(self) -> Vec<Event> {
+        let batched = self.len() > BATCH_FROM;
+        let firing = self
+            .firing
+            .iter()
+            .filter_map(|&i| self.alerts.get(i))
+            .map(|a| Event::AlertFiring {
+                fingerprint: a.fingerprint.clone(),
+                name: a.name().to_string(),
+                severity: a.severity().to_string(),
+                summary: a.summary().to_string(),
+                labels: a.labels.clone(),
+                since: Some(a.starts_at),
+            });
+        let resolved = self
+            .resolved
+            .into_iter()
+            .map(|(fingerprint, name)| Event::AlertResolved { fingerprint, name });
+        let mut events = firing.chain(resolved);
+        if !batched {
+            return events.collect();
+        }
+        // Each event is built once, into a batch of its exact size.
+        let mut entries = Vec::new();
+        loop {
+            let batch: Vec<Event> = events.by_ref().take(ALERT_BATCH_MAX).collect();
+            if batch.is_empty() {
+                return entries;
+            }
+            entries.push(Event::AlertBatch { events: batch });
+        }
+    }
+}
+
+/// Alerts a poll replaced, freed by the effect runner off the event loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OldAlerts {
+    pub items: std::sync::Arc<Vec<Alert>>,
+    pub text: Vec<String>,
+    pub group: Vec<(String, usize)>,
 }
 
 /// Open or copy a link of an alert (the runbook, else the generator URL;

@@ -160,7 +160,7 @@ pub fn items(state: &State) -> Vec<Item> {
             command: Command::SetStatus(s),
         });
     }
-    for a in &state.alerts.items {
+    for a in state.alerts.items.iter() {
         // Who it paged, so that "pagerduty" finds what went there.
         let paged = state
             .alerts

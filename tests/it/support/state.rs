@@ -135,6 +135,9 @@ impl Driver {
                     let fx = update(&mut self.state, Msg::Recorded { entry, then }, self.now);
                     self.run(fx);
                 }
+                // What the journal's thread does with a storm.
+                Effect::RecordAlerts(t) => self.run(t.into_records()),
+                Effect::Free(_) => {}
                 Effect::AskChanges { since } => self.asked.push(since),
                 other => self.outbox.push(other),
             }
