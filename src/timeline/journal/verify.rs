@@ -42,8 +42,9 @@ pub(super) fn scan(bytes: &[u8]) -> Scan {
     let mut prev: Option<(u64, String)> = None;
     // Parsing and hashing every line is the expensive part and needs no
     // order: do it on all cores. The chain is then checked in order.
-    let parsed = parse_all(&segments);
-    replay.entries.reserve_exact(parsed.len());
+    replay.entries.reserve_exact(segments.len());
+    // In pieces, each freed once read (not one copy of them all).
+    let parsed = parse_all(&segments).into_iter().flatten();
     for (i, (seg, parsed)) in segments.iter().zip(parsed).enumerate() {
         let line = i + 1;
         let seg_start = start;
@@ -98,31 +99,41 @@ pub(super) fn scan(bytes: &[u8]) -> Scan {
 
 type Parsed = Result<(Entry, Vec<String>), String>;
 
-/// Parse and hash-check every segment, in parallel, results in order.
-fn parse_all(segments: &[&[u8]]) -> Vec<Parsed> {
+/// Parse and hash-check every segment, in parallel, results in order, in
+/// pieces of up to [`PIECE`] lines.
+fn parse_all(segments: &[&[u8]]) -> Vec<Vec<Parsed>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
+    let pieces = |part: &[&[u8]]| -> Vec<Vec<Parsed>> {
+        part.chunks(PIECE)
+            .map(|piece| piece.iter().map(|s| parse_line(s)).collect())
+            .collect()
+    };
     if threads < 2 || segments.len() < 2048 {
-        return segments.iter().map(|s| parse_line(s)).collect();
+        return pieces(segments);
     }
     let chunk = segments.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = segments
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|s| parse_line(s)).collect::<Vec<Parsed>>())
-            })
+            .map(|part| (part.len(), scope.spawn(move || pieces(part))))
             .collect();
-        let mut all = Vec::with_capacity(segments.len());
-        for h in handles {
+        let mut all = Vec::new();
+        for (len, h) in handles {
             all.extend(h.join().unwrap_or_else(|_| {
-                vec![Err("internal error while reading this part".into()); chunk]
+                vec![vec![
+                    Err("internal error while reading this part".into());
+                    len
+                ]]
             }));
         }
         all
     })
 }
+
+/// Lines parsed into one piece (see [`parse_all`]).
+const PIECE: usize = 1024;
 
 /// Parse one line and check its own hash. `Err` when it is not an entry
 /// at all; otherwise the entry and the problems found so far.
