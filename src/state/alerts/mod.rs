@@ -121,6 +121,19 @@ pub struct Prepared {
     pub alerts: Arc<Vec<Alert>>,
     text: Vec<String>,
     group: Vec<(String, usize)>,
+    /// What recording a transition needs of each alert, copied here, off
+    /// the event loop: a storm's 50,000 new alerts are then recorded as
+    /// firing without an allocation (or a cache miss into each alert) on it.
+    keys: Vec<Key>,
+}
+
+/// An alert's fingerprint, name (shared by the alerts of that name) and
+/// whether it is active (see [`Prepared`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    fingerprint: String,
+    name: Arc<str>,
+    active: bool,
 }
 
 /// Sort `alerts` into groups by `group_by` and build what the pane and
@@ -138,10 +151,24 @@ pub fn prepare(mut alerts: Vec<Alert>, group_by: &[String]) -> Prepared {
         .map(|k| sizes.get(k.as_str()).copied().unwrap_or(1))
         .collect();
     let group = keys.into_iter().zip(sizes).collect();
+    let mut names: HashMap<&str, Arc<str>> = HashMap::new();
+    let keys = alerts
+        .iter()
+        .map(|a| Key {
+            fingerprint: a.fingerprint.clone(),
+            name: names
+                .entry(a.name())
+                .or_insert_with(|| a.name().into())
+                .clone(),
+            active: a.state == crate::sources::AlertState::Active,
+        })
+        .collect();
+    drop(names);
     Prepared {
         alerts: Arc::new(alerts),
         text,
         group,
+        keys,
     }
 }
 
@@ -154,6 +181,7 @@ impl State {
             text: std::mem::replace(&mut self.alerts.text, p.text),
             group: std::mem::replace(&mut self.alerts.group, p.group),
             items: std::mem::replace(&mut self.alerts.items, p.alerts),
+            keys: p.keys,
         };
         self.refilter_alerts();
         old

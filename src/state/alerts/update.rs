@@ -8,7 +8,7 @@ use super::Recorded;
 use crate::action::Action;
 use crate::domain::{Event, ALERT_BATCH_MAX};
 use crate::sources::poller::Polled;
-use crate::sources::{Alert, AlertState};
+use crate::sources::Alert;
 
 pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect> {
     let p = p.map(|a| super::prepare(a, &state.silences.prefs.group_by));
@@ -19,45 +19,46 @@ pub(crate) fn on_alerts(state: &mut State, p: Polled<Vec<Alert>>) -> Vec<Effect>
 /// transitions to record, and the pane.
 pub(crate) fn on_prepared(state: &mut State, p: Polled<super::Prepared>) -> Vec<Effect> {
     let mut fx = health::health_change(state, |s| &mut s.alerts.health, &p);
-    let Ok(prepared) = p.result else {
+    let Ok(mut prepared) = p.result else {
         // Keep the last known alerts; the pane marks them stale.
         return fx;
     };
-    let alerts = &prepared.alerts;
     // Read-only: the cockpit that writes the incident records transitions.
     if state.incident_open() && !state.access.read_only() {
+        let alerts = &prepared.alerts;
         state.alerts.polls += 1;
         let poll = state.alerts.polls;
         let recorded = &mut state.alerts.recorded_firing;
         recorded.reserve(alerts.len().saturating_sub(recorded.len()));
         let mut firing = Vec::new();
         let mut seen = 0;
-        let mut name: Option<std::sync::Arc<str>> = None;
-        for (i, a) in alerts.iter().enumerate() {
-            if let Some(r) = recorded.get_mut(&a.fingerprint) {
+        // The keys not moved into the recorded set are freed with the
+        // replaced list, off the loop.
+        let mut spare = Vec::with_capacity(prepared.keys.len());
+        for (i, k) in std::mem::take(&mut prepared.keys).into_iter().enumerate() {
+            if let Some(r) = recorded.get_mut(&k.fingerprint) {
                 // A silenced or inhibited alert is still there (its
                 // silence is recorded below), not resolved.
                 if r.seen != poll {
                     r.seen = poll;
                     seen += 1;
                 }
-            } else if a.state == AlertState::Active {
-                // Sorted by group: the same name as the one before, mostly.
-                let n = match &name {
-                    Some(n) if **n == *a.name() => n.clone(),
-                    _ => name.insert(a.name().into()).clone(),
-                };
+                spare.push(k);
+            } else if k.active {
                 recorded.insert(
-                    a.fingerprint.clone(),
+                    k.fingerprint,
                     Recorded {
-                        name: n,
+                        name: k.name,
                         seen: poll,
                     },
                 );
                 seen += 1;
                 firing.push(i);
+            } else {
+                spare.push(k);
             }
         }
+        prepared.keys = spare;
         // Resolved = no longer reported.
         let mut resolved: Vec<(String, String)> = Vec::new();
         if recorded.len() > seen {
@@ -79,11 +80,16 @@ pub(crate) fn on_prepared(state: &mut State, p: Polled<super::Prepared>) -> Vec<
             }
             .into_effects(),
         );
-        fx.extend(silences::transitions(state, alerts));
-        fx.extend(silences::expire_spent_acks(state, &p.source, alerts, p.at));
+        fx.extend(silences::transitions(state, &prepared.alerts));
+        fx.extend(silences::expire_spent_acks(
+            state,
+            &p.source,
+            &prepared.alerts,
+            p.at,
+        ));
     }
     let old = state.set_alerts(prepared);
-    if old.items.len() > BATCH_FROM {
+    if old.items.len() + old.keys.len() > BATCH_FROM {
         fx.push(Effect::Free(old));
     }
     fx
@@ -177,6 +183,7 @@ pub struct OldAlerts {
     pub items: std::sync::Arc<Vec<Alert>>,
     pub text: Vec<String>,
     pub group: Vec<(String, usize)>,
+    pub keys: Vec<super::Key>,
 }
 
 /// Open or copy a link of an alert (the runbook, else the generator URL;
