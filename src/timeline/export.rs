@@ -259,8 +259,9 @@ fn pretty(doc: &impl serde::Serialize) -> String {
 /// terminal acts on or that reorder or hide text ([`crate::text::is_hazard`]:
 /// C1 controls, bidi overrides, zero-width characters) are written as
 /// `\uXXXX` escapes: the same string to a JSON reader, inert to a person
-/// who pipes the export through `less` or `jq -r`. serde_json escapes the
-/// C0 controls itself.
+/// who reads the file with `cat` or `less` (a tool that decodes it, such as
+/// `jq -r`, gets the text back as it came). serde_json escapes the C0
+/// controls itself.
 #[derive(Default)]
 struct VisibleJson(serde_json::ser::PrettyFormatter<'static>);
 

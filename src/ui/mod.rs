@@ -185,24 +185,34 @@ pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// Truncate to `max` display columns with an ellipsis.
+/// Truncate to `max` display columns with an ellipsis. Line breaks and
+/// tabs become spaces; any other character a terminal would act on or
+/// that reorders or hides text is shown as its escape (`\x1b`,
+/// `\u{202e}`, see [`crate::text::visible`]): most remote text on screen
+/// passes through here.
 pub(crate) fn clip(s: &str, max: usize) -> String {
     use unicode_width::UnicodeWidthChar;
     let mut out = String::new();
     let mut w = 0;
-    for c in s.chars() {
-        let cw = if c == '\n' || c == '\t' {
-            1
-        } else {
-            c.width().unwrap_or(0)
+    let mut clipped = false;
+    'chars: for c in s.chars() {
+        let mut buf = [0u8; 4];
+        let shown = match c {
+            '\n' | '\t' => std::borrow::Cow::Borrowed(" "),
+            c if crate::text::is_hazard(c) => crate::text::visible(c.encode_utf8(&mut buf)),
+            c => std::borrow::Cow::Borrowed(&*c.encode_utf8(&mut buf)),
         };
-        if w + cw > max {
-            break;
+        for c in shown.chars() {
+            let cw = c.width().unwrap_or(0);
+            if w + cw > max {
+                clipped = true;
+                break 'chars;
+            }
+            out.push(c);
+            w += cw;
         }
-        out.push(if c == '\n' || c == '\t' { ' ' } else { c });
-        w += cw;
     }
-    if out.chars().count() < s.chars().count() && max > 0 {
+    if clipped && max > 0 {
         while unicode_width::UnicodeWidthStr::width(out.as_str()) >= max {
             out.pop();
         }
@@ -221,5 +231,22 @@ pub(crate) fn age(d: chrono::Duration) -> String {
         format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
     } else {
         format!("{}d", s / 86400)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn clipped_text_shows_escapes_and_reordering_characters() {
+        assert_eq!(
+            clip("5xx \x1b[31m\u{202e}high", 40),
+            "5xx \\x1b[31m\\u{202e}high"
+        );
+        assert_eq!(clip("two\nlines\tand a tab", 40), "two lines and a tab");
+        assert_eq!(clip("a\x1bbcdef", 5), "a\\x1…");
+        assert_eq!(clip("plain", 5), "plain");
+        assert_eq!(clip("plainer", 5), "plai…");
     }
 }

@@ -209,8 +209,12 @@ fn entry_lines(
 }
 
 /// Greedy word wrap by display width; words longer than a line are cut.
+/// A character a terminal would act on, or that reorders or hides text, is
+/// shown as its escape ([`crate::text::visible`]).
 pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     use unicode_width::UnicodeWidthStr;
+    // Line breaks and tabs are spaces to the wrap.
+    let text = crate::text::visible_lines(text);
     let mut lines = Vec::new();
     let mut cur = String::new();
     for word in text.split_whitespace() {
@@ -309,6 +313,15 @@ mod tests {
         );
         // Everything fits: from the top, rows left empty below.
         assert_eq!(shown(&[1, 2], 1, 8), ["0.0", "1.0", "1.1"]);
+    }
+
+    #[test]
+    fn wrapped_text_shows_escapes() {
+        assert_eq!(
+            wrap("5xx \x1b[31m \u{202e}high", 40),
+            ["5xx \\x1b[31m \\u{202e}high"]
+        );
+        assert_eq!(wrap("two\nlines", 40), ["two lines"]);
     }
 
     #[test]

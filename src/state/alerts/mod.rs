@@ -9,7 +9,7 @@ pub(super) use update::{
     hints, on_action, on_alerts, on_detail_key, on_history, on_routing, show_detail, wants_history,
 };
 pub use update::{inhibitors, paged, Paging};
-pub use update::{AlertTransitions, OldAlerts, BATCH_FROM};
+pub use update::{AlertTransitions, OldAlerts};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -141,16 +141,16 @@ pub struct Key {
 pub fn prepare(mut alerts: Vec<Alert>, group_by: &[String]) -> Prepared {
     super::silences::sort_grouped(&mut alerts, group_by);
     let text = alerts.iter().map(Alert::search_text).collect();
-    let keys: Vec<String> = alerts.iter().map(|a| a.group_key(group_by)).collect();
+    let group_keys: Vec<String> = alerts.iter().map(|a| a.group_key(group_by)).collect();
     let mut sizes: HashMap<&str, usize> = HashMap::new();
-    for k in &keys {
+    for k in &group_keys {
         *sizes.entry(k.as_str()).or_default() += 1;
     }
-    let sizes: Vec<usize> = keys
+    let sizes: Vec<usize> = group_keys
         .iter()
         .map(|k| sizes.get(k.as_str()).copied().unwrap_or(1))
         .collect();
-    let group = keys.into_iter().zip(sizes).collect();
+    let group = group_keys.into_iter().zip(sizes).collect();
     let mut names: HashMap<&str, Arc<str>> = HashMap::new();
     let keys = alerts
         .iter()
@@ -163,7 +163,6 @@ pub fn prepare(mut alerts: Vec<Alert>, group_by: &[String]) -> Prepared {
             active: a.state == crate::sources::AlertState::Active,
         })
         .collect();
-    drop(names);
     Prepared {
         alerts: Arc::new(alerts),
         text,
